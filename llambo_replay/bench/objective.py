@@ -1,0 +1,27 @@
+"""The Bayesmark objective: 5-fold CV score on the training split, and the test-split score."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import get_scorer
+from sklearn.model_selection import cross_val_score
+
+from llambo_replay.bench.tasks import Task
+
+CV_FOLDS = 5
+PROTOCOL_VERSION = "bayesmark-paper-1"  # bump when anything below changes what a score means
+
+
+def evaluate(task: Task, config: dict[str, Any]) -> dict[str, float]:
+    """`score` and `generalization_score`; MSE is reported positive (lower is better)."""
+    scorer = get_scorer(task.metric)
+    sign = -1.0 if task.lower_is_better else 1.0
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        cv = cross_val_score(task.estimator(config), task.X, task.y, scoring=scorer, cv=CV_FOLDS)
+        model = task.estimator(config).fit(task.X, task.y)
+        test = scorer(model, task.X_test, task.y_test)
+    return {"score": float(sign * np.mean(cv)), "generalization_score": float(sign * test)}

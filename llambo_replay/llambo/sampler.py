@@ -1,0 +1,120 @@
+"""The candidate sampler: ask the LLM for configurations expected to reach a target score."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from llambo_replay.llambo.engine import Engine, Sampling
+from llambo_replay.llambo.prompts import PromptSettings, TaskContext, sampler_prompt
+from llambo_replay.llambo.protocol import PaperProtocol
+from llambo_replay.llambo.space import SearchSpace
+
+# The official code steps alpha down this ladder when the target leaves the metric's range.
+ALPHA_LADDER = (0.1, 1e-2, 1e-3, -1e-3, -1e-2, -1e-1)
+ACCURACY_CEILING = 0.9999  # a target accuracy must stay below 1
+ERROR_FLOOR = 0.00001  # a target error must stay above 0
+DUPLICATE_DECIMALS = 8
+
+
+def target_score(scores: np.ndarray, alpha: float, lower_is_better: bool, bounded: bool = True) -> tuple[float, float]:
+    """The desired score `best ± alpha·range` and the alpha actually used.
+
+    When the target leaves the metric's range (accuracy ≥ 0.9999, error ≤ 0) alpha moves
+    down the paper's ladder. Unlike the official loop, which spins forever when no rung
+    helps (best accuracy ≈ 1), this stops at the last rung and clamps the target.
+    """
+    spread = float(np.max(scores) - np.min(scores))
+    if spread == 0:
+        spread = 0.1 * abs(float(np.max(scores)))
+    if alpha == 0:
+        alpha = -1e-3
+    sign = -1.0 if lower_is_better else 1.0
+    best = float(np.min(scores) if lower_is_better else np.max(scores))
+
+    def out_of_range(value: float) -> bool:
+        return bounded and (value <= ERROR_FLOOR if lower_is_better else value >= ACCURACY_CEILING)
+
+    desired = best + sign * alpha * spread
+    for rung in ALPHA_LADDER:
+        if not out_of_range(desired):
+            break
+        if rung < alpha:
+            alpha = rung
+            desired = best + sign * alpha * spread
+    if out_of_range(desired):
+        desired = ERROR_FLOOR * 2 if lower_is_better else min(best, ACCURACY_CEILING - 1e-4)
+    return desired, alpha
+
+
+@dataclass(frozen=True)
+class SamplerSettings:
+    n_candidates: int = 10
+    n_templates: int = 2
+    alpha: float = 0.1
+    min_candidates: int = 5
+    max_rounds: int = 6  # the first request plus five retries, as in the official code
+    bounded_target: bool = True  # metric bounds (accuracy ≤ 1, error ≥ 0) apply to the target
+    sampling: Sampling = field(default_factory=lambda: Sampling(temperature=0.8, top_p=0.95, max_tokens=500))
+
+
+@dataclass
+class Proposal:
+    candidates: pd.DataFrame
+    target: float
+    alpha: float
+    rounds: int
+    answers: int
+    parsed: int
+    fallback_points: int  # random points added because the LLM gave too few valid ones
+
+
+@dataclass
+class CandidateSampler:
+    engine: Engine
+    space: SearchSpace
+    context: TaskContext
+    protocol: PaperProtocol
+    prompt_settings: PromptSettings = field(default_factory=PromptSettings)
+    settings: SamplerSettings = field(default_factory=SamplerSettings)
+
+    def propose(self, observed: pd.DataFrame, scores: np.ndarray, rng: np.random.Generator) -> Proposal:
+        s = self.settings
+        target, alpha = target_score(scores, s.alpha, self.context.lower_is_better, s.bounded_target)
+        warped = self.prompt_settings.warping
+        shown = self.space.warp(observed) if warped else observed
+        prompts = [sampler_prompt(self.context, self.space, shown, scores, target, i, self.prompt_settings,
+                                  self.protocol) for i in range(s.n_templates)]
+        anonymised = not self.prompt_settings.feature_semantics
+        response_format = self.protocol.config_format(self.space, anonymised)
+        per_template = max(s.n_candidates // s.n_templates, 1)
+        seen = {self._fingerprint(c) for c in shown[self.space.names].to_dict("records")}
+        accepted: list[dict[str, float]] = []
+        answers = parsed = rounds = 0
+        while len(accepted) < s.min_candidates and rounds < s.max_rounds:
+            rounds += 1  # a retry repeats the same requests: each is a new recorded occurrence
+            for texts in self.engine.chat(prompts, per_template, s.sampling, response_format):
+                for text in texts:
+                    answers += 1
+                    config = self.protocol.parse_config(text, self.space, anonymised)
+                    if config is None:
+                        continue
+                    parsed += 1
+                    if self.space.contains(config, warped) and self._fingerprint(config) not in seen:
+                        seen.add(self._fingerprint(config))
+                        accepted.append(config)
+        frame = pd.DataFrame(accepted, columns=self.space.names)
+        if warped and len(frame):
+            frame = self.space.unwarp(frame)
+        fallback = max(s.min_candidates - len(frame), 0)
+        if fallback:
+            # Deterministic fallback: points drawn from the run's generator, never an exception.
+            extra = pd.DataFrame(self.space.sample(rng, fallback), columns=self.space.names)
+            frame = pd.concat([frame, extra], ignore_index=True) if len(frame) else extra
+        return Proposal(frame.reset_index(drop=True), target, alpha, rounds, answers, parsed, fallback)
+
+    def _fingerprint(self, config: dict[str, float]) -> tuple[float, ...]:
+        return tuple(round(float(config[name]), DUPLICATE_DECIMALS) for name in self.space.names)

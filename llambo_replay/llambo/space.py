@@ -1,0 +1,119 @@
+"""Search spaces: typed hyperparameters with bounds, sampling, range checks and log10 warping."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from llambo_replay.errors import UsageError
+
+TYPES = ("int", "float", "ordinal")
+TRANSFORMS = ("linear", "log", "logit")
+
+
+@dataclass(frozen=True)
+class Hyperparameter:
+    name: str
+    type: str
+    transform: str
+    low: float
+    high: float
+    values: tuple[float, ...] = ()  # ordinal choices
+
+    @property
+    def warps(self) -> bool:
+        """Input warping maps log-scaled hyperparameters to log10 space (the paper's warping)."""
+        return self.transform == "log"
+
+    def contains(self, value: float, warped: bool = False) -> bool:
+        if not isinstance(value, (int, float)) or not math.isfinite(value):
+            return False
+        if self.type == "ordinal":
+            return any(math.isclose(value, v, abs_tol=1e-2) for v in self.values)
+        low, high = (math.log10(self.low), math.log10(self.high)) if warped and self.warps else (self.low, self.high)
+        if not low <= value <= high:
+            return False
+        return self.type != "int" or (warped and self.warps) or float(value).is_integer()
+
+
+@dataclass(frozen=True)
+class SearchSpace:
+    params: tuple[Hyperparameter, ...]
+
+    @classmethod
+    def from_spec(cls, spec: Mapping[str, Any]) -> "SearchSpace":
+        """From the paper's format: ``{name: [type, transform, [low, high]]}`` (ordinal: list of values)."""
+        params = []
+        for name, entry in spec.items():
+            try:
+                kind, transform, bounds = entry
+                if kind not in TYPES or transform not in TRANSFORMS:
+                    raise ValueError
+                values = tuple(float(v) for v in bounds) if kind == "ordinal" else ()
+                low, high = (min(values), max(values)) if values else (float(bounds[0]), float(bounds[1]))
+                if low > high:
+                    raise ValueError
+            except (TypeError, ValueError):
+                raise UsageError(f"bad search-space entry for {name!r}: expected [int|float|ordinal, "
+                                 f"linear|log|logit, [low, high]], got {entry!r}") from None
+            params.append(Hyperparameter(name, kind, transform, low, high, values))
+        if not params:
+            raise UsageError("the search space is empty")
+        return cls(tuple(params))
+
+    @property
+    def names(self) -> list[str]:
+        return [p.name for p in self.params]
+
+    def __getitem__(self, name: str) -> Hyperparameter:
+        for p in self.params:
+            if p.name == name:
+                return p
+        raise KeyError(name)
+
+    def contains(self, config: Mapping[str, float], warped: bool = False) -> bool:
+        return set(config) == set(self.names) and all(p.contains(config[p.name], warped) for p in self.params)
+
+    def sample(self, rng: np.random.Generator, n: int) -> list[dict[str, float]]:
+        """Uniform in each hyperparameter's transformed scale (log-uniform for log, ...)."""
+        configs = []
+        for _ in range(n):
+            config: dict[str, float] = {}
+            for p in self.params:
+                if p.type == "ordinal":
+                    config[p.name] = float(p.values[int(rng.integers(len(p.values)))])
+                    continue
+                u = float(rng.uniform())
+                if p.transform == "log":
+                    value = 10 ** (math.log10(p.low) + u * (math.log10(p.high) - math.log10(p.low)))
+                elif p.transform == "logit" and 0 < p.low < p.high < 1:
+                    lo, hi = _logit(p.low), _logit(p.high)
+                    value = 1 / (1 + math.exp(-(lo + u * (hi - lo))))
+                else:
+                    value = p.low + u * (p.high - p.low)
+                config[p.name] = float(min(max(round(value) if p.type == "int" else value, p.low), p.high))
+            configs.append(config)
+        return configs
+
+    def warp(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        for p in self.params:
+            if p.warps and p.name in out:
+                out[p.name] = np.log10(out[p.name].astype(float))
+        return out
+
+    def unwarp(self, frame: pd.DataFrame) -> pd.DataFrame:
+        out = frame.copy()
+        for p in self.params:
+            if p.warps and p.name in out:
+                out[p.name] = 10 ** out[p.name].astype(float)
+        return out
+
+
+def _logit(x: float) -> float:
+    return math.log(x / (1 - x))

@@ -1,0 +1,153 @@
+"""LLM surrogate models: in-context regression (discriminative) and a top-quantile classifier (generative)."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from llambo_replay.llambo.engine import Engine, Sampling
+from llambo_replay.llambo.prompts import PromptSettings, TaskContext, discriminative_prompt, generative_prompt
+from llambo_replay.llambo.protocol import PaperProtocol
+from llambo_replay.llambo.space import SearchSpace
+
+MIN_STD = 1e-5
+
+
+def expected_improvement(mean: np.ndarray, std: np.ndarray, best: float, lower_is_better: bool) -> np.ndarray:
+    """Closed-form EI of a Gaussian prediction over the incumbent `best`."""
+    mean, std = np.asarray(mean, float), np.asarray(std, float)
+    delta = (best - mean) if lower_is_better else (mean - best)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        z = delta / std
+        ei = delta * norm.cdf(z) + std * norm.pdf(z)
+    return np.where(std > 0, ei, np.maximum(delta, 0.0))
+
+
+def summarise_samples(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """NaN-robust mean/std per candidate; a candidate with no parsable sample gets the average."""
+    samples = np.asarray(samples, float)
+    with np.errstate(all="ignore"), _quiet():
+        mean = np.nanmean(samples, axis=1)
+        std = np.nanstd(samples, axis=1)
+        fill_mean = np.nanmean(mean) if np.isfinite(mean).any() else 0.0
+        fill_std = np.nanmean(std) if np.isfinite(std).any() else 1.0
+    mean = np.where(np.isfinite(mean), mean, fill_mean)
+    std = np.where(np.isfinite(std), std, fill_std)
+    return mean, np.maximum(std, MIN_STD)
+
+
+class _quiet:
+    """Silence numpy's 'Mean of empty slice' warnings for all-NaN rows, which are handled."""
+
+    def __enter__(self) -> None:
+        import warnings
+        self._ctx = warnings.catch_warnings()
+        self._ctx.__enter__()
+        warnings.simplefilter("ignore", category=RuntimeWarning)
+
+    def __exit__(self, *exc: object) -> None:
+        self._ctx.__exit__(*exc)
+
+
+@dataclass
+class Selection:
+    index: int
+    scores: np.ndarray  # the acquisition value per candidate (EI, or P(top))
+    mean: np.ndarray | None
+    std: np.ndarray | None
+    answers: int
+    parsed: int
+
+
+@dataclass(frozen=True)
+class SurrogateSettings:
+    n_templates: int = 2
+    n_gens: int = 10
+    top_pct: float = 0.25  # generative surrogate only
+    sampling: Sampling = field(default_factory=lambda: Sampling(temperature=0.7, top_p=0.95, max_tokens=8))
+
+
+@dataclass
+class DiscriminativeSurrogate:
+    """p(y|x) by in-context regression: n_gens sampled scores per template, then EI."""
+
+    engine: Engine
+    space: SearchSpace
+    context: TaskContext
+    protocol: PaperProtocol
+    prompt_settings: PromptSettings = field(default_factory=PromptSettings)
+    settings: SurrogateSettings = field(default_factory=SurrogateSettings)
+
+    def predict(self, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int, int]:
+        shown_obs, shown_cand = self._shown(observed), self._shown(candidates)
+        s = self.settings
+        prompts = [discriminative_prompt(self.context, self.space, shown_obs, scores, shown_cand.iloc[c], t,
+                                         self.prompt_settings, self.protocol)
+                   for c in range(len(candidates)) for t in range(s.n_templates)]
+        sampling = replace(s.sampling, max_tokens=max(s.sampling.max_tokens, self.protocol.min_score_tokens))
+        texts = self.engine.chat(prompts, s.n_gens, sampling, self.protocol.score_format())
+        values = np.array([[self.protocol.parse_score(x) for x in t] for t in texts], float)
+        per_candidate = values.reshape(len(candidates), s.n_templates * s.n_gens)
+        mean, std = summarise_samples(per_candidate)
+        return mean, std, values.size, int(np.isfinite(values).sum())
+
+    def select(self, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame) -> Selection:
+        mean, std, answers, parsed = self.predict(observed, scores, candidates)
+        best = float(np.min(scores) if self.context.lower_is_better else np.max(scores))
+        ei = expected_improvement(mean, std, best, self.context.lower_is_better)
+        return Selection(int(np.argmax(ei)), ei, mean, std, answers, parsed)
+
+    def _shown(self, frame: pd.DataFrame) -> pd.DataFrame:
+        return self.space.warp(frame) if self.prompt_settings.warping else frame
+
+
+def top_labels(scores: np.ndarray, top_pct: float, lower_is_better: bool) -> np.ndarray:
+    """1 for observations in the best `top_pct` fraction (the paper's threshold rule), else 0."""
+    scores = np.asarray(scores, float)
+    if lower_is_better:
+        return (scores < np.percentile(scores, int(top_pct * 100))).astype(int)
+    return (scores > np.percentile(scores, int(100 - top_pct * 100))).astype(int)
+
+
+def probability_of_one(choice: dict) -> float:
+    """P(label 1) from the first '0'/'1' token's top logprobs, else from the sampled text."""
+    tokens = [t.strip() for t in choice.get("tokens", [])]
+    for position, token in enumerate(tokens):
+        if token in ("0", "1") and position < len(choice.get("top_logprobs", [])):
+            top = {k.strip(): v for k, v in choice["top_logprobs"][position].items()}
+            if "0" in top and "1" in top:
+                return float(math.exp(top["1"]) / (math.exp(top["1"]) + math.exp(top["0"])))
+            return 1.0 if token == "1" else 0.0
+    text = choice.get("text", "")
+    digits = [ch for ch in text if ch in "01"]
+    return float(digits[0] == "1") if digits else math.nan
+
+
+@dataclass
+class GenerativeSurrogate:
+    """p(x | y in top quantile) via an LLM classifier; picks the candidate most likely in the top."""
+
+    engine: Engine
+    space: SearchSpace
+    context: TaskContext
+    prompt_settings: PromptSettings = field(default_factory=lambda: PromptSettings(warping=True))
+    settings: SurrogateSettings = field(default_factory=SurrogateSettings)
+
+    def select(self, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame) -> Selection:
+        s = self.settings
+        labels = top_labels(scores, s.top_pct, self.context.lower_is_better)
+        shown_obs = self.space.warp(observed) if self.prompt_settings.warping else observed
+        shown_cand = self.space.warp(candidates) if self.prompt_settings.warping else candidates
+        prompts = [generative_prompt(self.context, self.space, shown_obs, labels, shown_cand.iloc[c], t,
+                                     s.top_pct, self.prompt_settings)
+                   for c in range(len(candidates)) for t in range(s.n_templates)]
+        per_template = max(s.n_gens // s.n_templates, 3)
+        choices = self.engine.complete(prompts, per_template, s.sampling)
+        probs = np.array([[probability_of_one(c) for c in group] for group in choices], float)
+        per_candidate = probs.reshape(len(candidates), s.n_templates * per_template)
+        mean, _ = summarise_samples(per_candidate)
+        return Selection(int(np.argmax(mean)), mean, None, None, probs.size, int(np.isfinite(probs).sum()))

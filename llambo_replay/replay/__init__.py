@@ -1,0 +1,23 @@
+"""Content-addressed record/replay of OpenAI-protocol HTTP traffic.
+
+This package knows HTTP, JSON and files. It knows nothing of LLAMBO, Bayesian
+optimisation or benchmarks: any program that talks to an OpenAI-compatible endpoint
+through the official `openai` client can use it.
+"""
+
+from llambo_replay.replay.modes import RecordMode, parse_mode
+from llambo_replay.replay.store import CassetteStore
+from llambo_replay.replay.transport import ReplayTransport, RetryPolicy
+from llambo_replay.replay.session import make_transport, open_async_client, open_client, unwrap
+
+__all__ = [
+    "CassetteStore",
+    "RecordMode",
+    "ReplayTransport",
+    "RetryPolicy",
+    "open_async_client",
+    "open_client",
+    "make_transport",
+    "unwrap",
+    "parse_mode",
+]

@@ -1,0 +1,72 @@
+"""The canonical form of a request, and the key derived from it.
+
+A key must change when, and only when, the model would see a different request.
+So it covers the HTTP method, the API path relative to the base URL (with its query,
+minus anything secret) and the JSON body; never headers, host, timeouts or retries.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+from urllib.parse import parse_qsl, urlencode
+
+# Query parameters that may carry credentials (Azure accepts `api-key` in the query).
+SECRET_QUERY_PARAMS = frozenset({"api-key", "api_key", "key", "token", "access_token", "sig"})
+
+# What the key covers: policy as data, read by `canonical_request`.
+KEY_FIELDS = ("method", "path", "body")
+
+
+def normalise_numbers(value: Any) -> Any:
+    """Make equal numbers serialise equally: 1.0 and 1 are one key, floats use repr."""
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    if isinstance(value, float):
+        if value.is_integer() and abs(value) < 2**53:
+            return int(value)
+        return value
+    if isinstance(value, dict):
+        return {str(k): normalise_numbers(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [normalise_numbers(v) for v in value]
+    return value
+
+
+def canonical_json(value: Any) -> str:
+    """Sorted keys, no insignificant whitespace, UTF-8 kept readable."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def relative_path(url_path: str, query: str, base_path: str) -> str:
+    """The API path below the base URL, with non-secret query parameters sorted."""
+    base = base_path.rstrip("/")
+    path = url_path[len(base):] if base and url_path.startswith(base + "/") else url_path
+    path = "/" + path.lstrip("/")
+    params = sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() not in SECRET_QUERY_PARAMS)
+    return path + ("?" + urlencode(params) if params else "")
+
+
+def parse_body(body: bytes) -> Any:
+    """JSON bodies are canonicalised; anything else is kept as text."""
+    if not body:
+        return None
+    try:
+        return normalise_numbers(json.loads(body))
+    except (ValueError, UnicodeDecodeError):
+        return body.decode("utf-8", errors="replace")
+
+
+def canonical_request(method: str, path: str, body: bytes) -> dict[str, Any]:
+    values = {"method": method.upper(), "path": path, "body": parse_body(body)}
+    return {field: values[field] for field in KEY_FIELDS}
+
+
+def request_key(canonical: dict[str, Any]) -> str:
+    """Full sha256 hex of the canonical request: the entry's address in the store."""
+    return hashlib.sha256(canonical_json(canonical).encode("utf-8")).hexdigest()
+
+
+def content_hash(value: Any) -> str:
+    return hashlib.sha256(canonical_json(value).encode("utf-8")).hexdigest()

@@ -1,0 +1,84 @@
+"""Explain a replay miss: find the nearest recorded request and say which fields differ."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+MAX_FIELDS_SHOWN = 8
+CONTEXT_CHARS = 40
+
+
+def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """`{"a": [{"b": 1}]}` -> `{"a[0].b": 1}`: leaves by path, so two requests compare field by field."""
+    if isinstance(value, dict):
+        items: dict[str, Any] = {}
+        for key in sorted(value):
+            items.update(flatten(value[key], f"{prefix}.{key}" if prefix else str(key)))
+        return items or {prefix: {}}
+    if isinstance(value, list):
+        items = {}
+        for index, item in enumerate(value):
+            items.update(flatten(item, f"{prefix}[{index}]"))
+        return items or {prefix: []}
+    return {prefix: value}
+
+
+def differing_fields(recorded: dict[str, Any], wanted: dict[str, Any]) -> list[str]:
+    a, b = flatten(recorded), flatten(wanted)
+    return [path for path in sorted(a.keys() | b.keys()) if a.get(path, _ABSENT) != b.get(path, _ABSENT)]
+
+
+class _Absent:
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+_ABSENT = _Absent()
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = min(len(a), len(b))
+    for i in range(n):
+        if a[i] != b[i]:
+            return i
+    return n
+
+
+def describe_value_change(old: Any, new: Any) -> str:
+    """Short text for one differing field; long strings are shown around the first change."""
+    if isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) > 2 * CONTEXT_CHARS:
+        at = _common_prefix(old, new)
+        lo = max(0, at - CONTEXT_CHARS)
+        return (f"first differs at character {at}: recorded {old[lo:at + CONTEXT_CHARS]!r} "
+                f"vs requested {new[lo:at + CONTEXT_CHARS]!r}")
+    return f"recorded {old!r} vs requested {new!r}"
+
+
+def nearest(candidates: Iterable[tuple[str, str, dict[str, Any]]],
+            wanted: dict[str, Any]) -> tuple[str, str, dict[str, Any], list[str]] | None:
+    """The candidate (namespace, key, request) with the fewest differing fields.
+
+    Ties go to the one sharing the longest common text in its differing fields, which
+    puts a prompt that changed in one number ahead of an unrelated prompt.
+    """
+    flat_wanted = flatten(wanted)
+    best = None
+    best_score: tuple[int, int] | None = None
+    for namespace, key, request in candidates:
+        flat = flatten(request)
+        paths = [p for p in flat.keys() | flat_wanted.keys() if flat.get(p, _ABSENT) != flat_wanted.get(p, _ABSENT)]
+        shared = sum(_common_prefix(str(flat.get(p, "")), str(flat_wanted.get(p, ""))) for p in paths)
+        score = (len(paths), -shared)
+        if best_score is None or score < best_score:
+            best, best_score = (namespace, key, request, sorted(paths)), score
+    return best
+
+
+def render_diff(recorded: dict[str, Any], wanted: dict[str, Any], paths: list[str]) -> list[str]:
+    a, b = flatten(recorded), flatten(wanted)
+    lines = [f"  {path}: {describe_value_change(a.get(path, _ABSENT), b.get(path, _ABSENT))}"
+             for path in paths[:MAX_FIELDS_SHOWN]]
+    if len(paths) > MAX_FIELDS_SHOWN:
+        lines.append(f"  ... and {len(paths) - MAX_FIELDS_SHOWN} more differing fields")
+    return lines

@@ -1,0 +1,174 @@
+"""A real OpenAI-protocol HTTP server on 127.0.0.1, for tests, benchmarks and fault drills.
+
+It speaks `/v1/chat/completions`, `/v1/completions` and `/v1/models`. What it says is
+decided by a `responder(body, sample_index) -> str`, so it needs no model; `sample_index`
+counts identical requests, letting a test server give fresh "samples" in a fixed order.
+Faults (status codes, resets, delays, bad JSON) are queued per request number.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+Responder = Callable[[dict[str, Any], int], str]
+
+
+def echo_responder(body: dict[str, Any], sample_index: int) -> str:
+    """Default: a short deterministic text naming the request and the sample."""
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+    return f"reply {digest} #{sample_index}"
+
+
+@dataclass
+class Fault:
+    """What to do instead of answering: an HTTP status, a reset, invalid JSON, or a delay first."""
+
+    status: int | None = None
+    retry_after: str | None = None
+    reset: bool = False
+    bad_json: bool = False
+    delay_s: float = 0.0
+
+
+@dataclass
+class LoopbackServer:
+    responder: Responder = echo_responder
+    ignore_n: bool = False  # like llama.cpp's server: one choice whatever `n` says
+    latency_s: float = 0.0
+    max_concurrency: int | None = None  # answer 429 beyond this many requests in flight
+    faults: dict[int, Fault] = field(default_factory=dict)  # by 0-based request number
+    received: list[dict[str, Any]] = field(default_factory=list)
+    received_headers: list[dict[str, str]] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.Lock()
+        self._samples: Counter[str] = Counter()
+        self._in_flight = 0
+        self.peak_in_flight = 0
+        self.status_counts: Counter[int] = Counter()
+        self._httpd: ThreadingHTTPServer | None = None
+
+    # -- lifecycle --------------------------------------------------------------------
+    def start(self, port: int = 0) -> "LoopbackServer":
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args: Any) -> None:  # keep test output clean
+                pass
+
+            def do_GET(self) -> None:  # noqa: N802
+                server._send(self, 200, {"object": "list", "data": [{"id": "loopback", "object": "model"}]})
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("content-length", 0))
+                raw = self.rfile.read(length)
+                server._handle(self, raw)
+
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self._httpd.daemon_threads = True
+        threading.Thread(target=self._httpd.serve_forever, daemon=True).start()
+        return self
+
+    @property
+    def base_url(self) -> str:
+        assert self._httpd is not None, "server not started"
+        return f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
+
+    def stop(self) -> None:
+        if self._httpd is not None:
+            self._httpd.shutdown()
+            self._httpd.server_close()
+            self._httpd = None
+
+    def __enter__(self) -> "LoopbackServer":
+        return self.start()
+
+    def __exit__(self, *exc: Any) -> None:
+        self.stop()
+
+    # -- protocol ---------------------------------------------------------------------
+    def _send(self, handler: BaseHTTPRequestHandler, status: int, body: Any, raw: bytes | None = None,
+              headers: dict[str, str] | None = None) -> None:
+        payload = raw if raw is not None else json.dumps(body).encode()
+        handler.send_response(status)
+        handler.send_header("content-type", "application/json")
+        handler.send_header("content-length", str(len(payload)))
+        for name, value in (headers or {}).items():
+            handler.send_header(name, value)
+        handler.end_headers()
+        handler.wfile.write(payload)
+        with self._lock:
+            self.status_counts[status] += 1
+
+    def _handle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
+        body = json.loads(raw or b"{}")
+        with self._lock:
+            number = len(self.received)
+            self.received.append(body)
+            self.received_headers.append({k.lower(): v for k, v in handler.headers.items()})
+            fault = self.faults.get(number)
+            over_limit = self.max_concurrency is not None and self._in_flight >= self.max_concurrency
+            self._in_flight += 1
+            self.peak_in_flight = max(self.peak_in_flight, self._in_flight)
+        try:
+            if fault and fault.delay_s:
+                time.sleep(fault.delay_s)
+            if fault and fault.reset:
+                handler.close_connection = True
+                handler.connection.shutdown(2)
+                return
+            if fault and fault.status:
+                headers = {"retry-after": fault.retry_after} if fault.retry_after else {}
+                self._send(handler, fault.status, {"error": {"message": "injected fault"}}, headers=headers)
+                return
+            if over_limit:
+                self._send(handler, 429, {"error": {"message": "too many requests"}}, headers={"retry-after": "0.05"})
+                return
+            if self.latency_s:
+                time.sleep(self.latency_s)
+            if fault and fault.bad_json:
+                self._send(handler, 200, None, raw=b'{"choices": [')
+                return
+            self._send(handler, 200, self._completion(handler.path, body))
+        finally:
+            with self._lock:
+                self._in_flight -= 1
+
+    def _completion(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
+        n = 1 if self.ignore_n else int(body.get("n") or 1)
+        identity = json.dumps(body, sort_keys=True)
+        choices = []
+        for index in range(n):
+            with self._lock:
+                sample = self._samples[identity]
+                self._samples[identity] += 1
+            text = self.responder(body, sample)
+            if path.endswith("/chat/completions"):
+                choices.append({"index": index, "finish_reason": "stop",
+                                "message": {"role": "assistant", "content": text}})
+            else:
+                choices.append({"index": index, "finish_reason": "stop", "text": text,
+                                "logprobs": _logprobs_for(text) if body.get("logprobs") else None})
+        prompt_chars = len(json.dumps(body.get("messages") or body.get("prompt") or ""))
+        usage = {"prompt_tokens": prompt_chars // 4, "completion_tokens": 8 * n, "total_tokens": prompt_chars // 4 + 8 * n}
+        obj = "chat.completion" if path.endswith("/chat/completions") else "text_completion"
+        return {"id": f"loopback-{hashlib.sha256(identity.encode()).hexdigest()[:10]}", "object": obj,
+                "created": 0, "model": body.get("model", "loopback"), "choices": choices, "usage": usage}
+
+
+def _logprobs_for(text: str) -> dict[str, Any]:
+    """OpenAI legacy-completions logprobs: each character a token, '0'/'1' both listed."""
+    tokens = list(text)
+    top = [{"0": -0.3, "1": -1.4} if t in "01" else {t: -0.01} for t in tokens]
+    return {"tokens": tokens, "token_logprobs": [next(iter(d.values())) for d in top],
+            "top_logprobs": top, "text_offset": list(range(len(tokens)))}

@@ -1,0 +1,38 @@
+"""A pytest plugin for users' own tests: `vcr_llm` records/replays a test's HTTP traffic with vcrpy.
+
+vcrpy fits small per-test cassettes (YAML, one per test); our content-addressed store
+fits whole runs. Both filter credentials and match on the request body. Choose the mode
+with ``pytest --llm-record-mode=none|once|new_episodes|all`` (default: none, i.e. replay only).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+SECRET_HEADERS = ("authorization", "openai-organization", "openai-project", "api-key", "x-api-key", "cookie")
+MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption("--llm-record-mode", default="none", choices=["none", "once", "new_episodes", "all"],
+                     help="vcrpy record mode for the vcr_llm fixture (default: none = replay only)")
+
+
+def vcr_for(cassette_dir: Path, record_mode: str) -> Any:
+    import vcr
+
+    return vcr.VCR(cassette_library_dir=str(cassette_dir), record_mode=record_mode, match_on=list(MATCH_ON),
+                   filter_headers=list(SECRET_HEADERS), decode_compressed_response=True)
+
+
+@pytest.fixture
+def vcr_llm(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """Wraps the test in a vcrpy cassette at ``<test dir>/cassettes/<test name>.yaml``."""
+    folder = Path(request.node.path).parent / "cassettes"
+    recorder = vcr_for(folder, request.config.getoption("--llm-record-mode"))
+    with recorder.use_cassette(f"{request.node.name}.yaml") as cassette:
+        yield cassette

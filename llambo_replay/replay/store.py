@@ -1,0 +1,200 @@
+"""Cassette storage: one pretty-printed JSON file per request key, under its namespace.
+
+Layout: ``<root>/<namespace>/<key[:2]>/<key>.json``. The path is the index, so a lookup
+is one file read whatever the cassette's size. A file holds the canonical request once
+and the responses to its 1st, 2nd, ... occurrence ("slots"), each with its own sha256,
+sorted by slot. Concurrent identical requests may finish out of order, and an interrupted
+recording may leave a gap: a later run fills it. Writes take an exclusive lock, re-read
+the file, add the slot if it is still free and replace the file atomically, so
+concurrent recorders lose nothing and never duplicate.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from llambo_replay.errors import CassetteCorrupt, UsageError
+from llambo_replay.replay.canonical import content_hash, request_key
+
+FORMAT_VERSION = 1
+LOCK_NAME = ".write.lock"
+_NAMESPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=+-]*(/[A-Za-z0-9][A-Za-z0-9._=+-]*)*$")
+_KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+
+
+@dataclass(frozen=True)
+class EntryRef:
+    namespace: str
+    key: str
+    path: Path
+
+
+def check_namespace(namespace: str) -> str:
+    if not _NAMESPACE_RE.match(namespace) or ".." in namespace:
+        raise UsageError(f"invalid cassette namespace {namespace!r}: use letters, digits, '._=+-' and '/' between parts")
+    return namespace
+
+
+def slot_hash(slot: dict[str, Any]) -> str:
+    """What a slot's sha256 covers: its number, the raw response and the metadata."""
+    return content_hash({"slot": slot["slot"], "response": slot["response"], "meta": slot["meta"]})
+
+
+def _find_slot(entry: dict[str, Any], slot: int) -> dict[str, Any] | None:
+    for stored in entry["responses"]:
+        if stored["slot"] == slot:
+            return stored
+    return None
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Write to a temporary file beside `path`, fsync, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def render_entry(entry: dict[str, Any]) -> str:
+    return json.dumps(entry, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+class CassetteStore:
+    """A folder of cassettes. Cheap to construct; parsed entries are cached per process."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root)
+        self._cache: dict[tuple[str, str], dict[str, Any]] = {}
+
+    # -- addressing -------------------------------------------------------------------
+    def entry_path(self, namespace: str, key: str) -> Path:
+        return self.root / check_namespace(namespace) / key[:2] / f"{key}.json"
+
+    # -- reading ----------------------------------------------------------------------
+    def load_entry(self, path: Path) -> dict[str, Any]:
+        """Parse and check one entry file; a damaged file raises CassetteCorrupt naming it."""
+        try:
+            entry = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CassetteCorrupt(f"cassette entry {path} is unreadable ({exc.__class__.__name__}: {exc}); "
+                                  "restore it from git or re-record it") from None
+        problem = self._entry_problem(entry, path)
+        if problem:
+            raise CassetteCorrupt(f"cassette entry {path} is corrupt: {problem}; restore it from git or re-record it")
+        return entry
+
+    @staticmethod
+    def _entry_problem(entry: Any, path: Path) -> str:
+        if not isinstance(entry, dict) or not {"key", "request", "responses"} <= entry.keys():
+            return "missing fields"
+        if request_key(entry["request"]) != entry["key"]:
+            return "the stored request does not hash to its key"
+        if path.stem != entry["key"]:
+            return "the file name does not match its key"
+        numbers = [slot.get("slot") if isinstance(slot, dict) else None for slot in entry["responses"]]
+        if any(not isinstance(n, int) or n < 0 for n in numbers) or numbers != sorted(set(numbers)):
+            return "slot numbers are missing, repeated or out of order"
+        for slot in entry["responses"]:
+            if slot.get("sha256") != slot_hash(slot):
+                return f"slot {slot['slot']} does not match its sha256"
+        return ""
+
+    def get(self, namespace: str, key: str) -> dict[str, Any] | None:
+        cached = self._cache.get((namespace, key))
+        if cached is not None:
+            return cached
+        path = self.entry_path(namespace, key)
+        if not path.exists():
+            return None
+        entry = self.load_entry(path)
+        self._cache[(namespace, key)] = entry
+        return entry
+
+    def get_slot(self, namespace: str, key: str, slot: int) -> dict[str, Any] | None:
+        entry = self.get(namespace, key)
+        return None if entry is None else _find_slot(entry, slot)
+
+    # -- writing ----------------------------------------------------------------------
+    @contextmanager
+    def _locked(self) -> Iterator[None]:
+        self.root.mkdir(parents=True, exist_ok=True)
+        with open(self.root / LOCK_NAME, "a+") as lock:
+            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
+
+    def put(self, namespace: str, key: str, slot: int, request: dict[str, Any],
+            response: Any, meta: dict[str, Any]) -> dict[str, Any]:
+        """Store `response` as occurrence `slot` of `key`; return what is stored there.
+
+        If another process filled that slot first, its response wins and is returned,
+        so every process of a run sees one history.
+        """
+        path = self.entry_path(namespace, key)
+        with self._locked():
+            entry = self.load_entry(path) if path.exists() else {
+                "format": FORMAT_VERSION, "namespace": namespace, "key": key, "request": request, "responses": []}
+            existing = _find_slot(entry, slot)
+            if existing is not None:
+                self._cache[(namespace, key)] = entry
+                return existing
+            new = {"slot": slot, "response": response, "meta": meta}
+            new["sha256"] = slot_hash(new)
+            entry["responses"] = sorted([*entry["responses"], new], key=lambda s: s["slot"])
+            atomic_write_text(path, render_entry(entry))
+            self._cache[(namespace, key)] = entry
+            return new
+
+    # -- whole-store operations --------------------------------------------------------
+    def iter_entries(self, namespace: str | None = None) -> Iterator[EntryRef]:
+        """Every entry file, in a stable order."""
+        base = self.root / check_namespace(namespace) if namespace else self.root
+        if not base.is_dir():
+            return
+        for path in sorted(base.rglob("*.json")):
+            if not _KEY_RE.match(path.stem) or path.parent.name != path.stem[:2]:
+                continue
+            ns = path.parent.parent.relative_to(self.root).as_posix()
+            yield EntryRef(ns, path.stem, path)
+
+    def namespaces(self) -> list[str]:
+        return sorted({ref.namespace for ref in self.iter_entries()})
+
+    def verify(self) -> list[str]:
+        """One line per damaged entry; empty when every entry checks out."""
+        problems = []
+        for ref in self.iter_entries():
+            try:
+                self.load_entry(ref.path)
+            except CassetteCorrupt as exc:
+                problems.append(str(exc))
+        stray = sorted(p for p in self.root.rglob(".*.tmp")) if self.root.is_dir() else []
+        problems.extend(f"leftover temporary file {p} (an interrupted write; safe to delete)" for p in stray)
+        return problems
+
+    def remove(self, ref: EntryRef) -> None:
+        with self._locked():
+            ref.path.unlink(missing_ok=True)
+            self._cache.pop((ref.namespace, ref.key), None)
+            for parent in (ref.path.parent, *ref.path.parent.parents):
+                if parent == self.root or not parent.is_dir() or any(parent.iterdir()):
+                    break
+                parent.rmdir()

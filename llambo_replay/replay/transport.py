@@ -1,0 +1,244 @@
+"""An httpx2 transport (sync and async) that answers from cassettes or records live answers.
+
+It is passed to the official `openai` client as ``http_client=httpx2.Client(transport=...)``,
+so every API the client speaks is covered without monkey-patching. The k-th identical
+request of a namespace is occurrence ("slot") k; slots are assigned when the request
+enters the transport, before anything is awaited, so under ``asyncio.gather`` they follow
+program order, not completion order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+from urllib.parse import urlsplit
+
+import httpx2
+
+from llambo_replay.errors import EndpointError, ReplayMiss
+from llambo_replay.replay import diff
+from llambo_replay.replay.canonical import canonical_json, canonical_request, relative_path, request_key
+from llambo_replay.replay.modes import RecordMode, policy
+from llambo_replay.replay.pricing import cost_usd
+from llambo_replay.replay.store import CassetteStore
+
+NEAREST_SCAN_LIMIT = 20_000
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff for live calls. Failed answers are retried, never stored."""
+
+    max_attempts: int = 6
+    base_delay_s: float = 0.5
+    max_delay_s: float = 30.0
+    retry_statuses: frozenset[int] = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+    def delay(self, attempt: int, retry_after: str | None) -> float:
+        if retry_after:
+            try:
+                return min(max(float(retry_after), 0.0), self.max_delay_s)
+            except ValueError:
+                pass
+        return min(self.base_delay_s * 2**attempt, self.max_delay_s)
+
+
+@dataclass
+class _Ticket:
+    key: str
+    slot: int
+    canonical: dict[str, Any]
+
+
+class _RetryableFailure(Exception):
+    def __init__(self, reason: str, retry_after: str | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.retry_after = retry_after
+
+
+@dataclass
+class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
+    store: CassetteStore
+    namespace: str
+    mode: RecordMode
+    base_url: str
+    retry: RetryPolicy = field(default_factory=RetryPolicy)
+    upstream: httpx2.BaseTransport | None = None
+    async_upstream: httpx2.AsyncBaseTransport | None = None
+    sleep: Callable[[float], None] = time.sleep
+    async_sleep: Callable[[float], Any] = asyncio.sleep
+
+    def __post_init__(self) -> None:
+        self.policy = policy(self.mode)
+        self._base_path = urlsplit(self.base_url).path
+        self.endpoint_host = urlsplit(self.base_url).hostname or ""
+        self._lock = threading.Lock()
+        self._next_slot: Counter[str] = Counter()
+        self.live_calls = 0
+        if self.policy.calls_endpoint:
+            self.upstream = self.upstream or httpx2.HTTPTransport()
+            self.async_upstream = self.async_upstream or httpx2.AsyncHTTPTransport()
+
+    # -- bookkeeping ------------------------------------------------------------------
+    def used_keys(self) -> dict[str, int]:
+        """Key -> number of occurrences this transport served, for run manifests."""
+        with self._lock:
+            return dict(sorted(self._next_slot.items()))
+
+    def _begin(self, request: httpx2.Request) -> _Ticket:
+        path = relative_path(request.url.path, request.url.query.decode("ascii", "replace")
+                             if isinstance(request.url.query, bytes) else str(request.url.query), self._base_path)
+        canonical = canonical_request(request.method, path, request.content)
+        key = request_key(canonical)
+        with self._lock:
+            slot = self._next_slot[key]
+            self._next_slot[key] += 1
+        return _Ticket(key, slot, canonical)
+
+    def _recorded(self, ticket: _Ticket) -> httpx2.Response | None:
+        if not self.policy.reads_store:
+            return None
+        stored = self.store.get_slot(self.namespace, ticket.key, ticket.slot)
+        return None if stored is None else self._respond(stored["response"])
+
+    @staticmethod
+    def _respond(body: Any, request: httpx2.Request | None = None) -> httpx2.Response:
+        return httpx2.Response(200, headers=[("content-type", "application/json")],
+                               content=canonical_json(body).encode("utf-8"), request=request)
+
+    def _miss(self, ticket: _Ticket) -> ReplayMiss:
+        entry = self.store.get(self.namespace, ticket.key)
+        where = f"namespace {self.namespace!r}, occurrence {ticket.slot}"
+        if entry is not None:
+            return ReplayMiss(f"replay miss: key {ticket.key} ({where}) is recorded, but only as occurrence(s) "
+                              f"{_ranges([s['slot'] for s in entry['responses']])}; the run asks for it more often "
+                              "than when it was recorded (record the rest with --mode auto against a live endpoint)")
+        message = (f"replay miss: no recording for key {ticket.key} ({where}); record it with --mode auto "
+                   "or --mode record against a live endpoint")
+        return ReplayMiss(message, details="\n".join(self._nearest_lines(ticket)))
+
+    def _nearest_lines(self, ticket: _Ticket) -> list[str]:
+        found = None
+        for scope in (self.namespace, None):
+            refs = list(self.store.iter_entries(scope))[:NEAREST_SCAN_LIMIT]
+            found = diff.nearest(((r.namespace, r.key, self.store.load_entry(r.path)["request"]) for r in refs),
+                                 ticket.canonical)
+            if found:
+                break
+        if not found:
+            return [f"  the cassette folder {self.store.root} holds no recordings at all"]
+        namespace, key, request, paths = found
+        return [f"nearest recorded request: key {key} in namespace {namespace!r}, "
+                f"{len(paths)} field(s) differ:", *diff.render_diff(request, ticket.canonical, paths)]
+
+    def _meta(self, body: dict[str, Any], latency_s: float, attempts: int) -> dict[str, Any]:
+        usage = body.get("usage") if isinstance(body, dict) else None
+        model = body.get("model") if isinstance(body, dict) else None
+        return {
+            "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "endpoint_host": self.endpoint_host,
+            "latency_s": round(latency_s, 4),
+            "attempts": attempts,
+            "usage": usage,
+            "cost_usd": cost_usd(model, usage),
+        }
+
+    def _store(self, ticket: _Ticket, body: Any, latency_s: float, attempts: int) -> Any:
+        if not self.policy.writes_store:
+            return body
+        stored = self.store.put(self.namespace, ticket.key, ticket.slot, ticket.canonical, body,
+                                self._meta(body, latency_s, attempts))
+        return stored["response"]
+
+    def _judge(self, response: httpx2.Response) -> Any:
+        """The JSON body of a good answer; raises for failures (retryable or not)."""
+        if response.status_code in self.retry.retry_statuses:
+            raise _RetryableFailure(f"HTTP {response.status_code}", response.headers.get("retry-after"))
+        if response.status_code >= 400:
+            excerpt = response.text[:300].replace("\n", " ")
+            raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {response.status_code}: {excerpt}")
+        try:
+            return json.loads(response.content)
+        except ValueError:
+            raise _RetryableFailure("invalid JSON in the response body") from None
+
+    def _gave_up(self, failure: BaseException) -> EndpointError:
+        return EndpointError(f"endpoint {self.base_url} failed after {self.retry.max_attempts} attempts "
+                             f"(last: {failure}); nothing was stored, rerun to resume")
+
+    # -- sync -------------------------------------------------------------------------
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        request.read()
+        ticket = self._begin(request)
+        hit = self._recorded(ticket)
+        if hit is not None:
+            return hit
+        if not self.policy.calls_endpoint:
+            raise self._miss(ticket)
+        upstream = self.upstream
+        assert upstream is not None
+        started = time.perf_counter()
+        for attempt in range(self.retry.max_attempts):
+            try:
+                self.live_calls += 1
+                response = upstream.handle_request(request)
+                response.read()
+                body = self._judge(response)
+                return self._respond(self._store(ticket, body, time.perf_counter() - started, attempt + 1), request)
+            except (_RetryableFailure, httpx2.TransportError) as failure:
+                if attempt + 1 == self.retry.max_attempts:
+                    raise self._gave_up(failure) from None
+                self.sleep(self.retry.delay(attempt, getattr(failure, "retry_after", None)))
+        raise AssertionError("unreachable")
+
+    # -- async ------------------------------------------------------------------------
+    async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
+        ticket = self._begin(request)  # before any await: slots follow program order
+        hit = self._recorded(ticket)
+        if hit is not None:
+            return hit
+        if not self.policy.calls_endpoint:
+            raise self._miss(ticket)
+        upstream = self.async_upstream
+        assert upstream is not None
+        started = time.perf_counter()
+        for attempt in range(self.retry.max_attempts):
+            try:
+                self.live_calls += 1
+                response = await upstream.handle_async_request(request)
+                await response.aread()
+                body = self._judge(response)
+                return self._respond(self._store(ticket, body, time.perf_counter() - started, attempt + 1), request)
+            except (_RetryableFailure, httpx2.TransportError) as failure:
+                if attempt + 1 == self.retry.max_attempts:
+                    raise self._gave_up(failure) from None
+                await self.async_sleep(self.retry.delay(attempt, getattr(failure, "retry_after", None)))
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        if self.upstream is not None:
+            self.upstream.close()
+
+    async def aclose(self) -> None:
+        if self.async_upstream is not None:
+            await self.async_upstream.aclose()
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[0, 1, 2, 5] -> '0-2, 5'."""
+    parts, start = [], None
+    for i, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            parts.append(f"{start}" if start == n else f"{start}-{n}")
+            start = None
+    return ", ".join(parts)

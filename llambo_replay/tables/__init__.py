@@ -1,0 +1,1 @@
+"""Analysis of run histories: regret, ranks, the paper's tables and figures."""

@@ -1,0 +1,52 @@
+"""Shared fixtures: a real OpenAI-protocol server on 127.0.0.1 and throw-away stores."""
+
+from __future__ import annotations
+
+import socket
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+
+from llambo_replay.replay.loopback import LoopbackServer  # noqa: E402
+from llm_responder import llambo_responder  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED_REFERENCE = REPO.parent / "shared" / "reference" / "llambo-official"
+
+
+@pytest.fixture
+def server() -> Iterator[LoopbackServer]:
+    with LoopbackServer() as srv:
+        yield srv
+
+
+@pytest.fixture
+def llm_server() -> Iterator[LoopbackServer]:
+    """Answers LLAMBO prompts; ignores `n` like llama.cpp's server, so top-ups are exercised."""
+    with LoopbackServer(responder=llambo_responder, ignore_n=True) as srv:
+        yield srv
+
+
+@pytest.fixture
+def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Any attempt to open a connection fails the test (the list records attempts)."""
+    attempts: list[object] = []
+
+    def guard(self: socket.socket, address: object) -> None:
+        attempts.append(address)
+        raise AssertionError(f"network access attempted: {address}")
+
+    monkeypatch.setattr(socket.socket, "connect", guard)
+    monkeypatch.setattr(socket.socket, "connect_ex", guard)
+    return attempts
+
+
+@pytest.fixture
+def reference_dir() -> Path:
+    if not SHARED_REFERENCE.is_dir():
+        pytest.skip("the paper's reference data (../shared/reference/llambo-official) is not beside this checkout")
+    return SHARED_REFERENCE

@@ -1,0 +1,47 @@
+"""A deterministic stand-in for an LLM behind the loopback server: answers LLAMBO's prompts
+in the requested format with values drawn from a hash of the request and the sample index.
+It is the server side of real HTTP exchanges; it is used only where a real model would make
+tests slow (the real model records the committed cassettes)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from typing import Any
+
+import numpy as np
+
+RANGE_RE = re.compile(r"^- (\w+): \[([-\d.e]+), ([-\d.e]+)\] \((\w+)", re.MULTILINE)
+
+
+def _rng(body: dict[str, Any], sample: int) -> np.random.Generator:
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).digest()
+    return np.random.default_rng([int.from_bytes(digest[:8], "little"), sample])
+
+
+def llambo_responder(body: dict[str, Any], sample: int) -> str:
+    rng = _rng(body, sample)
+    if "prompt" in body:  # legacy completions: the generative surrogate's 0/1 label
+        return f"{int(rng.uniform() < 0.4)} ##"
+    text = body["messages"][-1]["content"]
+    as_json = "response_format" in body
+    ranges = RANGE_RE.findall(text)
+    if "Recommend a configuration" in text or "configurations to initiate" in text:
+        def config() -> dict[str, float]:
+            out = {}
+            for name, low, high, kind in ranges:
+                value = rng.uniform(float(low), float(high))
+                out[name] = int(round(value)) if kind == "int" else round(value, 6)
+            return out
+        if "configurations to initiate" in text:
+            n = int(re.search(r"suggest (\d+)", text).group(1))
+            configs = [config() for _ in range(n)]
+            return json.dumps({"configurations": configs}) if as_json else "\n".join(
+                "## " + ", ".join(f"{k}: {v}" for k, v in c.items()) + " ##" for c in configs)
+        c = config()
+        if sample % 7 == 3:
+            return "I think a good configuration would be something sensible."  # unparseable on purpose
+        return json.dumps(c) if as_json else "## " + ", ".join(f"{k}: {v}" for k, v in c.items()) + " ##"
+    value = round(float(rng.uniform(0.5, 1.0)), 6)
+    return json.dumps({"performance": value}) if as_json else f"## {value} ##"

@@ -1,0 +1,78 @@
+"""Bayesmark tasks under the paper's protocol, checked against the paper's published histories."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from llambo_replay.bench import reference
+from llambo_replay.bench.memo import ObjectiveMemo
+from llambo_replay.bench.objective import PROTOCOL_VERSION, evaluate
+from llambo_replay.bench.tasks import DATASETS, MODELS, load_task
+from llambo_replay.errors import UsageError
+
+
+@pytest.mark.parametrize("dataset, model", [("iris", "SVM"), ("diabetes", "RandomForest"), ("digits", "MLP_SGD"),
+                                            ("breast", "DecisionTree")])
+def test_our_objective_reproduces_published_rows(reference_dir, dataset, model):
+    task = load_task(dataset, model)
+    history = reference.published_history(reference_dir, dataset, model, 0)
+    for _, row in history.head(3).iterrows():
+        config = {p.name: (int(row[p.name]) if p.type == "int" else float(row[p.name])) for p in task.space.params}
+        ours = evaluate(task, config)
+        assert ours["score"] == pytest.approx(row["score"], abs=1e-9)
+        assert ours["generalization_score"] == pytest.approx(row["generalization_score"], abs=1e-9)
+
+
+def test_task_context_comes_from_the_data():
+    iris, diabetes = load_task("iris", "SVM"), load_task("diabetes", "SVM")
+    assert (iris.context.num_samples, iris.context.tot_feats, iris.context.n_classes) == (120, 4, 3)
+    assert diabetes.lower_is_better and diabetes.context.task == "regression" and diabetes.context.n_classes is None
+    assert abs(diabetes.y.mean()) < 1e-12 and diabetes.y.std() == pytest.approx(1.0)
+    assert len(DATASETS) * len(MODELS) == 25
+
+
+def test_unknown_names_are_user_errors():
+    with pytest.raises(UsageError, match="unknown dataset 'mnist'; choose one of: breast"):
+        load_task("mnist", "SVM")
+    with pytest.raises(UsageError, match="unknown model"):
+        load_task("iris", "GBM")
+
+
+def test_reference_initial_points_are_the_papers(reference_dir):
+    points = reference.initial_points(reference_dir, "SVM", 0, 5)
+    assert len(points) == 5 and points[0]["C"] == pytest.approx(44.30375245218264)
+    with pytest.raises(UsageError, match="20 requested"):
+        reference.initial_points(reference_dir, "SVM", 0, 20)
+
+
+def test_the_memo_returns_stored_results_and_detects_drift(tmp_path):
+    task = load_task("iris", "DecisionTree")
+    calls = []
+
+    def counted(config):
+        calls.append(config)
+        return evaluate(task, config)
+
+    memo = ObjectiveMemo(tmp_path)
+    objective = memo.wrap(task.name, PROTOCOL_VERSION, counted)
+    config = {"max_depth": 3, "max_features": 0.5, "min_impurity_decrease": 0.0, "min_samples_leaf": 0.05,
+              "min_samples_split": 0.1, "min_weight_fraction_leaf": 0.02}
+    assert objective(config) == objective(dict(config))
+    assert len(calls) == 1 and (memo.hits, memo.misses) == (1, 1)
+    honest = memo.verify(5, np.random.default_rng(0), lambda name: lambda c: evaluate(task, c))
+    assert honest == []
+    drifted = memo.verify(5, np.random.default_rng(0), lambda name: lambda c: {"score": 0.0, "generalization_score": 0.0})
+    assert len(drifted) == 2 and "score memo" in drifted[0]
+
+
+def test_fidelity_command_counts_exact_rows(reference_dir, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "fidelity", "--reference", str(reference_dir),
+                             "--datasets", "iris", "--models", "SVM,DecisionTree", "--seeds", "0", "--no-memo",
+                             "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "60/60 rows reproduce exactly"
+    assert (tmp_path / "fidelity_mismatches.csv").read_text().startswith("dataset,model,seed,row")

@@ -1,0 +1,125 @@
+"""The command line as a user meets it: help, one-line errors, exit codes, nothing damaged."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+OFFLINE = "http://127.0.0.1:9/v1"  # nothing listens there: any connection attempt would fail loudly
+
+
+def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True,
+                          cwd=cwd or REPO, env={**os.environ, **(env or {})}, timeout=600)
+
+
+def tree_digest(root: Path) -> str:
+    digest = hashlib.sha256()
+    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != ".write.lock"):
+        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
+    return digest.hexdigest()
+
+
+def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
+    assert result.returncode != 0
+    assert "Traceback" not in result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: ")
+    for fragment in fragments:
+        assert fragment in first
+
+
+def test_help_lists_every_command():
+    result = cli("--help")
+    assert result.returncode == 0
+    for command in ("run", "cassettes", "check", "fidelity", "tables", "serve-local"):
+        assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE), command
+
+
+def test_replaying_an_unrecorded_seed_is_a_one_line_miss_with_the_key(tmp_path):
+    before = tree_digest(REPO / "cassettes")
+    result = cli("run", "--seed", "7", "--mode", "replay", "--out", str(tmp_path), "--no-memo", "--base-url", OFFLINE)
+    assert result.returncode == 3
+    assert_one_line_error(result, "miss")
+    assert re.search(r"\b[0-9a-f]{64}\b", result.stderr.splitlines()[0])
+    assert "nearest recorded request" in result.stderr
+    assert tree_digest(REPO / "cassettes") == before
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["run", "--dataset", "mnist"], "unknown dataset 'mnist'"),
+    (["run", "--model", "XGBoost"], "unknown model 'XGBoost'"),
+    (["run", "--trials", "-1"], "must be 0 or more"),
+    (["run", "--seed", "x"], "expected a whole number"),
+    (["run", "--mode", "rewind"], "unknown record mode 'rewind'"),
+    (["run", "--reference", "/nonexistent/ref"], "does not exist"),
+    (["fidelity", "--reference", "/nonexistent/ref"], "does not exist"),
+    (["cassettes", "verify", "--cassettes", "/nonexistent/c"], "does not exist"),
+    (["frobnicate"], "invalid choice"),
+])
+def test_bad_input_gets_a_one_line_error(tmp_path, args, fragment):
+    before = tree_digest(REPO / "cassettes")
+    result = cli(*args, "--out", str(tmp_path)) if args[0] == "run" else cli(*args)
+    assert_one_line_error(result, fragment)
+    assert tree_digest(REPO / "cassettes") == before
+
+
+def test_a_malformed_reference_folder_is_named(tmp_path):
+    (tmp_path / "ref").mkdir()
+    result = cli("run", "--reference", str(tmp_path / "ref"), "--out", str(tmp_path / "o"))
+    assert_one_line_error(result, "is not a LLAMBO reference folder")
+
+
+def test_an_unwritable_output_folder_is_a_clear_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a folder")
+    result = cli("run", "--out", str(blocker / "out"), "--no-memo", "--base-url", OFFLINE)
+    assert_one_line_error(result, "cannot write to the output folder")
+
+
+def test_a_corrupt_cassette_is_refused_not_replayed(tmp_path):
+    import shutil
+    cassettes = tmp_path / "cassettes"
+    shutil.copytree(REPO / "cassettes", cassettes)
+    victim = sorted(cassettes.rglob("*.json"))[0]
+    victim.write_text(victim.read_text()[:-40])
+    verify = cli("cassettes", "verify", "--cassettes", str(cassettes))
+    assert verify.returncode == 2 and str(victim) in verify.stdout
+    result = cli("run", "--cassettes", str(cassettes), "--out", str(tmp_path / "o"), "--no-memo", "--base-url", OFFLINE)
+    assert result.returncode in (3, 4)  # corrupt (4), or a miss (3) if the damaged entry is reached later
+    assert "Traceback" not in result.stderr
+
+
+def test_the_committed_demo_replays_offline_to_its_recorded_history(tmp_path):
+    result = cli("run", "--out", str(tmp_path), "--no-memo", "--base-url", OFFLINE)
+    assert result.returncode == 0, result.stderr
+    assert "LLM requests" in result.stdout and "0 sent to the endpoint" in result.stdout
+    committed = json.loads((REPO / "results/recorded/iris/SVM/0.manifest.json").read_text())
+    produced = (tmp_path / "iris/SVM/0.csv").read_text()
+    assert hashlib.sha256(produced.encode()).hexdigest() == committed["history_sha256"]
+    assert produced == (REPO / "results/recorded/iris/SVM/0.csv").read_text()
+
+
+def test_every_committed_run_replays_and_the_cassettes_verify_and_hold_no_secret():
+    check = cli("check")
+    assert check.returncode == 0, check.stderr
+    assert re.search(r"^(\d+)/\1 committed runs replay", check.stdout, re.MULTILINE)
+    verify = cli("cassettes", "verify")
+    assert verify.returncode == 0 and verify.stdout.startswith("ok:")
+    scan = cli("cassettes", "scan")
+    assert scan.returncode == 0, scan.stdout
+
+
+def test_stats_reports_tokens_per_namespace():
+    result = cli("cassettes", "stats")
+    assert result.returncode == 0
+    total = result.stdout.splitlines()[-1].split()
+    assert total[0] == "total" and int(total[1]) > 0 and int(total[3]) > 0

@@ -1,0 +1,191 @@
+"""The record/replay layer against a real HTTP server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import re
+
+import pytest
+
+from llambo_replay.errors import EndpointError, ReplayMiss, UsageError
+from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client, open_client, parse_mode, unwrap
+from llambo_replay.replay.canonical import canonical_request, relative_path, request_key
+from llambo_replay.replay.loopback import Fault, LoopbackServer
+from llambo_replay.replay.transport import RetryPolicy
+
+MESSAGES = [{"role": "user", "content": "Suggest a learning rate."}]
+FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
+
+
+def chat(client, content="Suggest a learning rate.", n=2, temperature=0.7):
+    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": content}],
+                                          n=n, temperature=temperature)
+
+
+def texts(response):
+    return [c.message.content for c in response.choices]
+
+
+def client_for(tmp_path, mode, base_url, namespace="test/run", retry=FAST_RETRY, api_key=None):
+    transport = make_transport(CassetteStore(tmp_path / "cassettes"), namespace, mode, base_url, retry=retry)
+    return open_client(transport, api_key=api_key), transport
+
+
+def test_key_ignores_key_order_number_spelling_and_host():
+    a = canonical_request("post", "/chat/completions", b'{"model": "m", "temperature": 1.0, "n": 2}')
+    b = canonical_request("POST", "/chat/completions", b'{"n": 2, "temperature": 1, "model": "m"}')
+    assert request_key(a) == request_key(b)
+    assert re.fullmatch(r"[0-9a-f]{64}", request_key(a))
+    assert relative_path("/v1/chat/completions", "", "/v1") == relative_path("/chat/completions", "", "")
+    assert relative_path("/openai/chat", "api-version=1&api-key=SECRET", "/openai") == "/chat?api-version=1"
+
+
+
+
+def test_record_then_replay(tmp_path, server, monkeypatch):
+    client, transport = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+    recorded = [texts(chat(client)), texts(chat(client)), texts(chat(client, content="other"))]
+    assert recorded[0] != recorded[1], "a repeated temperature>0 request must get a fresh sample when recording"
+    assert len(server.received) == 3
+    server.stop()
+
+    import socket
+    monkeypatch.setattr(socket.socket, "connect", lambda *a: (_ for _ in ()).throw(AssertionError("network")))
+    replay, _ = client_for(tmp_path, RecordMode.REPLAY, "http://replay.invalid/v1")
+    replayed = [texts(chat(replay)), texts(chat(replay)), texts(chat(replay, content="other"))]
+    assert replayed == recorded
+
+
+def test_replay_miss_names_key_slot_and_nearest_difference(tmp_path, server):
+    client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+    chat(client, content="The target performance is 0.950000. Recommend a configuration.")
+    replay, _ = client_for(tmp_path, RecordMode.REPLAY, "http://replay.invalid/v1")
+    with pytest.raises(Exception) as caught:
+        chat(replay, content="The target performance is 0.960000. Recommend a configuration.")
+    error = unwrap(caught.value)
+    assert isinstance(error, ReplayMiss)
+    message = str(error)
+    assert "replay miss" in message and "namespace 'test/run', occurrence 0" in message
+    assert re.search(r"key [0-9a-f]{64}", message)
+    assert "body.messages[0].content" in error.details and "0.95" in error.details and "0.96" in error.details
+    assert "1 field(s) differ" in error.details
+
+
+def test_replay_asking_more_occurrences_than_recorded_says_so(tmp_path, server):
+    client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+    chat(client)
+    replay, _ = client_for(tmp_path, RecordMode.REPLAY, "http://replay.invalid/v1")
+    chat(replay)
+    with pytest.raises(Exception) as caught:
+        chat(replay)
+    assert "only as occurrence(s) 0" in str(unwrap(caught.value))
+
+
+def test_occurrence_slots_follow_program_order_under_asyncio_gather(tmp_path):
+    async def burst(mode, base_url):
+        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", mode, base_url, retry=FAST_RETRY)
+        client = open_async_client(transport)
+        calls = [client.chat.completions.create(model="m", messages=MESSAGES, n=1, temperature=0.9)
+                 for _ in range(6)]
+        results = await asyncio.gather(*calls)
+        await client.close()
+        return [r.choices[0].message.content for r in results]
+
+    # the server answers slowly and in reverse arrival order's worth of delays
+    with LoopbackServer(faults={i: Fault(delay_s=0.05 * (6 - i)) for i in range(6)}) as server:
+        recorded = asyncio.run(burst(RecordMode.RECORD, server.base_url))
+    assert len(set(recorded)) == 6
+    # the first call finished last, so completion order was the reverse of program order
+    assert recorded[0].endswith("#5") and recorded[5].endswith("#0")
+    entry = json.loads(next(CassetteStore(tmp_path / "c").iter_entries()).path.read_text())
+    assert [s["response"]["choices"][0]["message"]["content"] for s in entry["responses"]] == recorded
+    replayed = asyncio.run(burst(RecordMode.REPLAY, "http://replay.invalid/v1"))
+    assert replayed == recorded
+
+
+@pytest.mark.parametrize("fault", [Fault(status=429, retry_after="0.01"), Fault(status=500), Fault(status=503),
+                                   Fault(reset=True), Fault(bad_json=True)], ids=["429", "500", "503", "reset", "bad-json"])
+def test_transient_failures_are_retried_and_never_stored(tmp_path, fault):
+    with LoopbackServer(faults={0: fault, 1: fault}) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        answer = texts(chat(client))
+        assert len(server.received) == 3
+    entry = next(CassetteStore(tmp_path / "cassettes").iter_entries())
+    stored = json.loads(entry.path.read_text())
+    assert [s["slot"] for s in stored["responses"]] == [0]
+    assert [c["message"]["content"] for c in stored["responses"][0]["response"]["choices"]] == answer
+    assert stored["responses"][0]["meta"]["attempts"] == 3
+
+
+def test_failure_after_the_retry_budget_is_clear_and_stores_nothing(tmp_path):
+    with LoopbackServer(faults={i: Fault(status=500) for i in range(10)}) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        with pytest.raises(Exception) as caught:
+            chat(client)
+    error = unwrap(caught.value)
+    assert isinstance(error, EndpointError)
+    assert "failed after 4 attempts" in str(error) and "HTTP 500" in str(error)
+    assert list(CassetteStore(tmp_path / "cassettes").iter_entries()) == []
+
+
+def test_client_errors_are_not_retried_or_stored(tmp_path):
+    with LoopbackServer(faults={0: Fault(status=400)}) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        with pytest.raises(Exception) as caught:
+            chat(client)
+        assert len(server.received) == 1
+    assert "HTTP 400" in str(unwrap(caught.value))
+    assert list(CassetteStore(tmp_path / "cassettes").iter_entries()) == []
+
+
+def test_live_mode_stores_nothing_and_auto_records_only_misses(tmp_path, server):
+    live, _ = client_for(tmp_path, RecordMode.LIVE, server.base_url)
+    chat(live)
+    assert list(CassetteStore(tmp_path / "cassettes").iter_entries()) == []
+    auto, _ = client_for(tmp_path, RecordMode.AUTO, server.base_url)
+    first = texts(chat(auto))
+    auto_again, _ = client_for(tmp_path, RecordMode.AUTO, server.base_url)
+    assert texts(chat(auto_again)) == first
+    assert len(server.received) == 2  # the live call and the first auto call; the second auto call replayed
+
+
+def test_record_mode_checks_the_endpoint_before_starting(tmp_path):
+    with pytest.raises(EndpointError, match="cannot reach the endpoint"):
+        make_transport(CassetteStore(tmp_path), "ns", RecordMode.RECORD, "http://127.0.0.1:9/v1")
+
+
+def test_modes_parse_from_flag_or_environment(monkeypatch):
+    assert parse_mode("AUTO") is RecordMode.AUTO
+    monkeypatch.setenv("LLAMBO_REPLAY_MODE", "live")
+    assert parse_mode(None) is RecordMode.LIVE
+    with pytest.raises(UsageError, match="record, replay, auto, live"):
+        parse_mode("replay-ish")
+
+
+def test_no_secret_reaches_the_store(tmp_path, server):
+    key = "sk-test-abcdefghijklmnopqrstuvwxyz123456"
+    client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url, api_key=key)
+    client = client.with_options(default_headers={"OpenAI-Organization": "org-abcdefghijklmnopqrstu",
+                                                  "OpenAI-Project": "proj_abcdefghijklmnopqrstu"})
+    chat(client)
+    assert server.received_headers[0]["authorization"] == f"Bearer {key}"  # it did reach the server
+    assert server.received_headers[0]["openai-organization"] == "org-abcdefghijklmnopqrstu"
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "cassettes").rglob("*") if p.is_file())
+    for secret in (key, "org-abcdefghijklmnopqrstu", "proj_abcdefghijklmnopqrstu", "Bearer", "authorization"):
+        assert secret.encode() not in stored
+
+
+def test_async_and_sync_clients_share_recordings(tmp_path, server):
+    client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+    recorded = texts(chat(client))
+
+    async def replay_async():
+        transport = make_transport(CassetteStore(tmp_path / "cassettes"), "test/run", RecordMode.REPLAY,
+                                   "http://replay.invalid/v1")
+        async_client = open_async_client(transport)
+        response = await async_client.chat.completions.create(model="m", messages=MESSAGES, n=2, temperature=0.7)
+        await async_client.close()
+        return texts(response)
+
+    assert asyncio.run(replay_async()) == recorded
