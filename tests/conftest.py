@@ -45,7 +45,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
     return attempts
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def reference_dir() -> Path:
     if not SHARED_REFERENCE.is_dir():
         pytest.skip("the paper's reference data (../shared/reference/llambo-official) is not beside this checkout")

@@ -102,10 +102,10 @@ def test_the_committed_demo_replays_offline_to_its_recorded_history(tmp_path):
     result = cli("run", "--out", str(tmp_path), "--no-memo", "--base-url", OFFLINE)
     assert result.returncode == 0, result.stderr
     assert "LLM requests" in result.stdout and "0 sent to the endpoint" in result.stdout
-    committed = json.loads((REPO / "results/recorded/iris/SVM/0.manifest.json").read_text())
+    committed = json.loads((REPO / "results/recorded/demo/iris/SVM/0.manifest.json").read_text())
     produced = (tmp_path / "iris/SVM/0.csv").read_text()
     assert hashlib.sha256(produced.encode()).hexdigest() == committed["history_sha256"]
-    assert produced == (REPO / "results/recorded/iris/SVM/0.csv").read_text()
+    assert produced == (REPO / "results/recorded/demo/iris/SVM/0.csv").read_text()
 
 
 def test_every_committed_run_replays_and_the_cassettes_verify_and_hold_no_secret():

@@ -39,17 +39,26 @@ def initial_points(root: str | Path, model: str, seed: int, n: int) -> list[dict
     return configs[:n]
 
 
-def published_history(root: str | Path, dataset: str, model: str, seed: int) -> pd.DataFrame:
-    path = check_reference(root) / HISTORIES / dataset / model / f"{seed}.csv"
-    if not path.is_file():
-        raise UsageError(f"no published history for {dataset}/{model} seed {seed} ({path} is missing)")
+def read_history(path: Path) -> pd.DataFrame:
+    """A search history CSV (ours or the paper's): hyperparameters, score, generalization_score."""
     try:
         frame = pd.read_csv(path)
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise UsageError(f"{path} is not a readable CSV ({exc.__class__.__name__})") from None
+    except (OSError, ValueError, pd.errors.ParserError) as exc:
+        raise UsageError(f"{path} is not a readable history CSV ({exc.__class__.__name__})") from None
     if not {"score", "generalization_score"} <= set(frame.columns):
         raise UsageError(f"{path} lacks the score and generalization_score columns")
     return frame
+
+
+def published_history_path(root: str | Path, dataset: str, model: str, seed: int) -> Path:
+    path = check_reference(root) / HISTORIES / dataset / model / f"{seed}.csv"
+    if not path.is_file():
+        raise UsageError(f"no published history for {dataset}/{model} seed {seed} ({path} is missing)")
+    return path
+
+
+def published_history(root: str | Path, dataset: str, model: str, seed: int) -> pd.DataFrame:
+    return read_history(published_history_path(root, dataset, model, seed))
 
 
 def published_seeds(root: str | Path, dataset: str, model: str) -> list[int]:

@@ -64,6 +64,9 @@ def spec_from_manifest(path: Path) -> RunSpec:
     """The RunSpec that produced a manifest, so a committed run can be replayed and checked."""
     try:
         m = json.loads(Path(path).read_text())
+        if m.get("method", "llambo") != "llambo":
+            budget = LlamboSettings(n_initial=m["budget"]["n_initial"], n_trials=m["budget"]["n_trials"])
+            return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], settings=budget)
         return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], m["engine"]["llm_model"],
                        LlamboSettings.from_dict(m["settings"]), None)
     except (OSError, ValueError, KeyError, TypeError) as exc:
@@ -83,8 +86,13 @@ def check_runs(results: Path, cassettes: Path, scratch: Path, reference: str | N
             if reference is None:
                 raise UsageError(f"{path} was run with the paper's initial points; pass --reference DIR")
             spec = RunSpec(spec.dataset, spec.model, spec.seed, spec.llm_model, spec.settings, reference)
-        outcome = run(spec, RecordMode.REPLAY, scratch, cassettes, "http://replay.invalid/v1", None, progress=False)
-        outcomes.append((path, outcome.manifest["history_sha256"] == recorded["history_sha256"]))
+        method = recorded.get("method", "llambo")
+        if method == "llambo":
+            produced = run(spec, RecordMode.REPLAY, scratch, cassettes, "http://replay.invalid/v1", None,
+                           progress=False).manifest
+        else:
+            produced = run_baseline(method, spec, scratch)
+        outcomes.append((path, produced["history_sha256"] == recorded["history_sha256"]))
     return outcomes
 
 
@@ -131,6 +139,7 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     text = history_csv(result.history)
     manifest = {
         "format": MANIFEST_FORMAT,
+        "method": "llambo",
         "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
                  "lower_is_better": task.lower_is_better, "objective_protocol": PROTOCOL_VERSION},
         "seed": spec.seed,
@@ -151,6 +160,35 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     atomic_write_text(paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n"))
     return RunOutcome(result, manifest, paths, memo.hits if memo else 0, memo.misses if memo else 0,
                       transport.live_calls)
+
+
+def run_baseline(method: str, spec: RunSpec, out: Path, memo: ObjectiveMemo | None = None) -> dict[str, Any]:
+    """A baseline on the same task, seed, initial points and budget as `spec`; writes CSV + manifest."""
+    from llambo_replay.bench.baselines import BASELINES
+
+    if method not in BASELINES:
+        raise UsageError(f"unknown method {method!r}; choose one of: llambo, {', '.join(BASELINES)}")
+    task = load_task(spec.dataset, spec.model)
+    rng = np.random.default_rng(spec.seed)
+    s = spec.settings
+    initial = (reference.initial_points(spec.reference, spec.model, spec.seed, s.n_initial) if spec.reference
+               else task.space.sample(rng, s.n_initial))  # the same draws a LLAMBO run of this seed starts from
+    objective = (memo.wrap(task.name, PROTOCOL_VERSION, lambda c: evaluate(task, c)) if memo
+                 else (lambda c: evaluate(task, c)))
+    paths = spec.outputs(out)
+    _check_writable(paths["history"].parent)
+    history = BASELINES[method](task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
+    text = history_csv(history)
+    manifest = {"format": MANIFEST_FORMAT, "method": method, "seed": spec.seed,
+                "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
+                         "lower_is_better": task.lower_is_better, "objective_protocol": PROTOCOL_VERSION},
+                "initial_points": "reference" if spec.reference else "seeded-generator",
+                "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials},
+                "history_sha256": sha256_text(text),
+                "versions": {"llambo-replay": __version__, **VERSIONS, "pandas": pd.__version__}}
+    atomic_write_text(paths["history"], text)
+    atomic_write_text(paths["manifest"], json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
 
 
 def _check_writable(folder: Path) -> None:

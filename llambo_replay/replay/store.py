@@ -19,6 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -38,6 +39,7 @@ class EntryRef:
     path: Path
 
 
+@lru_cache(maxsize=4096)
 def check_namespace(namespace: str) -> str:
     if not _NAMESPACE_RE.match(namespace) or ".." in namespace:
         raise UsageError(f"invalid cassette namespace {namespace!r}: use letters, digits, '._=+-' and '/' between parts")
@@ -87,23 +89,28 @@ class CassetteStore:
         return self.root / check_namespace(namespace) / key[:2] / f"{key}.json"
 
     # -- reading ----------------------------------------------------------------------
-    def load_entry(self, path: Path) -> dict[str, Any]:
-        """Parse and check one entry file; a damaged file raises CassetteCorrupt naming it."""
+    def load_entry(self, path: Path, check_request: bool = True) -> dict[str, Any]:
+        """Parse and check one entry file; a damaged file raises CassetteCorrupt naming it.
+
+        Every response is always checked against its sha256, so altered data is never
+        returned; `check_request=False` skips re-hashing the stored request, which replay
+        does not return (`verify` always checks it).
+        """
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise CassetteCorrupt(f"cassette entry {path} is unreadable ({exc.__class__.__name__}: {exc}); "
                                   "restore it from git or re-record it") from None
-        problem = self._entry_problem(entry, path)
+        problem = self._entry_problem(entry, path, check_request)
         if problem:
             raise CassetteCorrupt(f"cassette entry {path} is corrupt: {problem}; restore it from git or re-record it")
         return entry
 
     @staticmethod
-    def _entry_problem(entry: Any, path: Path) -> str:
+    def _entry_problem(entry: Any, path: Path, check_request: bool = True) -> str:
         if not isinstance(entry, dict) or not {"key", "request", "responses"} <= entry.keys():
             return "missing fields"
-        if request_key(entry["request"]) != entry["key"]:
+        if check_request and request_key(entry["request"]) != entry["key"]:
             return "the stored request does not hash to its key"
         if path.stem != entry["key"]:
             return "the file name does not match its key"
@@ -120,9 +127,9 @@ class CassetteStore:
         if cached is not None:
             return cached
         path = self.entry_path(namespace, key)
-        if not path.exists():
+        if not path.is_file():
             return None
-        entry = self.load_entry(path)
+        entry = self.load_entry(path, check_request=False)
         self._cache[(namespace, key)] = entry
         return entry
 

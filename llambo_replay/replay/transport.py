@@ -216,7 +216,9 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 response = await upstream.handle_async_request(request)
                 await response.aread()
                 body = self._judge(response)
-                return self._respond(self._store(ticket, body, time.perf_counter() - started, attempt + 1), request)
+                # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
+                stored = await asyncio.to_thread(self._store, ticket, body, time.perf_counter() - started, attempt + 1)
+                return self._respond(stored, request)
             except (_RetryableFailure, httpx2.TransportError) as failure:
                 if attempt + 1 == self.retry.max_attempts:
                     raise self._gave_up(failure) from None

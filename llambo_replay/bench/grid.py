@@ -1,0 +1,112 @@
+"""Many (method, task, seed) cells: resumable, with a progress bar, on local processes or a Dask cluster.
+
+A cell is done when its manifest exists; a rerun skips it. Cells of one grid write to
+different cassette namespaces, and the store's locked atomic writes make concurrent
+workers on one folder safe, so stores from different workers merge without conflicts.
+"""
+
+from __future__ import annotations
+
+import itertools
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from llambo_replay.bench.runner import RunSpec, run, run_baseline
+from llambo_replay.errors import LlamboReplayError, UsageError
+from llambo_replay.replay import RecordMode
+
+METHODS = ("llambo", "random", "gp_ei", "tpe")
+
+
+@dataclass(frozen=True)
+class Cell:
+    method: str
+    spec: RunSpec
+
+    @property
+    def label(self) -> str:
+        return f"{self.method} {self.spec.dataset}/{self.spec.model} seed {self.spec.seed}"
+
+
+@dataclass(frozen=True)
+class GridOptions:
+    out: Path
+    cassettes: Path
+    mode: RecordMode
+    base_url: str | None
+    memo_dir: Path | None
+    concurrency: int
+
+
+def cells(methods: list[str], datasets: list[str], models: list[str], seeds: list[int], base: RunSpec) -> list[Cell]:
+    unknown = [m for m in methods if m not in METHODS]
+    if unknown:
+        raise UsageError(f"unknown method {unknown[0]!r}; choose from: {', '.join(METHODS)}")
+    return [Cell(method, replace(base, dataset=d, model=m, seed=s))
+            for method, d, m, s in itertools.product(methods, datasets, models, seeds)]
+
+
+def is_done(cell: Cell, out: Path) -> bool:
+    return cell.spec.outputs(out / cell.method)["manifest"].is_file()
+
+
+def run_cell(cell: Cell, options: GridOptions) -> str:
+    """Run one cell in this process; returns '' or a one-line error (a failed cell never stops the grid)."""
+    from llambo_replay.bench.memo import ObjectiveMemo
+
+    memo = ObjectiveMemo(options.memo_dir) if options.memo_dir else None
+    try:
+        if cell.method == "llambo":
+            run(cell.spec, options.mode, options.out / "llambo", options.cassettes, options.base_url, memo,
+                options.concurrency, progress=False)
+        else:
+            run_baseline(cell.method, cell.spec, options.out / cell.method, memo)
+        return ""
+    except LlamboReplayError as exc:
+        return str(exc)
+    finally:
+        if memo:
+            memo.close()
+
+
+def run_grid(todo: list[Cell], options: GridOptions, jobs: int, scheduler: str | None = None) -> dict[str, str]:
+    """Run the cells not yet done; returns {label: error} for the ones that failed."""
+    from tqdm import tqdm
+
+    pending = [c for c in todo if not is_done(c, options.out)]
+    failures: dict[str, str] = {}
+    bar = tqdm(total=len(todo), initial=len(todo) - len(pending), desc="grid", unit="cell", disable=None)
+    try:
+        for cell, error in _execute(pending, options, jobs, scheduler):
+            if error:
+                failures[cell.label] = error
+            bar.set_postfix(failed=len(failures))
+            bar.update(1)
+    finally:
+        bar.close()
+    return failures
+
+
+def _execute(pending: list[Cell], options: GridOptions, jobs: int, scheduler: str | None) -> Any:
+    if scheduler:
+        try:
+            from distributed import Client, as_completed as dask_completed
+        except ImportError:
+            raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
+        client = Client(scheduler)
+        try:
+            futures = {client.submit(run_cell, cell, options, pure=False): cell for cell in pending}
+            for future in dask_completed(futures):
+                yield futures[future], future.result()
+        finally:
+            client.close()
+    elif jobs <= 1:
+        for cell in pending:
+            yield cell, run_cell(cell, options)
+    else:
+        with ProcessPoolExecutor(max_workers=jobs) as pool:
+            futures = {pool.submit(run_cell, cell, options): cell for cell in pending}
+            for future in as_completed(futures):
+                yield futures[future], future.result()

@@ -1,0 +1,76 @@
+"""Normalised regret and average rank, per trial, as in the paper's end-to-end Bayesmark results."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from llambo_replay.tables.results import History
+
+
+def running_best(scores: np.ndarray, lower_is_better: bool) -> np.ndarray:
+    return np.minimum.accumulate(scores) if lower_is_better else np.maximum.accumulate(scores)
+
+
+def incumbent_values(frame: pd.DataFrame, lower_is_better: bool, column: str) -> np.ndarray:
+    """`column` of the best-by-score configuration so far (generalization of the incumbent)."""
+    scores = frame["score"].to_numpy(float)
+    best_index = np.zeros(len(scores), int)
+    for i in range(1, len(scores)):
+        better = scores[i] < scores[best_index[i - 1]] if lower_is_better else scores[i] > scores[best_index[i - 1]]
+        best_index[i] = i if better else best_index[i - 1]
+    return frame[column].to_numpy(float)[best_index]
+
+
+def regret_table(histories: list[History], column: str = "score") -> pd.DataFrame:
+    """One row per (method, task, seed, trial): normalised regret of the incumbent.
+
+    regret = |task best - incumbent| / |task best - task worst|, where best and worst are over
+    every method's and seed's observations of `column` on that task.
+    """
+    rows = []
+    by_task: dict[str, list[History]] = {}
+    for h in histories:
+        by_task.setdefault(h.task, []).append(h)
+    for task, group in sorted(by_task.items()):
+        lower = group[0].lower_is_better
+        values = np.concatenate([h.frame[column].to_numpy(float) for h in group])
+        best, worst = (values.min(), values.max()) if lower else (values.max(), values.min())
+        span = abs(best - worst) or 1.0
+        for h in group:
+            incumbent = incumbent_values(h.frame, lower, column)
+            for trial, value in enumerate(incumbent):
+                rows.append((h.method, task, h.seed, trial, abs(best - value) / span))
+    return pd.DataFrame(rows, columns=["method", "task", "seed", "trial", "regret"])
+
+
+def seed_mean(regret: pd.DataFrame) -> pd.DataFrame:
+    return regret.groupby(["method", "task", "trial"], as_index=False)["regret"].mean()
+
+
+def curves(regret: pd.DataFrame) -> pd.DataFrame:
+    """Mean over seeds, then over tasks, per method and trial; s.e. over tasks' seed means."""
+    per_task = seed_mean(regret)
+    grouped = per_task.groupby(["method", "trial"])["regret"]
+    out = grouped.agg(["mean", "std", "count"]).reset_index()
+    out["se"] = (out["std"].fillna(0.0) / np.sqrt(out["count"])).astype(float)
+    return out.drop(columns=["std"])
+
+
+def ranks(regret: pd.DataFrame) -> pd.DataFrame:
+    """Average rank of each method per trial (1 = lowest regret), over tasks present for every method."""
+    per_task = seed_mean(regret)
+    methods = per_task["method"].nunique()
+    complete = per_task.groupby(["task", "trial"]).filter(lambda g: g["method"].nunique() == methods)
+    complete = complete.assign(rank=complete.groupby(["task", "trial"])["regret"].rank(method="average"))
+    return complete.groupby(["method", "trial"], as_index=False)["rank"].mean()
+
+
+def final_regret(regret: pd.DataFrame) -> pd.DataFrame:
+    """Per task and method: regret at the task's common budget (the shortest method's last trial), mean ± s.e. over seeds."""
+    budget = regret.groupby(["task", "method"])["trial"].max().groupby("task").min()
+    at_budget = regret[regret["trial"] == regret["task"].map(budget)]
+    out = at_budget.groupby(["task", "method"])["regret"].agg(["mean", "std", "count"]).reset_index()
+    out["se"] = (out["std"].fillna(0.0) / np.sqrt(out["count"])).astype(float)
+    out["trial"] = out["task"].map(budget)
+    return out.drop(columns=["std"])

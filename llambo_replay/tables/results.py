@@ -1,0 +1,79 @@
+"""Load run histories laid out as ``<results>/<method>/<dataset>/<model>/<seed>.csv``."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from llambo_replay.bench import reference
+from llambo_replay.bench.tasks import DATASETS
+from llambo_replay.errors import UsageError
+
+PAPER_METHOD = "LLAMBO (paper, GPT-3.5)"
+BASELINE_LABELS = {"random": "Random search", "gp_ei": "GP-EI (scikit-optimize)", "tpe": "TPE (Optuna)"}
+
+
+@dataclass(frozen=True)
+class History:
+    method: str
+    dataset: str
+    model: str
+    seed: int
+    frame: pd.DataFrame
+    source: Path
+    sha256: str
+
+    @property
+    def task(self) -> str:
+        return f"{self.dataset}/{self.model}"
+
+    @property
+    def lower_is_better(self) -> bool:
+        return DATASETS[self.dataset] == "neg_mean_squared_error"
+
+
+def method_label(method_dir: Path) -> str:
+    """'LLAMBO (<llm model>)' for LLAMBO runs, read from a manifest; the baselines' own names otherwise."""
+    if method_dir.name in BASELINE_LABELS:
+        return BASELINE_LABELS[method_dir.name]
+    models = sorted({json.loads(p.read_text()).get("engine", {}).get("llm_model", "?")
+                     for p in method_dir.rglob("*.manifest.json")})
+    return f"LLAMBO ({', '.join(models)})" if models else method_dir.name
+
+
+def _read(path: Path) -> tuple[pd.DataFrame, str]:
+    return reference.read_history(path), hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def load_results(results: Path) -> list[History]:
+    if not results.is_dir():
+        raise UsageError(f"results folder {results} does not exist")
+    histories = []
+    for method_dir in sorted(p for p in results.iterdir() if p.is_dir()):
+        label = method_label(method_dir)
+        for path in sorted(method_dir.glob("*/*/*.csv")):
+            if not path.stem.isdigit():
+                continue
+            dataset, model = path.parent.parent.name, path.parent.name
+            if dataset not in DATASETS:
+                continue
+            frame, digest = _read(path)
+            histories.append(History(label, dataset, model, int(path.stem), frame, path, digest))
+    if not histories:
+        raise UsageError(f"no histories under {results} (expected <method>/<dataset>/<model>/<seed>.csv)")
+    return histories
+
+
+def load_paper(root: Path, tasks: set[tuple[str, str]]) -> list[History]:
+    """The paper's published LLAMBO histories for the tasks we have, every published seed."""
+    out = []
+    for dataset, model in sorted(tasks):
+        for seed in reference.published_seeds(root, dataset, model):
+            path = reference.published_history_path(root, dataset, model, seed)
+            frame, digest = _read(path)
+            out.append(History(PAPER_METHOD, dataset, model, seed, frame, path, digest))
+    return out

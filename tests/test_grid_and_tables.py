@@ -1,0 +1,72 @@
+"""Baselines, the resumable grid, and the tables built from its histories."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llambo_replay.tables import metrics
+from llambo_replay.tables.results import History
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def grid(tmp_path_factory, reference_dir) -> Path:
+    out = tmp_path_factory.mktemp("grid")
+    args = ["grid", "--methods", "random,gp_ei,tpe", "--datasets", "iris", "--models", "SVM", "--seeds", "0,1",
+            "--trials", "4", "--out", str(out), "--no-memo", "--reference", str(reference_dir)]
+    first = cli(*args, "--jobs", "2")
+    assert first.returncode == 0, first.stderr
+    return out
+
+
+def test_baselines_start_from_the_papers_initial_points_and_rerun_identically(grid, reference_dir):
+    published = pd.read_csv(reference_dir / "exp_bayesmark/results_discriminative/iris/SVM/1.csv")
+    for method in ("random", "gp_ei", "tpe"):
+        history = pd.read_csv(grid / method / "iris/SVM/1.csv")
+        assert len(history) == 9
+        assert np.allclose(history.loc[:4, ["C", "gamma", "tol"]].to_numpy(),
+                           published.loc[:4, ["C", "gamma", "tol"]].to_numpy())
+    check = cli("check", "--results", str(grid), "--reference", str(reference_dir))
+    assert check.returncode == 0 and "6/6 committed runs replay" in check.stdout
+
+
+def test_the_grid_resumes_by_skipping_finished_cells(grid, reference_dir):
+    stamp = (grid / "tpe/iris/SVM/0.csv").stat().st_mtime_ns
+    again = cli("grid", "--methods", "random,gp_ei,tpe", "--datasets", "iris", "--models", "SVM", "--seeds", "0,1",
+                "--trials", "4", "--out", str(grid), "--no-memo", "--reference", str(reference_dir))
+    assert again.returncode == 0 and "6/6 cells done" in again.stdout
+    assert (grid / "tpe/iris/SVM/0.csv").stat().st_mtime_ns == stamp
+
+
+def test_tables_are_byte_identical_across_processes_and_include_the_paper_row(grid, reference_dir, tmp_path):
+    for name in ("a", "b"):
+        result = cli("tables", "--results", str(grid), "--reference", str(reference_dir), "--out", str(tmp_path / name))
+        assert result.returncode == 0, result.stderr
+    files = sorted(p.name for p in (tmp_path / "a").iterdir())
+    assert "regret.png" in files and "regret_final.tex" in files and "manifest.json" in files
+    for name in files:
+        assert (tmp_path / "a" / name).read_bytes() == (tmp_path / "b" / name).read_bytes(), name
+    table = (tmp_path / "a" / "regret_final.md").read_text()
+    assert "LLAMBO (paper, GPT-3.5)" in table and "(n=5)" in table  # the paper's five published seeds
+
+
+def test_regret_is_normalised_by_the_tasks_best_and_worst():
+    frame = lambda scores: pd.DataFrame({"score": scores, "generalization_score": scores})  # noqa: E731
+    histories = [History("A", "iris", "SVM", 0, frame([0.5, 0.7, 0.9]), Path("a"), ""),
+                 History("B", "iris", "SVM", 0, frame([0.6, 0.6, 1.0]), Path("b"), "")]
+    regret = metrics.regret_table(histories)
+    a = regret[regret["method"] == "A"]["regret"].round(6).tolist()
+    assert a == [1.0, 0.6, 0.2]  # (1.0 - best so far) / (1.0 - 0.5)
+    ranks = metrics.ranks(regret)
+    assert ranks[ranks["trial"] == 2].set_index("method")["rank"].to_dict() == {"A": 2.0, "B": 1.0}
+    final = metrics.final_regret(regret)
+    assert final.set_index("method")["mean"].round(6).to_dict() == {"A": 0.2, "B": 0.0}
