@@ -16,6 +16,7 @@ from llambo_replay.errors import UsageError
 
 
 @pytest.mark.parametrize("dataset, model", [("iris", "SVM"), ("diabetes", "RandomForest"), ("digits", "MLP_SGD"),
+                                            ("diabetes", "MLP_SGD"),
                                             ("breast", "DecisionTree")])
 def test_our_objective_reproduces_published_rows(reference_dir, dataset, model):
     task = load_task(dataset, model)

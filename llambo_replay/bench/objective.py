@@ -12,7 +12,7 @@ from sklearn.model_selection import cross_val_score
 from llambo_replay.bench.tasks import Task
 
 CV_FOLDS = 5
-PROTOCOL_VERSION = "bayesmark-paper-1"  # bump when anything below changes what a score means
+PROTOCOL_VERSION = "bayesmark-paper-2"  # bump when anything below changes what a score means
 
 
 def evaluate(task: Task, config: dict[str, Any]) -> dict[str, float]:

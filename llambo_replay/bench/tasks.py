@@ -32,7 +32,7 @@ MODELS: dict[str, tuple[type, type, dict[str, Any], dict[str, Any]]] = {
     "AdaBoost": (AdaBoostClassifier, AdaBoostRegressor, {"random_state": 0}, {}),
     "MLP_SGD": (MLPClassifier, MLPRegressor, {"solver": "sgd", "early_stopping": True, "max_iter": 40,
                                               "learning_rate": "invscaling", "nesterovs_momentum": True,
-                                              "random_state": 0}, {}),
+                                              "random_state": 0}, {"activation": "tanh"}),
 }
 CLASSIFIER_ONLY_ARGS = {"SVM": {"probability": True, "random_state": 0}}
 DATASETS: dict[str, str] = {"breast": "accuracy", "digits": "accuracy", "iris": "accuracy", "wine": "accuracy",
@@ -83,8 +83,8 @@ class Task:
         return SearchSpace.from_spec(search_spaces()[self.model])
 
     def estimator(self, params: dict[str, Any]) -> Any:
-        classifier, regressor, fixed, _ = MODELS[self.model]
-        extra = CLASSIFIER_ONLY_ARGS.get(self.model, {}) if self.is_classification else {}
+        classifier, regressor, fixed, regressor_only = MODELS[self.model]
+        extra = CLASSIFIER_ONLY_ARGS.get(self.model, {}) if self.is_classification else regressor_only
         return (classifier if self.is_classification else regressor)(**params, **fixed, **extra)
 
     @property
