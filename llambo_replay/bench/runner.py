@@ -48,11 +48,12 @@ class RunSpec:
 
     @property
     def namespace(self) -> str:
-        """Where this run's cassette entries live; the number of trials is not part of it,
-        so a longer run extends a shorter one."""
+        """Where this run's cassette entries live. The number of trials is not part of it,
+        so a longer run extends a shorter one; runs from the paper's initial points get their own."""
         slug = re.sub(r"[^A-Za-z0-9._=+-]+", "-", self.llm_model).strip("-") or "model"
         s = self.settings
-        return f"{slug}/{s.surrogate}-{s.protocol}/{self.dataset}/{self.model}/seed{self.seed}"
+        start = "-paper-init" if self.reference else ""
+        return f"{slug}/{s.surrogate}-{s.protocol}/{self.dataset}/{self.model}/seed{self.seed}{start}"
 
     def outputs(self, out: Path) -> dict[str, Path]:
         folder = out / self.dataset / self.model
