@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -71,13 +72,14 @@ def serialise_config(config: pd.Series | dict, space: SearchSpace, settings: Pro
                      for i, p in enumerate(space.params))
 
 
-def example_order(n: int, template_index: int) -> np.ndarray:
+@lru_cache(maxsize=1024)
+def example_order(n: int, template_index: int) -> tuple[int, ...]:
     """The permutation of in-context examples for template `i`, as in the official code.
 
     It is a fixed function of the template index (not of the run seed), drawn from a
     local legacy generator so the prompts match the official implementation's.
     """
-    return np.random.RandomState(template_index).permutation(n)
+    return tuple(int(i) for i in np.random.RandomState(template_index).permutation(n))
 
 
 def _dataset_sentence(ctx: TaskContext) -> str:
@@ -120,25 +122,40 @@ def sampler_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, 
         text += ("Do not recommend values at the minimum or maximum of allowable range, do not recommend rounded "
                  "values. Recommend values with highest possible precision, as requested by the allowed ranges. ")
     text += protocol.config_instruction() + "\n"
-    for row in example_order(len(configs), template_index):
+    rows = configs.to_dict("records")
+    for row in example_order(len(rows), template_index):
         text += (f"\nPerformance: {float(scores[row]):.6f}\nHyperparameter configuration: "
-                 f"## {serialise_config(configs.iloc[row], space, settings)} ##")
+                 f"## {serialise_config(rows[row], space, settings)} ##")
     return text + f"\nPerformance: {target:.6f}\nHyperparameter configuration:"
+
+
+def discriminative_prompts(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, scores: Sequence[float],
+                           candidates: pd.DataFrame, n_templates: int, settings: PromptSettings,
+                           protocol: "Protocol") -> list[str]:
+    """Ask for the score of each candidate given scored examples (in-context regression).
+
+    One prompt per candidate and template, candidate-major; the examples part is built once
+    per template and shared by every candidate.
+    """
+    metric = "a metric" if settings.context == "no_context" or not settings.feature_semantics else ctx.metric_words
+    head = f"The following are hyperparameter configurations for a {ctx.model} and the corresponding performance measured in {metric}."
+    if settings.context == "full_context":
+        head += _task_sentence(ctx, "and the label contains") + _dataset_sentence(ctx) + " "
+    head += " " + protocol.score_instruction(metric)
+    rows = configs.to_dict("records")
+    bodies = [head + "".join(f"\nHyperparameter configuration: {serialise_config(rows[row], space, settings, ' is ')}"
+                             f"\nPerformance: ## {float(scores[row]):.6f} ##"
+                             for row in example_order(len(rows), t)) for t in range(n_templates)]
+    return [body + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, ' is ')}\nPerformance: "
+            for candidate in candidates.to_dict("records") for body in bodies]
 
 
 def discriminative_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, scores: Sequence[float],
                           candidate: pd.Series, template_index: int, settings: PromptSettings,
                           protocol: "Protocol") -> str:
-    """Ask for the score of `candidate` given scored examples (in-context regression)."""
-    metric = "a metric" if settings.context == "no_context" or not settings.feature_semantics else ctx.metric_words
-    text = f"The following are hyperparameter configurations for a {ctx.model} and the corresponding performance measured in {metric}."
-    if settings.context == "full_context":
-        text += _task_sentence(ctx, "and the label contains") + _dataset_sentence(ctx) + " "
-    text += " " + protocol.score_instruction(metric)
-    for row in example_order(len(configs), template_index):
-        text += (f"\nHyperparameter configuration: {serialise_config(configs.iloc[row], space, settings, ' is ')}"
-                 f"\nPerformance: ## {float(scores[row]):.6f} ##")
-    return text + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, ' is ')}\nPerformance: "
+    """The discriminative prompt for one candidate and one template."""
+    return discriminative_prompts(ctx, space, configs, scores, pd.DataFrame([candidate]), template_index + 1,
+                                  settings, protocol)[template_index]
 
 
 def generative_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, labels: Sequence[int],
@@ -150,8 +167,9 @@ def generative_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFram
     text += (f" The performance classification is 1 if the configuarion is in the best-performing {top_pct * 100}% "
              "of all configurations and 0 otherwise. ")
     text += " Your response should only contain the predicted performance classification in the format ## performance classification ##."
-    for row in example_order(len(configs), template_index):
-        text += (f"\nHyperparameter configuration: {serialise_config(configs.iloc[row], space, settings)}"
+    rows = configs.to_dict("records")
+    for row in example_order(len(rows), template_index):
+        text += (f"\nHyperparameter configuration: {serialise_config(rows[row], space, settings)}"
                  f"\nClassification: ## {int(labels[row])} ##")
     return text + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings)}\nClassification: "
 

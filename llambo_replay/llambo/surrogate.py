@@ -10,7 +10,7 @@ import pandas as pd
 from scipy.stats import norm
 
 from llambo_replay.llambo.engine import Engine, Sampling
-from llambo_replay.llambo.prompts import PromptSettings, TaskContext, discriminative_prompt, generative_prompt
+from llambo_replay.llambo.prompts import PromptSettings, TaskContext, discriminative_prompts, generative_prompt
 from llambo_replay.llambo.protocol import PaperProtocol
 from llambo_replay.llambo.space import SearchSpace
 
@@ -85,9 +85,8 @@ class DiscriminativeSurrogate:
     def predict(self, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int, int]:
         shown_obs, shown_cand = self._shown(observed), self._shown(candidates)
         s = self.settings
-        prompts = [discriminative_prompt(self.context, self.space, shown_obs, scores, shown_cand.iloc[c], t,
+        prompts = discriminative_prompts(self.context, self.space, shown_obs, scores, shown_cand, s.n_templates,
                                          self.prompt_settings, self.protocol)
-                   for c in range(len(candidates)) for t in range(s.n_templates)]
         sampling = replace(s.sampling, max_tokens=max(s.sampling.max_tokens, self.protocol.min_score_tokens))
         texts = self.engine.chat(prompts, s.n_gens, sampling, self.protocol.score_format())
         values = np.array([[self.protocol.parse_score(x) for x in t] for t in texts], float)
