@@ -61,8 +61,8 @@ def test_tables_are_byte_identical_across_processes_and_include_the_paper_row(gr
 
 def test_regret_is_normalised_by_the_tasks_best_and_worst():
     frame = lambda scores: pd.DataFrame({"score": scores, "generalization_score": scores})  # noqa: E731
-    histories = [History("A", "iris", "SVM", 0, frame([0.5, 0.7, 0.9]), Path("a"), ""),
-                 History("B", "iris", "SVM", 0, frame([0.6, 0.6, 1.0]), Path("b"), "")]
+    histories = [History("A", "iris", "SVM", 0, frame([0.5, 0.7, 0.9]), "a", ""),
+                 History("B", "iris", "SVM", 0, frame([0.6, 0.6, 1.0]), "b", "")]
     regret = metrics.regret_table(histories)
     a = regret[regret["method"] == "A"]["regret"].round(6).tolist()
     assert a == [1.0, 0.6, 0.2]  # (1.0 - best so far) / (1.0 - 0.5)

@@ -174,55 +174,59 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         return EndpointError(f"endpoint {self.base_url} failed after {self.retry.max_attempts} attempts "
                              f"(last: {failure}); nothing was stored, rerun to resume")
 
+    def _from_store(self, request: httpx2.Request) -> tuple[_Ticket, httpx2.Response | None]:
+        """Assign the occurrence slot and answer from the cassette if it can; a miss replay may not fill raises."""
+        ticket = self._begin(request)
+        hit = self._recorded(ticket)
+        if hit is None and not self.policy.calls_endpoint:
+            raise self._miss(ticket)
+        return ticket, hit
+
+    def _backoff(self, attempt: int, failure: BaseException) -> float:
+        """Seconds to wait before the next attempt; past the budget, the final error."""
+        if attempt + 1 == self.retry.max_attempts:
+            raise self._gave_up(failure) from None
+        return self.retry.delay(attempt, getattr(failure, "retry_after", None))
+
     # -- sync -------------------------------------------------------------------------
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         request.read()
-        ticket = self._begin(request)
-        hit = self._recorded(ticket)
+        ticket, hit = self._from_store(request)
         if hit is not None:
             return hit
-        if not self.policy.calls_endpoint:
-            raise self._miss(ticket)
-        upstream = self.upstream
-        assert upstream is not None
+        assert self.upstream is not None
         started = time.perf_counter()
         for attempt in range(self.retry.max_attempts):
             try:
                 self.live_calls += 1
-                response = upstream.handle_request(request)
+                response = self.upstream.handle_request(request)
                 response.read()
                 body = self._judge(response)
                 return self._respond(self._store(ticket, body, time.perf_counter() - started, attempt + 1), request)
             except (_RetryableFailure, httpx2.TransportError) as failure:
-                if attempt + 1 == self.retry.max_attempts:
-                    raise self._gave_up(failure) from None
-                self.sleep(self.retry.delay(attempt, getattr(failure, "retry_after", None)))
+                self.sleep(self._backoff(attempt, failure))
         raise AssertionError("unreachable")
 
     # -- async ------------------------------------------------------------------------
     async def handle_async_request(self, request: httpx2.Request) -> httpx2.Response:
-        ticket = self._begin(request)  # before any await: slots follow program order
-        hit = self._recorded(ticket)
+        if isinstance(request.stream, httpx2.AsyncByteStream) and not hasattr(request, "_content"):
+            await request.aread()  # a streamed body (the SDK sends bytes, so this is rare) must be read first
+        ticket, hit = self._from_store(request)  # before any other await: slots follow program order
         if hit is not None:
             return hit
-        if not self.policy.calls_endpoint:
-            raise self._miss(ticket)
-        upstream = self.async_upstream
-        assert upstream is not None
+        assert self.async_upstream is not None
         started = time.perf_counter()
         for attempt in range(self.retry.max_attempts):
             try:
                 self.live_calls += 1
-                response = await upstream.handle_async_request(request)
+                response = await self.async_upstream.handle_async_request(request)
                 await response.aread()
                 body = self._judge(response)
                 # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
                 stored = await asyncio.to_thread(self._store, ticket, body, time.perf_counter() - started, attempt + 1)
                 return self._respond(stored, request)
             except (_RetryableFailure, httpx2.TransportError) as failure:
-                if attempt + 1 == self.retry.max_attempts:
-                    raise self._gave_up(failure) from None
-                await self.async_sleep(self.retry.delay(attempt, getattr(failure, "retry_after", None)))
+                await self.async_sleep(self._backoff(attempt, failure))
         raise AssertionError("unreachable")
 
     def close(self) -> None:

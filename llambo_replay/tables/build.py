@@ -110,7 +110,7 @@ def build_tables(results: Path, reference_root: Path | None, out: Path) -> int:
             written.append(out / name)
         figure(curves, ranks, out / f"{stem}.png", f"{'CV' if column == 'score' else 'Test-split'} regret — {scope}")
         written.append(out / f"{stem}.png")
-    manifest = {"inputs": {str(h.source): h.sha256 for h in sorted(histories, key=lambda h: str(h.source))},
+    manifest = {"inputs": {h.source: h.sha256 for h in sorted(histories, key=lambda h: h.source)},
                 "outputs": {p.name: _sha(p) for p in sorted(written)}}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(written)} files and manifest.json to {out} from {len(histories)} histories ({scope})")

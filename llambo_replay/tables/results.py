@@ -24,7 +24,7 @@ class History:
     model: str
     seed: int
     frame: pd.DataFrame
-    source: Path
+    source: str  # where it came from, relative to its root, so manifests are the same on any machine
     sha256: str
 
     @property
@@ -62,7 +62,8 @@ def load_results(results: Path) -> list[History]:
             if dataset not in DATASETS:
                 continue
             frame, digest = _read(path)
-            histories.append(History(label, dataset, model, int(path.stem), frame, path, digest))
+            histories.append(History(label, dataset, model, int(path.stem), frame,
+                                     f"results/{path.relative_to(results).as_posix()}", digest))
     if not histories:
         raise UsageError(f"no histories under {results} (expected <method>/<dataset>/<model>/<seed>.csv)")
     return histories
@@ -75,5 +76,6 @@ def load_paper(root: Path, tasks: set[tuple[str, str]]) -> list[History]:
         for seed in reference.published_seeds(root, dataset, model):
             path = reference.published_history_path(root, dataset, model, seed)
             frame, digest = _read(path)
-            out.append(History(PAPER_METHOD, dataset, model, seed, frame, path, digest))
+            out.append(History(PAPER_METHOD, dataset, model, seed, frame,
+                               f"reference/{path.relative_to(Path(root)).as_posix()}", digest))
     return out
