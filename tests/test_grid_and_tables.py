@@ -70,3 +70,14 @@ def test_regret_is_normalised_by_the_tasks_best_and_worst():
     assert ranks[ranks["trial"] == 2].set_index("method")["rank"].to_dict() == {"A": 2.0, "B": 1.0}
     final = metrics.final_regret(regret)
     assert final.set_index("method")["mean"].round(6).to_dict() == {"A": 0.2, "B": 0.0}
+
+
+def test_the_grid_runs_on_a_dask_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                  host="127.0.0.1") as cluster:
+        result = cli("grid", "--methods", "random,tpe", "--datasets", "iris", "--models", "SVM", "--seeds", "0,1",
+                     "--trials", "2", "--out", str(tmp_path), "--no-memo", "--scheduler", cluster.scheduler_address)
+    assert result.returncode == 0, result.stderr
+    assert "4/4 cells done" in result.stdout
+    assert len(list(tmp_path.rglob("*.manifest.json"))) == 4

@@ -57,9 +57,11 @@ def test_record_then_replay(tmp_path, server, monkeypatch):
     assert replayed == recorded
 
 
-def test_replay_miss_names_key_slot_and_nearest_difference(tmp_path, server):
+def test_replay_miss_names_key_slot_and_nearest_difference(tmp_path, server, monkeypatch):
     client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
     chat(client, content="The target performance is 0.950000. Recommend a configuration.")
+    import socket
+    monkeypatch.setattr(socket.socket, "connect", lambda *a: (_ for _ in ()).throw(AssertionError("network")))
     replay, _ = client_for(tmp_path, RecordMode.REPLAY, "http://replay.invalid/v1")
     with pytest.raises(Exception) as caught:
         chat(replay, content="The target performance is 0.960000. Recommend a configuration.")
