@@ -150,7 +150,8 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
         "engine": {"llm_model": spec.llm_model, "protocol": spec.settings.protocol,
                    "endpoint_host": transport.endpoint_host if policy(mode).calls_endpoint else None},
         "cassettes": {"namespace": spec.namespace, "keys": transport.used_keys()},
-        "llm": asdict(engine.usage),
+        # summed in completion order, so rounded: the manifest must not depend on that order
+        "llm": {**asdict(engine.usage), "cost_usd": round(engine.usage.cost_usd, 9)},
         "fallback_points": result.fallback_points,
         "history_sha256": sha256_text(text),
         "versions": {"llambo-replay": __version__, **VERSIONS, "pandas": pd.__version__,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -108,8 +109,9 @@ class Engine:
     def _run(self, prompts: Sequence[str], n: int, call: Any, extract: Any, empty: Any) -> list[list[Any]]:
         # Identical prompts are asked once for all their samples, so each request key
         # belongs to one coroutine and its occurrence slots follow one deterministic order.
-        unique = list(dict.fromkeys(prompts))
-        wanted = {p: n * prompts.count(p) for p in unique}
+        counts = Counter(prompts)
+        unique = list(counts)  # first-seen order
+        wanted = {p: n * counts[p] for p in unique}
         answers = self._loop.run_until_complete(self._gather(unique, wanted, n, call, extract, empty))
         by_prompt = dict(zip(unique, answers))
         taken: dict[str, int] = {}
