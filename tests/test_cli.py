@@ -126,3 +126,11 @@ def test_stats_reports_tokens_per_namespace():
     assert result.returncode == 0
     total = result.stdout.splitlines()[-1].split()
     assert total[0] == "total" and int(total[1]) > 0 and int(total[3]) > 0
+
+
+def test_serve_local_without_the_local_extra_says_how_to_install_it():
+    import importlib.util
+
+    if importlib.util.find_spec("llama_cpp") is not None:
+        pytest.skip("llama-cpp-python is installed here; this checks the message shown without it")
+    assert_one_line_error(cli("serve-local", "--port", "8099"), "pip install -e '.[local]'")
