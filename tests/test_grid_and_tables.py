@@ -70,6 +70,8 @@ def test_regret_is_normalised_by_the_tasks_best_and_worst():
     assert ranks[ranks["trial"] == 2].set_index("method")["rank"].to_dict() == {"A": 2.0, "B": 1.0}
     final = metrics.final_regret(regret)
     assert final.set_index("method")["mean"].round(6).to_dict() == {"A": 0.2, "B": 0.0}
+    view = metrics.bayesmark_score(regret, random_method="A")  # A plays random search here
+    assert view[view["trial"] == 2].set_index("method")["score"].round(6).to_dict() == {"A": 0.0, "B": 100.0}
 
 
 def test_the_grid_runs_on_a_dask_cluster(tmp_path):

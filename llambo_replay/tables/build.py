@@ -16,7 +16,7 @@ import pandas as pd
 from llambo_replay.errors import UsageError
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.tables import metrics
-from llambo_replay.tables.results import History, load_paper, load_results
+from llambo_replay.tables.results import BASELINE_LABELS, History, load_paper, load_results
 
 FLOAT = "%.6f"
 
@@ -105,6 +105,9 @@ def build_tables(results: Path, reference_root: Path | None, out: Path) -> int:
                  f"{stem}_final.csv": final.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
                  f"{stem}_final.md": markdown_table(final, caption),
                  f"{stem}_final.tex": latex_table(final, caption)}
+        if BASELINE_LABELS["random"] in set(regret["method"]):
+            view = metrics.bayesmark_score(regret, BASELINE_LABELS["random"])
+            files[f"{stem}_bayesmark_score.csv"] = view.to_csv(index=False, float_format=FLOAT, lineterminator="\n")
         for name, text in files.items():
             atomic_write_text(out / name, text)
             written.append(out / name)

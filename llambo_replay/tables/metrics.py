@@ -74,3 +74,17 @@ def final_regret(regret: pd.DataFrame) -> pd.DataFrame:
     out["se"] = (out["std"].fillna(0.0) / np.sqrt(out["count"])).astype(float)
     out["trial"] = out["task"].map(budget)
     return out.drop(columns=["std"])
+
+
+def bayesmark_score(regret: pd.DataFrame, random_method: str) -> pd.DataFrame:
+    """Bayesmark's normalised score per trial: 100 × (1 − regret / regret of random search).
+
+    100 is the best value seen on the task, 0 is random search's average at the same trial.
+    Tasks without a random-search run are left out.
+    """
+    per_task = seed_mean(regret)
+    random = per_task[per_task["method"] == random_method].set_index(["task", "trial"])["regret"]
+    joined = per_task.join(random.rename("random"), on=["task", "trial"], how="inner")
+    joined = joined[joined["random"] > 0]
+    joined = joined.assign(score=100.0 * (1.0 - joined["regret"] / joined["random"]))
+    return joined.groupby(["method", "trial"], as_index=False)["score"].mean()
