@@ -219,6 +219,24 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_components(args: argparse.Namespace) -> int:
+    from llambo_replay.bench import reference
+    from llambo_replay.bench.component_run import ComponentSpec, run_components
+    from llambo_replay.bench.memo import ObjectiveMemo
+    from llambo_replay.replay import parse_mode
+
+    spec = ComponentSpec(tuple(args.datasets), args.model, tuple(args.seeds), tuple(args.n_observed), args.n_test,
+                         args.llm_model, args.protocol, args.n_gens, args.n_candidates)
+    memo = None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
+    manifest = run_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url,
+                              reference.check_reference(args.reference), memo)
+    for name in ("surrogate.md", "sampler.md"):
+        print((args.out / name).read_text())
+    requests = sum(sum(keys.values()) for keys in manifest["cassettes"].values())
+    print(f"{requests} LLM requests ({manifest['mode']}); outputs in {args.out}")
+    return 0
+
+
 # -- fidelity ----------------------------------------------------------------------------
 def cmd_fidelity(args: argparse.Namespace) -> int:
     from tqdm import tqdm
@@ -365,6 +383,32 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     check.add_argument("--reference", type=Path, default=None, help="needed for runs on the paper's initial points")
     check.set_defaults(func=cmd_check)
+
+    comp = sub.add_parser("components", help="evaluate LLAMBO's surrogate and candidate sampler alone",
+                          description="The paper's component evaluations: the discriminative surrogate vs a GP and a "
+                                      "random forest (NRMSE, R2, log predictive density, 68%% coverage, sharpness, "
+                                      "regret of the EI pick), and the candidate sampler vs TPE and random search "
+                                      "(average/best regret normalised by global_perf.json, generalised variance, "
+                                      "KDE log-likelihood), on the same observed sets.",
+                          formatter_class=_Help)
+    comp.add_argument("--reference", type=Path, required=True, help="folder with bayesmark/data/global_perf.json")
+    comp.add_argument("--datasets", type=_csv_list, default=["breast", "wine", "digits", "diabetes"],
+                      help="comma-separated")
+    comp.add_argument("--model", default="RandomForest", help="the model whose hyperparameters are tuned")
+    comp.add_argument("--seeds", type=_int_list, default=[0], help="comma-separated")
+    comp.add_argument("--n-observed", type=_int_list, default=[5, 10, 20, 30], help="observed-set sizes")
+    comp.add_argument("--n-test", type=_count(2), default=10, help="held-out configurations per set")
+    comp.add_argument("--n-gens", type=_count(1), default=5, help="surrogate samples per candidate and template")
+    comp.add_argument("--n-candidates", type=_count(1), default=10, help="candidates each sampler proposes")
+    comp.add_argument("--llm-model", default="smollm2-135m-instruct", help="model name sent to the endpoint")
+    comp.add_argument("--protocol", default="json", choices=["paper", "json"], help="answer format")
+    comp.add_argument("--mode", default=None, help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
+    comp.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
+    comp.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    comp.add_argument("--out", type=Path, default=Path("results/components"), help="output folder")
+    comp.add_argument("--memo", type=Path, default=None, help="objective memo folder")
+    comp.add_argument("--no-memo", action="store_true", help="always retrain")
+    comp.set_defaults(func=cmd_components)
 
     fid = sub.add_parser("fidelity", help="re-evaluate the paper's published histories with our objective",
                          description="Re-evaluate every row of the paper's published LLAMBO histories and count the "

@@ -38,16 +38,21 @@ def stats(store: CassetteStore) -> dict[str, NamespaceStats]:
 
 
 def referenced_keys(manifest_dirs: list[Path]) -> set[tuple[str, str]]:
-    """(namespace, key) pairs named by run manifests: JSON files with ``cassettes.namespace`` and ``cassettes.keys``."""
+    """(namespace, key) pairs named by manifests (``*.manifest.json``) whose ``cassettes`` is either
+    ``{"namespace": ns, "keys": {key: count}}`` or ``{ns: {key: count}, ...}``. A manifest without
+    ``cassettes`` (a baseline run) references nothing."""
     keep: set[tuple[str, str]] = set()
     for folder in manifest_dirs:
         if not folder.is_dir():
             raise UsageError(f"manifest folder {folder} does not exist")
         for path in sorted(folder.rglob("*.manifest.json")):
             try:
-                cassettes = json.loads(path.read_text())["cassettes"]
-                keep.update((cassettes["namespace"], key) for key in cassettes["keys"])
-            except (ValueError, KeyError, TypeError):
+                manifest = json.loads(path.read_text())
+                cassettes = manifest.get("cassettes", {})
+                by_namespace = ({cassettes["namespace"]: cassettes["keys"]} if "namespace" in cassettes
+                                else cassettes)
+                keep.update((namespace, key) for namespace, keys in by_namespace.items() for key in keys)
+            except (ValueError, KeyError, TypeError, AttributeError):
                 raise UsageError(f"{path} is not a run manifest (no cassettes.namespace / cassettes.keys)") from None
     return keep
 
