@@ -40,7 +40,7 @@ def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) 
 def test_help_lists_every_command():
     result = cli("--help")
     assert result.returncode == 0
-    for command in ("run", "cassettes", "check", "fidelity", "tables", "serve-local"):
+    for command in ("run", "grid", "cassettes", "check", "components", "fidelity", "tables", "serve-local"):
         assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE), command
 
 
