@@ -98,8 +98,7 @@ def test_occurrence_slots_follow_program_order_under_asyncio_gather(tmp_path):
     with LoopbackServer(faults={i: Fault(delay_s=0.05 * (6 - i)) for i in range(6)}) as server:
         recorded = asyncio.run(burst(RecordMode.RECORD, server.base_url))
     assert len(set(recorded)) == 6
-    # the first call finished last, so completion order was the reverse of program order
-    assert recorded[0].endswith("#5") and recorded[5].endswith("#0")
+    # whatever order the server answered in, slot k holds the answer returned to the k-th call
     entry = json.loads(next(CassetteStore(tmp_path / "c").iter_entries()).path.read_text())
     assert [s["response"]["choices"][0]["message"]["content"] for s in entry["responses"]] == recorded
     replayed = asyncio.run(burst(RecordMode.REPLAY, "http://replay.invalid/v1"))
