@@ -91,13 +91,12 @@ def _run_spec(args: argparse.Namespace) -> "RunSpec":
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from llambo_replay.bench.memo import ObjectiveMemo
     from llambo_replay.bench.runner import run, summary_lines
     from llambo_replay.replay import parse_mode
 
     mode = parse_mode(args.mode)
     spec = _run_spec(args)
-    memo = None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
+    memo = _memo(args)
     outcome = run(spec, mode, args.out, args.cassettes, args.base_url, memo, args.concurrency)
     print("\n".join(summary_lines(outcome, spec, mode)))
     if args.verify_objective and memo:
@@ -222,12 +221,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_components(args: argparse.Namespace) -> int:
     from llambo_replay.bench import reference
     from llambo_replay.bench.component_run import ComponentSpec, run_components
-    from llambo_replay.bench.memo import ObjectiveMemo
     from llambo_replay.replay import parse_mode
 
     spec = ComponentSpec(tuple(args.datasets), args.model, tuple(args.seeds), tuple(args.n_observed), args.n_test,
                          args.llm_model, args.protocol, args.n_gens, args.n_candidates)
-    memo = None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
+    memo = _memo(args)
     manifest = run_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url,
                               reference.check_reference(args.reference), memo)
     for name in ("surrogate.md", "sampler.md"):
@@ -242,13 +240,12 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from llambo_replay.bench import fidelity, reference
-    from llambo_replay.bench.memo import ObjectiveMemo
     from llambo_replay.bench.objective import PROTOCOL_VERSION, evaluate
     from llambo_replay.bench.tasks import DATASETS, MODELS, load_task
 
     root = reference.check_reference(args.reference)
     datasets, models = args.datasets or list(DATASETS), args.models or list(MODELS)
-    memo = None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
+    memo = _memo(args)
 
     def objective_for(dataset: str, model: str) -> Callable[[dict], dict]:
         task = load_task(dataset, model)
@@ -277,6 +274,18 @@ def cmd_serve_local(args: argparse.Namespace) -> int:
     from llambo_replay.local_server import serve
 
     return serve(args.port, args.model_path, args.ctx)
+
+
+def _add_memo_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--memo", type=Path, default=None,
+                        help="objective memo folder (default: $LLAMBO_REPLAY_MEMO, else ~/.cache/llambo-replay/objective)")
+    parser.add_argument("--no-memo", action="store_true", help="always retrain; never read or write the memo")
+
+
+def _memo(args: argparse.Namespace) -> "ObjectiveMemo | None":
+    from llambo_replay.bench.memo import ObjectiveMemo
+
+    return None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
 
 
 def _existing_dir(path: Path, what: str) -> Path:
@@ -319,9 +328,7 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--top-pct", type=float, default=0.25, help="generative surrogate: the 'good' fraction")
     parser.add_argument("--concurrency", type=_count(1), default=None,
                      help="LLM requests in flight at once; 1 suits llama.cpp, whose prompt cache then hits (preset)")
-    parser.add_argument("--memo", type=Path, default=None,
-                     help="objective memo folder (default: $LLAMBO_REPLAY_MEMO, else ~/.cache/llambo-replay/objective)")
-    parser.add_argument("--no-memo", action="store_true", help="always retrain; never read or write the memo")
+    _add_memo_flags(parser)
 
 
 # -- parser ------------------------------------------------------------------------------
@@ -406,8 +413,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
     comp.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     comp.add_argument("--out", type=Path, default=Path("results/components"), help="output folder")
-    comp.add_argument("--memo", type=Path, default=None, help="objective memo folder")
-    comp.add_argument("--no-memo", action="store_true", help="always retrain")
+    _add_memo_flags(comp)
     comp.set_defaults(func=cmd_components)
 
     fid = sub.add_parser("fidelity", help="re-evaluate the paper's published histories with our objective",
@@ -419,8 +425,7 @@ def build_parser() -> argparse.ArgumentParser:
     fid.add_argument("--models", type=_csv_list, default=None, help="comma-separated (default: all five)")
     fid.add_argument("--seeds", type=_int_list, default=None, help="comma-separated (default: every published seed)")
     fid.add_argument("--out", type=Path, default=Path("results/fidelity"), help="folder for the mismatch CSV")
-    fid.add_argument("--memo", type=Path, default=None, help="objective memo folder")
-    fid.add_argument("--no-memo", action="store_true", help="always retrain")
+    _add_memo_flags(fid)
     fid.set_defaults(func=cmd_fidelity)
 
     serve = sub.add_parser("serve-local", help="serve SmolLM2-135M-Instruct on 127.0.0.1 (needs the [local] extra)",
