@@ -107,13 +107,11 @@ def cmd_run(args: argparse.Namespace) -> int:
 def _verify_memo(memo: "ObjectiveMemo", k: int, seed: int) -> int:
     import numpy as np
 
-    from llambo_replay.bench.objective import evaluate
+    from llambo_replay.bench.objective import task_objective
     from llambo_replay.bench.tasks import load_task
 
     def evaluate_for(task_name: str) -> Callable[[dict], dict]:
-        dataset, model = task_name.split("/")
-        task = load_task(dataset, model)
-        return lambda config: evaluate(task, config)
+        return task_objective(load_task(*task_name.split("/")))
 
     drift = memo.verify(k, np.random.default_rng(seed), evaluate_for)
     if drift:
@@ -240,7 +238,7 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from llambo_replay.bench import fidelity, reference
-    from llambo_replay.bench.objective import PROTOCOL_VERSION, evaluate
+    from llambo_replay.bench.objective import task_objective
     from llambo_replay.bench.tasks import DATASETS, MODELS, load_task
 
     root = reference.check_reference(args.reference)
@@ -248,9 +246,7 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     memo = _memo(args)
 
     def objective_for(dataset: str, model: str) -> Callable[[dict], dict]:
-        task = load_task(dataset, model)
-        plain = lambda config: evaluate(task, config)  # noqa: E731
-        return memo.wrap(task.name, PROTOCOL_VERSION, plain) if memo else plain
+        return task_objective(load_task(dataset, model), memo)
 
     found = list(tqdm(fidelity.rows(root, datasets, models, args.seeds, objective_for), desc="fidelity",
                       unit="row", disable=None, file=sys.stderr))

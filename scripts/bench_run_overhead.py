@@ -50,8 +50,7 @@ def main() -> None:
 
     start = time.perf_counter()
     for config in configs:
-        evaluate(task, {p.name: (int(config[p.name]) if p.type == "int" else float(config[p.name]))
-                        for p in task.space.params})
+        evaluate(task, task.space.typed(config))
     objective_only = time.perf_counter() - start
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from llambo_replay.bench import components
+from llambo_replay.bench.memo import ObjectiveMemo
 from llambo_replay.bench.component_run import ComponentSpec, run_components
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.replay import RecordMode
@@ -37,8 +38,9 @@ def test_components_record_then_replay_identically(tmp_path, reference_dir):
     spec = ComponentSpec(datasets=("wine",), seeds=(0,), n_observed=(5, 8), n_test=4, llm_model="loopback",
                          protocol="paper", n_gens=2, n_candidates=4)
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
+        # through the objective memo, as the CLI runs it
         recorded = run_components(spec, RecordMode.RECORD, tmp_path / "a", tmp_path / "c", server.base_url,
-                                  reference_dir, None)
+                                  reference_dir, ObjectiveMemo(tmp_path / "memo"))
     replayed = run_components(spec, RecordMode.REPLAY, tmp_path / "b", tmp_path / "c", "http://replay.invalid/v1",
                               reference_dir, None)
     assert recorded["outputs"] == replayed["outputs"]

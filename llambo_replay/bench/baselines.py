@@ -12,27 +12,16 @@ from collections.abc import Callable, Mapping
 import numpy as np
 import pandas as pd
 
+from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 
 Objective = Callable[[dict[str, float]], Mapping[str, float]]
 
 
-def _clean(space: SearchSpace, config: Mapping[str, float]) -> dict[str, float]:
-    return {p.name: (int(round(config[p.name])) if p.type == "int" else float(config[p.name])) for p in space.params}
-
-
-def _frame(space: SearchSpace, configs: list[dict], results: list[Mapping[str, float]]) -> pd.DataFrame:
-    frame = pd.DataFrame(configs, columns=space.names)
-    for p in space.params:
-        if p.type == "int":
-            frame[p.name] = frame[p.name].astype(int)
-    return pd.concat([frame, pd.DataFrame([dict(r) for r in results])], axis=1)
-
-
 def random_search(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
                   rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
-    configs = [_clean(space, c) for c in initial] + [_clean(space, c) for c in space.sample(rng, n_trials)]
-    return _frame(space, configs, [objective(c) for c in configs])
+    configs = [space.typed(c) for c in initial] + [space.typed(c) for c in space.sample(rng, n_trials)]
+    return history_frame(space, configs, [objective(c) for c in configs])
 
 
 def gp_ei(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
@@ -46,7 +35,7 @@ def gp_ei(space: SearchSpace, objective: Objective, initial: list[dict], n_trial
             for p in space.params]
     optimizer = Optimizer(dims, base_estimator="GP", acq_func="EI", n_initial_points=0,
                           random_state=int(rng.integers(2**31 - 1)))
-    configs = [_clean(space, c) for c in initial]
+    configs = [space.typed(c) for c in initial]
     results = [objective(c) for c in configs]
     sign = 1.0 if lower_is_better else -1.0
 
@@ -57,12 +46,12 @@ def gp_ei(space: SearchSpace, objective: Objective, initial: list[dict], n_trial
         warnings.simplefilter("ignore")
         optimizer.tell([point(c) for c in configs], [sign * r["score"] for r in results])
         for _ in range(n_trials):
-            config = _clean(space, dict(zip(space.names, optimizer.ask())))
+            config = space.typed(dict(zip(space.names, optimizer.ask())))
             result = objective(config)
             optimizer.tell(point(config), sign * result["score"])
             configs.append(config)
             results.append(result)
-    return _frame(space, configs, results)
+    return history_frame(space, configs, results)
 
 
 def tpe(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
@@ -74,7 +63,7 @@ def tpe(space: SearchSpace, objective: Objective, initial: list[dict], n_trials:
     sampler = optuna.samplers.TPESampler(seed=int(rng.integers(2**31 - 1)), n_startup_trials=len(initial))
     study = optuna.create_study(direction="minimize" if lower_is_better else "maximize", sampler=sampler)
     for config in initial:
-        study.enqueue_trial(_clean(space, config), skip_if_exists=False)
+        study.enqueue_trial(space.typed(config), skip_if_exists=False)
     configs, results = [], []
     for _ in range(len(initial) + n_trials):
         trial = study.ask()
@@ -88,11 +77,11 @@ def tpe(space: SearchSpace, objective: Objective, initial: list[dict], n_trials:
                 config[p.name] = trial.suggest_int(p.name, int(low), int(high))
             else:
                 config[p.name] = trial.suggest_float(p.name, low, high, log=p.transform == "log" and low > 0)
-        result = objective(_clean(space, config))
+        result = objective(space.typed(config))
         study.tell(trial, result["score"])
-        configs.append(_clean(space, config))
+        configs.append(space.typed(config))
         results.append(result)
-    return _frame(space, configs, results)
+    return history_frame(space, configs, results)
 
 
 BASELINES: dict[str, Callable[..., pd.DataFrame]] = {"random": random_search, "gp_ei": gp_ei, "tpe": tpe}

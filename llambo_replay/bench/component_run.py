@@ -12,7 +12,7 @@ import pandas as pd
 
 from llambo_replay.bench import components, reference
 from llambo_replay.bench.memo import ObjectiveMemo
-from llambo_replay.bench.objective import PROTOCOL_VERSION, evaluate
+from llambo_replay.bench.objective import task_objective
 from llambo_replay.bench.runner import sha256_text
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import UsageError
@@ -66,8 +66,7 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
     surrogate_rows, sampler_rows, keys = [], [], {}
     for dataset in spec.datasets:
         task = load_task(dataset, spec.model)
-        plain = lambda config, task=task: evaluate(task, config)  # noqa: E731
-        objective = memo.wrap(task.name, PROTOCOL_VERSION, plain) if memo else plain
+        objective = task_objective(task, memo)
         for seed in spec.seeds:
             rng = np.random.default_rng(seed)
             sets = components.ObservedSets.draw(task.space, objective, max(spec.n_observed), spec.n_test, rng)

@@ -87,11 +87,8 @@ class ObservedSets:
     @classmethod
     def draw(cls, space: SearchSpace, objective: Objective, largest: int, n_test: int,
              rng: np.random.Generator) -> "ObservedSets":
-        configs = pd.DataFrame(space.sample(rng, largest + n_test), columns=space.names)
-        for p in space.params:
-            if p.type == "int":
-                configs[p.name] = configs[p.name].round().astype(int)
-        results = pd.DataFrame([dict(objective(c)) for c in configs.to_dict("records")])
+        configs = space.frame(space.sample(rng, largest + n_test))
+        results = pd.DataFrame([dict(objective(space.typed(c))) for c in configs.to_dict("records")])
         return cls(configs, results)
 
     def observed(self, n: int) -> tuple[pd.DataFrame, np.ndarray]:
@@ -171,8 +168,7 @@ def evaluate_samplers(space: SearchSpace, context: TaskContext, sets: ObservedSe
                                                  context.lower_is_better, seed + n),
                    "Random search": pd.DataFrame(space.sample(rng, settings.n_candidates), columns=space.names)}
         for name, proposals in methods.items():
-            values = np.array([objective({p.name: (int(round(c[p.name])) if p.type == "int" else float(c[p.name]))
-                                          for p in space.params})["score"] for c in proposals.to_dict("records")])
+            values = np.array([objective(space.typed(c))["score"] for c in proposals.to_dict("records")])
             rows.append({"n_observed": n, "sampler": name,
                          **sampler_metrics(space, observed, proposals, values, best, worst)})
     return rows

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from sklearn.metrics import get_scorer
@@ -11,8 +12,19 @@ from sklearn.model_selection import cross_val_score
 
 from llambo_replay.bench.tasks import Task
 
+if TYPE_CHECKING:
+    from llambo_replay.bench.memo import ObjectiveMemo
+
 CV_FOLDS = 5
 PROTOCOL_VERSION = "bayesmark-paper-2"  # bump when anything below changes what a score means
+
+
+def task_objective(task: Task, memo: "ObjectiveMemo | None" = None) -> Callable[[dict[str, Any]], dict[str, float]]:
+    """`evaluate` bound to a task, behind the memo when one is given."""
+    def plain(config: dict[str, Any]) -> dict[str, float]:
+        return evaluate(task, config)
+
+    return memo.wrap(task.name, PROTOCOL_VERSION, plain) if memo else plain
 
 
 def evaluate(task: Task, config: dict[str, Any]) -> dict[str, float]:

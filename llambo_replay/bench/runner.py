@@ -24,7 +24,7 @@ import pandas as pd
 from llambo_replay import __version__
 from llambo_replay.bench import reference
 from llambo_replay.bench.memo import VERSIONS, ObjectiveMemo
-from llambo_replay.bench.objective import PROTOCOL_VERSION, evaluate
+from llambo_replay.bench.objective import PROTOCOL_VERSION, task_objective
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.llambo import Engine, LlamboSettings, RunResult, TrialRecord, optimise
@@ -123,8 +123,7 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
     initial = (reference.initial_points(spec.reference, spec.model, spec.seed, spec.settings.n_initial)
                if spec.reference else None)
-    objective = (memo.wrap(task.name, PROTOCOL_VERSION, lambda c: evaluate(task, c)) if memo
-                 else (lambda c: evaluate(task, c)))
+    objective = task_objective(task, memo)
     paths = spec.outputs(out)
     _check_writable(paths["history"].parent)
 
@@ -141,13 +140,8 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
 
     text = history_csv(result.history)
     manifest = {
-        "format": MANIFEST_FORMAT,
-        "method": "llambo",
-        "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
-                 "lower_is_better": task.lower_is_better, "objective_protocol": PROTOCOL_VERSION},
-        "seed": spec.seed,
+        **_manifest_head("llambo", spec, task, text),
         "mode": mode.value,
-        "initial_points": "reference" if spec.reference else "seeded-generator",
         "settings": spec.settings.as_dict(),
         "engine": {"llm_model": spec.llm_model, "protocol": spec.settings.protocol,
                    "endpoint_host": transport.endpoint_host if policy(mode).calls_endpoint else None},
@@ -155,12 +149,9 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
         # summed in completion order, so rounded: the manifest must not depend on that order
         "llm": {**asdict(engine.usage), "cost_usd": round(engine.usage.cost_usd, 9)},
         "fallback_points": result.fallback_points,
-        "history_sha256": sha256_text(text),
-        "versions": {"llambo-replay": __version__, **VERSIONS, "pandas": pd.__version__,
-                     "python": ".".join(map(str, sys.version_info[:3]))},
+        "versions": {**_versions(), "python": ".".join(map(str, sys.version_info[:3]))},
     }
-    atomic_write_text(paths["history"], text)
-    atomic_write_text(paths["manifest"], json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    _write_run(paths, text, manifest)
     atomic_write_text(paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n"))
     return RunOutcome(result, manifest, paths, memo.hits if memo else 0, memo.misses if memo else 0,
                       transport.live_calls)
@@ -177,22 +168,33 @@ def run_baseline(method: str, spec: RunSpec, out: Path, memo: ObjectiveMemo | No
     s = spec.settings
     initial = (reference.initial_points(spec.reference, spec.model, spec.seed, s.n_initial) if spec.reference
                else task.space.sample(rng, s.n_initial))  # the same draws a LLAMBO run of this seed starts from
-    objective = (memo.wrap(task.name, PROTOCOL_VERSION, lambda c: evaluate(task, c)) if memo
-                 else (lambda c: evaluate(task, c)))
+    objective = task_objective(task, memo)
     paths = spec.outputs(out)
     _check_writable(paths["history"].parent)
     history = BASELINES[method](task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
     text = history_csv(history)
-    manifest = {"format": MANIFEST_FORMAT, "method": method, "seed": spec.seed,
-                "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
-                         "lower_is_better": task.lower_is_better, "objective_protocol": PROTOCOL_VERSION},
-                "initial_points": "reference" if spec.reference else "seeded-generator",
-                "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials},
-                "history_sha256": sha256_text(text),
-                "versions": {"llambo-replay": __version__, **VERSIONS, "pandas": pd.__version__}}
-    atomic_write_text(paths["history"], text)
-    atomic_write_text(paths["manifest"], json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    manifest = {**_manifest_head(method, spec, task, text),
+                "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials}, "versions": _versions()}
+    _write_run(paths, text, manifest)
     return manifest
+
+
+def _manifest_head(method: str, spec: RunSpec, task: Any, history_text: str) -> dict[str, Any]:
+    """What every run manifest (LLAMBO or baseline) says about the task, seed, start and history."""
+    return {"format": MANIFEST_FORMAT, "method": method, "seed": spec.seed,
+            "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
+                     "lower_is_better": task.lower_is_better, "objective_protocol": PROTOCOL_VERSION},
+            "initial_points": "reference" if spec.reference else "seeded-generator",
+            "history_sha256": sha256_text(history_text)}
+
+
+def _versions() -> dict[str, str]:
+    return {"llambo-replay": __version__, **VERSIONS, "pandas": pd.__version__}
+
+
+def _write_run(paths: dict[str, Path], history_text: str, manifest: dict[str, Any]) -> None:
+    atomic_write_text(paths["history"], history_text)
+    atomic_write_text(paths["manifest"], json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
 def _check_writable(folder: Path) -> None:

@@ -92,13 +92,10 @@ class RunResult:
         return sum(t.fallback_points for t in self.trials)
 
 
-def _history_frame(space: SearchSpace, configs: list[dict[str, float]], results: list[Mapping[str, float]]) -> pd.DataFrame:
-    frame = pd.DataFrame(configs, columns=space.names)
-    for p in space.params:
-        if p.type == "int":
-            frame[p.name] = frame[p.name].round().astype(int)
-    metrics = pd.DataFrame([dict(r) for r in results])
-    return pd.concat([frame, metrics], axis=1)
+def history_frame(space: SearchSpace, configs: list[Mapping[str, float]],
+                  results: list[Mapping[str, float]]) -> pd.DataFrame:
+    """Hyperparameters (typed by the space) beside the objective's results: the history CSV's shape."""
+    return pd.concat([space.frame(configs), pd.DataFrame([dict(r) for r in results])], axis=1)
 
 
 def optimise(context: TaskContext, space: SearchSpace, objective: Objective, engine: Engine,
@@ -110,8 +107,7 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
     records: list[TrialRecord] = []
 
     def evaluate(config: dict[str, float]) -> Mapping[str, float]:
-        clean = {p.name: (int(round(config[p.name])) if p.type == "int" else float(config[p.name])) for p in space.params}
-        result = objective(clean)
+        result = objective(space.typed(config))
         if "score" not in result:
             raise UsageError("the objective must return a mapping with a 'score' entry")
         return result
@@ -133,7 +129,7 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
     records.append(TrialRecord(-1, spent.requests, spent.prompt_tokens, spent.completion_tokens, spent.cost_usd,
                                time.perf_counter() - started, fallback_points=fallback))
     if on_trial:
-        on_trial(records[-1], _history_frame(space, configs, results))
+        on_trial(records[-1], history_frame(space, configs, results))
 
     sampler = CandidateSampler(engine, space, context, protocol, settings.prompts, settings.sampler)
     if settings.surrogate == "discriminative":
@@ -158,5 +154,5 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
             proposal.alpha, proposal.rounds, f"{proposal.parsed}/{proposal.answers}",
             f"{selection.parsed}/{selection.answers}", selection.index))
         if on_trial:
-            on_trial(records[-1], _history_frame(space, configs, results))
-    return RunResult(_history_frame(space, configs, results), records)
+            on_trial(records[-1], history_frame(space, configs, results))
+    return RunResult(history_frame(space, configs, results), records)

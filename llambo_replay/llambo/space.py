@@ -76,6 +76,16 @@ class SearchSpace:
                 return p
         raise KeyError(name)
 
+    def typed(self, config: Mapping[str, float]) -> dict[str, float]:
+        """The configuration as the objective sees it: int hyperparameters rounded to Python ints,
+        the rest Python floats (never numpy scalars, which JSON and memo keys reject)."""
+        return {p.name: (int(round(float(config[p.name]))) if p.type == "int" else float(config[p.name]))
+                for p in self.params}
+
+    def frame(self, configs: list[Mapping[str, float]]) -> pd.DataFrame:
+        """Configurations as a DataFrame in the space's column order, int hyperparameters as ints."""
+        return pd.DataFrame([self.typed(c) for c in configs], columns=self.names)
+
     def contains(self, config: Mapping[str, float], warped: bool = False) -> bool:
         return set(config) == set(self.names) and all(p.contains(config[p.name], warped) for p in self.params)
 
