@@ -77,3 +77,24 @@ def test_fidelity_command_counts_exact_rows(reference_dir, tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "60/60 rows reproduce exactly"
     assert (tmp_path / "fidelity_mismatches.csv").read_text().startswith("dataset,model,seed,row")
+
+
+def _published_config(reference_dir, dataset, model, seed, index):
+    task = load_task(dataset, model)
+    row = reference.published_history(reference_dir, dataset, model, seed).iloc[index]
+    return task, {p.name: (int(row[p.name]) if p.type == "int" else float(row[p.name])) for p in task.space.params}
+
+
+def test_fragility_probe_separates_rounding_from_protocol(reference_dir):
+    from llambo_replay.bench.fidelity import is_fragile, nudged
+
+    moved = nudged("diabetes", "SVM", np.inf)
+    task = load_task("diabetes", "SVM")
+    assert np.all(moved.X > task.X) and np.all(moved.y > task.y)
+    assert np.array_equal(np.nextafter(moved.X, -np.inf), task.X)  # exactly one ulp, nothing more
+    # diabetes/SVM seed 0 row 6 (tol 1.5e-4) does not reproduce: its CV score moves with the last bit of y.
+    task, fragile = _published_config(reference_dir, "diabetes", "SVM", 0, 6)
+    assert is_fragile(task, fragile, evaluate(task, fragile))
+    # iris/AdaBoost seed 0 row 5 (learning_rate 6.2) does not reproduce either, but for another reason.
+    task, robust = _published_config(reference_dir, "iris", "AdaBoost", 0, 5)
+    assert not is_fragile(task, robust, evaluate(task, robust))

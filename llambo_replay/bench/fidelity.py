@@ -1,17 +1,29 @@
-"""Re-evaluate the paper's published LLAMBO histories with our objective, row by row."""
+"""Re-evaluate the paper's published LLAMBO histories with our objective, row by row.
+
+A row that does not reproduce is probed for numerical fragility: it is evaluated again on training
+data moved by one unit in the last place, up and then down. If our own score moves, the row's
+result depends on floating-point rounding (BLAS kernels, libm, summation order), so the published
+number cannot be expected to reproduce on another machine; a robust mismatch points at a protocol
+difference instead.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from llambo_replay.bench import reference
-from llambo_replay.bench.tasks import load_task
+from llambo_replay.bench.objective import evaluate
+from llambo_replay.bench.tasks import Task, load_task
 
 TOLERANCE = 1e-9
+NUDGES = (np.inf, -np.inf)  # directions in which np.nextafter moves every training value
 
 
 @dataclass
@@ -24,11 +36,19 @@ class Row:
     our_score: float
     published_generalization: float
     our_generalization: float
+    fragile: bool | None = None  # probed only when the row does not reproduce
 
     @property
     def exact(self) -> bool:
-        return (abs(self.published_score - self.our_score) <= TOLERANCE
-                and abs(self.published_generalization - self.our_generalization) <= TOLERANCE)
+        return (same(self.published_score, self.our_score)
+                and same(self.published_generalization, self.our_generalization))
+
+
+def same(published: float, ours: float) -> bool:
+    """Equal to TOLERANCE; a NaN (a diverged model's CV score) reproduces only as NaN."""
+    if np.isnan(published) or np.isnan(ours):
+        return bool(np.isnan(published) and np.isnan(ours))
+    return abs(published - ours) <= TOLERANCE
 
 
 def rows(root: Path, datasets: list[str], models: list[str], seeds: list[int] | None,
@@ -36,15 +56,33 @@ def rows(root: Path, datasets: list[str], models: list[str], seeds: list[int] | 
     for dataset in datasets:
         for model in models:
             task = load_task(dataset, model)
-            evaluate = objective_for(dataset, model)
+            objective = objective_for(dataset, model)
             for seed in seeds if seeds is not None else reference.published_seeds(root, dataset, model):
                 history = reference.published_history(root, dataset, model, seed)
                 for index, published in history.iterrows():
                     config = {p.name: (int(published[p.name]) if p.type == "int" else float(published[p.name]))
                               for p in task.space.params}
-                    ours = evaluate(config)
-                    yield Row(dataset, model, seed, int(index), float(published["score"]), ours["score"],
+                    ours = objective(config)
+                    row = Row(dataset, model, seed, int(index), float(published["score"]), ours["score"],
                               float(published["generalization_score"]), ours["generalization_score"])
+                    if not row.exact:
+                        row.fragile = is_fragile(task, config, ours)
+                    yield row
+
+
+@lru_cache(maxsize=4)
+def nudged(dataset: str, model: str, direction: float) -> Task:
+    """The task with every training value one ulp further towards `direction` (labels stay labels)."""
+    task = load_task(dataset, model)
+    y = task.y if task.is_classification else np.nextafter(task.y, direction)
+    return dataclasses.replace(task, X=np.nextafter(task.X, direction), y=y)
+
+
+def is_fragile(task: Task, config: dict, ours: dict[str, float]) -> bool:
+    """Whether our own scores for `config` move when the training data move by one ulp (never memoised:
+    the memo is keyed by task, and these are not the task's data)."""
+    return any(not same(evaluate(nudged(task.dataset, task.model, d), config)[k], ours[k])
+               for d in NUDGES for k in ours)
 
 
 def mismatch_table(found: list[Row]) -> pd.DataFrame:
