@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from tqdm import tqdm
 
 from llambo_replay.bench import components, reference
 from llambo_replay.bench.memo import ObjectiveMemo
@@ -23,7 +24,7 @@ from llambo_replay.llambo.surrogate import SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.store import atomic_write_text
 
-FLOAT = "%.6f"
+FLOAT = "%.8g"  # significant digits: generalised variances are ~1e-10
 
 
 @dataclass(frozen=True)
@@ -49,7 +50,7 @@ def _summary(frame: pd.DataFrame, method: str, caption: str) -> str:
     header = ["n_observed", method, *numeric]
     lines = [caption, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
-        cells = [str(int(row["n_observed"])), row[method], *(f"{row[c]:.3f}" for c in numeric)]
+        cells = [str(int(row["n_observed"])), row[method], *(f"{row[c]:.4g}" for c in numeric)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -64,29 +65,30 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
     protocol = get_protocol(spec.protocol)
     store = CassetteStore(cassettes)
     surrogate_rows, sampler_rows, keys = [], [], {}
-    for dataset in spec.datasets:
+    cells = [(dataset, seed) for dataset in spec.datasets for seed in spec.seeds]
+    for dataset, seed in tqdm(cells, desc="components", unit="set", disable=None):
         task = load_task(dataset, spec.model)
         objective = task_objective(task, memo)
-        for seed in spec.seeds:
-            rng = np.random.default_rng(seed)
-            sets = components.ObservedSets.draw(task.space, objective, max(spec.n_observed), spec.n_test, rng)
-            transport = make_transport(store, spec.namespace(dataset, seed), mode, base_url)
-            engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=1)
-            try:
-                for row in components.evaluate_surrogates(task.space, task.context, sets, list(spec.n_observed),
-                                                          spec.n_test, engine, protocol,
-                                                          SurrogateSettings(n_gens=spec.n_gens), seed):
-                    surrogate_rows.append({"dataset": dataset, "seed": seed, **row})
-                for row in components.evaluate_samplers(task.space, task.context, sets, list(spec.n_observed),
-                                                        objective, engine, protocol,
-                                                        SamplerSettings(n_candidates=spec.n_candidates),
-                                                        perf[dataset], rng, seed):
-                    sampler_rows.append({"dataset": dataset, "seed": seed, **row})
-            finally:
-                engine.close()
-            keys[transport.namespace] = transport.used_keys()
-    scale = (f"{spec.model} on {', '.join(spec.datasets)}, seeds {', '.join(map(str, spec.seeds))}, "
-             f"{spec.n_test} held-out points, {spec.n_gens} LLM samples per template, {spec.llm_model} "
+        rng = np.random.default_rng(seed)
+        sets = components.ObservedSets.draw(task.space, objective, max(spec.n_observed), spec.n_test, rng)
+        transport = make_transport(store, spec.namespace(dataset, seed), mode, base_url)
+        engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=1)
+        try:
+            for row in components.evaluate_surrogates(task.space, task.context, sets, list(spec.n_observed),
+                                                      spec.n_test, engine, protocol,
+                                                      SurrogateSettings(n_gens=spec.n_gens), seed):
+                surrogate_rows.append({"dataset": dataset, "seed": seed, **row})
+            for row in components.evaluate_samplers(task.space, task.context, sets, list(spec.n_observed),
+                                                    objective, engine, protocol,
+                                                    SamplerSettings(n_candidates=spec.n_candidates),
+                                                    perf[dataset], rng, seed):
+                sampler_rows.append({"dataset": dataset, "seed": seed, **row})
+        finally:
+            engine.close()
+        keys[transport.namespace] = transport.used_keys()
+    scale = (f"{spec.model} on {', '.join(spec.datasets)}; seeds {', '.join(map(str, spec.seeds))}; "
+             f"{spec.n_test} held-out points, {spec.n_gens} LLM samples per template, "
+             f"{spec.n_candidates} candidates per sampler, {spec.llm_model} "
              f"({spec.protocol} protocol)")
     surrogate, sampler = pd.DataFrame(surrogate_rows), pd.DataFrame(sampler_rows)
     files = {
