@@ -251,19 +251,11 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     found = list(tqdm(fidelity.rows(root, datasets, models, args.seeds, objective_for), desc="fidelity",
                       unit="row", disable=None, file=sys.stderr))
     table = fidelity.mismatch_table(found)
-    by_task: dict[tuple[str, str], list[fidelity.Row]] = {}
-    for row in found:
-        by_task.setdefault((row.dataset, row.model), []).append(row)
-    for (dataset, model), task_rows in by_task.items():
-        exact, fragile = sum(r.exact for r in task_rows), sum(bool(r.fragile) for r in task_rows)
-        note = f"  ({fragile} of {len(task_rows) - exact} mismatches fragile)" if exact < len(task_rows) else ""
-        print(f"{dataset:9} {model:13} {exact:4d}/{len(task_rows):<4d} exact{note}")
-    by_seed: dict[int, list[fidelity.Row]] = {}
-    for row in found:
-        by_seed.setdefault(row.seed, []).append(row)
-    for seed, seed_rows in sorted(by_seed.items()):
-        exact, fragile = sum(r.exact for r in seed_rows), sum(bool(r.fragile) for r in seed_rows)
-        print(f"seed {seed}: {exact}/{len(seed_rows)} exact, {exact + fragile}/{len(seed_rows)} exact or fragile")
+    for (dataset, model), t in fidelity.tally(found, lambda r: (r.dataset, r.model)).items():
+        note = f"  ({t.fragile} of {t.total - t.exact} mismatches fragile)" if t.exact < t.total else ""
+        print(f"{dataset:9} {model:13} {t.exact:4d}/{t.total:<4d} exact{note}")
+    for seed, t in sorted(fidelity.tally(found, lambda r: r.seed).items()):
+        print(f"seed {seed}: {t.exact}/{t.total} exact, {t.exact + t.fragile}/{t.total} exact or fragile")
     mismatches = [r for r in found if not r.exact]
     if mismatches:
         print(f"{sum(bool(r.fragile) for r in mismatches)}/{len(mismatches)} mismatches are numerically fragile: "

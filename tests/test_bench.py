@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from llambo_replay.bench import reference
+from llambo_replay.bench.fidelity import published_config
 from llambo_replay.bench.memo import ObjectiveMemo
 from llambo_replay.bench.objective import PROTOCOL_VERSION, evaluate
 from llambo_replay.bench.tasks import DATASETS, MODELS, load_task
@@ -22,8 +23,7 @@ def test_our_objective_reproduces_published_rows(reference_dir, dataset, model):
     task = load_task(dataset, model)
     history = reference.published_history(reference_dir, dataset, model, 0)
     for _, row in history.head(3).iterrows():
-        config = {p.name: (int(row[p.name]) if p.type == "int" else float(row[p.name])) for p in task.space.params}
-        ours = evaluate(task, config)
+        ours = evaluate(task, published_config(task, row))
         assert ours["score"] == pytest.approx(row["score"], abs=1e-9)
         assert ours["generalization_score"] == pytest.approx(row["generalization_score"], abs=1e-9)
 
@@ -81,8 +81,7 @@ def test_fidelity_command_counts_exact_rows(reference_dir, tmp_path):
 
 def _published_config(reference_dir, dataset, model, seed, index):
     task = load_task(dataset, model)
-    row = reference.published_history(reference_dir, dataset, model, seed).iloc[index]
-    return task, {p.name: (int(row[p.name]) if p.type == "int" else float(row[p.name])) for p in task.space.params}
+    return task, published_config(task, reference.published_history(reference_dir, dataset, model, seed).iloc[index])
 
 
 def test_fragility_probe_separates_rounding_from_protocol(reference_dir):

@@ -60,14 +60,35 @@ def rows(root: Path, datasets: list[str], models: list[str], seeds: list[int] | 
             for seed in seeds if seeds is not None else reference.published_seeds(root, dataset, model):
                 history = reference.published_history(root, dataset, model, seed)
                 for index, published in history.iterrows():
-                    config = {p.name: (int(published[p.name]) if p.type == "int" else float(published[p.name]))
-                              for p in task.space.params}
+                    config = published_config(task, published)
                     ours = objective(config)
                     row = Row(dataset, model, seed, int(index), float(published["score"]), ours["score"],
                               float(published["generalization_score"]), ours["generalization_score"])
                     if not row.exact:
                         row.fragile = is_fragile(task, config, ours)
                     yield row
+
+
+def published_config(task: Task, published: pd.Series) -> dict:
+    """A published row's configuration as the paper evaluated it: int hyperparameters truncated with
+    int() (the official code's cast), not rounded as our own proposals are."""
+    return {p.name: (int(published[p.name]) if p.type == "int" else float(published[p.name]))
+            for p in task.space.params}
+
+
+@dataclass(frozen=True)
+class Tally:
+    exact: int
+    fragile: int
+    total: int
+
+
+def tally(found: list[Row], key: Callable[[Row], object]) -> dict[object, Tally]:
+    """Exact and fragile counts per group, groups in first-seen order."""
+    groups: dict[object, list[Row]] = {}
+    for row in found:
+        groups.setdefault(key(row), []).append(row)
+    return {k: Tally(sum(r.exact for r in g), sum(bool(r.fragile) for r in g), len(g)) for k, g in groups.items()}
 
 
 @lru_cache(maxsize=4)
