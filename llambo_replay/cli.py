@@ -256,14 +256,14 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
         print(f"{dataset:9} {model:13} {t.exact:4d}/{t.total:<4d} exact{note}")
     for seed, t in sorted(fidelity.tally(found, lambda r: r.seed).items()):
         print(f"seed {seed}: {t.exact}/{t.total} exact, {t.exact + t.fragile}/{t.total} exact or fragile")
-    mismatches = [r for r in found if not r.exact]
-    if mismatches:
-        print(f"{sum(bool(r.fragile) for r in mismatches)}/{len(mismatches)} mismatches are numerically fragile: "
+    overall = fidelity.Tally.of(found)
+    if overall.exact < overall.total:
+        print(f"{overall.fragile}/{overall.total - overall.exact} mismatches are numerically fragile: "
               "our own scores move when the training data move by one ulp")
     args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "fidelity_mismatches.csv", index=False, lineterminator="\n")
     print(f"mismatches: {args.out / 'fidelity_mismatches.csv'}")
-    print(f"{sum(r.exact for r in found)}/{len(found)} rows reproduce exactly")
+    print(f"{overall.exact}/{overall.total} rows reproduce exactly")
     return 0
 
 

@@ -79,8 +79,12 @@ def published_config(task: Task, published: pd.Series) -> dict:
 @dataclass(frozen=True)
 class Tally:
     exact: int
-    fragile: int
+    fragile: int  # only mismatches are probed, so exact + fragile never double-counts
     total: int
+
+    @classmethod
+    def of(cls, found: list[Row]) -> "Tally":
+        return cls(sum(r.exact for r in found), sum(bool(r.fragile) for r in found), len(found))
 
 
 def tally(found: list[Row], key: Callable[[Row], object]) -> dict[object, Tally]:
@@ -88,7 +92,7 @@ def tally(found: list[Row], key: Callable[[Row], object]) -> dict[object, Tally]
     groups: dict[object, list[Row]] = {}
     for row in found:
         groups.setdefault(key(row), []).append(row)
-    return {k: Tally(sum(r.exact for r in g), sum(bool(r.fragile) for r in g), len(g)) for k, g in groups.items()}
+    return {k: Tally.of(g) for k, g in groups.items()}
 
 
 @lru_cache(maxsize=4)

@@ -12,7 +12,6 @@ import time
 from collections import Counter
 from pathlib import Path
 
-
 from llambo_replay.replay import CassetteStore
 from llambo_replay.replay.loopback import LoopbackServer
 
