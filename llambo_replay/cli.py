@@ -92,32 +92,25 @@ def _run_spec(args: argparse.Namespace) -> "RunSpec":
 
 def cmd_run(args: argparse.Namespace) -> int:
     from llambo_replay.bench.runner import run, summary_lines
+    from llambo_replay.bench.numerics import describe, environment
     from llambo_replay.replay import parse_mode
 
     mode = parse_mode(args.mode)
     spec = _run_spec(args)
-    memo = _memo(args)
-    outcome = run(spec, mode, args.out, args.cassettes, args.base_url, memo, args.concurrency)
+    outcome = run(spec, mode, args.out, args.cassettes, args.base_url, _memo(args), args.concurrency,
+                  objective_mode=args.objective)
     print("\n".join(summary_lines(outcome, spec, mode)))
-    if args.verify_objective and memo:
-        return _verify_memo(memo, args.verify_objective, args.seed)
-    return 0
-
-
-def _verify_memo(memo: "ObjectiveMemo", k: int, seed: int) -> int:
-    import numpy as np
-
-    from llambo_replay.bench.objective import task_objective
-    from llambo_replay.bench.tasks import load_task
-
-    def evaluate_for(task_name: str) -> Callable[[dict], dict]:
-        return task_objective(load_task(*task_name.split("/")))
-
-    drift = memo.verify(k, np.random.default_rng(seed), evaluate_for)
-    if drift:
-        raise LlamboReplayError(f"objective drift: {len(drift)} of {k} memoised point(s) no longer reproduce; "
-                                "clear the memo or check library versions", details="\n".join(f"  {d}" for d in drift))
-    print(f"  memo check     {k} random memoised point(s) re-evaluated: all reproduce")
+    if args.objective != "verify":
+        return 0
+    drift = outcome.objective.drift
+    for item in drift:
+        print(f"  drift          {item.line()}")
+    print(f"  verify         {outcome.objective.verified} recorded evaluation(s) re-evaluated here ({describe(environment())}): "
+          f"{len({repr(d.config) for d in drift})} drift, {sum(d.fragile for d in drift)} of {len(drift)} "
+          "drifting value(s) numerically fragile")
+    if drift and args.fail_on_drift:
+        raise LlamboReplayError(f"objective drift: {len(drift)} recorded value(s) are computed differently here "
+                                "(--fail-on-drift)")
     return 0
 
 
@@ -202,17 +195,36 @@ def cmd_grid(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     import tempfile
 
-    from llambo_replay.bench.runner import check_runs
+    from llambo_replay.bench.check import check_run, run_manifests
 
+    reference = str(args.reference) if args.reference else None
+    outcomes = []
     with tempfile.TemporaryDirectory(prefix="llambo-check-") as scratch:
-        outcomes = check_runs(args.results, args.cassettes, Path(scratch),
-                              str(args.reference) if args.reference else None)
-    for path, same in outcomes:
-        print(f"{'ok  ' if same else 'DIFF'} {path}")
-    bad = sum(not same for _, same in outcomes)
+        for path in run_manifests(args.results, components=True):
+            checked = check_run(path, args.cassettes, Path(scratch), reference)
+            outcomes.append(checked)
+            label = {"identical": "ok  ", "drift": "ok~ ", "different": "DIFF"}[checked.status]
+            print(f"{label} {checked.reproduction:10} {path}: {checked.detail}")
+    bad = sum(not c.ok for c in outcomes)
+    counts = {status: sum(c.status == status for c in outcomes) for status in ("identical", "drift")}
     if bad:
-        raise LlamboReplayError(f"{bad} of {len(outcomes)} run(s) replayed to a different history than committed")
-    print(f"{len(outcomes)}/{len(outcomes)} committed runs replay to their recorded history (sha256)")
+        raise LlamboReplayError(f"{bad} of {len(outcomes)} committed result(s) did not reproduce")
+    replayed = sum(c.reproduction == "replayed" for c in outcomes)
+    print(f"{len(outcomes)}/{len(outcomes)} committed results reproduce: {replayed} replayed byte for byte, "
+          f"{len(outcomes) - replayed} recomputed ({counts['identical'] - replayed} byte-identical, "
+          f"{counts['drift']} within the numerical-drift tolerance)")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from llambo_replay.bench.check import migrate_run, run_manifests
+
+    reference = str(args.reference) if args.reference else None
+    with tempfile.TemporaryDirectory(prefix="llambo-migrate-") as scratch:
+        for path in run_manifests(args.results):
+            print(migrate_run(path, args.cassettes, Path(scratch), reference))
     return 0
 
 
@@ -228,8 +240,7 @@ def cmd_components(args: argparse.Namespace) -> int:
                               reference.check_reference(args.reference), memo)
     for name in ("surrogate.md", "sampler.md"):
         print((args.out / name).read_text())
-    requests = sum(sum(keys.values()) for keys in manifest["cassettes"].values())
-    print(f"{requests} LLM requests ({manifest['mode']}); outputs in {args.out}")
+    print(f"{manifest['llm_requests']} LLM requests ({manifest['mode']}); outputs in {args.out}")
     return 0
 
 
@@ -331,6 +342,8 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
 
 # -- parser ------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
+    from llambo_replay.bench.policies import OBJECTIVE_MODES
+
     parser = _Parser(prog="llambo-replay", description=(
         "LLAMBO (LLM-enhanced Bayesian optimisation) with every LLM call recorded once and replayed "
         "offline, bit for bit. With no options, `run` replays the committed demo run."),
@@ -346,8 +359,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--model", default="SVM", help="RandomForest, DecisionTree, SVM, AdaBoost or MLP_SGD")
     run.add_argument("--seed", type=_count(0), default=0, help="run seed: initial points and any fallback draws")
     _add_shared_run_flags(run)
-    run.add_argument("--verify-objective", type=_count(0), default=0, metavar="K",
-                     help="after the run, re-evaluate K random memoised points and fail on any drift")
+    run.add_argument("--objective", default="recorded", choices=list(OBJECTIVE_MODES),
+                     help="; ".join(f"{name}: {p.summary}" for name, p in OBJECTIVE_MODES.items()))
+    run.add_argument("--fail-on-drift", action="store_true",
+                     help="with --objective verify: exit non-zero when any recorded evaluation drifts here")
     run.set_defaults(func=cmd_run)
 
     cassettes = sub.add_parser("cassettes", help="verify, summarise, prune or scan a cassette folder")
@@ -384,10 +399,21 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Replay every run under --results from the cassettes (never touching the "
                                        "network) and check each history's sha256 against its manifest.",
                            formatter_class=_Help)
-    check.add_argument("--results", type=Path, default=Path("results/recorded"), help="folder of runs")
+    check.add_argument("--results", type=Path, default=Path("results"),
+                       help="folder searched for run manifests and components.manifest.json")
     check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     check.add_argument("--reference", type=Path, default=None, help="needed for runs on the paper's initial points")
     check.set_defaults(func=cmd_check)
+
+    migrate = sub.add_parser("migrate", help="upgrade format-1 runs (recorded before evaluations were) to format 2",
+                             description="For every format-1 run manifest under --results: record the evaluations "
+                                         "its history holds into the cassettes, replay it offline to prove the same "
+                                         "history comes out, and rewrite the manifest as format 2. Histories are never "
+                                         "changed; runs already in format 2 are left alone.", formatter_class=_Help)
+    migrate.add_argument("--results", type=Path, required=True, help="folder of runs")
+    migrate.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    migrate.add_argument("--reference", type=Path, default=None, help="needed for runs on the paper's initial points")
+    migrate.set_defaults(func=cmd_migrate)
 
     comp = sub.add_parser("components", help="evaluate LLAMBO's surrogate and candidate sampler alone",
                           description="The paper's component evaluations: the discriminative surrogate vs a GP and a "

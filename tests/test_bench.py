@@ -50,7 +50,10 @@ def test_reference_initial_points_are_the_papers(reference_dir):
         reference.initial_points(reference_dir, "SVM", 0, 20)
 
 
-def test_the_memo_returns_stored_results_and_detects_drift(tmp_path):
+def test_the_memo_answers_only_for_the_environment_it_computed_in(tmp_path, monkeypatch):
+    from llambo_replay.bench import memo as memo_module
+    from llambo_replay.bench.numerics import environment
+
     task = load_task("iris", "DecisionTree")
     calls = []
 
@@ -64,10 +67,16 @@ def test_the_memo_returns_stored_results_and_detects_drift(tmp_path):
               "min_samples_split": 0.1, "min_weight_fraction_leaf": 0.02}
     assert objective(config) == objective(dict(config))
     assert len(calls) == 1 and (memo.hits, memo.misses) == (1, 1)
-    honest = memo.verify(5, np.random.default_rng(0), lambda name: lambda c: evaluate(task, c))
-    assert honest == []
-    drifted = memo.verify(5, np.random.default_rng(0), lambda name: lambda c: {"score": 0.0, "generalization_score": 0.0})
-    assert len(drifted) == 2 and "score memo" in drifted[0]
+    # another BLAS kernel is another environment: the memo must not answer for it
+    monkeypatch.setattr(memo_module, "environment", lambda: {**environment(), "blas": [{"kernel": "Haswell"}]})
+    objective(config)
+    assert len(calls) == 2 and (memo.hits, memo.misses) == (1, 2)
+
+
+def test_a_memo_path_that_is_a_file_is_a_clear_error(tmp_path):
+    (tmp_path / "memo").write_text("not a folder")
+    with pytest.raises(UsageError, match="cannot open the objective memo"):
+        ObjectiveMemo(tmp_path / "memo")
 
 
 def test_fidelity_command_counts_exact_rows(reference_dir, tmp_path):

@@ -113,8 +113,9 @@ def test_every_committed_run_replays_and_the_cassettes_verify_and_hold_no_secret
     # runs on the paper's initial points need the reference folder; without it only the demo is checked
     check = cli("check", "--reference", str(reference)) if reference.is_dir() else \
         cli("check", "--results", "results/recorded/demo")
+    assert "DIFF" not in check.stdout
     assert check.returncode == 0, check.stderr
-    assert re.search(r"^(\d+)/\1 committed runs replay", check.stdout, re.MULTILINE)
+    assert re.search(r"^(\d+)/\1 committed results reproduce", check.stdout, re.MULTILINE)
     verify = cli("cassettes", "verify")
     assert verify.returncode == 0 and verify.stdout.startswith("ok:")
     scan = cli("cassettes", "scan")

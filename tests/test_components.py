@@ -31,7 +31,7 @@ def test_sampler_metrics_normalise_with_global_performance():
     proposals = pd.DataFrame(space.sample(rng, 5))
     m = components.sampler_metrics(space, observed, proposals, np.array([0.9, 0.8, 1.0, 0.5, 0.7]), 1.0, 0.5)
     assert m["best_regret"] == 0.0 and m["average_regret"] == pytest.approx(0.44)  # (0.2 + 0.4 + 0 + 1 + 0.6) / 5
-    assert m["generalised_variance"] > 0 and np.isfinite(m["log_likelihood"])
+    assert m["covariance_rank"] == 2 and np.isfinite(m["log10_generalised_variance"]) and np.isfinite(m["log_likelihood"])
 
 
 def test_components_record_then_replay_identically(tmp_path, reference_dir):

@@ -24,3 +24,10 @@ def test_the_python_api_example_runs(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "score" in result.stdout and len(result.stdout.splitlines()) >= 9  # header + 8 rows
     assert any((tmp_path / "my-cassettes").rglob("*.json"))
+
+
+def test_the_component_tables_in_the_readme_are_the_committed_ones():
+    for name in ("surrogate", "sampler"):
+        committed = (REPO / "results/components" / f"{name}.md").read_text()
+        table = "\n".join(line for line in committed.splitlines() if line.startswith("|"))
+        assert table in README, f"README's {name} table differs from results/components/{name}.md"

@@ -1,9 +1,15 @@
 """Drive the component evaluations over datasets and seeds through the replay layer; write CSV,
-Markdown and a manifest (cassette keys used, scale, sha256 of every output)."""
+Markdown and a manifest (cassette keys used, scale, environment, sha256 of every output).
+
+The LLM answers and the evaluations are replayed; the metrics themselves (GP and random-forest
+fits, KDE, determinants, TPE's proposals) are recomputed, so the outputs are byte-identical in
+the numerical environment they were made in and within `METRIC_RTOL` elsewhere.
+"""
 
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,8 +18,9 @@ import pandas as pd
 from tqdm import tqdm
 
 from llambo_replay.bench import components, reference
+from llambo_replay.bench.evaluations import RecordedObjective
 from llambo_replay.bench.memo import ObjectiveMemo
-from llambo_replay.bench.objective import task_objective
+from llambo_replay.bench.numerics import environment, pinned_threads
 from llambo_replay.bench.runner import sha256_text
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import UsageError
@@ -24,7 +31,8 @@ from llambo_replay.llambo.surrogate import SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.store import atomic_write_text
 
-FLOAT = "%.8g"  # significant digits: generalised variances are ~1e-10
+FLOAT = "%.4g"  # recomputed metrics: four significant digits is what another BLAS kernel leaves alone
+METRIC_RTOL = 2e-3  # two values written with four significant digits may differ by one in the last one
 
 
 @dataclass(frozen=True)
@@ -46,13 +54,22 @@ class ComponentSpec:
 
 def _summary(frame: pd.DataFrame, method: str, caption: str) -> str:
     numeric = [c for c in frame.columns if c not in ("dataset", "seed", "n_observed", method)]
-    table = frame.groupby(["n_observed", method])[numeric].mean().reset_index()
+    # A mean over datasets is shown only where the metric is defined for every one of them.
+    table = frame.groupby(["n_observed", method])[numeric].agg(lambda column: column.mean(skipna=False)).reset_index()
     header = ["n_observed", method, *numeric]
-    lines = [caption, "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = [caption + " –: undefined for at least one dataset (a rank-deficient covariance, or a KDE over fewer "
+             "observed points than dimensions + 1).", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     for _, row in table.iterrows():
-        cells = [str(int(row["n_observed"])), row[method], *(f"{row[c]:.4g}" for c in numeric)]
+        cells = [str(int(row["n_observed"])), row[method], *("–" if pd.isna(row[c]) else f"{row[c]:.4g}" for c in numeric)]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
+
+
+def spec_from_manifest(manifest: dict) -> ComponentSpec:
+    try:
+        return ComponentSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["spec"].items()})
+    except (KeyError, TypeError) as exc:
+        raise UsageError(f"not a components manifest ({exc.__class__.__name__}: {exc})") from None
 
 
 def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None,
@@ -65,27 +82,36 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
     protocol = get_protocol(spec.protocol)
     store = CassetteStore(cassettes)
     surrogate_rows, sampler_rows, keys = [], [], {}
+    computed_on: dict[str, object] = {}
+    llm_requests = 0
     cells = [(dataset, seed) for dataset in spec.datasets for seed in spec.seeds]
     for dataset, seed in tqdm(cells, desc="components", unit="set", disable=None):
         task = load_task(dataset, spec.model)
-        objective = task_objective(task, memo)
+        objective = RecordedObjective(task, store, mode, memo=memo)
+        recomputed = RecordedObjective(task, store, mode, memo=memo, compute_misses=True)  # TPE's proposals
         rng = np.random.default_rng(seed)
         sets = components.ObservedSets.draw(task.space, objective, max(spec.n_observed), spec.n_test, rng)
         transport = make_transport(store, spec.namespace(dataset, seed), mode, base_url)
         engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=1)
         try:
-            for row in components.evaluate_surrogates(task.space, task.context, sets, list(spec.n_observed),
-                                                      spec.n_test, engine, protocol,
-                                                      SurrogateSettings(n_gens=spec.n_gens), seed):
-                surrogate_rows.append({"dataset": dataset, "seed": seed, **row})
-            for row in components.evaluate_samplers(task.space, task.context, sets, list(spec.n_observed),
-                                                    objective, engine, protocol,
-                                                    SamplerSettings(n_candidates=spec.n_candidates),
-                                                    perf[dataset], rng, seed):
-                sampler_rows.append({"dataset": dataset, "seed": seed, **row})
+            with pinned_threads():
+                for row in components.evaluate_surrogates(task.space, task.context, sets, list(spec.n_observed),
+                                                          spec.n_test, engine, protocol,
+                                                          SurrogateSettings(n_gens=spec.n_gens), seed):
+                    surrogate_rows.append({"dataset": dataset, "seed": seed, **row})
+                for row in components.evaluate_samplers(task.space, task.context, sets, list(spec.n_observed),
+                                                        objective, engine, protocol,
+                                                        SamplerSettings(n_candidates=spec.n_candidates),
+                                                        perf[dataset], rng, seed, recomputed):
+                    sampler_rows.append({"dataset": dataset, "seed": seed, **row})
         finally:
             engine.close()
         keys[transport.namespace] = transport.used_keys()
+        llm_requests += sum(keys[transport.namespace].values())
+        used = Counter(keys.get(objective.namespace, {})) + Counter(objective.used_keys()) + Counter(recomputed.used_keys())
+        keys[objective.namespace] = dict(sorted(used.items()))
+        for env in objective.manifest()["computed_on"] + recomputed.manifest()["computed_on"]:
+            computed_on[json.dumps(env, sort_keys=True)] = env
     scale = (f"{spec.model} on {', '.join(spec.datasets)}; seeds {', '.join(map(str, spec.seeds))}; "
              f"{spec.n_test} held-out points, {spec.n_gens} LLM samples per template, "
              f"{spec.n_candidates} candidates per sampler, {spec.llm_model} "
@@ -99,8 +125,9 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
     }
     for name, text in files.items():
         atomic_write_text(out / name, text)
-    manifest = {"spec": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.__dict__.items()},
-                "mode": mode.value, "cassettes": keys,
+    manifest = {"format": 2, "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.__dict__.items()},
+                "mode": mode.value, "cassettes": keys, "llm_requests": llm_requests, "reproduction": "recomputed", "recomputed_on": environment(),
+                "evaluations_computed_on": [env for _, env in sorted(computed_on.items())],
                 "outputs": {name: sha256_text(text) for name, text in sorted(files.items())}}
     atomic_write_text(out / "components.manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

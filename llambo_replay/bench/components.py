@@ -4,8 +4,11 @@ Surrogate: for observed sets of size n, predict held-out configurations with the
 discriminative surrogate, a GP and a random forest; score NRMSE, R², log predictive density,
 68 % coverage, sharpness and the regret of the EI pick. Sampler: from the same observed sets,
 propose candidates with LLAMBO, TPE and random search; score their average and best regret
-(normalised with the paper's global_perf.json), generalised variance and log-likelihood under
-a Gaussian KDE of the observed points. All randomness comes from one seeded Generator.
+(normalised with the paper's global_perf.json), generalised variance (as log10 of the covariance's
+determinant, with the covariance's rank: a rank-deficient set has no meaningful variance) and
+log-likelihood under a Gaussian KDE of the observed points. All randomness comes from one seeded
+Generator. `evaluate_samplers` takes two objectives: the proposals of a recomputed sampler (TPE)
+may move on another machine, and are allowed evaluations that were not recorded.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, SurrogateSettings, expected_improvement
 
 Objective = Callable[[dict[str, float]], Mapping[str, float]]
+RECOMPUTED_SAMPLERS = {"TPE (Optuna)"}  # whose proposals come from numerics that are not recorded
 
 
 def unit_cube(space: SearchSpace, frame: pd.DataFrame) -> np.ndarray:
@@ -148,14 +152,28 @@ def sampler_metrics(space: SearchSpace, observed: pd.DataFrame, proposals: pd.Da
             loglik = float(np.mean(gaussian_kde(reference.T).logpdf(points.T)))
         except (np.linalg.LinAlgError, ValueError):
             loglik = float("nan")  # fewer observed points than dimensions: the KDE is singular
-        variance = float(np.linalg.det(np.atleast_2d(np.cov(points.T)))) if len(points) > 1 else float("nan")
+        rank, log_variance = generalised_variance(points)
     return {"average_regret": float(regret.mean()), "best_regret": float(regret.min()),
-            "generalised_variance": variance, "log_likelihood": loglik, "n_proposals": len(proposals)}
+            "log10_generalised_variance": log_variance, "covariance_rank": rank, "log_likelihood": loglik,
+            "n_proposals": len(proposals)}
+
+
+def generalised_variance(points: np.ndarray) -> tuple[int, float]:
+    """(rank of the covariance, log10 of its determinant). A determinant near zero is rounding noise
+    of either sign (±1e-40 for coinciding proposals), so a rank-deficient covariance gets NaN."""
+    if len(points) < 2:
+        return 0, float("nan")
+    cov = np.atleast_2d(np.cov(points.T))
+    rank = int(np.linalg.matrix_rank(cov))
+    sign, log_det = np.linalg.slogdet(cov)
+    full = rank == cov.shape[0] and sign > 0
+    return rank, float(log_det / np.log(10)) if full else float("nan")
 
 
 def evaluate_samplers(space: SearchSpace, context: TaskContext, sets: ObservedSets, n_observed: list[int],
                       objective: Objective, engine: Engine, protocol: PaperProtocol, settings: SamplerSettings,
-                      global_perf: Mapping[str, float], rng: np.random.Generator, seed: int) -> list[dict]:
+                      global_perf: Mapping[str, float], rng: np.random.Generator, seed: int,
+                      recomputed_objective: Objective | None = None) -> list[dict]:
     rows = []
     sampler = CandidateSampler(engine, space, context, protocol, PromptSettings(), settings)
     best, worst = ((global_perf["global_min"], global_perf["global_max"]) if context.lower_is_better
@@ -168,7 +186,8 @@ def evaluate_samplers(space: SearchSpace, context: TaskContext, sets: ObservedSe
                                                  context.lower_is_better, seed + n),
                    "Random search": pd.DataFrame(space.sample(rng, settings.n_candidates), columns=space.names)}
         for name, proposals in methods.items():
-            values = np.array([objective(space.typed(c))["score"] for c in proposals.to_dict("records")])
+            evaluate = (recomputed_objective or objective) if name in RECOMPUTED_SAMPLERS else objective
+            values = np.array([evaluate(space.typed(c))["score"] for c in proposals.to_dict("records")])
             rows.append({"n_observed": n, "sampler": name,
                          **sampler_metrics(space, observed, proposals, values, best, worst)})
     return rows

@@ -62,7 +62,7 @@ def run_cell(cell: Cell, options: GridOptions) -> str:
             run(cell.spec, options.mode, options.out / "llambo", options.cassettes, options.base_url, memo,
                 options.concurrency, progress=False)
         else:
-            run_baseline(cell.method, cell.spec, options.out / cell.method, memo)
+            run_baseline(cell.method, cell.spec, options.out / cell.method, options.cassettes, options.mode, memo)
         return ""
     except LlamboReplayError as exc:
         return str(exc)

@@ -1,39 +1,42 @@
-"""Content-addressed memo of objective evaluations, so replays and tables do not retrain models.
+"""A local cache of objective evaluations, so recomputing runs, baselines and fidelity checks do not
+retrain the same models twice.
 
-Key: sha256 of the task, the configuration, the objective's protocol version and the
-versions of the libraries that compute it. Stored in a diskcache folder, which is safe
-for several processes at once.
+It is a cache, not a record: it lives outside the repository, and its key holds the task, the
+configuration, the objective's protocol version and the whole numerical environment (library
+versions, BLAS kernels, SIMD level), so it only ever answers with what this kind of machine
+computes. What a run saw is recorded in the cassettes (`bench.evaluations`). Stored in a
+diskcache folder, which is safe for several processes at once.
 """
 
 from __future__ import annotations
 
 import os
+import sqlite3
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import diskcache
-import numpy as np
-import sklearn
 
+from llambo_replay.bench.numerics import environment
 from llambo_replay.errors import UsageError
 from llambo_replay.replay.canonical import content_hash, normalise_numbers
 
 DEFAULT_MEMO_DIR = Path(os.environ.get("LLAMBO_REPLAY_MEMO", Path.home() / ".cache" / "llambo-replay" / "objective"))
-VERSIONS = {"numpy": np.__version__, "scikit-learn": sklearn.__version__}
 
 
 def memo_key(task: str, config: dict[str, Any], protocol_version: str) -> str:
     return content_hash({"task": task, "config": normalise_numbers(config), "protocol": protocol_version,
-                         "versions": VERSIONS})
+                         "environment": environment()})
 
 
 class ObjectiveMemo:
     def __init__(self, directory: str | Path = DEFAULT_MEMO_DIR) -> None:
         try:
             self._cache = diskcache.Cache(str(directory))
-        except OSError as exc:
-            raise UsageError(f"cannot open the objective memo at {directory} ({exc.strerror}); "
+        except (OSError, sqlite3.Error) as exc:
+            reason = getattr(exc, "strerror", None) or str(exc)
+            raise UsageError(f"cannot open the objective memo at {directory} ({reason}); "
                              "pass --memo DIR or --no-memo") from None
         self.hits = self.misses = 0
 
@@ -50,19 +53,6 @@ class ObjectiveMemo:
             self._cache.set(key, {"task": task, "config": dict(config), "result": dict(result)})
             return result
         return memoised
-
-    def verify(self, k: int, rng: np.random.Generator,
-               evaluate_for: Callable[[str], Callable[[dict[str, Any]], dict[str, float]]]) -> list[str]:
-        """Re-evaluate `k` random memoised points; one line per point whose result drifted."""
-        keys = sorted(self._cache.iterkeys())
-        drift = []
-        for index in rng.permutation(len(keys))[:k]:
-            entry = self._cache.get(keys[index])
-            fresh = evaluate_for(entry["task"])(entry["config"])
-            for name, value in entry["result"].items():
-                if abs(fresh.get(name, np.nan) - value) > 1e-9 or not np.isfinite(fresh.get(name, np.nan)):
-                    drift.append(f"{entry['task']} {entry['config']}: {name} memo {value!r} vs now {fresh.get(name)!r}")
-        return drift
 
     def close(self) -> None:
         self._cache.close()

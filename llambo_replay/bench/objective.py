@@ -10,6 +10,7 @@ import numpy as np
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import cross_val_score
 
+from llambo_replay.bench.numerics import pinned_threads
 from llambo_replay.bench.tasks import Task
 
 if TYPE_CHECKING:
@@ -31,7 +32,7 @@ def evaluate(task: Task, config: dict[str, Any]) -> dict[str, float]:
     """`score` and `generalization_score`; MSE is reported positive (lower is better)."""
     scorer = get_scorer(task.metric)
     sign = -1.0 if task.lower_is_better else 1.0
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), pinned_threads():
         warnings.simplefilter("ignore")
         cv = cross_val_score(task.estimator(config), task.X, task.y, scoring=scorer, cv=CV_FOLDS)
         model = task.estimator(config).fit(task.X, task.y)

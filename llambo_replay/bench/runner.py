@@ -1,8 +1,8 @@
 """One LLAMBO run on one Bayesmark task: build the engine on the replay layer, run, write outputs.
 
 Outputs under ``<out>/<dataset>/<model>/``: ``<seed>.csv`` (the history: hyperparameters,
-score, generalization_score), ``<seed>.manifest.json`` (settings, versions, cassette keys
-used, LLM usage, the history's sha256; byte-identical across replays) and
+score, generalization_score), ``<seed>.manifest.json`` (settings, versions, cassette keys of the
+LLM calls and evaluations used, LLM usage, the history's sha256; byte-identical across replays) and
 ``<seed>.trials.csv`` (per-trial requests, tokens, cost and wall time; wall time varies).
 """
 
@@ -23,8 +23,11 @@ import pandas as pd
 
 from llambo_replay import __version__
 from llambo_replay.bench import reference
-from llambo_replay.bench.memo import VERSIONS, ObjectiveMemo
-from llambo_replay.bench.objective import PROTOCOL_VERSION, task_objective
+from llambo_replay.bench.evaluations import RecordedObjective
+from llambo_replay.bench.memo import ObjectiveMemo
+from llambo_replay.bench.numerics import environment, pinned_threads
+from llambo_replay.bench.objective import PROTOCOL_VERSION
+from llambo_replay.bench.policies import REPRODUCTION
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.llambo import Engine, LlamboSettings, RunResult, TrialRecord, optimise
@@ -32,7 +35,7 @@ from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open
 from llambo_replay.replay.modes import policy
 from llambo_replay.replay.store import atomic_write_text
 
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2  # 2: evaluations recorded in the cassettes, reproduction class, numerical environment
 
 
 @dataclass(frozen=True)
@@ -63,40 +66,18 @@ class RunSpec:
                 "trials": folder / f"{self.seed}.trials.csv"}
 
 
-def spec_from_manifest(path: Path) -> RunSpec:
+def spec_from_manifest(path: Path, reference_root: str | None = None) -> RunSpec:
     """The RunSpec that produced a manifest, so a committed run can be replayed and checked."""
     try:
         m = json.loads(Path(path).read_text())
+        start = reference_root if m.get("initial_points") == "reference" else None
         if m.get("method", "llambo") != "llambo":
             budget = LlamboSettings(n_initial=m["budget"]["n_initial"], n_trials=m["budget"]["n_trials"])
-            return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], settings=budget)
+            return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], settings=budget, reference=start)
         return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], m["engine"]["llm_model"],
-                       LlamboSettings.from_dict(m["settings"]), None)
-    except (OSError, ValueError, KeyError, TypeError) as exc:
+                       LlamboSettings.from_dict(m["settings"]), start)
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(f"{path} is not a run manifest ({exc.__class__.__name__}: {exc})") from None
-
-
-def check_runs(results: Path, cassettes: Path, scratch: Path, reference: str | None = None) -> list[tuple[Path, bool]]:
-    """Replay every run under `results` (offline) and compare its history with the manifest's sha256."""
-    manifests = sorted(Path(results).rglob("*.manifest.json"))
-    if not manifests:
-        raise UsageError(f"no *.manifest.json under {results}")
-    outcomes = []
-    for path in manifests:
-        recorded = json.loads(path.read_text())
-        spec = spec_from_manifest(path)
-        if recorded.get("initial_points") == "reference":
-            if reference is None:
-                raise UsageError(f"{path} was run with the paper's initial points; pass --reference DIR")
-            spec = RunSpec(spec.dataset, spec.model, spec.seed, spec.llm_model, spec.settings, reference)
-        method = recorded.get("method", "llambo")
-        if method == "llambo":
-            produced = run(spec, RecordMode.REPLAY, scratch, cassettes, "http://replay.invalid/v1", None,
-                           progress=False).manifest
-        else:
-            produced = run_baseline(method, spec, scratch)
-        outcomes.append((path, produced["history_sha256"] == recorded["history_sha256"]))
-    return outcomes
 
 
 def history_csv(history: pd.DataFrame) -> str:
@@ -112,22 +93,23 @@ class RunOutcome:
     result: RunResult
     manifest: dict[str, Any]
     paths: dict[str, Path]
+    objective: RecordedObjective
     memo_hits: int
-    memo_misses: int
     live_calls: int
 
 
 def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None = None,
-        memo: ObjectiveMemo | None = None, concurrency: int = 4, progress: bool = True) -> RunOutcome:
+        memo: ObjectiveMemo | None = None, concurrency: int = 4, progress: bool = True,
+        objective_mode: str = "recorded") -> RunOutcome:
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
     initial = (reference.initial_points(spec.reference, spec.model, spec.seed, spec.settings.n_initial)
                if spec.reference else None)
-    objective = task_objective(task, memo)
     paths = spec.outputs(out)
     _check_writable(paths["history"].parent)
 
     store = CassetteStore(cassettes)
+    objective = RecordedObjective(task, store, mode, objective_mode, memo)
     transport = make_transport(store, spec.namespace, mode, base_url)
     engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency)
     bar = _progress(spec, progress)
@@ -140,12 +122,12 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
 
     text = history_csv(result.history)
     manifest = {
-        **_manifest_head("llambo", spec, task, text),
+        **_manifest_head("llambo", spec, task, text, objective),
         "mode": mode.value,
         "settings": spec.settings.as_dict(),
         "engine": {"llm_model": spec.llm_model, "protocol": spec.settings.protocol,
                    "endpoint_host": transport.endpoint_host if policy(mode).calls_endpoint else None},
-        "cassettes": {"namespace": spec.namespace, "keys": transport.used_keys()},
+        "cassettes": {spec.namespace: transport.used_keys(), **_evaluation_keys(objective)},
         # summed in completion order, so rounded: the manifest must not depend on that order
         "llm": {**asdict(engine.usage), "cost_usd": round(engine.usage.cost_usd, 9)},
         "fallback_points": result.fallback_points,
@@ -153,12 +135,17 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     }
     _write_run(paths, text, manifest)
     atomic_write_text(paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n"))
-    return RunOutcome(result, manifest, paths, memo.hits if memo else 0, memo.misses if memo else 0,
-                      transport.live_calls)
+    return RunOutcome(result, manifest, paths, objective, memo.hits if memo else 0, transport.live_calls)
 
 
-def run_baseline(method: str, spec: RunSpec, out: Path, memo: ObjectiveMemo | None = None) -> dict[str, Any]:
-    """A baseline on the same task, seed, initial points and budget as `spec`; writes CSV + manifest."""
+def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: RecordMode = RecordMode.REPLAY,
+                 memo: ObjectiveMemo | None = None, objective_mode: str = "recorded",
+                 strict: bool = False) -> dict[str, Any]:
+    """A baseline on the same task, seed, initial points and budget as `spec`; writes CSV + manifest.
+
+    Its evaluations go through the cassettes like LLAMBO's; one that is not recorded is computed
+    here (and stored when `mode` records), unless `strict`, which a check of a replayed method uses.
+    """
     from llambo_replay.bench.baselines import BASELINES
 
     if method not in BASELINES:
@@ -168,28 +155,39 @@ def run_baseline(method: str, spec: RunSpec, out: Path, memo: ObjectiveMemo | No
     s = spec.settings
     initial = (reference.initial_points(spec.reference, spec.model, spec.seed, s.n_initial) if spec.reference
                else task.space.sample(rng, s.n_initial))  # the same draws a LLAMBO run of this seed starts from
-    objective = task_objective(task, memo)
+    objective = RecordedObjective(task, CassetteStore(cassettes), mode, objective_mode, memo, compute_misses=not strict)
     paths = spec.outputs(out)
     _check_writable(paths["history"].parent)
-    history = BASELINES[method](task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
+    with pinned_threads():
+        history = BASELINES[method](task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
     text = history_csv(history)
-    manifest = {**_manifest_head(method, spec, task, text),
-                "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials}, "versions": _versions()}
+    manifest = {**_manifest_head(method, spec, task, text, objective),
+                "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials}, "versions": _versions(),
+                "cassettes": _evaluation_keys(objective)}
+    if REPRODUCTION[method] == "recomputed":
+        manifest["recomputed_on"] = environment()
     _write_run(paths, text, manifest)
     return manifest
 
 
-def _manifest_head(method: str, spec: RunSpec, task: Any, history_text: str) -> dict[str, Any]:
-    """What every run manifest (LLAMBO or baseline) says about the task, seed, start and history."""
-    return {"format": MANIFEST_FORMAT, "method": method, "seed": spec.seed,
+def _manifest_head(method: str, spec: RunSpec, task: Any, history_text: str,
+                   objective: RecordedObjective) -> dict[str, Any]:
+    """What every run manifest (LLAMBO or baseline) says about the task, seed, start, evaluations and history."""
+    return {"format": MANIFEST_FORMAT, "method": method, "reproduction": REPRODUCTION[method], "seed": spec.seed,
             "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
                      "lower_is_better": task.lower_is_better, "objective_protocol": PROTOCOL_VERSION},
             "initial_points": "reference" if spec.reference else "seeded-generator",
+            "evaluations": objective.manifest(),
             "history_sha256": sha256_text(history_text)}
 
 
+def _evaluation_keys(objective: RecordedObjective) -> dict[str, dict[str, int]]:
+    keys = objective.used_keys()
+    return {objective.namespace: keys} if keys else {}
+
+
 def _versions() -> dict[str, str]:
-    return {"llambo-replay": __version__, **VERSIONS, "pandas": pd.__version__}
+    return {"llambo-replay": __version__, **environment()["versions"], "pandas": pd.__version__}
 
 
 def _write_run(paths: dict[str, Path], history_text: str, manifest: dict[str, Any]) -> None:
@@ -236,7 +234,8 @@ def summary_lines(outcome: RunOutcome, spec: RunSpec, mode: RecordMode) -> list[
         f"  LLM requests   {llm['requests']} ({outcome.live_calls} sent to the endpoint), "
         f"{llm['prompt_tokens']} prompt + {llm['completion_tokens']} completion tokens, ${llm['cost_usd']:.4f}",
         f"  fallbacks      {m['fallback_points']} random candidate point(s), {llm['short_answers']} missing sample(s)",
-        f"  objective memo {outcome.memo_hits} hit(s), {outcome.memo_misses} miss(es)",
+        f"  objective      {outcome.objective.replayed} evaluation(s) from the recording, "
+        f"{outcome.objective.computed} computed here ({outcome.memo_hits} from the memo)",
         f"  wall time      {wall:.1f} s",
         f"  history        {outcome.paths['history']} (sha256 {m['history_sha256'][:16]}...)",
         f"  manifest       {outcome.paths['manifest']}",

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from llambo_replay.replay.store import CassetteStore
 
 MAX_FIELDS_SHOWN = 8
 CONTEXT_CHARS = 40
+NEAREST_SCAN_LIMIT = 20_000
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
@@ -82,3 +86,21 @@ def render_diff(recorded: dict[str, Any], wanted: dict[str, Any], paths: list[st
     if len(paths) > MAX_FIELDS_SHOWN:
         lines.append(f"  ... and {len(paths) - MAX_FIELDS_SHOWN} more differing fields")
     return lines
+
+
+def explain_miss(store: "CassetteStore", namespace: str, wanted: dict[str, Any]) -> list[str]:
+    """The nearest recorded request of the same kind (same top-level fields), looked for in
+    `namespace` first, then in the whole store."""
+    found = None
+    for scope in (namespace, None):
+        refs = list(store.iter_entries(scope))[:NEAREST_SCAN_LIMIT]
+        requests = ((r.namespace, r.key, store.load_entry(r.path)["request"]) for r in refs)
+        found = nearest(((ns, key, request) for ns, key, request in requests if request.keys() == wanted.keys()),
+                        wanted)
+        if found:
+            break
+    if not found:
+        return [f"  the cassette folder {store.root} holds no recordings of this kind at all"]
+    near_namespace, key, request, paths = found
+    return [f"nearest recorded request: key {key} in namespace {near_namespace!r}, "
+            f"{len(paths)} field(s) differ:", *render_diff(request, wanted, paths)]

@@ -29,8 +29,6 @@ from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.store import CassetteStore
 
-NEAREST_SCAN_LIMIT = 20_000
-
 
 @dataclass(frozen=True)
 class RetryPolicy:
@@ -123,21 +121,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                               "than when it was recorded (record the rest with --mode auto against a live endpoint)")
         message = (f"replay miss: no recording for key {ticket.key} ({where}); record it with --mode auto "
                    "or --mode record against a live endpoint")
-        return ReplayMiss(message, details="\n".join(self._nearest_lines(ticket)))
-
-    def _nearest_lines(self, ticket: _Ticket) -> list[str]:
-        found = None
-        for scope in (self.namespace, None):
-            refs = list(self.store.iter_entries(scope))[:NEAREST_SCAN_LIMIT]
-            found = diff.nearest(((r.namespace, r.key, self.store.load_entry(r.path)["request"]) for r in refs),
-                                 ticket.canonical)
-            if found:
-                break
-        if not found:
-            return [f"  the cassette folder {self.store.root} holds no recordings at all"]
-        namespace, key, request, paths = found
-        return [f"nearest recorded request: key {key} in namespace {namespace!r}, "
-                f"{len(paths)} field(s) differ:", *diff.render_diff(request, ticket.canonical, paths)]
+        return ReplayMiss(message, details="\n".join(diff.explain_miss(self.store, self.namespace, ticket.canonical)))
 
     def _meta(self, body: dict[str, Any], latency_s: float, attempts: int) -> dict[str, Any]:
         usage = body.get("usage") if isinstance(body, dict) else None

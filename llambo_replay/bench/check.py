@@ -1,0 +1,239 @@
+"""Check committed runs against their manifests, and upgrade format-1 runs to format 2.
+
+A replayed run (LLAMBO, random search) must give the same bytes on any machine: its LLM answers
+and its evaluations come from the cassettes. A recomputed run (GP-EI, TPE) re-runs the
+optimiser's own numerics: it must give the same bytes where the numerical environment is the one
+it was made in, and elsewhere stay within a stated tolerance, reported as numerical drift with
+both environments named.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from llambo_replay.bench.evaluations import namespace, seed_from_history
+from llambo_replay.bench.numerics import describe, environment
+from llambo_replay.bench.policies import REPRODUCTION
+from llambo_replay.bench.runner import run, run_baseline, sha256_text, spec_from_manifest
+from llambo_replay.bench.tasks import load_task
+from llambo_replay.errors import CassetteCorrupt, LlamboReplayError, ReplayMiss, UsageError
+from llambo_replay.replay import CassetteStore, RecordMode
+from llambo_replay.replay.store import atomic_write_text
+
+OFFLINE_URL = "http://replay.invalid/v1"
+# Tolerance for a recomputed history made in another numerical environment. An optimiser's proposal
+# is the optimum of a flat acquisition surface, found by L-BFGS to a few digits only, so another
+# kernel's rounding moves it (by up to 2.5e-4 relative, seen between OpenBLAS SkylakeX and Prescott);
+# the scores it leads to must not move beyond rounding.
+HYPERPARAMETER_RTOL = 1e-2
+SCORE_ATOL = 1e-6
+SCORES = ("score", "generalization_score")
+COMPONENTS_MANIFEST = "components.manifest.json"
+
+
+@dataclass(frozen=True)
+class Checked:
+    path: Path
+    reproduction: str  # "replayed" | "recomputed"
+    status: str  # "identical" | "drift" (recomputed, within tolerance) | "different"
+    detail: str
+
+    @property
+    def ok(self) -> bool:
+        return self.status != "different"
+
+
+@dataclass(frozen=True)
+class HistoryDrift:
+    comparable: bool
+    hyperparameters: float  # largest relative change
+    scores: float  # largest absolute change
+    final_best: float  # absolute change of the final incumbent's score
+
+    @property
+    def within(self) -> bool:
+        return self.comparable and self.hyperparameters <= HYPERPARAMETER_RTOL and self.scores <= SCORE_ATOL
+
+    def text(self) -> str:
+        if not self.comparable:
+            return "the histories differ in shape or columns"
+        verdict = "within tolerance" if self.within else "BEYOND tolerance"
+        return (f"numerical drift {verdict}: hyperparameters up to {self.hyperparameters:.2g} relative "
+                f"(tolerance {HYPERPARAMETER_RTOL:g}), scores up to {self.scores:.2g} (tolerance {SCORE_ATOL:g}), "
+                f"final best score moved {self.final_best:.2g}")
+
+
+def _largest(a: np.ndarray, b: np.ndarray, relative: bool) -> float:
+    both_nan = np.isnan(a) & np.isnan(b)
+    if np.any(np.isnan(a) != np.isnan(b)):
+        return float("inf")
+    delta = np.abs(a - b)
+    if relative:
+        delta = delta / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-300)
+    return float(np.max(np.where(both_nan, 0.0, delta), initial=0.0))
+
+
+def history_drift(committed: pd.DataFrame, produced: pd.DataFrame, lower_is_better: bool) -> HistoryDrift:
+    if committed.shape != produced.shape or list(committed.columns) != list(produced.columns):
+        return HistoryDrift(False, np.inf, np.inf, np.inf)
+    hyper = [c for c in committed.columns if c not in SCORES]
+    a, b = committed[hyper].to_numpy(float), produced[hyper].to_numpy(float)
+    sa, sb = committed[list(SCORES)].to_numpy(float), produced[list(SCORES)].to_numpy(float)
+    best = np.nanmin if lower_is_better else np.nanmax
+    return HistoryDrift(True, _largest(a, b, relative=True), _largest(sa, sb, relative=False),
+                        abs(float(best(sa[:, 0]) - best(sb[:, 0]))))
+
+
+def read_manifest(path: Path, field: str = "history_sha256") -> dict[str, Any]:
+    """A manifest as a dict, or a one-line error saying what is wrong with the file."""
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"{path} is not readable JSON ({exc.__class__.__name__}); restore it from git") from None
+    if not isinstance(manifest, dict) or field not in manifest:
+        raise UsageError(f"{path} is not a manifest of its kind (no {field}); restore it from git")
+    return manifest
+
+
+def run_manifests(results: Path, components: bool = False) -> list[Path]:
+    """Run manifests under `results` (and, with `components`, component-evaluation manifests too)."""
+    if not Path(results).is_dir():
+        raise UsageError(f"results folder {results} does not exist")
+    found = sorted(p for p in Path(results).rglob("*.manifest.json")
+                   if components or p.name != COMPONENTS_MANIFEST)
+    if not found:
+        raise UsageError(f"no run manifests (*.manifest.json) under {results}")
+    return found
+
+
+def _history_path(manifest_path: Path) -> Path:
+    return manifest_path.with_name(manifest_path.name.removesuffix(".manifest.json") + ".csv")
+
+
+def _read_history(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, float_precision="round_trip")
+
+
+def _rerun(path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None,
+           strict: bool) -> tuple[dict[str, Any], Path]:
+    """Run the manifest's run again, offline, into `scratch`; returns the new manifest and history path."""
+    spec = spec_from_manifest(path, reference_root)
+    if manifest.get("initial_points") == "reference" and spec.reference is None:
+        raise UsageError(f"{path} was run with the paper's initial points; pass --reference DIR")
+    if manifest["method"] == "llambo":
+        produced = run(spec, RecordMode.REPLAY, scratch, cassettes, OFFLINE_URL, progress=False).manifest
+    else:
+        produced = run_baseline(manifest["method"], spec, scratch, cassettes, RecordMode.REPLAY, strict=strict)
+    return produced, spec.outputs(scratch)["history"]
+
+
+def _reproduction(path: Path, manifest: dict[str, Any]) -> str:
+    if manifest.get("method") not in REPRODUCTION:
+        raise UsageError(f"{path} names an unknown method {manifest.get('method')!r}")
+    return REPRODUCTION[manifest["method"]]
+
+
+def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
+    if path.name == COMPONENTS_MANIFEST:
+        return check_components(path, cassettes, scratch, reference_root)
+    manifest = read_manifest(path)
+    if manifest.get("format", 1) < 2:
+        raise UsageError(f"{path} is a format-1 run (made before evaluations were recorded); upgrade it once with "
+                         "`llambo-replay migrate --results DIR`")
+    reproduction = _reproduction(path, manifest)
+    try:
+        produced, produced_path = _rerun(path, manifest, cassettes, scratch, reference_root,
+                                         strict=reproduction == "replayed")
+    except (ReplayMiss, CassetteCorrupt) as exc:
+        return Checked(path, reproduction, "different", str(exc))
+    if produced["history_sha256"] == manifest["history_sha256"]:
+        return Checked(path, reproduction, "identical", "history byte-identical")
+    if reproduction == "replayed":
+        return Checked(path, reproduction, "different", "a replayed history must be byte-identical on any machine")
+    committed_path = _history_path(path)
+    if not committed_path.is_file() or sha256_text(committed_path.read_text()) != manifest["history_sha256"]:
+        return Checked(path, reproduction, "different", f"{committed_path} is missing or does not match the "
+                                                        "manifest's sha256")
+    made_on, here = manifest.get("recomputed_on"), environment()
+    if made_on == here:
+        return Checked(path, reproduction, "different", f"recomputed in the environment it was made in "
+                                                        f"({describe(here)}), yet the history differs")
+    drift = history_drift(_read_history(committed_path), _read_history(produced_path),
+                          bool(manifest["task"]["lower_is_better"]))
+    return Checked(path, reproduction, "drift" if drift.within else "different",
+                   f"{drift.text()}; made on {describe(made_on)}, here {describe(here)}")
+
+
+def check_components(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
+    """Replay the component evaluations; their metrics are recomputed (see `bench.component_run`)."""
+    from llambo_replay.bench import component_run, reference
+
+    manifest = read_manifest(path, field="outputs")
+    if manifest.get("format", 1) < 2:
+        raise UsageError(f"{path} was made before evaluations were recorded; re-run `llambo-replay components` with "
+                         "its spec and --mode auto (its LLM answers are all recorded), then --mode replay")
+    spec = component_run.spec_from_manifest(manifest)
+    root = reference.check_reference(reference_root) if reference_root else None
+    if root is None:
+        raise UsageError(f"{path} needs the paper's global_perf.json; pass --reference DIR")
+    out = Path(scratch) / "components"
+    try:
+        produced = component_run.run_components(spec, RecordMode.REPLAY, out, cassettes, OFFLINE_URL, root, None)
+    except (ReplayMiss, CassetteCorrupt) as exc:
+        return Checked(path, "recomputed", "different", str(exc))
+    if produced["outputs"] == manifest["outputs"]:
+        return Checked(path, "recomputed", "identical", "outputs byte-identical")
+    made_on, here = manifest.get("recomputed_on"), environment()
+    if made_on == here:
+        return Checked(path, "recomputed", "different", f"recomputed in the environment it was made in "
+                                                        f"({describe(here)}), yet the outputs differ")
+    worst = max(table_drift(pd.read_csv(path.parent / name), pd.read_csv(out / name))
+                for name in manifest["outputs"] if name.endswith(".csv"))
+    within = worst <= component_run.METRIC_RTOL
+    return Checked(path, "recomputed", "drift" if within else "different",
+                   f"numerical drift {'within' if within else 'BEYOND'} tolerance: metrics up to {worst:.2g} relative "
+                   f"(tolerance {component_run.METRIC_RTOL:g}); made on {describe(made_on)}, here {describe(here)}")
+
+
+def table_drift(committed: pd.DataFrame, produced: pd.DataFrame) -> float:
+    """Largest relative difference between two tables of metrics; inf if text cells or shapes differ."""
+    if committed.shape != produced.shape or list(committed.columns) != list(produced.columns):
+        return float("inf")
+    numeric = committed.select_dtypes("number").columns
+    text = [c for c in committed.columns if c not in numeric]
+    if not committed[text].equals(produced[text]):
+        return float("inf")
+    return _largest(committed[numeric].to_numpy(float), produced[numeric].to_numpy(float), relative=True)
+
+
+def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> str:
+    """Upgrade one format-1 run in place: its evaluations, taken from its own history, go into the
+    cassettes; a replay must then give the same history; the manifest is rewritten as format 2."""
+    manifest = read_manifest(path)
+    if manifest.get("format", 1) >= 2:
+        return f"already format {manifest['format']}: {path}"
+    history_path = _history_path(path)
+    text = history_path.read_text() if history_path.is_file() else ""
+    if sha256_text(text) != manifest["history_sha256"]:
+        raise UsageError(f"{history_path} does not match its manifest's sha256; restore both from git before migrating")
+    task = load_task(manifest["task"]["dataset"], manifest["task"]["model"])
+    store = CassetteStore(cassettes)
+    keys = seed_from_history(task, store, _read_history(history_path), source=f"{history_path.name} (format 1)")
+    reproduction = _reproduction(path, manifest)
+    produced, _ = _rerun(path, manifest, cassettes, scratch, reference_root, strict=reproduction == "replayed")
+    if reproduction == "replayed" and produced["history_sha256"] != manifest["history_sha256"]:
+        raise LlamboReplayError(f"{path}: replaying with the evaluations from its history gives another history; "
+                                "not migrated")
+    if reproduction == "recomputed":
+        # Made in an environment nobody wrote down: keep its history and its evaluations, say so.
+        produced = {**produced, "history_sha256": manifest["history_sha256"], "recomputed_on": None,
+                    "evaluations": {**produced["evaluations"], "computed_on": [None]},
+                    "cassettes": {namespace(task): keys}}
+    atomic_write_text(path, json.dumps(produced, indent=1, sort_keys=True) + "\n")
+    return f"migrated to format 2 ({reproduction}, {len(keys)} evaluation(s) from its history): {path}"

@@ -1,0 +1,156 @@
+"""Recorded objective evaluations: the run's black box, stored beside its LLM calls.
+
+An evaluation's score is written into the next prompts, so a score that moves in its 6th
+digit on another machine (another BLAS kernel) changes the prompts, the request keys, and the
+replay misses. So while recording, every evaluation (task, configuration, protocol version ->
+score, generalization_score, with the environment it was computed in) is stored in the cassette
+tree; a replay takes the recorded value and is exact on any machine.
+
+The recording is the source of truth for what a run saw: it is committed, reviewable and
+machine-independent. The diskcache memo (`bench.memo`) only saves this machine from retraining
+what it has computed before; it is never consulted for a recorded value.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pandas as pd
+
+from llambo_replay.bench.fidelity import is_fragile, same
+from llambo_replay.bench.memo import ObjectiveMemo
+from llambo_replay.bench.numerics import describe, environment
+from llambo_replay.bench.objective import PROTOCOL_VERSION, task_objective
+from llambo_replay.bench.tasks import Task
+from llambo_replay.bench.policies import objective_policy
+from llambo_replay.errors import UsageError
+from llambo_replay.replay import CassetteStore, RecordMode
+from llambo_replay.replay.calls import RecordedCalls
+from llambo_replay.replay.canonical import canonical_json
+
+FUNCTION = f"bayesmark-objective/{PROTOCOL_VERSION}"
+MISS_HINT = ("record it with --mode auto (or --objective recompute to evaluate on this machine); a run recorded "
+             "before evaluations were recorded needs `llambo-replay migrate` first")
+
+
+def namespace(task: Task) -> str:
+    """One namespace per task, shared by every run, method and seed on it: an evaluation is recorded once."""
+    return f"evaluations/{PROTOCOL_VERSION}/{task.dataset}/{task.model}"
+
+
+METRICS = ("score", "generalization_score")  # what `objective.evaluate` returns, in its order
+
+
+def encode(result: dict[str, float]) -> dict[str, Any]:
+    """JSON has no NaN (a diverged model's CV score): non-finite values are stored as text."""
+    return {k: (v if math.isfinite(v) else repr(v)) for k, v in result.items()}
+
+
+def decode(stored: dict[str, Any]) -> dict[str, float]:
+    """Back to floats, in the objective's own order (stored entries sort their keys)."""
+    return {metric: float(stored[metric]) for metric in METRICS}
+
+
+@dataclass(frozen=True)
+class Drift:
+    """A recorded evaluation that this machine computes differently."""
+
+    config: dict[str, Any]
+    metric: str
+    recorded: float
+    here: float
+    fragile: bool  # our own value moves when the training data move by one ulp
+    recorded_on: dict[str, Any] | None
+
+    def line(self) -> str:
+        kind = "numerically fragile" if self.fragile else "robust (not a rounding effect)"
+        return (f"{self.metric} {self.recorded!r} recorded vs {self.here!r} here (|Δ| {abs(self.recorded - self.here):.3g}, "
+                f"{kind}; recorded on {describe(self.recorded_on)}) for {canonical_json(self.config)}")
+
+
+@dataclass
+class RecordedObjective:
+    """The task's objective behind the cassettes (and, for what must be computed, the memo)."""
+
+    task: Task
+    store: CassetteStore
+    mode: RecordMode
+    objective_mode: str = "recorded"
+    memo: ObjectiveMemo | None = None
+    compute_misses: bool = False  # a recomputed method computes what its drifted trajectory asks anew
+    computed: int = 0
+    replayed: int = 0
+    drift: list[Drift] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.policy = objective_policy(self.objective_mode)
+        self.calls = RecordedCalls(self.store, namespace(self.task), self.mode if self.policy.recorded else RecordMode.LIVE,
+                                   self.compute_misses, MISS_HINT)
+        self._compute = task_objective(self.task, self.memo)
+        self._environments: dict[str, dict[str, Any] | None] = {}
+        self._verified: set[str] = set()
+
+    def __call__(self, config: dict[str, Any]) -> dict[str, float]:
+        answer = self.calls.call(FUNCTION, {"task": self.task.name, "config": config}, lambda: self._fresh(config))
+        result = decode(answer.result)
+        env = answer.meta.get("environment")
+        self._environments.setdefault(canonical_json(env), env)
+        if answer.recorded:
+            self.replayed += 1
+            if self.policy.verifies:
+                self._verify(config, result, env)
+        else:
+            self.computed += 1
+        return result
+
+    def _fresh(self, config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        started = time.perf_counter()
+        result = self._compute(config)
+        return encode(result), {"recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                "seconds": round(time.perf_counter() - started, 4), "environment": environment()}
+
+    def _verify(self, config: dict[str, Any], recorded: dict[str, float], env: dict[str, Any] | None) -> None:
+        identity = canonical_json(config)
+        if identity in self._verified:
+            return
+        self._verified.add(identity)
+        here = task_objective(self.task)(config)  # never the memo: this checks what this machine computes now
+        moved = [metric for metric, value in recorded.items() if not same(value, here.get(metric, math.nan))]
+        fragile = bool(moved) and is_fragile(self.task, config, here)
+        self.drift += [Drift(dict(config), m, recorded[m], here[m], fragile, env) for m in moved]
+
+    def manifest(self) -> dict[str, Any]:
+        """What a run manifest says about its evaluations: where they are and what computed them."""
+        return {"objective": self.objective_mode, "function": FUNCTION,
+                "computed_on": [env for _, env in sorted(self._environments.items())]}
+
+    def used_keys(self) -> dict[str, int]:
+        return self.calls.used_keys() if self.policy.recorded else {}
+
+    @property
+    def verified(self) -> int:
+        """Distinct recorded evaluations re-evaluated here (objective mode 'verify')."""
+        return len(self._verified)
+
+    @property
+    def namespace(self) -> str:
+        return self.calls.namespace
+
+
+def seed_from_history(task: Task, store: CassetteStore, history: pd.DataFrame, source: str) -> dict[str, int]:
+    """Record the evaluations a history already holds (each row: configuration -> scores), as they
+    were when it was made; for runs recorded before evaluations were. Returns key -> rows."""
+    calls = RecordedCalls(store, namespace(task), RecordMode.AUTO)
+    for row in history.to_dict("records"):
+        config = task.space.typed(row)
+        result = {metric: float(row[metric]) for metric in METRICS}
+        answer = calls.call(FUNCTION, {"task": task.name, "config": config},
+                            lambda: (encode(result), {"environment": None, "migrated_from": source}))
+        if answer.recorded and not all(same(v, decode(answer.result)[k]) for k, v in result.items()):
+            raise UsageError(f"{source}: {canonical_json(config)} is already recorded with other scores "
+                             f"({answer.result}); the history and the cassettes disagree")
+    return calls.used_keys()

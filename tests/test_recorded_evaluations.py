@@ -1,0 +1,205 @@
+"""Evaluations are recorded like LLM answers, so a replay is exact whatever this machine computes.
+
+Another BLAS kernel is simulated by perturbing what the objective returns (or the data it trains
+on); the kernel itself is never changed here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llambo_replay.bench import objective as bayesmark_objective
+from llambo_replay.bench.check import check_run, history_drift, migrate_run
+from llambo_replay.bench.components import generalised_variance
+from llambo_replay.bench.numerics import describe, environment
+from llambo_replay.bench.runner import RunSpec, run, run_baseline, spec_from_manifest
+from llambo_replay.errors import ReplayMiss, UsageError
+from llambo_replay.llambo import LlamboSettings
+from llambo_replay.replay import CassetteStore, RecordMode
+from llambo_replay.replay.calls import RecordedCalls
+
+REPO = Path(__file__).resolve().parent.parent
+DEMO = REPO / "results/recorded/demo/iris/SVM/0.manifest.json"
+OFFLINE = "http://replay.invalid/v1"
+
+
+def counting(result: float):
+    calls = []
+
+    def compute():
+        calls.append(1)
+        return {"value": result}, {"environment": None}
+    return compute, calls
+
+
+def test_a_black_box_is_recorded_once_then_replayed_and_a_miss_shows_the_nearest_call(tmp_path):
+    store = CassetteStore(tmp_path)
+    compute, calls = counting(0.5)
+    recorder = RecordedCalls(store, "box/ns", RecordMode.RECORD)
+    first = recorder.call("f/1", {"x": 1.0, "y": 2}, compute)
+    again = recorder.call("f/1", {"y": 2, "x": 1}, compute)  # same arguments, spelled differently
+    assert (first.result, first.recorded, again.recorded, len(calls)) == ({"value": 0.5}, False, True, 1)
+
+    replay = RecordedCalls(store, "box/ns", RecordMode.REPLAY)
+    assert replay.call("f/1", {"x": 1, "y": 2}, compute).result == {"value": 0.5} and len(calls) == 1
+    with pytest.raises(ReplayMiss) as miss:
+        replay.call("f/1", {"x": 1.5, "y": 2}, compute)
+    assert "no recorded f/1 call for key" in str(miss.value)
+    assert "arguments.x: recorded 1 vs requested 1.5" in miss.value.details
+    assert replay.used_keys() and len(calls) == 1
+
+    lenient = RecordedCalls(store, "box/ns", RecordMode.REPLAY, compute_misses=True)
+    assert lenient.call("f/1", {"x": 1.5, "y": 2}, compute).recorded is False and len(calls) == 2
+    assert len(list(store.iter_entries())) == 1, "replay never stores"
+    live = RecordedCalls(store, "box/ns", RecordMode.LIVE)
+    assert live.call("f/1", {"x": 1, "y": 2}, compute).recorded is False and len(calls) == 3
+
+
+@pytest.fixture
+def drifted_objective(monkeypatch):
+    """This machine now computes every score 1e-4 higher than the recording machine did."""
+    original = bayesmark_objective.evaluate
+
+    def drifted(task, config):
+        return {k: v + 1e-4 for k, v in original(task, config).items()}
+    monkeypatch.setattr(bayesmark_objective, "evaluate", drifted)
+
+
+def test_replay_takes_recorded_evaluations_so_drift_here_cannot_change_the_history(drifted_objective, tmp_path):
+    committed = json.loads(DEMO.read_text())
+    outcome = run(spec_from_manifest(DEMO), RecordMode.REPLAY, tmp_path, REPO / "cassettes", OFFLINE, progress=False)
+    assert outcome.manifest["history_sha256"] == committed["history_sha256"]
+    assert outcome.manifest == {**committed, "mode": "replay"}, "a replay's manifest is byte-identical too"
+    assert (outcome.objective.replayed, outcome.objective.computed) == (15, 0)
+
+
+def test_verify_reports_each_drifting_evaluation_without_failing_the_replay(drifted_objective, tmp_path):
+    outcome = run(spec_from_manifest(DEMO), RecordMode.REPLAY, tmp_path, REPO / "cassettes", OFFLINE,
+                  progress=False, objective_mode="verify")
+    assert outcome.manifest["history_sha256"] == json.loads(DEMO.read_text())["history_sha256"]
+    drift = outcome.objective.drift
+    assert outcome.objective.verified == len({json.dumps(d.config, sort_keys=True) for d in drift}) == 15
+    assert {d.metric for d in drift} == {"score", "generalization_score"}
+    assert all(abs(d.here - d.recorded) == pytest.approx(1e-4) for d in drift)
+    assert "|Δ| 0.0001" in drift[0].line() and "recorded on" in drift[0].line()
+
+
+def test_recomputing_the_objective_with_drift_leaves_the_recording(drifted_objective, tmp_path):
+    with pytest.raises(ReplayMiss) as miss:
+        run(spec_from_manifest(DEMO), RecordMode.REPLAY, tmp_path, REPO / "cassettes", OFFLINE, progress=False,
+            objective_mode="recompute")
+    assert "body.messages[1].content" in miss.value.details  # the prompt now shows other scores
+
+
+def test_an_unrecorded_evaluation_in_replay_is_a_miss_that_says_how_to_record_it(tmp_path):
+    cassettes = tmp_path / "cassettes"
+    shutil.copytree(REPO / "cassettes", cassettes)
+    shutil.rmtree(cassettes / "evaluations/bayesmark-paper-2/iris/SVM")
+    with pytest.raises(ReplayMiss, match="no recorded bayesmark-objective/.* call .*llambo-replay migrate"):
+        run(spec_from_manifest(DEMO), RecordMode.REPLAY, tmp_path / "out", cassettes, OFFLINE, progress=False)
+
+
+@pytest.fixture
+def gp_run(tmp_path) -> Path:
+    """A recomputed (GP-EI) run made here, as a committed run would be."""
+    spec = RunSpec("iris", "SVM", 0, settings=LlamboSettings(n_initial=4, n_trials=2))
+    run_baseline("gp_ei", spec, tmp_path / "results/gp_ei", tmp_path / "cassettes", RecordMode.RECORD)
+    return tmp_path / "results/gp_ei/iris/SVM/0.manifest.json"
+
+
+def _move(manifest_path: Path, column: str, relative: float) -> None:
+    """Move one value of the committed history, as another kernel's rounding would."""
+    history_path = manifest_path.with_name("0.csv")
+    history = pd.read_csv(history_path, float_precision="round_trip")
+    history.loc[5, column] *= 1 + relative
+    text = history.to_csv(index=False, lineterminator="\n")
+    history_path.write_text(text)
+    manifest = json.loads(manifest_path.read_text())
+    manifest_path.write_text(json.dumps({**manifest, "history_sha256": hashlib.sha256(text.encode()).hexdigest()}))
+
+
+def _made_on_haswell(manifest_path: Path) -> None:
+    haswell = {**environment(), "blas": [{"library": "openblas", "kernel": "Haswell", "loaded_by": "numpy",
+                                          "version": "0.3.23.dev"}]}
+    manifest_path.write_text(json.dumps({**json.loads(manifest_path.read_text()), "recomputed_on": haswell}))
+
+
+def _check(path: Path, tmp_path: Path):
+    return check_run(path, tmp_path / "cassettes", tmp_path / "scratch", None)
+
+
+def test_a_recomputed_run_is_byte_identical_in_its_own_environment(gp_run, tmp_path):
+    checked = _check(gp_run, tmp_path)
+    assert (checked.reproduction, checked.status) == ("recomputed", "identical")
+    assert json.loads(gp_run.read_text())["recomputed_on"] == environment()
+
+
+def test_elsewhere_a_recomputed_run_may_drift_within_the_stated_tolerance(gp_run, tmp_path):
+    _made_on_haswell(gp_run)
+    _move(gp_run, "C", 1e-5)
+    checked = _check(gp_run, tmp_path)
+    assert checked.status == "drift" and checked.ok
+    assert "within tolerance" in checked.detail and "openblas Haswell" in checked.detail
+    assert describe(environment()) in checked.detail
+
+
+def test_a_score_that_moves_beyond_rounding_is_a_difference_even_elsewhere(gp_run, tmp_path):
+    _made_on_haswell(gp_run)
+    _move(gp_run, "score", 1e-3)
+    checked = _check(gp_run, tmp_path)
+    assert checked.status == "different" and "BEYOND tolerance" in checked.detail
+
+
+def test_in_its_own_environment_a_recomputed_run_must_not_move_at_all(gp_run, tmp_path):
+    _move(gp_run, "C", 1e-9)
+    checked = _check(gp_run, tmp_path)
+    assert checked.status == "different" and "environment it was made in" in checked.detail
+
+
+def test_history_drift_measures_hyperparameters_relatively_and_scores_absolutely():
+    a = pd.DataFrame({"C": [1.0, 1000.0], "score": [0.5, 0.9], "generalization_score": [0.4, np.nan]})
+    b = pd.DataFrame({"C": [1.0, 1000.5], "score": [0.5, 0.9 + 2e-7], "generalization_score": [0.4, np.nan]})
+    drift = history_drift(a, b, lower_is_better=False)
+    assert drift.hyperparameters == pytest.approx(0.5 / 1000.5) and drift.scores == pytest.approx(2e-7)
+    assert drift.final_best == pytest.approx(2e-7) and drift.within
+    assert not history_drift(a, b.iloc[:1], lower_is_better=False).within
+
+
+def test_a_format_1_run_is_refused_with_the_migration_command_then_migrates(tmp_path):
+    """An old run (its evaluations only in its history) replays again after `migrate`."""
+    results, cassettes = tmp_path / "results", tmp_path / "cassettes"
+    shutil.copytree(DEMO.parent, results / "iris/SVM")
+    shutil.copytree(REPO / "cassettes", cassettes, ignore=shutil.ignore_patterns("evaluations"))
+    manifest = json.loads(DEMO.read_text())
+    old = {k: v for k, v in manifest.items() if k not in ("reproduction", "evaluations")}
+    llm = {ns: keys for ns, keys in manifest["cassettes"].items() if not ns.startswith("evaluations/")}
+    (results / "iris/SVM/0.manifest.json").write_text(json.dumps({**old, "format": 1, "cassettes": {
+        "namespace": next(iter(llm)), "keys": next(iter(llm.values()))}}))
+    path = results / "iris/SVM/0.manifest.json"
+    with pytest.raises(UsageError, match="format-1 run .*llambo-replay migrate"):
+        check_run(path, cassettes, tmp_path / "scratch", None)
+
+    message = migrate_run(path, cassettes, tmp_path / "scratch", None)
+    assert "migrated to format 2 (replayed, 15 evaluation(s) from its history)" in message
+    migrated = json.loads(path.read_text())
+    assert migrated["format"] == 2 and migrated["evaluations"]["computed_on"] == [None]
+    assert migrated["history_sha256"] == manifest["history_sha256"]
+    assert check_run(path, cassettes, tmp_path / "scratch", None).status == "identical"
+    assert "already format 2" in migrate_run(path, cassettes, tmp_path / "scratch", None)
+
+
+def test_generalised_variance_is_reported_as_rank_deficient_rather_than_as_rounding_noise():
+    rng = np.random.default_rng(0)
+    points = rng.uniform(size=(10, 3))
+    rank, log_variance = generalised_variance(points)
+    assert rank == 3 and log_variance == pytest.approx(np.log10(np.linalg.det(np.cov(points.T))))
+    coinciding = np.vstack([points[:2]] * 5)  # ten proposals, two distinct points
+    rank, log_variance = generalised_variance(coinciding)
+    assert rank == 1 and np.isnan(log_variance)
