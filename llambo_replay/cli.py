@@ -11,13 +11,16 @@ from typing import NoReturn
 from typing import TYPE_CHECKING
 
 from llambo_replay import __version__
-from llambo_replay.errors import LlamboReplayError, UsageError
+from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError, UsageError
 
 if TYPE_CHECKING:
     from llambo_replay.bench.memo import ObjectiveMemo
     from llambo_replay.bench.runner import RunSpec
 
 DEFAULT_CASSETTES = Path("cassettes")
+PACKAGED = "(packaged)"  # `--reference` given without a folder: the paper's data shipped with the package
+REFERENCE_HELP = ("folder laid out like the paper's official repository (default: the copy shipped with the "
+                  "package)")
 DEFAULT_OUT = Path("results/runs")
 
 # Settings a preset fills in when the flag is not given. `demo` is what the committed demo
@@ -60,6 +63,16 @@ def _csv_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
+def _task_list(text: str) -> list[tuple[str, str]]:
+    tasks = []
+    for part in _csv_list(text):
+        dataset, slash, model = part.partition("/")
+        if not (slash and dataset and model):
+            raise argparse.ArgumentTypeError(f"expected DATASET/MODEL pairs such as iris/SVM, got {part!r}")
+        tasks.append((dataset, model))
+    return tasks
+
+
 def _int_list(text: str) -> list[int]:
     try:
         values = [int(part) for part in _csv_list(text)]
@@ -87,7 +100,17 @@ def _run_spec(args: argparse.Namespace) -> "RunSpec":
         sampler=SamplerSettings(n_candidates=args.n_candidates, n_templates=args.n_templates, alpha=args.alpha),
         surrogate_settings=SurrogateSettings(n_templates=args.n_templates, n_gens=args.n_gens, top_pct=args.top_pct))
     return RunSpec(getattr(args, "dataset", "iris"), getattr(args, "model", "SVM"), getattr(args, "seed", 0),
-                   args.llm_model, settings, str(args.reference) if args.reference else None)
+                   args.llm_model, settings, _paper_start(args.reference))
+
+
+def _paper_start(value: str | None) -> str | None:
+    """`--reference [DIR]` of run/grid: absent, the seeded generator draws the initial points; given,
+    they are the paper's, from DIR or (with no DIR) the packaged copy."""
+    from llambo_replay.bench import reference
+
+    if value is None:
+        return None
+    return str(reference.check_reference(None if value == PACKAGED else value))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -98,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     mode = parse_mode(args.mode)
     spec = _run_spec(args)
     outcome = run(spec, mode, args.out, args.cassettes, args.base_url, _memo(args), args.concurrency,
-                  objective_mode=args.objective)
+                  objective_mode=args.objective, timeout_s=args.timeout)
     print("\n".join(summary_lines(outcome, spec, mode)))
     if args.objective != "verify":
         return 0
@@ -109,7 +132,7 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{len({repr(d.config) for d in drift})} drift, {sum(d.fragile for d in drift)} of {len(drift)} "
           "drifting value(s) numerically fragile")
     if drift and args.fail_on_drift:
-        raise LlamboReplayError(f"objective drift: {len(drift)} recorded value(s) are computed differently here "
+        raise CheckFailed(f"objective drift: {len(drift)} recorded value(s) are computed differently here "
                                 "(--fail-on-drift)")
     return 0
 
@@ -118,19 +141,23 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_verify(args: argparse.Namespace) -> int:
     from llambo_replay.replay import CassetteStore
 
-    store = CassetteStore(_existing_dir(args.cassettes, "cassette folder"))
+    store = CassetteStore(args.cassettes).check_usable(writes=False)
     problems = store.verify()
     count = sum(1 for _ in store.iter_entries())
-    return _report(problems, f"{len(problems)} problem(s) in {count} cassette entries under {args.cassettes}",
+    for leftover in store.leftovers():
+        print(f"note: {leftover} is a temporary file of an interrupted write; it is never read, and the next "
+              "recording into this folder removes it")
+    return _report(problems, CassetteCorrupt(f"{len(problems)} problem(s) in {count} cassette entries under "
+                                             f"{args.cassettes}"),
                    f"ok: {count} cassette entries under {args.cassettes} verify")
 
 
-def _report(findings: list[str], failure: str, success: str) -> int:
-    """Print one line per finding; any finding is an error, none is a one-line ok."""
+def _report(findings: list[str], failure: LlamboReplayError, success: str) -> int:
+    """Print one line per finding; any finding raises `failure`, none is a one-line ok."""
     for line in findings:
         print(line)
     if findings:
-        raise LlamboReplayError(failure)
+        raise failure
     print(success)
     return 0
 
@@ -139,7 +166,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     from llambo_replay.replay import CassetteStore
     from llambo_replay.replay.report import NamespaceStats, stats
 
-    table = stats(CassetteStore(_existing_dir(args.cassettes, "cassette folder")))
+    table = stats(CassetteStore(args.cassettes).check_usable(writes=False))
     total = NamespaceStats()
     print(f"{'namespace':60} {'entries':>8} {'responses':>9} {'prompt tok':>11} {'compl tok':>10} {'cost $':>8} {'MB':>6}")
     for namespace, row in table.items():
@@ -156,21 +183,26 @@ def cmd_prune(args: argparse.Namespace) -> int:
     from llambo_replay.replay import CassetteStore
     from llambo_replay.replay.report import referenced_keys, unreferenced
 
-    store = CassetteStore(_existing_dir(args.cassettes, "cassette folder"))
-    drop = unreferenced(store, referenced_keys(args.manifests))
+    store = CassetteStore(args.cassettes).check_usable(writes=False)
+    keep = referenced_keys(args.manifests)  # refuses folders without manifests and malformed manifests
+    drop = unreferenced(store, keep)
+    if args.delete:
+        store.check_usable(writes=True)
     for ref in drop:
-        print(f"{'would drop' if args.dry_run else 'dropped'} {ref.namespace} {ref.key}")
-        if not args.dry_run:
+        print(f"{'dropped' if args.delete else 'would drop'} {ref.namespace} {ref.key}")
+        if args.delete:
             store.remove(ref)
-    print(f"{len(drop)} unreferenced entr{'y' if len(drop) == 1 else 'ies'} {'found' if args.dry_run else 'removed'}")
+    noun = f"{len(drop)} unreferenced entr{'y' if len(drop) == 1 else 'ies'}"
+    print(f"{noun} removed" if args.delete else f"{noun} found (nothing removed; add --delete to remove them)")
     return 0
 
 
 def cmd_scan(args: argparse.Namespace) -> int:
+    from llambo_replay.replay import CassetteStore
     from llambo_replay.replay.secrets import scan_tree
 
-    hits = scan_tree(_existing_dir(args.cassettes, "cassette folder"))
-    return _report(hits, f"{len(hits)} file(s) under {args.cassettes} look like they hold a secret",
+    hits = scan_tree(CassetteStore(args.cassettes).check_usable(writes=False).root)
+    return _report(hits, CheckFailed(f"{len(hits)} file(s) under {args.cassettes} look like they hold a secret"),
                    f"ok: no secrets found under {args.cassettes}")
 
 
@@ -181,13 +213,20 @@ def cmd_grid(args: argparse.Namespace) -> int:
 
     spec = _run_spec(args)
     options = GridOptions(args.out, args.cassettes, parse_mode(args.mode), args.base_url,
-                          None if args.no_memo else (args.memo or DEFAULT_MEMO_DIR), args.concurrency)
-    todo = cells(args.methods, args.datasets, args.models, args.seeds, spec)
+                          None if args.no_memo else (args.memo or DEFAULT_MEMO_DIR), args.concurrency, args.timeout)
+    tasks = args.tasks or [(d, m) for d in args.datasets for m in args.models]
+    todo = cells(args.methods, tasks, args.seeds, spec)
     failures = run_grid(todo, options, args.jobs, args.scheduler)
+    by_error: dict[str, list[str]] = {}
     for label, error in failures.items():
-        print(f"FAILED {label}: {error}")
+        by_error.setdefault(str(error), []).append(label)
+    for error, labels in by_error.items():  # one line per distinct reason, not per cell
+        print(f"FAILED {len(labels)} cell(s) ({', '.join(labels[:3])}{', ...' if len(labels) > 3 else ''}): {error}")
     if failures:
-        raise LlamboReplayError(f"{len(failures)} of {len(todo)} cell(s) failed; rerun to retry them (done cells are skipped)")
+        failed = LlamboReplayError(f"{len(failures)} of {len(todo)} cell(s) failed for the reason(s) above; "
+                                   "finished cells are kept and skipped when the grid is run again")
+        failed.exit_code = max(error.exit_code for error in failures.values())
+        raise failed
     print(f"{len(todo)}/{len(todo)} cells done under {args.out}")
     return 0
 
@@ -197,10 +236,10 @@ def cmd_check(args: argparse.Namespace) -> int:
 
     from llambo_replay.bench.check import check_run, run_manifests
 
-    reference = str(args.reference) if args.reference else None
+    reference = str(args.reference) if args.reference else None  # None: the packaged copy
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="llambo-check-") as scratch:
-        for path in run_manifests(args.results, components=True):
+        for path in [p for folder in args.results for p in run_manifests(folder, components=True)]:
             checked = check_run(path, args.cassettes, Path(scratch), reference)
             outcomes.append(checked)
             label = {"identical": "ok  ", "drift": "ok~ ", "different": "DIFF"}[checked.status]
@@ -208,7 +247,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     bad = sum(not c.ok for c in outcomes)
     counts = {status: sum(c.status == status for c in outcomes) for status in ("identical", "drift")}
     if bad:
-        raise LlamboReplayError(f"{bad} of {len(outcomes)} committed result(s) did not reproduce")
+        raise CheckFailed(f"{bad} of {len(outcomes)} committed result(s) did not reproduce")
     replayed = sum(c.reproduction == "replayed" for c in outcomes)
     print(f"{len(outcomes)}/{len(outcomes)} committed results reproduce: {replayed} replayed byte for byte, "
           f"{len(outcomes) - replayed} recomputed ({counts['identical'] - replayed} byte-identical, "
@@ -237,7 +276,7 @@ def cmd_components(args: argparse.Namespace) -> int:
                          args.llm_model, args.protocol, args.n_gens, args.n_candidates)
     memo = _memo(args)
     manifest = run_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url,
-                              reference.check_reference(args.reference), memo)
+                              reference.check_reference(args.reference), memo, args.timeout)
     for name in ("surrogate.md", "sampler.md"):
         print((args.out / name).read_text())
     print(f"{manifest['llm_requests']} LLM requests ({manifest['mode']}); outputs in {args.out}")
@@ -285,6 +324,11 @@ def cmd_serve_local(args: argparse.Namespace) -> int:
     return serve(args.port, args.model_path, args.ctx)
 
 
+def _add_timeout_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                        help="per request attempt, when recording; a request is tried 6 times before the run stops")
+
+
 def _add_memo_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--memo", type=Path, default=None,
                         help="objective memo folder (default: $LLAMBO_REPLAY_MEMO, else ~/.cache/llambo-replay/objective)")
@@ -319,8 +363,9 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
     parser.add_argument("--init", type=_count(1), default=5, help="initial points")
     parser.add_argument("--trials", type=_count(0), default=None, help="LLAMBO trials after the initial points (preset)")
-    parser.add_argument("--reference", type=Path, default=None,
-                     help="folder laid out like the paper's repository: use its shared initial points")
+    parser.add_argument("--reference", nargs="?", const=PACKAGED, default=None, metavar="DIR",
+                     help="start from the paper's shared initial points: those shipped with the package, or "
+                          "DIR's (a folder laid out like the paper's repository)")
     parser.add_argument("--sm", default="discriminative", choices=["discriminative", "generative"], help="surrogate model")
     parser.add_argument("--protocol", default=None, choices=["paper", "json"],
                      help="answer format: the paper's '## ... ##' text, or JSON enforced by a schema "
@@ -335,6 +380,7 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
                      help="surrogate samples per candidate and template (preset)")
     parser.add_argument("--alpha", type=float, default=0.1, help="target = best ± alpha·range of observed scores")
     parser.add_argument("--top-pct", type=float, default=0.25, help="generative surrogate: the 'good' fraction")
+    _add_timeout_flag(parser)
     parser.add_argument("--concurrency", type=_count(1), default=None,
                      help="LLM requests in flight at once; 1 suits llama.cpp, whose prompt cache then hits (preset)")
     _add_memo_flags(parser)
@@ -370,13 +416,15 @@ def build_parser() -> argparse.ArgumentParser:
     for name, func, text in (("verify", cmd_verify, "check every entry against its key and sha256; non-zero exit on damage"),
                              ("stats", cmd_stats, "entries, responses, tokens, recorded cost and size per namespace"),
                              ("scan", cmd_scan, "look for API keys and auth headers; non-zero exit if any"),
-                             ("prune", cmd_prune, "drop entries that no run manifest references")):
+                             ("prune", cmd_prune, "list (or, with --delete, remove) entries that no manifest "
+                                                  "references; refuses when no manifest references anything")):
         p = csub.add_parser(name, help=text, description=text, formatter_class=_Help)
         p.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
         if name == "prune":
             p.add_argument("--manifests", type=Path, nargs="+", required=True,
                            help="folders searched for *.manifest.json")
-            p.add_argument("--dry-run", action="store_true", help="list what would be dropped, drop nothing")
+            p.add_argument("--delete", action="store_true",
+                           help="remove the unreferenced entries (without it, prune only lists them)")
         p.set_defaults(func=func)
 
     grid = sub.add_parser("grid", help="run many (method, task, seed) cells: resumable, parallel",
@@ -384,11 +432,13 @@ def build_parser() -> argparse.ArgumentParser:
                                       "bar. Cells already done (manifest present) are skipped, so an interrupted grid "
                                       "resumes. Writes <out>/<method>/<dataset>/<model>/<seed>.csv.",
                           formatter_class=_Help)
-    grid.add_argument("--methods", type=_csv_list, default=["llambo", "random", "gp_ei", "tpe"],
+    grid.add_argument("--methods", type=_csv_list, default="llambo,random,gp_ei,tpe",
                       help="comma-separated: llambo, random, gp_ei, tpe")
-    grid.add_argument("--datasets", type=_csv_list, default=["iris"], help="comma-separated")
-    grid.add_argument("--models", type=_csv_list, default=["SVM"], help="comma-separated")
-    grid.add_argument("--seeds", type=_int_list, default=[0], help="comma-separated")
+    grid.add_argument("--datasets", type=_csv_list, default="iris", help="comma-separated; crossed with --models")
+    grid.add_argument("--models", type=_csv_list, default="SVM", help="comma-separated; crossed with --datasets")
+    grid.add_argument("--tasks", type=_task_list, default=None, metavar="DATASET/MODEL,...",
+                      help="comma-separated tasks, instead of crossing --datasets with --models")
+    grid.add_argument("--seeds", type=_int_list, default="0", help="comma-separated")
     grid.add_argument("--jobs", type=_count(1), default=1, help="local worker processes")
     grid.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                       help="run the cells on an existing Dask distributed cluster instead")
@@ -399,10 +449,11 @@ def build_parser() -> argparse.ArgumentParser:
                            description="Replay every run under --results from the cassettes (never touching the "
                                        "network) and check each history's sha256 against its manifest.",
                            formatter_class=_Help)
-    check.add_argument("--results", type=Path, default=Path("results"),
-                       help="folder searched for run manifests and components.manifest.json")
+    check.add_argument("--results", type=Path, nargs="+", default=[Path("results/recorded"), Path("results/components")],
+                       help="folders searched for run manifests and components.manifest.json (default: the "
+                            "committed results/recorded and results/components)")
     check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
-    check.add_argument("--reference", type=Path, default=None, help="needed for runs on the paper's initial points")
+    check.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     check.set_defaults(func=cmd_check)
 
     migrate = sub.add_parser("migrate", help="upgrade format-1 runs (recorded before evaluations were) to format 2",
@@ -412,7 +463,7 @@ def build_parser() -> argparse.ArgumentParser:
                                          "changed; runs already in format 2 are left alone.", formatter_class=_Help)
     migrate.add_argument("--results", type=Path, required=True, help="folder of runs")
     migrate.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
-    migrate.add_argument("--reference", type=Path, default=None, help="needed for runs on the paper's initial points")
+    migrate.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     migrate.set_defaults(func=cmd_migrate)
 
     comp = sub.add_parser("components", help="evaluate LLAMBO's surrogate and candidate sampler alone",
@@ -422,12 +473,12 @@ def build_parser() -> argparse.ArgumentParser:
                                       "(average/best regret normalised by global_perf.json, generalised variance, "
                                       "KDE log-likelihood), on the same observed sets.",
                           formatter_class=_Help)
-    comp.add_argument("--reference", type=Path, required=True, help="folder with bayesmark/data/global_perf.json")
-    comp.add_argument("--datasets", type=_csv_list, default=["breast", "wine", "digits", "diabetes"],
+    comp.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
+    comp.add_argument("--datasets", type=_csv_list, default="breast,wine,digits,diabetes",
                       help="comma-separated")
     comp.add_argument("--model", default="RandomForest", help="the model whose hyperparameters are tuned")
-    comp.add_argument("--seeds", type=_int_list, default=[0], help="comma-separated")
-    comp.add_argument("--n-observed", type=_int_list, default=[5, 10, 20, 30], help="observed-set sizes")
+    comp.add_argument("--seeds", type=_int_list, default="0", help="comma-separated")
+    comp.add_argument("--n-observed", type=_int_list, default="5,10,20,30", help="observed-set sizes")
     comp.add_argument("--n-test", type=_count(2), default=10, help="held-out configurations per set")
     comp.add_argument("--n-gens", type=_count(1), default=5, help="surrogate samples per candidate and template")
     comp.add_argument("--n-candidates", type=_count(1), default=10, help="candidates each sampler proposes")
@@ -436,6 +487,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--mode", default=None, help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
     comp.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
     comp.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    _add_timeout_flag(comp)
     comp.add_argument("--out", type=Path, default=Path("results/components"), help="output folder")
     _add_memo_flags(comp)
     comp.set_defaults(func=cmd_components)
@@ -447,7 +499,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "if our own score moves, the row is 'fragile' (its result depends on "
                                      "floating-point rounding, so no other machine can be expected to match it).",
                          formatter_class=_Help)
-    fid.add_argument("--reference", type=Path, required=True, help="folder laid out like the paper's repository")
+    fid.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     fid.add_argument("--datasets", type=_csv_list, default=None, help="comma-separated (default: all five)")
     fid.add_argument("--models", type=_csv_list, default=None, help="comma-separated (default: all five)")
     fid.add_argument("--seeds", type=_int_list, default=None, help="comma-separated (default: every published seed)")
@@ -465,18 +517,38 @@ def build_parser() -> argparse.ArgumentParser:
     serve.set_defaults(func=cmd_serve_local)
 
     tables = sub.add_parser("tables", help="regenerate the paper's tables and figures from run histories",
-                            formatter_class=_Help)
-    tables.add_argument("--results", type=Path, required=True, help="folder of run histories")
-    tables.add_argument("--reference", type=Path, default=None, help="add the paper's published LLAMBO row")
-    tables.add_argument("--out", type=Path, default=Path("tables"), help="output folder")
+                            description="Normalised regret and average rank per evaluation (CV score and the "
+                                        "incumbent's test score), as Markdown, CSV and LaTeX tables and PNG figures, "
+                                        "byte-stable, with a manifest of input and output sha256s. Methods are "
+                                        "compared only on the (task, seed) cells they all have, each cut to the "
+                                        "task's shortest budget. --benchmark hpobench renders the paper's published "
+                                        "HPOBench histories alone (the tabular benchmark itself is not available "
+                                        "here to run).", formatter_class=_Help)
+    tables.add_argument("--benchmark", default="bayesmark", choices=["bayesmark", "hpobench"],
+                        help="bayesmark: our runs under --results beside the paper's row; hpobench: the paper's row")
+    tables.add_argument("--results", type=Path, default=Path("results/recorded/grid"),
+                        help="folder of run histories, <method>/<dataset>/<model>/<seed>.csv (bayesmark)")
+    tables.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
+    tables.add_argument("--no-paper", action="store_true", help="leave out the paper's published LLAMBO row")
+    tables.add_argument("--out", type=Path, default=None, help="output folder (default: tables, or tables/hpobench)")
     tables.set_defaults(func=cmd_tables)
     return parser
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
+    from llambo_replay.bench import reference
     from llambo_replay.tables.build import build_tables
+    from llambo_replay.tables.results import load_paper, load_results
 
-    return build_tables(args.results, args.reference, args.out)
+    if args.benchmark == "hpobench":
+        if args.no_paper:
+            raise UsageError("--benchmark hpobench renders only the paper's histories; drop --no-paper")
+        histories = load_paper(args.reference, benchmark=reference.HPOBENCH_HISTORIES)
+        return build_tables(histories, args.out or Path("tables/hpobench"), "HPOBench")
+    histories = load_results(args.results)
+    if not args.no_paper:
+        histories += load_paper(args.reference, {(h.dataset, h.model) for h in histories})
+    return build_tables(histories, args.out or Path("tables"), "Bayesmark")
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -1,8 +1,19 @@
 """Errors meant for users: one line each, saying what to do next.
 
 The CLI turns any `LlamboReplayError` into its message and `exit_code`; every other
-exception is a bug and keeps its traceback.
+exception is a bug and keeps its traceback. `EXIT_CODES` is the one table of exit codes,
+for every command (the README shows it, and a test holds the two together).
 """
+
+EXIT_CODES: dict[int, str] = {
+    0: "success",
+    2: "bad input: an unknown name, a bad flag, a missing or malformed file or folder",
+    3: "replay miss: an LLM call or an evaluation that was never recorded",
+    4: "corrupt cassette: a stored entry no longer matches its hashes",
+    5: "endpoint failure: the live endpoint refused, failed or timed out",
+    6: "check failed: a committed result did not reproduce, a secret was found, or drift with --fail-on-drift",
+    130: "interrupted (Ctrl-C); everything recorded so far is kept",
+}
 
 
 class LlamboReplayError(Exception):
@@ -37,3 +48,9 @@ class EndpointError(LlamboReplayError):
     """The live endpoint failed after the retry budget, or refused the request."""
 
     exit_code = 5
+
+
+class CheckFailed(LlamboReplayError):
+    """A verification found what it looks for: a difference, a secret, drift."""
+
+    exit_code = 6

@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE_URL="${1:-http://127.0.0.1:8080/v1}"
-REFERENCE="${2:-../shared/reference/llambo-official}"
+REFERENCE_FLAG="--reference${2:+=$2}"  # the packaged copy of the paper's data, or DIR
 CLI=".venv/bin/llambo-replay"
 [ -x "$CLI" ] || CLI="llambo-replay"
 
@@ -23,7 +23,7 @@ $CLI run --mode record --base-url "$BASE_URL" --out results/recorded/demo
 for cell in iris:SVM wine:RandomForest breast:DecisionTree digits:MLP_SGD diabetes:AdaBoost; do
   dataset="${cell%%:*}"; model="${cell##*:}"
   $CLI grid --methods llambo,random,gp_ei,tpe --datasets "$dataset" --models "$model" --seeds 0,1 \
-      --mode record --base-url "$BASE_URL" --reference "$REFERENCE" --out results/recorded/grid \
+      --mode record --base-url "$BASE_URL" "$REFERENCE_FLAG" --out results/recorded/grid \
       --trials 5 --n-candidates 6 --n-gens 3
 done
 $CLI cassettes verify

@@ -15,7 +15,6 @@ from llambo_replay.replay.loopback import LoopbackServer  # noqa: E402
 from llm_responder import llambo_responder  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED_REFERENCE = REPO.parent / "shared" / "reference" / "llambo-official"
 
 
 @pytest.fixture
@@ -47,6 +46,7 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
-    if not SHARED_REFERENCE.is_dir():
-        pytest.skip("the paper's reference data (../shared/reference/llambo-official) is not beside this checkout")
-    return SHARED_REFERENCE
+    """The paper's data as shipped with the package (what every command uses by default)."""
+    from llambo_replay.bench.reference import PACKAGED
+
+    return PACKAGED

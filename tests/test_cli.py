@@ -92,7 +92,7 @@ def test_a_corrupt_cassette_is_refused_not_replayed(tmp_path):
     victim = sorted((cassettes / "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0").rglob("*.json"))[0]
     victim.write_text(victim.read_text()[:-40])
     verify = cli("cassettes", "verify", "--cassettes", str(cassettes))
-    assert verify.returncode == 2 and str(victim) in verify.stdout
+    assert verify.returncode == 4 and str(victim) in verify.stdout
     result = cli("run", "--cassettes", str(cassettes), "--out", str(tmp_path / "o"), "--no-memo", "--base-url", OFFLINE)
     assert result.returncode in (3, 4)  # corrupt (4), or a miss (3) if the damaged entry is reached later
     assert "Traceback" not in result.stderr
@@ -109,10 +109,7 @@ def test_the_committed_demo_replays_offline_to_its_recorded_history(tmp_path):
 
 
 def test_every_committed_run_replays_and_the_cassettes_verify_and_hold_no_secret():
-    reference = REPO.parent / "shared" / "reference" / "llambo-official"
-    # runs on the paper's initial points need the reference folder; without it only the demo is checked
-    check = cli("check", "--reference", str(reference)) if reference.is_dir() else \
-        cli("check", "--results", "results/recorded/demo")
+    check = cli("check")
     assert "DIFF" not in check.stdout
     assert check.returncode == 0, check.stderr
     assert re.search(r"^(\d+)/\1 committed results reproduce", check.stdout, re.MULTILINE)

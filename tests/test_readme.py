@@ -1,12 +1,17 @@
-"""The README is true: its test command is what CI runs, and its Python example runs."""
+"""The README is true: its test command is what CI runs, every `llambo-replay` command it shows runs as
+written (those that record need an endpoint and are left out), and the outputs it shows are real."""
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
+import shutil
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text()
@@ -23,7 +28,7 @@ def test_the_python_api_example_runs(tmp_path):
                             timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr
     assert "score" in result.stdout and len(result.stdout.splitlines()) >= 9  # header + 8 rows
-    assert any((tmp_path / "my-cassettes").rglob("*.json"))
+    assert any((tmp_path / "my-cassettes/my-study/objective").rglob("*.json")), "the objective is recorded too"
 
 
 def test_the_component_tables_in_the_readme_are_the_committed_ones():
@@ -31,3 +36,66 @@ def test_the_component_tables_in_the_readme_are_the_committed_ones():
         committed = (REPO / "results/components" / f"{name}.md").read_text()
         table = "\n".join(line for line in committed.splitlines() if line.startswith("|"))
         assert table in README, f"README's {name} table differs from results/components/{name}.md"
+
+
+def test_the_grid_table_in_the_readme_is_the_committed_one():
+    assert (REPO / "tables/regret_final.md").read_text().strip() in README
+
+
+def readme_commands() -> list[list[str]]:
+    """Every `llambo-replay ...` line of the README's bash blocks, as argv, but those that record."""
+    commands = []
+    for block in re.findall(r"```bash\n(.*?)```", README, re.DOTALL):
+        for line in block.replace("\\\n", " ").splitlines():
+            if "needs the endpoint" in line or "serve-local" in line:
+                continue
+            words = shlex.split(line, comments=True)
+            if words and words[0].endswith("llambo-replay"):
+                commands.append(words[1:])
+    return commands
+
+
+def cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=900)
+
+
+@pytest.fixture(scope="module")
+def clone(tmp_path_factory) -> Path:
+    """A copy of the repository as a new user has it (no .venv, no earlier outputs)."""
+    target = tmp_path_factory.mktemp("clone") / "llambo-replay"
+    shutil.copytree(REPO, target, ignore=shutil.ignore_patterns(".git", ".venv", "runs", "grid", "fidelity",
+                                                                 "__pycache__", "*.egg-info", ".pytest_cache"))
+    shutil.copytree(REPO / "results/recorded/grid", target / "results/recorded/grid")  # "grid" was left out above
+    return target
+
+
+def test_every_readme_command_runs_as_written(clone):
+    commands = readme_commands()
+    assert len(commands) >= 10, commands
+    for args in commands:
+        result = cli(args, clone)
+        assert result.returncode == 0, f"llambo-replay {' '.join(args)}\n{result.stderr}"
+        if args[0] == "fidelity":
+            assert result.stdout.splitlines()[-1] in README
+        if args[0] == "check":
+            assert result.stdout.splitlines()[-1].split(" (")[0] in README
+    for method in ("llambo", "random"):  # the grid example replays the committed grid, byte for byte
+        for produced in (clone / "results/grid" / method).glob("*/*/[0-9].csv"):
+            committed = REPO / "results/recorded/grid" / produced.relative_to(clone / "results/grid")
+            assert produced.read_bytes() == committed.read_bytes(), produced
+    for table in ("regret_final.md", "hpobench/regret_final.md"):
+        assert (clone / "tables" / table).read_bytes() == (REPO / "tables" / table).read_bytes()
+
+
+def test_the_demo_output_shown_is_what_command_1_prints(clone):
+    shown = re.search(r"and prints \(after a progress\nbar, on a terminal\):\n\n```\n(.*?)```", README, re.DOTALL).group(1)
+    printed = cli(["run"], clone).stdout
+    wall = re.compile(r"^  wall time .*$", re.MULTILINE)  # the one line that varies
+    assert wall.sub("", printed) == wall.sub("", shown)
+
+
+def test_the_replay_miss_shown_is_what_a_user_gets(clone):
+    shown = re.search(r"`llambo-replay run --n-candidates 12` prints .*?```\n(.*?)```", README, re.DOTALL).group(1)
+    result = cli(["run", "--n-candidates", "12"], clone)
+    assert result.returncode == 3 and result.stderr == shown

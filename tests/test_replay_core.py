@@ -195,8 +195,8 @@ def test_async_and_sync_clients_share_recordings(tmp_path, server):
 def test_a_timeout_is_retried_and_not_stored(tmp_path):
     with LoopbackServer(faults={0: Fault(delay_s=1.0)}) as server:
         transport = make_transport(CassetteStore(tmp_path / "cassettes"), "test/run", RecordMode.RECORD,
-                                   server.base_url, retry=FAST_RETRY)
-        client = open_client(transport, timeout_s=0.3)
+                                   server.base_url, retry=FAST_RETRY, timeout_s=0.3)
+        client = open_client(transport)
         answer = texts(chat(client))
         assert len(server.received) == 2
     stored = json.loads(next(CassetteStore(tmp_path / "cassettes").iter_entries()).path.read_text())

@@ -125,5 +125,5 @@ def test_stats_and_prune_follow_the_manifests(tmp_path):
 
 def test_a_folder_that_is_not_a_manifest_is_a_clear_error(tmp_path):
     (tmp_path / "x.manifest.json").write_text("[]")
-    with pytest.raises(UsageError, match="not a run manifest"):
+    with pytest.raises(UsageError, match="not a manifest with a cassettes block"):
         referenced_keys([tmp_path])

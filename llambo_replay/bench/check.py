@@ -22,7 +22,7 @@ from llambo_replay.bench.numerics import describe, environment
 from llambo_replay.bench.policies import REPRODUCTION
 from llambo_replay.bench.runner import run, run_baseline, sha256_text, spec_from_manifest
 from llambo_replay.bench.tasks import load_task
-from llambo_replay.errors import CassetteCorrupt, LlamboReplayError, ReplayMiss, UsageError
+from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
 
@@ -124,8 +124,6 @@ def _rerun(path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path,
            strict: bool) -> tuple[dict[str, Any], Path]:
     """Run the manifest's run again, offline, into `scratch`; returns the new manifest and history path."""
     spec = spec_from_manifest(path, reference_root)
-    if manifest.get("initial_points") == "reference" and spec.reference is None:
-        raise UsageError(f"{path} was run with the paper's initial points; pass --reference DIR")
     if manifest["method"] == "llambo":
         produced = run(spec, RecordMode.REPLAY, scratch, cassettes, OFFLINE_URL, progress=False).manifest
     else:
@@ -179,9 +177,7 @@ def check_components(path: Path, cassettes: Path, scratch: Path, reference_root:
         raise UsageError(f"{path} was made before evaluations were recorded; re-run `llambo-replay components` with "
                          "its spec and --mode auto (its LLM answers are all recorded), then --mode replay")
     spec = component_run.spec_from_manifest(manifest)
-    root = reference.check_reference(reference_root) if reference_root else None
-    if root is None:
-        raise UsageError(f"{path} needs the paper's global_perf.json; pass --reference DIR")
+    root = reference.check_reference(reference_root)
     out = Path(scratch) / "components"
     try:
         produced = component_run.run_components(spec, RecordMode.REPLAY, out, cassettes, OFFLINE_URL, root, None)
@@ -228,7 +224,7 @@ def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str 
     reproduction = _reproduction(path, manifest)
     produced, _ = _rerun(path, manifest, cassettes, scratch, reference_root, strict=reproduction == "replayed")
     if reproduction == "replayed" and produced["history_sha256"] != manifest["history_sha256"]:
-        raise LlamboReplayError(f"{path}: replaying with the evaluations from its history gives another history; "
+        raise CheckFailed(f"{path}: replaying with the evaluations from its history gives another history; "
                                 "not migrated")
     if reproduction == "recomputed":
         # Made in an environment nobody wrote down: keep its history and its evaluations, say so.

@@ -29,6 +29,7 @@ from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings
 from llambo_replay.llambo.surrogate import SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
+from llambo_replay.replay.session import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.store import atomic_write_text
 
 FLOAT = "%.4g"  # recomputed metrics: four significant digits is what another BLAS kernel leaves alone
@@ -73,7 +74,7 @@ def spec_from_manifest(manifest: dict) -> ComponentSpec:
 
 
 def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None,
-                   reference_root: Path, memo: ObjectiveMemo | None) -> dict:
+                   reference_root: Path, memo: ObjectiveMemo | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> dict:
     perf = reference.global_perf(reference_root)
     missing = [d for d in spec.datasets if d not in perf]
     if missing:
@@ -91,7 +92,7 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
         recomputed = RecordedObjective(task, store, mode, memo=memo, compute_misses=True)  # TPE's proposals
         rng = np.random.default_rng(seed)
         sets = components.ObservedSets.draw(task.space, objective, max(spec.n_observed), spec.n_test, rng)
-        transport = make_transport(store, spec.namespace(dataset, seed), mode, base_url)
+        transport = make_transport(store, spec.namespace(dataset, seed), mode, base_url, timeout_s=timeout_s)
         engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=1)
         try:
             with pinned_threads():

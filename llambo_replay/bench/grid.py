@@ -38,49 +38,65 @@ class GridOptions:
     base_url: str | None
     memo_dir: Path | None
     concurrency: int
+    timeout_s: float = 120.0
 
 
-def cells(methods: list[str], datasets: list[str], models: list[str], seeds: list[int], base: RunSpec) -> list[Cell]:
+def cells(methods: list[str], tasks: list[tuple[str, str]], seeds: list[int], base: RunSpec) -> list[Cell]:
+    """Every (method, task, seed), tasks being (dataset, model) pairs."""
+    from llambo_replay.bench.tasks import DATASETS, MODELS
+
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
         raise UsageError(f"unknown method {unknown[0]!r}; choose from: {', '.join(METHODS)}")
+    for dataset, model in tasks:
+        if dataset not in DATASETS or model not in MODELS:
+            raise UsageError(f"unknown task {dataset}/{model}; datasets: {', '.join(DATASETS)}; "
+                             f"models: {', '.join(MODELS)}")
     return [Cell(method, replace(base, dataset=d, model=m, seed=s))
-            for method, d, m, s in itertools.product(methods, datasets, models, seeds)]
+            for method, (d, m), s in itertools.product(methods, tasks, seeds)]
 
 
 def is_done(cell: Cell, out: Path) -> bool:
-    return cell.spec.outputs(out / cell.method)["manifest"].is_file()
+    """A cell is done when its manifest is a complete one (a truncated file means the cell is redone)."""
+    from llambo_replay.bench.check import read_manifest
+
+    path = cell.spec.outputs(out / cell.method)["manifest"]
+    try:
+        return path.is_file() and bool(read_manifest(path))
+    except UsageError:
+        return False
 
 
-def run_cell(cell: Cell, options: GridOptions) -> str:
-    """Run one cell in this process; returns '' or a one-line error (a failed cell never stops the grid)."""
+def run_cell(cell: Cell, options: GridOptions) -> LlamboReplayError | None:
+    """Run one cell in this process; returns None or its error (a failed cell never stops the grid)."""
     from llambo_replay.bench.memo import ObjectiveMemo
 
     memo = ObjectiveMemo(options.memo_dir) if options.memo_dir else None
     try:
         if cell.method == "llambo":
             run(cell.spec, options.mode, options.out / "llambo", options.cassettes, options.base_url, memo,
-                options.concurrency, progress=False)
+                options.concurrency, progress=False, timeout_s=options.timeout_s)
         else:
             run_baseline(cell.method, cell.spec, options.out / cell.method, options.cassettes, options.mode, memo)
-        return ""
+        return None
     except LlamboReplayError as exc:
-        return str(exc)
+        return exc
     finally:
         if memo:
             memo.close()
 
 
-def run_grid(todo: list[Cell], options: GridOptions, jobs: int, scheduler: str | None = None) -> dict[str, str]:
+def run_grid(todo: list[Cell], options: GridOptions, jobs: int,
+             scheduler: str | None = None) -> dict[str, LlamboReplayError]:
     """Run the cells not yet done; returns {label: error} for the ones that failed."""
     from tqdm import tqdm
 
     pending = [c for c in todo if not is_done(c, options.out)]
-    failures: dict[str, str] = {}
+    failures: dict[str, LlamboReplayError] = {}
     bar = tqdm(total=len(todo), initial=len(todo) - len(pending), desc="grid", unit="cell", disable=None)
     try:
         for cell, error in _execute(pending, options, jobs, scheduler):
-            if error:
+            if error is not None:
                 failures[cell.label] = error
             bar.set_postfix(failed=len(failures))
             bar.update(1)

@@ -1,8 +1,12 @@
-"""Read a folder laid out like the paper's official repository (`--reference DIR`)."""
+"""Read a folder laid out like the paper's official repository (`--reference DIR`).
+
+The package ships one (`paper_data/`, see its SOURCE.md), which is the default everywhere.
+"""
 
 from __future__ import annotations
 
 import json
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -13,10 +17,14 @@ from llambo_replay.errors import UsageError
 HISTORIES = Path("exp_bayesmark/results_discriminative")
 INITIAL_POINTS = Path("bayesmark/configs")
 GLOBAL_PERF = Path("bayesmark/data/global_perf.json")
+SEARCH_SPACES = Path("hp_configurations/bayesmark.json")
+HPOBENCH_HISTORIES = Path("exp_hpo_bench/results_discriminative")
+PACKAGED = Path(str(resources.files("llambo_replay.bench").joinpath("paper_data")))
 
 
-def check_reference(root: str | Path) -> Path:
-    root = Path(root)
+def check_reference(root: str | Path | None = None) -> Path:
+    """`root`, or the packaged copy when None, once it looks like the paper's repository."""
+    root = PACKAGED if root is None else Path(root)
     if not root.is_dir():
         raise UsageError(f"reference folder {root} does not exist")
     if not (root / HISTORIES).is_dir() and not (root / INITIAL_POINTS).is_dir():
@@ -24,7 +32,7 @@ def check_reference(root: str | Path) -> Path:
     return root
 
 
-def initial_points(root: str | Path, model: str, seed: int, n: int) -> list[dict[str, float]]:
+def initial_points(root: str | Path | None, model: str, seed: int, n: int) -> list[dict[str, float]]:
     """The first `n` of the paper's shared initial points for `model` and `seed`."""
     path = check_reference(root) / INITIAL_POINTS / model / f"{seed}.json"
     if not path.is_file():
@@ -50,23 +58,35 @@ def read_history(path: Path) -> pd.DataFrame:
     return frame
 
 
-def published_history_path(root: str | Path, dataset: str, model: str, seed: int) -> Path:
-    path = check_reference(root) / HISTORIES / dataset / model / f"{seed}.csv"
+def published_history_path(root: str | Path | None, dataset: str, model: str, seed: int,
+                           benchmark: Path = HISTORIES) -> Path:
+    path = check_reference(root) / benchmark / dataset / model / f"{seed}.csv"
     if not path.is_file():
         raise UsageError(f"no published history for {dataset}/{model} seed {seed} ({path} is missing)")
     return path
 
 
-def published_history(root: str | Path, dataset: str, model: str, seed: int) -> pd.DataFrame:
+def published_history(root: str | Path | None, dataset: str, model: str, seed: int) -> pd.DataFrame:
     return read_history(published_history_path(root, dataset, model, seed))
 
 
-def published_seeds(root: str | Path, dataset: str, model: str) -> list[int]:
-    folder = check_reference(root) / HISTORIES / dataset / model
+def published_seeds(root: str | Path | None, dataset: str, model: str, benchmark: Path = HISTORIES) -> list[int]:
+    folder = check_reference(root) / benchmark / dataset / model
     return sorted(int(p.stem) for p in folder.glob("*.csv") if p.stem.isdigit()) if folder.is_dir() else []
 
 
-def global_perf(root: str | Path) -> dict[str, Any]:
+def published_tasks(root: str | Path | None, benchmark: Path) -> list[tuple[str, str]]:
+    """(dataset, model) pairs with published histories under `benchmark`."""
+    folder = check_reference(root) / benchmark
+    return sorted((m.parent.name, m.name) for m in folder.glob("*/*") if m.is_dir()) if folder.is_dir() else []
+
+
+def search_spaces() -> dict[str, Any]:
+    """The paper's Bayesmark search spaces; always the packaged copy (they define the tasks)."""
+    return json.loads((PACKAGED / SEARCH_SPACES).read_text())
+
+
+def global_perf(root: str | Path | None) -> dict[str, Any]:
     path = check_reference(root) / GLOBAL_PERF
     try:
         return json.loads(path.read_text())

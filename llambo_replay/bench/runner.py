@@ -33,6 +33,7 @@ from llambo_replay.errors import UsageError
 from llambo_replay.llambo import Engine, LlamboSettings, RunResult, TrialRecord, optimise
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.modes import policy
+from llambo_replay.replay.session import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.store import atomic_write_text
 
 MANIFEST_FORMAT = 2  # 2: evaluations recorded in the cassettes, reproduction class, numerical environment
@@ -70,7 +71,7 @@ def spec_from_manifest(path: Path, reference_root: str | None = None) -> RunSpec
     """The RunSpec that produced a manifest, so a committed run can be replayed and checked."""
     try:
         m = json.loads(Path(path).read_text())
-        start = reference_root if m.get("initial_points") == "reference" else None
+        start = str(reference.check_reference(reference_root)) if m.get("initial_points") == "reference" else None
         if m.get("method", "llambo") != "llambo":
             budget = LlamboSettings(n_initial=m["budget"]["n_initial"], n_trials=m["budget"]["n_trials"])
             return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], settings=budget, reference=start)
@@ -100,7 +101,7 @@ class RunOutcome:
 
 def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None = None,
         memo: ObjectiveMemo | None = None, concurrency: int = 4, progress: bool = True,
-        objective_mode: str = "recorded") -> RunOutcome:
+        objective_mode: str = "recorded", timeout_s: float = DEFAULT_TIMEOUT_S) -> RunOutcome:
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
     initial = (reference.initial_points(spec.reference, spec.model, spec.seed, spec.settings.n_initial)
@@ -110,7 +111,7 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
 
     store = CassetteStore(cassettes)
     objective = RecordedObjective(task, store, mode, objective_mode, memo)
-    transport = make_transport(store, spec.namespace, mode, base_url)
+    transport = make_transport(store, spec.namespace, mode, base_url, timeout_s=timeout_s)
     engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency)
     bar = _progress(spec, progress)
     try:

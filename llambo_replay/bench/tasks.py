@@ -7,10 +7,8 @@ mean and std, which reproduces the paper's published scores exactly.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from functools import lru_cache
-from importlib import resources
 from typing import Any
 
 import numpy as np
@@ -49,8 +47,10 @@ def _choices(kind: str, value: str, valid: dict[str, Any]) -> str:
 
 @lru_cache(maxsize=1)
 def search_spaces() -> dict[str, dict[str, Any]]:
-    """The paper's search spaces (`hp_configurations/bayesmark.json`), shipped as package data."""
-    return json.loads(resources.files("llambo_replay.bench").joinpath("search_spaces.json").read_text())
+    """The paper's search spaces (`hp_configurations/bayesmark.json`), shipped with the package."""
+    from llambo_replay.bench.reference import search_spaces as paper_search_spaces
+
+    return paper_search_spaces()
 
 
 @dataclass(frozen=True)

@@ -66,6 +66,7 @@ class Engine:
     def __post_init__(self) -> None:
         self._loop = asyncio.new_event_loop()
         self._semaphore: asyncio.Semaphore | None = None
+        self._failed: BaseException | None = None  # once a request fails, no other one is sent
 
     # -- public -----------------------------------------------------------------------
     def chat(self, prompts: Sequence[str], n: int, sampling: Sampling,
@@ -112,6 +113,7 @@ class Engine:
         counts = Counter(prompts)
         unique = list(counts)  # first-seen order
         wanted = {p: n * counts[p] for p in unique}
+        self._failed = None
         answers = self._loop.run_until_complete(self._gather(unique, wanted, n, call, extract, empty))
         by_prompt = dict(zip(unique, answers))
         taken: dict[str, int] = {}
@@ -130,10 +132,18 @@ class Engine:
     async def _one(self, prompt: str, call: Any, extract: Any) -> list[Any]:
         assert self._semaphore is not None
         async with self._semaphore:
+            # A request waiting for a slot would otherwise take the one a failed request just freed,
+            # and be sent (and paid for) before the failure reaches the caller.
+            if self._failed is not None:
+                raise self._failed
             try:
                 response = await call(prompt)
             except openai.OpenAIError as exc:
-                raise unwrap(exc) from None
+                self._failed = unwrap(exc)
+                raise self._failed from None
+            except Exception as exc:
+                self._failed = exc
+                raise
         self.usage.add(getattr(response, "usage", None), self.model)
         return extract(response)
 

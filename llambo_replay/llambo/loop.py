@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from llambo_replay.errors import UsageError
+from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext
 from llambo_replay.llambo.protocol import get_protocol
@@ -41,8 +42,7 @@ class LlamboSettings:
     surrogate_settings: SurrogateSettings = field(default_factory=SurrogateSettings)
 
     def __post_init__(self) -> None:
-        if self.n_initial < 1 or self.n_trials < 0:
-            raise UsageError(f"need at least 1 initial point and 0 or more trials (got {self.n_initial}, {self.n_trials})")
+        check_bounds(self)
         if self.surrogate not in SURROGATES:
             raise UsageError(f"unknown surrogate {self.surrogate!r}; choose one of: {', '.join(SURROGATES)}")
         get_protocol(self.protocol)

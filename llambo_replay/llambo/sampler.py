@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext, sampler_prompt
 from llambo_replay.llambo.protocol import PaperProtocol
@@ -58,6 +59,9 @@ class SamplerSettings:
     max_rounds: int = 6  # the first request plus five retries, as in the official code
     bounded_target: bool = True  # metric bounds (accuracy ≤ 1, error ≥ 0) apply to the target
     sampling: Sampling = field(default_factory=lambda: Sampling(temperature=0.8, top_p=0.95, max_tokens=500))
+
+    def __post_init__(self) -> None:
+        check_bounds(self)
 
 
 @dataclass

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
+from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext, discriminative_prompts, generative_prompt
 from llambo_replay.llambo.protocol import PaperProtocol
@@ -69,6 +70,9 @@ class SurrogateSettings:
     n_gens: int = 10
     top_pct: float = 0.25  # generative surrogate only
     sampling: Sampling = field(default_factory=lambda: Sampling(temperature=0.7, top_p=0.95, max_tokens=8))
+
+    def __post_init__(self) -> None:
+        check_bounds(self)
 
 
 @dataclass

@@ -48,6 +48,8 @@ class RecordedCalls:
 
     def __post_init__(self) -> None:
         self.policy = policy(self.mode)
+        if self.policy.reads_store or self.policy.writes_store:
+            self.store.check_usable(writes=self.policy.writes_store)
 
     @staticmethod
     def request(function: str, arguments: dict[str, Any]) -> dict[str, Any]:

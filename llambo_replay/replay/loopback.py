@@ -35,6 +35,7 @@ class Fault:
     retry_after: str | None = None
     reset: bool = False
     bad_json: bool = False
+    body: dict[str, Any] | None = None  # answer HTTP 200 with this JSON instead of a completion
     delay_s: float = 0.0
 
 
@@ -106,8 +107,11 @@ class LoopbackServer:
         handler.send_header("content-length", str(len(payload)))
         for name, value in (headers or {}).items():
             handler.send_header(name, value)
-        handler.end_headers()
-        handler.wfile.write(payload)
+        try:
+            handler.end_headers()
+            handler.wfile.write(payload)
+        except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test): nothing to say
+            handler.close_connection = True
         with self._lock:
             self.status_counts[status] += 1
 
@@ -139,6 +143,9 @@ class LoopbackServer:
                 time.sleep(self.latency_s)
             if fault and fault.bad_json:
                 self._send(handler, 200, None, raw=b'{"choices": [')
+                return
+            if fault and fault.body is not None:
+                self._send(handler, 200, fault.body)
                 return
             self._send(handler, 200, self._completion(handler.path, body))
         finally:

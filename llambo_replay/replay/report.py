@@ -38,22 +38,31 @@ def stats(store: CassetteStore) -> dict[str, NamespaceStats]:
 
 
 def referenced_keys(manifest_dirs: list[Path]) -> set[tuple[str, str]]:
-    """(namespace, key) pairs named by manifests (``*.manifest.json``) whose ``cassettes`` is either
-    ``{"namespace": ns, "keys": {key: count}}`` or ``{ns: {key: count}, ...}``. A manifest without
-    ``cassettes`` (a baseline run) references nothing."""
+    """(namespace, key) pairs named by the manifests (``*.manifest.json``) under the folders, whose
+    ``cassettes`` is ``{ns: {key: count}, ...}`` (or the older ``{"namespace": ns, "keys": {...}}``).
+
+    Deleting is decided by what is *absent* from this set, so anything that could make it too small
+    is refused: a folder without manifests, a manifest that cannot be read or has no ``cassettes``,
+    and a set that names nothing at all."""
     keep: set[tuple[str, str]] = set()
     for folder in manifest_dirs:
         if not folder.is_dir():
             raise UsageError(f"manifest folder {folder} does not exist")
-        for path in sorted(folder.rglob("*.manifest.json")):
+        paths = sorted(folder.rglob("*.manifest.json"))
+        if not paths:
+            raise UsageError(f"no *.manifest.json under {folder}; prune keeps what manifests name, so it refuses "
+                             "to go on without any")
+        for path in paths:
             try:
-                manifest = json.loads(path.read_text())
-                cassettes = manifest.get("cassettes", {})
+                cassettes = json.loads(path.read_text())["cassettes"]
                 by_namespace = ({cassettes["namespace"]: cassettes["keys"]} if "namespace" in cassettes
                                 else cassettes)
                 keep.update((namespace, key) for namespace, keys in by_namespace.items() for key in keys)
-            except (ValueError, KeyError, TypeError, AttributeError):
-                raise UsageError(f"{path} is not a run manifest (no cassettes.namespace / cassettes.keys)") from None
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                raise UsageError(f"{path} is not a manifest with a cassettes block; prune refuses to guess what "
+                                 "it uses (restore it, or leave its folder out of --manifests)") from None
+    if not keep:
+        raise UsageError("the manifests name no cassette entries at all; prune refuses to remove everything")
     return keep
 
 

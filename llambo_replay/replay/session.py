@@ -3,22 +3,35 @@
 from __future__ import annotations
 
 import os
+from urllib.parse import urlsplit
 
 import httpx2
 import openai
 
-from llambo_replay.errors import EndpointError, LlamboReplayError
+from llambo_replay.errors import EndpointError, LlamboReplayError, UsageError
+from llambo_replay.replay.canonical import redact_url
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.store import CassetteStore
 from llambo_replay.replay.transport import ReplayTransport, RetryPolicy
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1"
+DEFAULT_TIMEOUT_S = 120.0  # per attempt; a 135M model on two cores needs ~40 s for a 2,600-token prompt
 # The openai client insists on a key; local servers and replay need none.
 PLACEHOLDER_KEY = "no-key-needed"
 
 
 def resolve_base_url(base_url: str | None) -> str:
-    return base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    """The endpoint to use; refuses URLs the client cannot use as a base (a query string would be
+    glued in front of every API path, and a key in it would end up in messages)."""
+    url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise UsageError(f"base URL {redact_url(url)} is not an http(s) URL such as http://127.0.0.1:8080/v1")
+    if parts.query or parts.fragment:
+        raise UsageError(f"base URL {redact_url(url)} has a query string, which the client would put in front of "
+                         "every API path; give the key in OPENAI_API_KEY (sent as a header, never stored) and, for "
+                         "Azure OpenAI, use its v1 endpoint https://<resource>.openai.azure.com/openai/v1")
+    return url
 
 
 def _api_key(mode: RecordMode, api_key: str | None) -> str:
@@ -29,37 +42,47 @@ def _api_key(mode: RecordMode, api_key: str | None) -> str:
 
 def probe_endpoint(base_url: str, api_key: str, timeout_s: float = 10.0) -> None:
     """Fail fast, before a long recording, when the endpoint does not answer."""
+    shown = redact_url(base_url)
     try:
         response = httpx2.get(base_url.rstrip("/") + "/models", headers={"Authorization": f"Bearer {api_key}"},
                               timeout=timeout_s)
     except httpx2.HTTPError as exc:
-        raise EndpointError(f"cannot reach the endpoint {base_url} ({exc.__class__.__name__}); start it "
-                            "(llambo-replay serve-local) or pass --base-url") from None
+        fix = ("start it with `llambo-replay serve-local`, or pass --base-url" if base_url == DEFAULT_BASE_URL
+               else "check that it is up and that the URL is right")
+        raise EndpointError(f"cannot reach the endpoint {shown} ({exc.__class__.__name__}); {fix}") from None
     if response.status_code >= 400:
-        raise EndpointError(f"endpoint {base_url} answered GET /models with HTTP {response.status_code}; "
+        raise EndpointError(f"endpoint {shown} answered GET /models with HTTP {response.status_code}; "
                             "check --base-url and OPENAI_API_KEY")
 
 
 def make_transport(store: CassetteStore, namespace: str, mode: RecordMode, base_url: str | None = None,
-                   retry: RetryPolicy | None = None, api_key: str | None = None) -> ReplayTransport:
+                   retry: RetryPolicy | None = None, api_key: str | None = None,
+                   timeout_s: float = DEFAULT_TIMEOUT_S) -> ReplayTransport:
+    """The transport for one namespace; checks the store (and, in record mode, the endpoint) first,
+    so that a bad folder or a dead endpoint fails before anything is paid for."""
     url = resolve_base_url(base_url)
-    if policy(mode).probes_endpoint:
-        probe_endpoint(url, _api_key(mode, api_key))
-    return ReplayTransport(store=store, namespace=namespace, mode=mode, base_url=url, retry=retry or RetryPolicy())
+    if not timeout_s > 0:
+        raise UsageError(f"the request timeout must be a positive number of seconds (got {timeout_s})")
+    uses = policy(mode)
+    if uses.reads_store or uses.writes_store:
+        store.check_usable(writes=uses.writes_store)
+    if uses.probes_endpoint:
+        probe_endpoint(url, _api_key(mode, api_key), timeout_s=min(timeout_s, 10.0))
+    return ReplayTransport(store=store, namespace=namespace, mode=mode, base_url=url, retry=retry or RetryPolicy(),
+                           timeout_s=timeout_s)
 
 
-def open_async_client(transport: ReplayTransport, api_key: str | None = None,
-                      timeout_s: float = 120.0) -> openai.AsyncOpenAI:
+def open_async_client(transport: ReplayTransport, api_key: str | None = None) -> openai.AsyncOpenAI:
     """An AsyncOpenAI client over `transport`; retries are the transport's, not the SDK's."""
     return openai.AsyncOpenAI(base_url=transport.base_url, api_key=_api_key(transport.mode, api_key),
-                              max_retries=0, timeout=timeout_s,
-                              http_client=httpx2.AsyncClient(transport=transport, timeout=timeout_s))
+                              max_retries=0, timeout=transport.timeout_s,
+                              http_client=httpx2.AsyncClient(transport=transport, timeout=transport.timeout_s))
 
 
-def open_client(transport: ReplayTransport, api_key: str | None = None, timeout_s: float = 120.0) -> openai.OpenAI:
+def open_client(transport: ReplayTransport, api_key: str | None = None) -> openai.OpenAI:
     return openai.OpenAI(base_url=transport.base_url, api_key=_api_key(transport.mode, api_key),
-                         max_retries=0, timeout=timeout_s,
-                         http_client=httpx2.Client(transport=transport, timeout=timeout_s))
+                         max_retries=0, timeout=transport.timeout_s,
+                         http_client=httpx2.Client(transport=transport, timeout=transport.timeout_s))
 
 
 def unwrap(exc: BaseException) -> BaseException:

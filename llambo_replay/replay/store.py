@@ -28,6 +28,8 @@ from llambo_replay.replay.canonical import content_hash, request_key
 
 FORMAT_VERSION = 1
 LOCK_NAME = ".write.lock"
+SLOT_FIELDS = frozenset({"slot", "response", "meta", "sha256"})
+TEMP_GLOB = ".*.tmp"  # what `atomic_write_text` leaves behind when a writer is killed mid-write
 _NAMESPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=+-]*(/[A-Za-z0-9][A-Za-z0-9._=+-]*)*$")
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 
@@ -83,6 +85,36 @@ class CassetteStore:
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
         self._cache: dict[tuple[str, str], dict[str, Any]] = {}
+        self._usable: set[bool] = set()  # the `writes` values already checked
+
+    def check_usable(self, writes: bool) -> "CassetteStore":
+        """Fail with one line, before any paid request, if the folder cannot serve (or take) recordings.
+
+        A store that will be written is created if missing, and left-over temporary files of an
+        interrupted write are removed (under the write lock, so no live write is touched)."""
+        if writes in self._usable:
+            return self
+        if self.root.exists() and not self.root.is_dir():
+            raise UsageError(f"cassette folder {self.root} is a file, not a folder; pass --cassettes DIR")
+        if not writes:
+            if not self.root.is_dir():
+                raise UsageError(f"cassette folder {self.root} does not exist; pass --cassettes DIR")
+            if not os.access(self.root, os.R_OK | os.X_OK):
+                raise UsageError(f"cassette folder {self.root} is not readable (permission denied)")
+            self._usable.add(writes)
+            return self
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            if not os.access(self.root, os.R_OK | os.W_OK | os.X_OK):
+                raise PermissionError(13, "permission denied")
+            with self._locked():
+                for stale in self.root.rglob(TEMP_GLOB):
+                    stale.unlink(missing_ok=True)
+        except OSError as exc:
+            raise UsageError(f"cannot record into the cassette folder {self.root} "
+                             f"({exc.strerror or exc.__class__.__name__}); pass --cassettes DIR") from None
+        self._usable.add(writes)
+        return self
 
     # -- addressing -------------------------------------------------------------------
     def entry_path(self, namespace: str, key: str) -> Path:
@@ -98,6 +130,8 @@ class CassetteStore:
         """
         try:
             entry = json.loads(path.read_text(encoding="utf-8"))
+        except PermissionError:
+            raise UsageError(f"cassette entry {path} is not readable (permission denied)") from None
         except (OSError, ValueError) as exc:
             raise CassetteCorrupt(f"cassette entry {path} is unreadable ({exc.__class__.__name__}: {exc}); "
                                   "restore it from git or re-record it") from None
@@ -114,7 +148,13 @@ class CassetteStore:
             return "the stored request does not hash to its key"
         if path.stem != entry["key"]:
             return "the file name does not match its key"
-        numbers = [slot.get("slot") if isinstance(slot, dict) else None for slot in entry["responses"]]
+        if not isinstance(entry["responses"], list):
+            return "responses is not a list"
+        for slot in entry["responses"]:
+            if not isinstance(slot, dict) or not SLOT_FIELDS <= slot.keys():
+                missing = SLOT_FIELDS - set(slot) if isinstance(slot, dict) else SLOT_FIELDS
+                return f"a response lacks {', '.join(sorted(missing))}"
+        numbers = [slot["slot"] for slot in entry["responses"]]
         if any(not isinstance(n, int) or n < 0 for n in numbers) or numbers != sorted(set(numbers)):
             return "slot numbers are missing, repeated or out of order"
         for slot in entry["responses"]:
@@ -193,9 +233,11 @@ class CassetteStore:
                 self.load_entry(ref.path)
             except CassetteCorrupt as exc:
                 problems.append(str(exc))
-        stray = sorted(p for p in self.root.rglob(".*.tmp")) if self.root.is_dir() else []
-        problems.extend(f"leftover temporary file {p} (an interrupted write; safe to delete)" for p in stray)
         return problems
+
+    def leftovers(self) -> list[Path]:
+        """Temporary files of writes that were killed: never read, removed by the next recording."""
+        return sorted(self.root.rglob(TEMP_GLOB)) if self.root.is_dir() else []
 
     def remove(self, ref: EntryRef) -> None:
         with self._locked():

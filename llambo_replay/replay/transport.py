@@ -24,7 +24,7 @@ import httpx2
 
 from llambo_replay.errors import EndpointError, ReplayMiss
 from llambo_replay.replay import diff
-from llambo_replay.replay.canonical import canonical_json, canonical_request, relative_path, request_key
+from llambo_replay.replay.canonical import canonical_json, canonical_request, redact_url, relative_path, request_key
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.store import CassetteStore
@@ -73,6 +73,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     async_upstream: httpx2.AsyncBaseTransport | None = None
     sleep: Callable[[float], None] = time.sleep
     async_sleep: Callable[[float], Any] = asyncio.sleep
+    timeout_s: float = 120.0  # per attempt; what the client was built with, for messages
 
     def __post_init__(self) -> None:
         self.policy = policy(self.mode)
@@ -142,21 +143,32 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                                 self._meta(body, latency_s, attempts))
         return stored["response"]
 
-    def _judge(self, response: httpx2.Response) -> Any:
-        """The JSON body of a good answer; raises for failures (retryable or not)."""
+    def _judge(self, response: httpx2.Response, path: str) -> Any:
+        """The JSON body of a good answer; raises for failures (retryable or not). Only a real
+        completion is ever stored: some servers answer HTTP 200 with an error object."""
         if response.status_code in self.retry.retry_statuses:
             raise _RetryableFailure(f"HTTP {response.status_code}", response.headers.get("retry-after"))
         if response.status_code >= 400:
-            excerpt = response.text[:300].replace("\n", " ")
-            raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {response.status_code}: {excerpt}")
+            raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {response.status_code}: "
+                                f"{_excerpt(response.text)}")
         try:
-            return json.loads(response.content)
+            body = json.loads(response.content)
         except ValueError:
             raise _RetryableFailure("invalid JSON in the response body") from None
+        if isinstance(body, dict) and body.get("error"):
+            raise EndpointError(f"endpoint {self.endpoint_host} answered HTTP {response.status_code} with an error: "
+                                f"{_excerpt(json.dumps(body['error']))}")
+        if path.split("?")[0].endswith("completions") and not (
+                isinstance(body, dict) and isinstance(body.get("choices"), list) and body["choices"]):
+            raise _RetryableFailure("a completion without choices")
+        return body
 
     def _gave_up(self, failure: BaseException) -> EndpointError:
-        return EndpointError(f"endpoint {self.base_url} failed after {self.retry.max_attempts} attempts "
-                             f"(last: {failure}); nothing was stored, rerun to resume")
+        reason = str(failure) or failure.__class__.__name__
+        if isinstance(failure, httpx2.TimeoutException):
+            reason = f"timed out after {self.timeout_s:g} s ({failure.__class__.__name__})"
+        return EndpointError(f"endpoint {redact_url(self.base_url)} failed after {self.retry.max_attempts} attempts "
+                             f"(last: {reason}); nothing was stored, rerun to resume")
 
     def _from_store(self, request: httpx2.Request) -> tuple[_Ticket, httpx2.Response | None]:
         """Assign the occurrence slot and answer from the cassette if it can; a miss replay may not fill raises."""
@@ -185,7 +197,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 self.live_calls += 1
                 response = self.upstream.handle_request(request)
                 response.read()
-                body = self._judge(response)
+                body = self._judge(response, ticket.canonical["path"])
                 return self._respond(self._store(ticket, body, time.perf_counter() - started, attempt + 1), request)
             except (_RetryableFailure, httpx2.TransportError) as failure:
                 self.sleep(self._backoff(attempt, failure))
@@ -205,7 +217,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 self.live_calls += 1
                 response = await self.async_upstream.handle_async_request(request)
                 await response.aread()
-                body = self._judge(response)
+                body = self._judge(response, ticket.canonical["path"])
                 # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
                 stored = await asyncio.to_thread(self._store, ticket, body, time.perf_counter() - started, attempt + 1)
                 return self._respond(stored, request)
@@ -220,6 +232,10 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     async def aclose(self) -> None:
         if self.async_upstream is not None:
             await self.async_upstream.aclose()
+
+
+def _excerpt(text: str, limit: int = 300) -> str:
+    return text[:limit].replace("\n", " ")
 
 
 def _ranges(numbers: list[int]) -> str:

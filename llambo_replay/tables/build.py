@@ -16,7 +16,7 @@ import pandas as pd
 from llambo_replay.errors import UsageError
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.tables import metrics
-from llambo_replay.tables.results import BASELINE_LABELS, History, load_paper, load_results
+from llambo_replay.tables.results import BASELINE_LABELS, History
 
 FLOAT = "%.6f"
 
@@ -28,7 +28,7 @@ def _table_cells(final: pd.DataFrame, pm: str) -> tuple[list[str], list[list[str
         cells = [task]
         for method in methods:
             hit = final[(final["task"] == task) & (final["method"] == method)]
-            cells.append("–" if hit.empty else f"{hit['mean'].iloc[0]:.3f} {pm} {hit['se'].iloc[0]:.3f} "
+            cells.append("–" if hit.empty else f"{hit['mean'].iloc[0]:.4f} {pm} {hit['se'].iloc[0]:.4f} "
                                                f"(n={int(hit['count'].iloc[0])})")
         rows.append(cells)
     return ["task"] + methods, rows
@@ -52,6 +52,9 @@ def latex_table(final: pd.DataFrame, caption: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+STYLES = [("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"), ("-", "v"), ("--", "P"), ("-.", "X")]
+
+
 def figure(curves: pd.DataFrame, ranks: pd.DataFrame, path: Path, title: str) -> None:
     import matplotlib
 
@@ -60,19 +63,26 @@ def figure(curves: pd.DataFrame, ranks: pd.DataFrame, path: Path, title: str) ->
 
     with plt.rc_context({"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "llambo-replay",
                          "path.simplify": False}):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), dpi=110)
-        for i, method in enumerate(sorted(curves["method"].unique())):
+        methods = sorted(curves["method"].unique())
+        ranked = len(methods) > 1  # with one method a rank panel says nothing
+        fig, axes = plt.subplots(1, 2 if ranked else 1, figsize=(10 if ranked else 5.5, 4.2), dpi=110, squeeze=False)
+        left, right = axes[0][0], axes[0][-1]
+        for i, method in enumerate(methods):
             colour = plt.get_cmap("tab10")(i)
+            line, marker = STYLES[i % len(STYLES)]
+            style = {"color": colour, "label": method, "lw": 1.6, "ls": line, "marker": marker, "ms": 4}
             c = curves[curves["method"] == method]
-            left.plot(c["trial"], c["mean"], color=colour, label=method, lw=1.6)
-            left.fill_between(c["trial"], c["mean"] - c["se"], c["mean"] + c["se"], color=colour, alpha=0.18, lw=0)
-            r = ranks[ranks["method"] == method]
-            right.plot(r["trial"], r["rank"], color=colour, label=method, lw=1.6)
-        left.set(xlabel="evaluations", ylabel="normalised regret (mean ± s.e.)", title="Regret")
-        right.set(xlabel="evaluations", ylabel="average rank (1 = best)", title="Rank")
-        left.grid(alpha=0.3)
-        right.grid(alpha=0.3)
-        right.legend(loc="upper right", fontsize=7, frameon=False)
+            left.plot(c["trial"] + 1, c["mean"], **style)
+            left.fill_between(c["trial"] + 1, c["mean"] - c["se"], c["mean"] + c["se"], color=colour, alpha=0.12, lw=0)
+            if ranked:
+                r = ranks[ranks["method"] == method]
+                right.plot(r["trial"] + 1, r["rank"], **style)
+        left.set(xlabel="evaluations", ylabel="normalised regret (mean ± s.e. over tasks)", title="Regret")
+        if ranked:
+            right.set(xlabel="evaluations", ylabel="average rank (1 = best)", title="Rank")
+        for axis in dict.fromkeys((left, right)):  # one axis when there is no rank panel
+            axis.grid(alpha=0.3)
+            axis.legend(loc="best", fontsize=7, frameon=True, framealpha=0.85)
         fig.suptitle(title, fontsize=9)
         fig.tight_layout()
         fig.savefig(path, format="png", metadata={"Software": None})
@@ -83,23 +93,50 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
-def build_tables(results: Path, reference_root: Path | None, out: Path) -> int:
-    histories: list[History] = load_results(results)
-    if reference_root is not None:
-        histories += load_paper(reference_root, {(h.dataset, h.model) for h in histories})
+def _ranges(numbers: list[int]) -> str:
+    """[0, 1, 2, 4] -> '0–2, 4'."""
+    parts: list[str] = []
+    for n in sorted(set(numbers)):
+        if parts and n == int(parts[-1].split("–")[-1]) + 1:
+            parts[-1] = f"{parts[-1].split('–')[0]}–{n}"
+        else:
+            parts.append(str(n))
+    return ", ".join(parts)
+
+
+def describe_scope(kept: list[History], left_out: list[History]) -> str:
+    """Which tasks, seeds and budget the comparison uses, and what it had to leave out."""
+    tasks = sorted({h.task for h in kept})
+    seeds = _ranges([h.seed for h in kept])
+    budgets = sorted({len(h.frame) for h in kept})
+    budget = f"{budgets[0]}" if len(budgets) == 1 else f"{budgets[0]}–{budgets[-1]} (per task)"
+    text = (f"{len(tasks)} task(s) ({', '.join(tasks)}); every method on the same seeds ({seeds}) and the same "
+            f"budget of {budget} evaluations")
+    dropped: dict[str, dict[str, list[int]]] = {}
+    for h in left_out:
+        dropped.setdefault(h.method, {}).setdefault(h.task, []).append(h.seed)
+    if dropped:
+        text += "; left out, as not every method ran them: " + "; ".join(
+            f"{method} on " + ", ".join(f"{task} seed(s) {_ranges(seeds)}" for task, seeds in sorted(by_task.items()))
+            for method, by_task in sorted(dropped.items()))
+    return text
+
+
+def build_tables(histories: list[History], out: Path, benchmark: str = "Bayesmark") -> int:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot write to the output folder {out} ({exc.strerror})") from None
-    tasks = sorted({h.task for h in histories})
-    seeds = sorted({h.seed for h in histories})
-    scope = f"{len(tasks)} task(s) ({', '.join(tasks)}), seeds {', '.join(map(str, seeds))}"
+    kept, left_out = metrics.common_ground(histories)
+    if not kept:
+        raise UsageError("no (task, seed) is shared by every method; nothing can be compared")
+    scope = describe_scope(kept, left_out)
     written = []
     for column, stem in (("score", "regret"), ("generalization_score", "generalization_regret")):
-        regret = metrics.regret_table(histories, column)
+        regret = metrics.regret_table(kept, column)
         curves, ranks, final = metrics.curves(regret), metrics.ranks(regret), metrics.final_regret(regret)
-        caption = (f"Normalised {'CV' if column == 'score' else 'test-split'} regret at each task's common budget, "
-                   f"mean ± s.e. over seeds; {scope}.")
+        caption = (f"{benchmark}: normalised {'CV' if column == 'score' else 'test-split'} regret after the last "
+                   f"evaluation, mean ± s.e. over seeds; {scope}.")
         files = {f"{stem}_curves.csv": curves.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
                  f"{stem}_ranks.csv": ranks.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
                  f"{stem}_final.csv": final.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
@@ -111,10 +148,12 @@ def build_tables(results: Path, reference_root: Path | None, out: Path) -> int:
         for name, text in files.items():
             atomic_write_text(out / name, text)
             written.append(out / name)
-        figure(curves, ranks, out / f"{stem}.png", f"{'CV' if column == 'score' else 'Test-split'} regret — {scope}")
+        tasks = sorted({h.task for h in kept})
+        figure(curves, ranks, out / f"{stem}.png", f"{benchmark}, {'CV' if column == 'score' else 'test-split'} "
+               f"regret on {len(tasks)} task(s), seeds {_ranges([h.seed for h in kept])}")
         written.append(out / f"{stem}.png")
     manifest = {"inputs": {h.source: h.sha256 for h in sorted(histories, key=lambda h: h.source)},
                 "outputs": {p.name: _sha(p) for p in sorted(written)}}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    print(f"wrote {len(written)} files and manifest.json to {out} from {len(histories)} histories ({scope})")
+    print(f"wrote {len(written)} files and manifest.json to {out} from {len(histories)} histories: {scope}")
     return 0

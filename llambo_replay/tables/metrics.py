@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
 from llambo_replay.tables.results import History
+
+
+def common_ground(histories: list[History]) -> tuple[list[History], list[History]]:
+    """(kept, left out): only the (task, seed) cells that every method has, each history cut to its
+    task's shortest, so that methods are compared on the same tasks, seeds and budget."""
+    methods = {h.method for h in histories}
+    cells: dict[tuple[str, int], set[str]] = {}
+    for h in histories:
+        cells.setdefault((h.task, h.seed), set()).add(h.method)
+    kept = [h for h in histories if cells[(h.task, h.seed)] == methods]
+    budget: dict[str, int] = {}
+    for h in kept:
+        budget[h.task] = min(budget.get(h.task, len(h.frame)), len(h.frame))
+    return ([replace(h, frame=h.frame.iloc[: budget[h.task]]) for h in kept],
+            [h for h in histories if cells[(h.task, h.seed)] != methods])
 
 
 def running_best(scores: np.ndarray, lower_is_better: bool) -> np.ndarray:
@@ -67,7 +84,7 @@ def ranks(regret: pd.DataFrame) -> pd.DataFrame:
 
 
 def final_regret(regret: pd.DataFrame) -> pd.DataFrame:
-    """Per task and method: regret at the task's common budget (the shortest method's last trial), mean ± s.e. over seeds."""
+    """Per task and method: regret at the task's last trial, mean ± s.e. over seeds."""
     budget = regret.groupby(["task", "method"])["trial"].max().groupby("task").min()
     at_budget = regret[regret["trial"] == regret["task"].map(budget)]
     out = at_budget.groupby(["task", "method"])["regret"].agg(["mean", "std", "count"]).reset_index()

@@ -26,14 +26,16 @@ class History:
     frame: pd.DataFrame
     source: str  # where it came from, relative to its root, so manifests are the same on any machine
     sha256: str
+    lower_is_better: bool = False
 
     @property
     def task(self) -> str:
         return f"{self.dataset}/{self.model}"
 
-    @property
-    def lower_is_better(self) -> bool:
-        return DATASETS[self.dataset] == "neg_mean_squared_error"
+
+def _lower_is_better(dataset: str) -> bool:
+    """Bayesmark's regression set is scored by MSE; every other data set (HPOBench's too) by accuracy."""
+    return DATASETS.get(dataset) == "neg_mean_squared_error"
 
 
 def method_label(method_dir: Path) -> str:
@@ -63,19 +65,22 @@ def load_results(results: Path) -> list[History]:
                 continue
             frame, digest = _read(path)
             histories.append(History(label, dataset, model, int(path.stem), frame,
-                                     f"results/{path.relative_to(results).as_posix()}", digest))
+                                     f"results/{path.relative_to(results).as_posix()}", digest,
+                                     _lower_is_better(dataset)))
     if not histories:
         raise UsageError(f"no histories under {results} (expected <method>/<dataset>/<model>/<seed>.csv)")
     return histories
 
 
-def load_paper(root: Path, tasks: set[tuple[str, str]]) -> list[History]:
-    """The paper's published LLAMBO histories for the tasks we have, every published seed."""
+def load_paper(root: Path | None, tasks: set[tuple[str, str]] | None = None,
+               benchmark: Path = reference.HISTORIES) -> list[History]:
+    """The paper's published LLAMBO histories (of `tasks`, or of every published task), every seed."""
+    root = reference.check_reference(root)
     out = []
-    for dataset, model in sorted(tasks):
-        for seed in reference.published_seeds(root, dataset, model):
-            path = reference.published_history_path(root, dataset, model, seed)
+    for dataset, model in sorted(reference.published_tasks(root, benchmark) if tasks is None else tasks):
+        for seed in reference.published_seeds(root, dataset, model, benchmark):
+            path = reference.published_history_path(root, dataset, model, seed, benchmark)
             frame, digest = _read(path)
             out.append(History(PAPER_METHOD, dataset, model, seed, frame,
-                               f"reference/{path.relative_to(Path(root)).as_posix()}", digest))
+                               f"reference/{path.relative_to(root).as_posix()}", digest, _lower_is_better(dataset)))
     return out

@@ -1,0 +1,258 @@
+"""Trying to break it as a hostile user would: every mistake is one `error:` line with its documented
+exit code, nothing recorded is lost, no secret is printed. Real processes and a real loopback
+server wherever they matter; permission faults are injected (the suite may run as root, for whom
+mode bits do not bind)."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from llambo_replay.errors import EXIT_CODES, EndpointError, UsageError
+from llambo_replay.llambo import Engine
+from llambo_replay.llambo.engine import Sampling
+from llambo_replay.replay import CassetteStore, RecordMode, RetryPolicy, make_transport, open_async_client
+from llambo_replay.replay.loopback import Fault, LoopbackServer
+from llambo_replay.replay.secrets import scan_text, scan_tree
+
+REPO = Path(__file__).resolve().parent.parent
+FAST_RETRY = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
+DEMO_NAMESPACE = "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0"
+OFFLINE = "http://127.0.0.1:9/v1"
+
+
+def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=600)
+
+
+def one_line_error(result: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
+    assert result.returncode == code, (result.returncode, result.stderr)
+    assert "Traceback" not in result.stderr
+    first = result.stderr.splitlines()[0]
+    assert first.startswith("error: ")
+    for fragment in fragments:
+        assert fragment in first, first
+    return first
+
+
+def demo_cassettes(tmp_path: Path) -> Path:
+    target = tmp_path / "cassettes"
+    shutil.copytree(REPO / "cassettes", target, ignore=shutil.ignore_patterns("components-json", "digits"))
+    return target
+
+
+# -- damaged entries ------------------------------------------------------------------------
+def test_an_entry_whose_response_lacks_meta_is_named_by_verify_and_refused_by_replay(tmp_path):
+    cassettes = demo_cassettes(tmp_path)
+    victim = sorted((cassettes / DEMO_NAMESPACE).rglob("*.json"))[0]
+    entry = json.loads(victim.read_text())
+    del entry["responses"][0]["meta"]
+    victim.write_text(json.dumps(entry))
+    verify = cli("cassettes", "verify", "--cassettes", str(cassettes))
+    assert verify.returncode == 4 and "Traceback" not in verify.stderr
+    assert f"{victim} is corrupt: a response lacks meta" in verify.stdout
+    replay = cli("run", "--cassettes", str(cassettes), "--out", str(tmp_path / "o"), "--base-url", OFFLINE)
+    assert replay.returncode in (3, 4) and "Traceback" not in replay.stderr
+
+
+def test_an_http_200_error_body_is_an_endpoint_failure_and_is_never_stored(tmp_path):
+    error = {"error": {"message": "model overloaded", "type": "server_error"}}
+    with LoopbackServer(faults={0: Fault(body=error)}) as server:
+        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url,
+                                   retry=FAST_RETRY)
+        engine = Engine(open_async_client(transport), "m")
+        with pytest.raises(EndpointError, match="answered HTTP 200 with an error: .*model overloaded"):
+            engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
+        engine.close()
+    assert list(CassetteStore(tmp_path / "c").iter_entries()) == []
+    assert CassetteStore(tmp_path / "c").verify() == []
+
+
+def test_a_completion_without_choices_is_retried_not_stored(tmp_path):
+    with LoopbackServer(faults={0: Fault(body={"id": "x", "choices": []})}) as server:
+        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url,
+                                   retry=FAST_RETRY)
+        engine = Engine(open_async_client(transport), "m")
+        answers = engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
+        engine.close()
+        assert len(server.received) == 2 and answers[0][0].startswith("reply")
+    stored = json.loads(next(CassetteStore(tmp_path / "c").iter_entries()).path.read_text())
+    assert stored["responses"][0]["meta"]["attempts"] == 2
+
+
+# -- unusable cassette folders, before anything is paid for ---------------------------------------
+@pytest.mark.parametrize("mode", ["record", "auto"])
+@pytest.mark.parametrize("where", ["file", "file/sub"])
+def test_a_cassette_folder_that_is_a_file_fails_before_any_request(tmp_path, mode, where):
+    (tmp_path / "file").write_text("not a folder")
+    with LoopbackServer() as server:
+        result = cli("run", "--mode", mode, "--cassettes", str(tmp_path / where), "--base-url", server.base_url,
+                     "--out", str(tmp_path / "o"), "--no-memo")
+        assert server.received == []
+    one_line_error(result, 2, "cassette folder")
+
+
+def test_replay_from_a_file_says_it_is_a_file(tmp_path):
+    (tmp_path / "file").write_text("not a folder")
+    one_line_error(cli("run", "--cassettes", str(tmp_path / "file"), "--out", str(tmp_path / "o")), 2,
+                   "is a file, not a folder")
+
+
+@pytest.mark.parametrize("mode, fragment", [(RecordMode.REPLAY, "is not readable"),
+                                            (RecordMode.RECORD, "cannot record into the cassette folder")])
+def test_an_unreadable_or_read_only_store_fails_before_any_request(tmp_path, monkeypatch, mode, fragment):
+    store = CassetteStore(tmp_path / "c")
+    (tmp_path / "c").mkdir()
+    monkeypatch.setattr(os, "access", lambda path, how: False)  # injected: mode 000 / a read-only folder
+    with LoopbackServer() as server:
+        with pytest.raises(UsageError, match=fragment):
+            make_transport(store, "ns", mode, server.base_url)
+        assert server.received == []
+
+
+def test_verify_stats_and_scan_refuse_an_unreadable_store(tmp_path, monkeypatch):
+    from llambo_replay import cli as cli_module
+
+    (tmp_path / "c").mkdir()
+    monkeypatch.setattr(os, "access", lambda path, how: False)
+    for action in ("verify", "stats", "scan"):
+        assert cli_module.main(["cassettes", action, "--cassettes", str(tmp_path / "c")]) == 2
+
+
+# -- manifests that are not manifests --------------------------------------------------------------
+@pytest.mark.parametrize("content, fragment", [('{"format": 2, "history', "not readable JSON"),
+                                               ('{"format": 2, "method": "random"}', "no history_sha256"),
+                                               ("[1, 2]", "no history_sha256")], ids=["truncated", "no-sha", "list"])
+def test_check_names_a_broken_manifest_in_one_line(tmp_path, content, fragment):
+    (tmp_path / "iris/SVM").mkdir(parents=True)
+    (tmp_path / "iris/SVM/0.manifest.json").write_text(content)
+    one_line_error(cli("check", "--results", str(tmp_path)), 2, fragment)
+
+
+# -- prune never empties a store by accident --------------------------------------------------------
+def test_prune_refuses_without_manifests_lists_by_default_and_deletes_only_when_asked(tmp_path):
+    cassettes = demo_cassettes(tmp_path)
+    before = sorted(p.name for p in cassettes.rglob("*.json"))
+    (tmp_path / "empty").mkdir()
+    one_line_error(cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(tmp_path / "empty")),
+                   2, "no *.manifest.json")
+    manifests = tmp_path / "m"
+    shutil.copytree(REPO / "results/recorded/demo", manifests)
+    broken = json.loads((manifests / "iris/SVM/0.manifest.json").read_text())
+    (manifests / "iris/SVM/0.manifest.json").write_text(json.dumps({k: v for k, v in broken.items()
+                                                                    if k != "cassettes"}))
+    one_line_error(cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests)),
+                   2, "not a manifest with a cassettes block")
+    (manifests / "iris/SVM/0.manifest.json").write_text(json.dumps(broken))
+    listed = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests))
+    assert listed.returncode == 0 and "nothing removed; add --delete" in listed.stdout
+    assert sorted(p.name for p in cassettes.rglob("*.json")) == before
+    deleted = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests), "--delete")
+    removed = int(re.search(r"(\d+) unreferenced entr\w+ removed", deleted.stdout).group(1))
+    assert removed > 0 and len(list(cassettes.rglob("*.json"))) == len(before) - removed
+    assert cli("run", "--cassettes", str(cassettes), "--out", str(tmp_path / "o"), "--base-url", OFFLINE).returncode == 0
+
+
+# -- an interrupted write leaves a temporary file: harmless, and cleaned up -----------------------------
+def test_a_stale_temporary_file_is_noted_by_verify_and_removed_by_the_next_recording(tmp_path):
+    store = CassetteStore(tmp_path / "c")
+    with LoopbackServer() as server:
+        engine = Engine(open_async_client(make_transport(store, "ns", RecordMode.RECORD, server.base_url)), "m")
+        engine.chat(["a"], 1, Sampling(0.7, 0.95, 8))
+        engine.close()
+        entry = next(store.iter_entries()).path
+        stale = entry.parent / f".{entry.name}.abc123.tmp"  # what a kill -9 between write and rename leaves
+        stale.write_text('{"half": ')
+        verify = cli("cassettes", "verify", "--cassettes", str(tmp_path / "c"))
+        assert verify.returncode == 0 and "note: " in verify.stdout and "interrupted write" in verify.stdout
+        make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.AUTO, server.base_url)
+    assert not stale.exists() and entry.exists()
+
+
+# -- secrets ----------------------------------------------------------------------------------------
+def test_messages_never_show_a_key_given_in_the_url(tmp_path):
+    query = cli("run", "--mode", "record", "--base-url", "http://127.0.0.1:1/v1?api-key=XYZSECRET123",
+                "--cassettes", str(tmp_path / "c"), "--out", str(tmp_path / "o"))
+    one_line_error(query, 2, "has a query string", "api-key=***")
+    password = cli("run", "--mode", "record", "--base-url", "http://user:XYZSECRET123@127.0.0.1:1/v1",
+                   "--cassettes", str(tmp_path / "c"), "--out", str(tmp_path / "o"))
+    one_line_error(password, 5, "cannot reach the endpoint http://user:***@127.0.0.1:1/v1",
+                   "check that it is up")
+    assert "XYZSECRET123" not in query.stderr + query.stdout + password.stderr + password.stdout
+
+
+def test_the_scanner_finds_keys_in_any_serialisation_and_refuses_unreadable_files(tmp_path, monkeypatch):
+    assert scan_text("api-key: 0123456789abcdef0123456789abcdef")
+    assert scan_text('"path": "/chat/completions?api-key=tok3nvalu3"')
+    assert scan_text("x-api-key: abcdefgh-12345678")
+    assert scan_text('"prompt_tokens": 1234, "max_tokens": 500') == []
+    (tmp_path / "entry.json").write_text("{}")
+    original = Path.read_text
+    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (_ for _ in ()).throw(PermissionError(13, "denied"))
+                        if self.name == "entry.json" else original(self, *a, **k))
+    assert scan_tree(tmp_path) == [f"{tmp_path / 'entry.json'}: cannot be read (denied), so it was not checked"]
+
+
+# -- sizes and time -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("flag, value", [("--init", "1000000"), ("--trials", "100000"), ("--alpha", "nan"),
+                                         ("--alpha", "-1"), ("--top-pct", "2"), ("--n-gens", "0")])
+def test_impossible_sizes_are_refused_before_anything_runs(tmp_path, flag, value):
+    one_line_error(cli("run", flag, value, "--out", str(tmp_path)), 2, flag)
+
+
+def test_a_hanging_endpoint_fails_with_the_timeout_named(tmp_path):
+    with LoopbackServer(faults={i: Fault(delay_s=2.0) for i in range(3)}) as server:
+        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url,
+                                   retry=FAST_RETRY, timeout_s=0.2)
+        engine = Engine(open_async_client(transport), "m")
+        started = time.monotonic()
+        with pytest.raises(EndpointError, match=r"failed after 3 attempts \(last: timed out after 0.2 s"):
+            engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
+        assert time.monotonic() - started < 5
+        engine.close()
+
+
+def test_after_a_fatal_error_no_further_request_is_sent(tmp_path):
+    with LoopbackServer(faults={0: Fault(status=400)}) as server:
+        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url)
+        engine = Engine(open_async_client(transport), "m", max_concurrency=1)
+        with pytest.raises(EndpointError, match="HTTP 400"):
+            engine.chat(["a", "b", "c", "d"], 1, Sampling(0.7, 0.95, 8))
+        engine.close()
+        time.sleep(0.2)
+        assert len(server.received) == 1
+
+
+# -- one table of exit codes ----------------------------------------------------------------------------
+def test_the_readme_shows_the_one_table_of_exit_codes():
+    readme = (REPO / "README.md").read_text()
+    for code, meaning in EXIT_CODES.items():
+        assert f"| {code} | {meaning} |" in readme, code
+
+
+def test_each_command_exits_with_the_documented_code(tmp_path):
+    cassettes = demo_cassettes(tmp_path)
+    miss = cli("grid", "--methods", "llambo", "--seeds", "7", "--cassettes", str(cassettes), "--out", str(tmp_path / "g"),
+               "--no-memo")
+    assert miss.returncode == 3 and "replay miss" in miss.stdout
+    (cassettes / "leak.json").write_text('{"authorization": "Bearer abcdefghijklmnopqrstuvwx"}')
+    assert cli("cassettes", "scan", "--cassettes", str(cassettes)).returncode == 6
+    results = tmp_path / "results"
+    shutil.copytree(REPO / "results/recorded/demo", results)
+    history = results / "iris/SVM/0.csv"
+    manifest = json.loads((results / "iris/SVM/0.manifest.json").read_text())
+    history.write_text(history.read_text().replace("0.95,", "0.96,", 1))
+    import hashlib
+    (results / "iris/SVM/0.manifest.json").write_text(json.dumps(
+        {**manifest, "history_sha256": hashlib.sha256(history.read_bytes()).hexdigest()}))
+    check = cli("check", "--results", str(results))
+    assert check.returncode == 6 and "DIFF replayed" in check.stdout
