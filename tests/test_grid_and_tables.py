@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -86,3 +87,20 @@ def test_the_grid_runs_on_a_dask_cluster(tmp_path):
     assert result.returncode == 0, result.stderr
     assert "4/4 cells done" in result.stdout
     assert len(list(tmp_path.rglob("*.manifest.json"))) == 4
+
+
+def test_a_cell_with_a_truncated_manifest_is_done_again(grid, reference_dir):
+    manifest = grid / "random/iris/SVM/0.manifest.json"
+    manifest.write_text(manifest.read_text()[:40])
+    again = cli("grid", "--methods", "random", "--datasets", "iris", "--models", "SVM", "--seeds", "0",
+                "--trials", "4", "--out", str(grid), "--no-memo", "--reference", str(reference_dir))
+    assert again.returncode == 0, again.stderr
+    assert json.loads(manifest.read_text())["method"] == "random"
+
+
+def test_a_reason_shared_by_many_failed_cells_is_said_once(tmp_path):
+    failed = cli("grid", "--methods", "llambo", "--tasks", "iris/SVM,wine/SVM", "--seeds", "5,6", "--trials", "1",
+                 "--out", str(tmp_path), "--no-memo", "--cassettes", str(tmp_path / "empty-store"))
+    assert failed.returncode == 2 and "Traceback" not in failed.stderr
+    assert failed.stdout.count("FAILED") == 1 and "FAILED 4 cell(s)" in failed.stdout
+    assert failed.stderr.startswith("error: 4 of 4 cell(s) failed")

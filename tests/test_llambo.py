@@ -134,3 +134,28 @@ def test_a_failing_llm_falls_back_to_random_points_and_counts_them(tmp_path):
     assert len(result.history) == 7
     assert result.fallback_points == 3 * SETTINGS.sampler.min_candidates
     assert all(t.sampler_rounds == SETTINGS.sampler.max_rounds for t in result.trials[1:])
+
+
+def test_requests_are_sent_in_prefix_order_without_changing_answers_keys_or_slots(tmp_path, llm_server):
+    """Sorted prompts share their longest prefixes (a server's prompt cache reuses them); with one request
+    in flight each prompt's samples are asked back to back. What is stored and replayed does not change."""
+    prompts = ["body A + candidate 2", "body B + candidate 1", "body A + candidate 1", "body B + candidate 2"]
+    sampling = Sampling(0.7, 0.95, 8)
+    answers = {}
+    for order in ("program", "prefix"):
+        store = CassetteStore(tmp_path / order)
+        transport = make_transport(store, "order", RecordMode.RECORD, llm_server.base_url)
+        engine = Engine(open_async_client(transport), "loopback-model", max_concurrency=1, order=order)
+        start = len(llm_server.received)
+        answers[order] = engine.chat(prompts, 3, sampling)
+        engine.close()
+        sent = [body["messages"][-1]["content"] for body in llm_server.received[start:]]
+        answers[order + " sent"] = sent
+        answers[order + " keys"] = transport.used_keys()
+    assert answers["program sent"][:4] == prompts  # the first round, in LLAMBO's order, then the top-ups
+    assert answers["prefix sent"] == [p for p in sorted(prompts) for _ in range(3)]
+    assert answers["prefix keys"] == answers["program keys"]
+    replay = Engine(open_async_client(make_transport(CassetteStore(tmp_path / "program"), "order", RecordMode.REPLAY,
+                                                     "http://replay.invalid/v1")), "loopback-model", order="prefix")
+    assert replay.chat(prompts, 3, sampling) == answers["program"]
+    replay.close()

@@ -25,8 +25,8 @@ from llambo_replay.bench.fidelity import is_fragile, same
 from llambo_replay.bench.memo import ObjectiveMemo
 from llambo_replay.bench.numerics import describe, environment
 from llambo_replay.bench.objective import PROTOCOL_VERSION, task_objective
-from llambo_replay.bench.tasks import Task
 from llambo_replay.bench.policies import objective_policy
+from llambo_replay.bench.tasks import Task
 from llambo_replay.errors import UsageError
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.calls import RecordedCalls
@@ -37,12 +37,12 @@ MISS_HINT = ("record it with --mode auto (or --objective recompute to evaluate o
              "before evaluations were recorded needs `llambo-replay migrate` first")
 
 
+METRICS = ("score", "generalization_score")  # what `objective.evaluate` returns, in its order
+
+
 def namespace(task: Task) -> str:
     """One namespace per task, shared by every run, method and seed on it: an evaluation is recorded once."""
     return f"evaluations/{PROTOCOL_VERSION}/{task.dataset}/{task.model}"
-
-
-METRICS = ("score", "generalization_score")  # what `objective.evaluate` returns, in its order
 
 
 def encode(result: dict[str, float]) -> dict[str, Any]:
@@ -149,7 +149,7 @@ def seed_from_history(task: Task, store: CassetteStore, history: pd.DataFrame, s
         config = task.space.typed(row)
         result = {metric: float(row[metric]) for metric in METRICS}
         answer = calls.call(FUNCTION, {"task": task.name, "config": config},
-                            lambda: (encode(result), {"environment": None, "migrated_from": source}))
+                            lambda result=result: (encode(result), {"environment": None, "migrated_from": source}))
         if answer.recorded and not all(same(v, decode(answer.result)[k]) for k, v in result.items()):
             raise UsageError(f"{source}: {canonical_json(config)} is already recorded with other scores "
                              f"({answer.result}); the history and the cassettes disagree")

@@ -101,7 +101,8 @@ class RunOutcome:
 
 def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None = None,
         memo: ObjectiveMemo | None = None, concurrency: int = 4, progress: bool = True,
-        objective_mode: str = "recorded", timeout_s: float = DEFAULT_TIMEOUT_S) -> RunOutcome:
+        objective_mode: str = "recorded", timeout_s: float = DEFAULT_TIMEOUT_S,
+        request_order: str = "prefix") -> RunOutcome:
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
     initial = (reference.initial_points(spec.reference, spec.model, spec.seed, spec.settings.n_initial)
@@ -112,7 +113,7 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     store = CassetteStore(cassettes)
     objective = RecordedObjective(task, store, mode, objective_mode, memo)
     transport = make_transport(store, spec.namespace, mode, base_url, timeout_s=timeout_s)
-    engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency)
+    engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency, order=request_order)
     bar = _progress(spec, progress)
     try:
         result = optimise(task.context, task.space, objective, engine, rng, spec.settings, initial,

@@ -22,6 +22,12 @@ from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.session import unwrap
 
 MAX_TOPUP_ROUNDS = 4
+# The order in which the distinct prompts of one call are sent. Answers, request keys and occurrence
+# slots do not depend on it (each prompt's requests keep their own order); a server's prompt cache
+# does. "prefix": sorted, so that neighbours share the longest prefix (LLAMBO's prompts for one
+# template differ only in their last line), and with one request in flight each prompt's samples are
+# asked back to back; llama.cpp then re-reads only what changed. "program": the order LLAMBO made them.
+REQUEST_ORDERS = ("prefix", "program")
 
 
 @dataclass(frozen=True)
@@ -62,8 +68,11 @@ class Engine:
     max_concurrency: int = 4
     system_message: str = SYSTEM_MESSAGE
     usage: Usage = field(default_factory=Usage)
+    order: str = "prefix"
 
     def __post_init__(self) -> None:
+        if self.order not in REQUEST_ORDERS:
+            raise ValueError(f"unknown request order {self.order!r}; choose one of {REQUEST_ORDERS}")
         self._loop = asyncio.new_event_loop()
         self._semaphore: asyncio.Semaphore | None = None
         self._failed: BaseException | None = None  # once a request fails, no other one is sent
@@ -127,7 +136,13 @@ class Engine:
     async def _gather(self, prompts: list[str], wanted: dict[str, int], n: int, call: Any, extract: Any,
                       empty: Any) -> list[list[Any]]:
         self._semaphore = self._semaphore or asyncio.Semaphore(self.max_concurrency)
-        return await _all([self._samples(p, wanted[p], n, call, extract, empty) for p in prompts])
+        sending = sorted(prompts) if self.order == "prefix" else prompts
+        if self.order == "prefix" and self.max_concurrency == 1:
+            answers = [await self._samples(p, wanted[p], n, call, extract, empty) for p in sending]
+        else:
+            answers = await _all([self._samples(p, wanted[p], n, call, extract, empty) for p in sending])
+        by_prompt = dict(zip(sending, answers))
+        return [by_prompt[p] for p in prompts]
 
     async def _one(self, prompt: str, call: Any, extract: Any) -> list[Any]:
         assert self._semaphore is not None
