@@ -15,7 +15,7 @@ from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError
 
 if TYPE_CHECKING:
     from llambo_replay.bench.memo import ObjectiveMemo
-    from llambo_replay.bench.runner import RunSpec
+    from llambo_replay.bench.runner import Budget, RunSpec
 
 DEFAULT_CASSETTES = Path("cassettes")
 PACKAGED = "(packaged)"  # `--reference` given without a folder: the paper's data shipped with the package
@@ -121,7 +121,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     mode = parse_mode(args.mode)
     spec = _run_spec(args)
     outcome = run(spec, mode, args.out, args.cassettes, args.base_url, _memo(args), args.concurrency,
-                  objective_mode=args.objective, timeout_s=args.timeout)
+                  objective_mode=args.objective, timeout_s=args.timeout, budget=_budget(args))
     print("\n".join(summary_lines(outcome, spec, mode)))
     if args.objective != "verify":
         return 0
@@ -168,14 +168,20 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
     table = stats(CassetteStore(args.cassettes).check_usable(writes=False))
     total = NamespaceStats()
-    print(f"{'namespace':60} {'entries':>8} {'responses':>9} {'prompt tok':>11} {'compl tok':>10} {'cost $':>8} {'MB':>6}")
+    columns = [("entries", 8), ("responses", 9), ("prompt_tokens", 12), ("cached_prompt_tokens", 10),
+               ("completion_tokens", 10), ("cost_usd", 9), ("bytes", 7)]
+
+    def cells(row: NamespaceStats) -> str:
+        values = {**vars(row), "cost_usd": f"{row.cost_usd:.4f}", "bytes": f"{row.bytes / 1e6:.2f}"}
+        return " ".join(f"{values[name]:>{width}}" for name, width in columns)
+
+    print(f"{'namespace':60} {'entries':>8} {'responses':>9} {'prompt tok':>12} {'cached':>10} {'compl tok':>10} "
+          f"{'cost $':>9} {'MB':>7}")
     for namespace, row in table.items():
-        print(f"{namespace:60} {row.entries:8d} {row.responses:9d} {row.prompt_tokens:11d} "
-              f"{row.completion_tokens:10d} {row.cost_usd:8.4f} {row.bytes / 1e6:6.2f}")
+        print(f"{namespace:60} {cells(row)}")
         for name in vars(total):
             setattr(total, name, getattr(total, name) + getattr(row, name))
-    print(f"{'total':60} {total.entries:8d} {total.responses:9d} {total.prompt_tokens:11d} "
-          f"{total.completion_tokens:10d} {total.cost_usd:8.4f} {total.bytes / 1e6:6.2f}")
+    print(f"{'total':60} {cells(total)}")
     return 0
 
 
@@ -213,7 +219,8 @@ def cmd_grid(args: argparse.Namespace) -> int:
 
     spec = _run_spec(args)
     options = GridOptions(args.out, args.cassettes, parse_mode(args.mode), args.base_url,
-                          None if args.no_memo else (args.memo or DEFAULT_MEMO_DIR), args.concurrency, args.timeout)
+                          None if args.no_memo else (args.memo or DEFAULT_MEMO_DIR), args.concurrency, args.timeout,
+                          _budget(args))
     tasks = args.tasks or [(d, m) for d in args.datasets for m in args.models]
     todo = cells(args.methods, tasks, args.seeds, spec)
     failures = run_grid(todo, options, args.jobs, args.scheduler)
@@ -324,6 +331,16 @@ def cmd_serve_local(args: argparse.Namespace) -> int:
     return serve(args.port, args.model_path, args.ctx)
 
 
+def _budget(args: argparse.Namespace) -> "Budget | None":
+    from llambo_replay.bench.runner import Budget
+
+    if args.max_cost is not None and not args.max_cost > 0:
+        raise UsageError(f"--max-cost must be a positive number of dollars (got {args.max_cost})")
+    if args.max_requests is None and args.max_cost is None:
+        return None
+    return Budget(args.max_requests, args.max_cost)
+
+
 def _add_timeout_flag(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                         help="per request attempt, when recording; a request is tried 6 times before the run stops")
@@ -381,6 +398,11 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--alpha", type=float, default=0.1, help="target = best ± alpha·range of observed scores")
     parser.add_argument("--top-pct", type=float, default=0.25, help="generative surrogate: the 'good' fraction")
     _add_timeout_flag(parser)
+    parser.add_argument("--max-requests", type=_count(1), default=None, metavar="N",
+                        help="stop a recording at the first trial boundary after N requests were sent (per run); "
+                             "running the same command again continues it")
+    parser.add_argument("--max-cost", type=float, default=None, metavar="USD",
+                        help="the same for the recorded cost in dollars (per run)")
     parser.add_argument("--concurrency", type=_count(1), default=None,
                      help="LLM requests in flight at once; 1 suits llama.cpp, whose prompt cache then hits (preset)")
     _add_memo_flags(parser)

@@ -12,6 +12,7 @@ EXIT_CODES: dict[int, str] = {
     4: "corrupt cassette: a stored entry no longer matches its hashes",
     5: "endpoint failure: the live endpoint refused, failed or timed out",
     6: "check failed: a committed result did not reproduce, a secret was found, or drift with --fail-on-drift",
+    7: "budget reached: --max-requests or --max-cost stopped a recording at a trial boundary; rerun to continue",
     130: "interrupted (Ctrl-C); everything recorded so far is kept",
 }
 
@@ -54,3 +55,9 @@ class CheckFailed(LlamboReplayError):
     """A verification found what it looks for: a difference, a secret, drift."""
 
     exit_code = 6
+
+
+class BudgetReached(LlamboReplayError):
+    """A recording spent its --max-requests or --max-cost; what it recorded is kept."""
+
+    exit_code = 7

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from llambo_replay.bench.runner import RunSpec, run, run_baseline
+from llambo_replay.bench.runner import Budget, RunSpec, run, run_baseline
 from llambo_replay.errors import LlamboReplayError, UsageError
 from llambo_replay.replay import RecordMode
 
@@ -39,6 +39,7 @@ class GridOptions:
     memo_dir: Path | None
     concurrency: int
     timeout_s: float = 120.0
+    budget: Budget | None = None  # per LLAMBO cell
 
 
 def cells(methods: list[str], tasks: list[tuple[str, str]], seeds: list[int], base: RunSpec) -> list[Cell]:
@@ -75,7 +76,7 @@ def run_cell(cell: Cell, options: GridOptions) -> LlamboReplayError | None:
     try:
         if cell.method == "llambo":
             run(cell.spec, options.mode, options.out / "llambo", options.cassettes, options.base_url, memo,
-                options.concurrency, progress=False, timeout_s=options.timeout_s)
+                options.concurrency, progress=False, timeout_s=options.timeout_s, budget=options.budget)
         else:
             run_baseline(cell.method, cell.spec, options.out / cell.method, options.cassettes, options.mode, memo)
         return None

@@ -29,7 +29,7 @@ from llambo_replay.bench.numerics import environment, pinned_threads
 from llambo_replay.bench.objective import PROTOCOL_VERSION
 from llambo_replay.bench.policies import REPRODUCTION
 from llambo_replay.bench.tasks import load_task
-from llambo_replay.errors import UsageError
+from llambo_replay.errors import BudgetReached, UsageError
 from llambo_replay.llambo import Engine, LlamboSettings, RunResult, TrialRecord, optimise
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.modes import policy
@@ -89,6 +89,23 @@ def sha256_text(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class Budget:
+    """What one recording may spend; checked after every trial, so it stops at a trial boundary (the
+    trial that crosses the line finishes). A rerun replays what was recorded for free and goes on."""
+
+    max_requests: int | None = None
+    max_cost_usd: float | None = None
+
+    def check(self, requests: int, cost_usd: float, trial: int) -> None:
+        over = ((self.max_requests is not None and requests >= self.max_requests)
+                or (self.max_cost_usd is not None and cost_usd >= self.max_cost_usd))
+        if over:
+            raise BudgetReached(f"budget reached after trial {trial} ({requests} request(s) sent, ${cost_usd:.4f}); "
+                                "everything so far is recorded: run the same command again (with a larger budget) "
+                                f"to continue from trial {trial + 1}")
+
+
 @dataclass
 class RunOutcome:
     result: RunResult
@@ -102,7 +119,7 @@ class RunOutcome:
 def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None = None,
         memo: ObjectiveMemo | None = None, concurrency: int = 4, progress: bool = True,
         objective_mode: str = "recorded", timeout_s: float = DEFAULT_TIMEOUT_S,
-        request_order: str = "prefix") -> RunOutcome:
+        request_order: str = "prefix", budget: Budget | None = None) -> RunOutcome:
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
     initial = (reference.initial_points(spec.reference, spec.model, spec.seed, spec.settings.n_initial)
@@ -116,8 +133,12 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency, order=request_order)
     bar = _progress(spec, progress)
     try:
-        result = optimise(task.context, task.space, objective, engine, rng, spec.settings, initial,
-                          on_trial=lambda record, history: _advance(bar, record, history, task.lower_is_better))
+        def on_trial(record: TrialRecord, history: pd.DataFrame) -> None:
+            _advance(bar, record, history, task.lower_is_better)
+            if budget and record.trial + 1 < spec.settings.n_trials:
+                budget.check(transport.live_calls, transport.live_cost_usd, record.trial)
+
+        result = optimise(task.context, task.space, objective, engine, rng, spec.settings, initial, on_trial=on_trial)
     finally:
         bar.close()
         engine.close()

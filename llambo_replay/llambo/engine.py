@@ -18,7 +18,7 @@ from typing import Any
 import openai
 
 from llambo_replay.llambo.prompts import SYSTEM_MESSAGE
-from llambo_replay.replay.pricing import cost_usd
+from llambo_replay.replay.pricing import cached_tokens, cost_usd
 from llambo_replay.replay.session import unwrap
 
 MAX_TOPUP_ROUNDS = 4
@@ -44,14 +44,18 @@ class Usage:
     completion_tokens: int = 0
     cost_usd: float = 0.0
     short_answers: int = 0  # samples still missing after top-ups (counted as unparseable)
+    cached_prompt_tokens: int = 0  # prompt tokens the provider served from its prompt cache
 
     def add(self, usage: Any, model: str) -> None:
         self.requests += 1
         if usage is None:
             return
-        tokens = {"prompt_tokens": usage.prompt_tokens or 0, "completion_tokens": usage.completion_tokens or 0}
+        details = getattr(usage, "prompt_tokens_details", None)
+        tokens = {"prompt_tokens": usage.prompt_tokens or 0, "completion_tokens": usage.completion_tokens or 0,
+                  "prompt_tokens_details": {"cached_tokens": getattr(details, "cached_tokens", 0) or 0}}
         self.prompt_tokens += tokens["prompt_tokens"]
         self.completion_tokens += tokens["completion_tokens"]
+        self.cached_prompt_tokens += cached_tokens(tokens)
         self.cost_usd += cost_usd(model, tokens)
 
     def minus(self, earlier: "Usage") -> "Usage":

@@ -1,21 +1,28 @@
-"""Recorded cost: USD per 1,000 prompt and completion tokens, by model-name prefix.
+"""Recorded cost: USD per 1,000 prompt, cached prompt and completion tokens, by model-name prefix.
 
 Prices are list prices at the time of writing; a model not listed (a local model, a
-self-hosted vLLM) costs nothing here and is reported as 0.
+self-hosted vLLM) costs nothing here and is reported as 0. Prompt tokens the provider says it
+served from its prompt cache (`usage.prompt_tokens_details.cached_tokens`) are priced at the
+cached rate.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-PRICE_PER_1K_TOKENS: dict[str, tuple[float, float]] = {
-    # longest prefix wins
-    "gpt-3.5-turbo-instruct": (0.0015, 0.002),
-    "gpt-3.5-turbo": (0.0015, 0.002),  # the rate the LLAMBO paper's code uses
-    "gpt-4o-mini": (0.00015, 0.0006),
-    "gpt-4o": (0.0025, 0.01),
-    "gpt-4": (0.03, 0.06),
+# model-name prefix -> (prompt, cached prompt, completion) USD per 1,000 tokens; longest prefix wins
+PRICE_PER_1K_TOKENS: dict[str, tuple[float, float, float]] = {
+    "gpt-3.5-turbo-instruct": (0.0015, 0.0015, 0.002),
+    "gpt-3.5-turbo": (0.0015, 0.0015, 0.002),  # the rate the LLAMBO paper's code uses; no prompt caching
+    "gpt-4o-mini": (0.00015, 0.000075, 0.0006),
+    "gpt-4o": (0.0025, 0.00125, 0.01),
+    "gpt-4": (0.03, 0.03, 0.06),
 }
+
+
+def cached_tokens(usage: dict[str, Any] | None) -> int:
+    details = (usage or {}).get("prompt_tokens_details") or {}
+    return int(details.get("cached_tokens") or 0)
 
 
 def cost_usd(model: str | None, usage: dict[str, Any] | None) -> float:
@@ -24,5 +31,7 @@ def cost_usd(model: str | None, usage: dict[str, Any] | None) -> float:
     matches = [prefix for prefix in PRICE_PER_1K_TOKENS if model.startswith(prefix)]
     if not matches:
         return 0.0
-    prompt_rate, completion_rate = PRICE_PER_1K_TOKENS[max(matches, key=len)]
-    return (usage.get("prompt_tokens", 0) * prompt_rate + usage.get("completion_tokens", 0) * completion_rate) / 1000
+    prompt_rate, cached_rate, completion_rate = PRICE_PER_1K_TOKENS[max(matches, key=len)]
+    cached = cached_tokens(usage)
+    prompt = (usage.get("prompt_tokens") or 0) - cached
+    return (prompt * prompt_rate + cached * cached_rate + (usage.get("completion_tokens") or 0) * completion_rate) / 1000

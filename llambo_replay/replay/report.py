@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from llambo_replay.errors import UsageError
+from llambo_replay.replay.pricing import cached_tokens
 from llambo_replay.replay.store import CassetteStore, EntryRef
 
 
@@ -16,6 +17,7 @@ class NamespaceStats:
     entries: int = 0
     responses: int = 0
     prompt_tokens: int = 0
+    cached_prompt_tokens: int = 0
     completion_tokens: int = 0
     cost_usd: float = 0.0
     bytes: int = 0
@@ -32,6 +34,7 @@ def stats(store: CassetteStore) -> dict[str, NamespaceStats]:
             row.responses += 1
             usage = slot["meta"].get("usage") or {}
             row.prompt_tokens += usage.get("prompt_tokens") or 0
+            row.cached_prompt_tokens += cached_tokens(usage)
             row.completion_tokens += usage.get("completion_tokens") or 0
             row.cost_usd += slot["meta"].get("cost_usd") or 0.0
     return dict(sorted(table.items()))

@@ -81,7 +81,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         self.endpoint_host = urlsplit(self.base_url).hostname or ""
         self._lock = threading.Lock()
         self._next_slot: Counter[str] = Counter()
-        self.live_calls = 0
+        self.live_calls = 0  # requests sent to the endpoint, retries included
+        self.live_cost_usd = 0.0  # what the answers received from it cost
         if self.policy.calls_endpoint:
             self.upstream = self.upstream or httpx2.HTTPTransport()
             self.async_upstream = self.async_upstream or httpx2.AsyncHTTPTransport()
@@ -137,10 +138,12 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         }
 
     def _store(self, ticket: _Ticket, body: Any, latency_s: float, attempts: int) -> Any:
+        meta = self._meta(body, latency_s, attempts)
+        with self._lock:
+            self.live_cost_usd += meta["cost_usd"]
         if not self.policy.writes_store:
             return body
-        stored = self.store.put(self.namespace, ticket.key, ticket.slot, ticket.canonical, body,
-                                self._meta(body, latency_s, attempts))
+        stored = self.store.put(self.namespace, ticket.key, ticket.slot, ticket.canonical, body, meta)
         return stored["response"]
 
     def _judge(self, response: httpx2.Response, path: str) -> Any:

@@ -1,0 +1,44 @@
+"""Recording costs money or hours: budgets stop it cleanly, and a rerun continues exactly."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from llambo_replay.replay.loopback import LoopbackServer
+from llambo_replay.replay.pricing import cost_usd
+from llm_responder import llambo_responder
+
+
+def record(server: LoopbackServer, store: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--mode", "record", "--base-url",
+                           server.base_url, "--cassettes", str(store), "--out", str(out), "--trials", "3",
+                           "--n-gens", "2", "--no-memo", *extra], capture_output=True, text=True, timeout=600)
+
+
+def test_a_budget_stops_at_a_trial_boundary_and_the_same_command_continues_exactly(tmp_path):
+    with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
+        whole = record(server, tmp_path / "a", tmp_path / "whole")
+        assert whole.returncode == 0, whole.stderr
+        sent_whole = len(server.received)
+    with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
+        stopped = record(server, tmp_path / "b", tmp_path / "resumed", "--max-requests", "10")
+        assert stopped.returncode == 7 and "Traceback" not in stopped.stderr
+        assert stopped.stderr.startswith("error: budget reached after trial 0") and "continue from trial 1" in stopped.stderr
+        assert not (tmp_path / "resumed/iris/SVM/0.csv").exists()
+        sent_first = len(server.received)
+        resumed = record(server, tmp_path / "b", tmp_path / "resumed")
+        assert resumed.returncode == 0, resumed.stderr
+        assert len(server.received) == sent_whole, "the rerun asked only what the first part had not"
+        assert 10 <= sent_first < sent_whole
+    assert (tmp_path / "resumed/iris/SVM/0.csv").read_bytes() == (tmp_path / "whole/iris/SVM/0.csv").read_bytes()
+
+
+def test_cached_prompt_tokens_are_priced_as_the_provider_reports_them():
+    usage = {"prompt_tokens": 2000, "completion_tokens": 100, "prompt_tokens_details": {"cached_tokens": 1024}}
+    plain = cost_usd("gpt-4o-mini", {**usage, "prompt_tokens_details": None})
+    cached = cost_usd("gpt-4o-mini", usage)
+    assert plain == (2000 * 0.00015 + 100 * 0.0006) / 1000
+    assert cached == (976 * 0.00015 + 1024 * 0.000075 + 100 * 0.0006) / 1000 < plain
+    assert cost_usd("smollm2-135m-instruct", usage) == 0.0
