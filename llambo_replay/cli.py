@@ -100,7 +100,21 @@ def _run_spec(args: argparse.Namespace) -> "RunSpec":
         sampler=SamplerSettings(n_candidates=args.n_candidates, n_templates=args.n_templates, alpha=args.alpha),
         surrogate_settings=SurrogateSettings(n_templates=args.n_templates, n_gens=args.n_gens, top_pct=args.top_pct))
     return RunSpec(getattr(args, "dataset", "iris"), getattr(args, "model", "SVM"), getattr(args, "seed", 0),
-                   args.llm_model, settings, _paper_start(args.reference))
+                   args.llm_model, settings, _paper_start(args.reference), _given_points(args.initial_points))
+
+
+def _given_points(path: Path | None) -> str | None:
+    """`--initial-points FILE`: a JSON list of configurations (the layout of the paper's configs/<model>/<seed>.json)."""
+    import json
+
+    from llambo_replay.bench.runner import given_points
+
+    if path is None:
+        return None
+    try:
+        return given_points(json.loads(path.read_text()))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--initial-points {path} is not a readable JSON file ({exc.__class__.__name__})") from None
 
 
 def _paper_start(value: str | None) -> str | None:
@@ -383,6 +397,9 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference", nargs="?", const=PACKAGED, default=None, metavar="DIR",
                      help="start from the paper's shared initial points: those shipped with the package, or "
                           "DIR's (a folder laid out like the paper's repository)")
+    parser.add_argument("--initial-points", type=Path, default=None, metavar="FILE",
+                        help="start from these configurations instead: a JSON list of {name: value} objects, the "
+                             "first --init of them (the manifest keeps them, so the run replays without the file)")
     parser.add_argument("--sm", default="discriminative", choices=["discriminative", "generative"], help="surrogate model")
     parser.add_argument("--protocol", default=None, choices=["paper", "json"],
                      help="answer format: the paper's '## ... ##' text, or JSON enforced by a schema "
@@ -433,7 +450,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="with --objective verify: exit non-zero when any recorded evaluation drifts here")
     run.set_defaults(func=cmd_run)
 
-    cassettes = sub.add_parser("cassettes", help="verify, summarise, prune or scan a cassette folder")
+    cassettes = sub.add_parser("cassettes", help="verify, summarise, prune or scan a cassette folder",
+                               description="Look after a cassette folder: verify every entry against its hashes, "
+                                           "summarise tokens and cost, scan for credentials, and list or remove "
+                                           "entries no manifest uses.", formatter_class=_Help)
     csub = cassettes.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=_Parser)
     for name, func, text in (("verify", cmd_verify, "check every entry against its key and sha256; non-zero exit on damage"),
                              ("stats", cmd_stats, "entries, responses, tokens, recorded cost and size per namespace"),

@@ -44,6 +44,22 @@ def test_help_lists_every_command():
         assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE), command
 
 
+@pytest.mark.parametrize("command", ["run", "grid", "check", "migrate", "tables", "components", "fidelity",
+                                     "serve-local", "cassettes"])
+def test_every_command_explains_itself_and_shows_plain_defaults(command):
+    result = cli(command, "--help")
+    assert result.returncode == 0
+    description = result.stdout.split("\n\n")[1]
+    assert len(description.split()) >= 5 and not description.lstrip().startswith(("-", "positional", "options"))
+    assert "['" not in result.stdout, "a default shown as a Python list"
+
+
+def test_a_memo_that_is_a_file_is_one_line(tmp_path):
+    (tmp_path / "memo").write_text("not a folder")
+    assert_one_line_error(cli("run", "--memo", str(tmp_path / "memo"), "--out", str(tmp_path / "o")),
+                          "cannot open the objective memo")
+
+
 def test_replaying_an_unrecorded_seed_is_a_one_line_miss_with_the_key(tmp_path):
     before = tree_digest(REPO / "cassettes")
     result = cli("run", "--seed", "7", "--mode", "replay", "--out", str(tmp_path), "--no-memo", "--base-url", OFFLINE)

@@ -71,8 +71,12 @@ def test_generative_labels_and_probabilities():
     assert list(top_labels(np.array([1, 2, 3, 4, 5, 6, 7, 8]), 0.25, lower_is_better=True)) == [1, 1, 0, 0, 0, 0, 0, 0]
     assert probability_of_one({"tokens": ["1", " ##"], "top_logprobs": [{"1": math.log(0.6), "0": math.log(0.2)}]}) \
         == pytest.approx(0.75)
-    assert probability_of_one({"text": "0 ##", "tokens": [], "top_logprobs": []}) == 0.0
-    assert math.isnan(probability_of_one({"text": "maybe", "tokens": [], "top_logprobs": []}))
+    # as the official code reads them: exact tokens, " 1" is not "1", a missing class is NaN, text is not read
+    spaced = {"tokens": ["##", " 1", "1"], "top_logprobs": [{"##": 0.0}, {" 1": math.log(0.9), " 0": math.log(0.1)},
+                                                             {"1": math.log(0.5), "0": math.log(0.1)}]}
+    assert probability_of_one(spaced) == pytest.approx(0.5 / 0.6)
+    assert math.isnan(probability_of_one({"tokens": ["1"], "top_logprobs": [{"1": -0.1}]}))
+    assert math.isnan(probability_of_one({"text": "0 ##", "tokens": [], "top_logprobs": []}))
 
 
 def engine_for(store, mode, base_url, namespace="e2e", concurrency=4):

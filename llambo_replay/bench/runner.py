@@ -30,9 +30,10 @@ from llambo_replay.bench.objective import PROTOCOL_VERSION
 from llambo_replay.bench.policies import REPRODUCTION
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
-from llambo_replay.llambo import Engine, LlamboSettings, RunResult, TrialRecord, optimise
+from llambo_replay.llambo import Engine, LlamboSettings, RunResult, SearchSpace, TrialRecord, optimise
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.modes import policy
+from llambo_replay.replay.canonical import canonical_json, normalise_numbers
 from llambo_replay.replay.session import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.store import atomic_write_text
 
@@ -47,18 +48,42 @@ class RunSpec:
     llm_model: str = "smollm2-135m-instruct"
     settings: LlamboSettings = field(default_factory=LlamboSettings)
     reference: str | None = None  # use the paper's shared initial points
+    given_points: str | None = None  # or these (canonical JSON of a list of configurations)
 
     def __post_init__(self) -> None:
         if self.seed < 0:
             raise UsageError(f"seed must be 0 or more (got {self.seed})")
+        if self.reference and self.given_points:
+            raise UsageError("give either --reference or --initial-points, not both")
 
+    def initial(self, space: SearchSpace) -> list[dict[str, float]] | None:
+        """The initial configurations the run starts from; None when the seeded generator draws them."""
+        n = self.settings.n_initial
+        if self.reference:
+            return reference.initial_points(self.reference, self.model, self.seed, n)
+        if self.given_points:
+            given = json.loads(self.given_points)
+            for point in given:
+                if set(point) != set(space.names):
+                    raise UsageError(f"an initial point has {sorted(point)}; {self.model} needs {sorted(space.names)}")
+            points = [space.typed(p) for p in given]
+            if len(points) < n:
+                raise UsageError(f"--initial-points holds {len(points)} configurations; --init asks for {n}")
+            return points[:n]
+        return None
+
+    @property
+    def start(self) -> str:
+        """How the manifest names the initial points: 'reference', 'given' or 'seeded-generator'."""
+        return "reference" if self.reference else "given" if self.given_points else "seeded-generator"
     @property
     def namespace(self) -> str:
         """Where this run's cassette entries live. The number of trials is not part of it,
         so a longer run extends a shorter one; runs from the paper's initial points get their own."""
         slug = re.sub(r"[^A-Za-z0-9._=+-]+", "-", self.llm_model).strip("-") or "model"
         s = self.settings
-        start = "-paper-init" if self.reference else ""
+        start = {"reference": "-paper-init", "seeded-generator": "",
+                 "given": f"-init-{sha256_text(self.given_points or '')[:8]}"}[self.start]
         return f"{slug}/{s.surrogate}-{s.protocol}/{self.dataset}/{self.model}/seed{self.seed}{start}"
 
     def outputs(self, out: Path) -> dict[str, Path]:
@@ -67,16 +92,25 @@ class RunSpec:
                 "trials": folder / f"{self.seed}.trials.csv"}
 
 
+def given_points(points: Any) -> str:
+    """Initial configurations given by the user, as the canonical JSON a RunSpec holds."""
+    if not isinstance(points, list) or not points or not all(isinstance(p, dict) for p in points):
+        raise UsageError("initial points must be a non-empty JSON list of configurations ({name: value} objects)")
+    return canonical_json([normalise_numbers(p) for p in points])
+
+
 def spec_from_manifest(path: Path, reference_root: str | None = None) -> RunSpec:
     """The RunSpec that produced a manifest, so a committed run can be replayed and checked."""
     try:
         m = json.loads(Path(path).read_text())
         start = str(reference.check_reference(reference_root)) if m.get("initial_points") == "reference" else None
+        given = given_points(m["given_initial_points"]) if m.get("initial_points") == "given" else None
         if m.get("method", "llambo") != "llambo":
             budget = LlamboSettings(n_initial=m["budget"]["n_initial"], n_trials=m["budget"]["n_trials"])
-            return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], settings=budget, reference=start)
+            return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], settings=budget, reference=start,
+                           given_points=given)
         return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], m["engine"]["llm_model"],
-                       LlamboSettings.from_dict(m["settings"]), start)
+                       LlamboSettings.from_dict(m["settings"]), start, given)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(f"{path} is not a run manifest ({exc.__class__.__name__}: {exc})") from None
 
@@ -122,8 +156,7 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
         request_order: str = "prefix", budget: Budget | None = None) -> RunOutcome:
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
-    initial = (reference.initial_points(spec.reference, spec.model, spec.seed, spec.settings.n_initial)
-               if spec.reference else None)
+    initial = spec.initial(task.space)
     paths = spec.outputs(out)
     _check_writable(paths["history"].parent)
 
@@ -176,8 +209,7 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)
     s = spec.settings
-    initial = (reference.initial_points(spec.reference, spec.model, spec.seed, s.n_initial) if spec.reference
-               else task.space.sample(rng, s.n_initial))  # the same draws a LLAMBO run of this seed starts from
+    initial = spec.initial(task.space) or task.space.sample(rng, s.n_initial)  # as LLAMBO's run of this seed
     objective = RecordedObjective(task, CassetteStore(cassettes), mode, objective_mode, memo, compute_misses=not strict)
     paths = spec.outputs(out)
     _check_writable(paths["history"].parent)
@@ -199,7 +231,8 @@ def _manifest_head(method: str, spec: RunSpec, task: Any, history_text: str,
     return {"format": MANIFEST_FORMAT, "method": method, "reproduction": REPRODUCTION[method], "seed": spec.seed,
             "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
                      "lower_is_better": task.lower_is_better, "objective_protocol": PROTOCOL_VERSION},
-            "initial_points": "reference" if spec.reference else "seeded-generator",
+            "initial_points": spec.start,
+            **({"given_initial_points": json.loads(spec.given_points)} if spec.given_points else {}),
             "evaluations": objective.manifest(),
             "history_sha256": sha256_text(history_text)}
 

@@ -117,17 +117,19 @@ def top_labels(scores: np.ndarray, top_pct: float, lower_is_better: bool) -> np.
 
 
 def probability_of_one(choice: dict) -> float:
-    """P(label 1) from the first '0'/'1' token's top logprobs, else from the sampled text."""
-    tokens = [t.strip() for t in choice.get("tokens", [])]
-    for position, token in enumerate(tokens):
-        if token in ("0", "1") and position < len(choice.get("top_logprobs", [])):
-            top = {k.strip(): v for k, v in choice["top_logprobs"][position].items()}
-            if "0" in top and "1" in top:
-                return float(math.exp(top["1"]) / (math.exp(top["1"]) + math.exp(top["0"])))
-            return 1.0 if token == "1" else 0.0
-    text = choice.get("text", "")
-    digits = [ch for ch in text if ch in "01"]
-    return float(digits[0] == "1") if digits else math.nan
+    """P(label 1) as the official code reads it: at the first token that is exactly "0" or "1", the
+    softmax of the top logprobs of exactly "1" and "0". No such token, or either class missing from
+    that position's top logprobs, is NaN (" 1" is another token than "1", as it is to the model)."""
+    tokens = list(choice.get("tokens", []))
+    found = [tokens.index(label) for label in ("0", "1") if label in tokens]
+    if not found:
+        return math.nan
+    position = min(found)
+    tops = choice.get("top_logprobs", [])
+    top = tops[position] if position < len(tops) else {}
+    if "0" not in top or "1" not in top:
+        return math.nan
+    return float(math.exp(top["1"]) / (math.exp(top["1"]) + math.exp(top["0"])))
 
 
 @dataclass
