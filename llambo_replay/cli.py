@@ -134,6 +134,8 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     mode = parse_mode(args.mode)
     spec = _run_spec(args)
+    if args.dry_run:
+        return _print_estimate([spec])
     outcome = run(spec, mode, args.out, args.cassettes, args.base_url, _memo(args), args.concurrency,
                   objective_mode=args.objective, timeout_s=args.timeout, budget=_budget(args))
     print("\n".join(summary_lines(outcome, spec, mode)))
@@ -148,6 +150,29 @@ def cmd_run(args: argparse.Namespace) -> int:
     if drift and args.fail_on_drift:
         raise CheckFailed(f"objective drift: {len(drift)} recorded value(s) are computed differently here "
                                 "(--fail-on-drift)")
+    return 0
+
+
+def _print_estimate(specs: list["RunSpec"]) -> int:
+    """`--dry-run`: what recording these LLAMBO runs would ask for, without asking anything."""
+    from llambo_replay.bench.runner import estimate, honours_n
+    from llambo_replay.llambo.estimate import Estimate
+    from llambo_replay.replay.pricing import CHARS_PER_TOKEN
+
+    total = Estimate()
+    for spec in specs:
+        total = total + estimate(spec)
+    model = specs[0].llm_model if specs else "?"
+    n_note = ("the endpoint answers n samples in one request" if honours_n(model)
+              else "the endpoint ignores n, as local servers do: one request per sample")
+    priced = honours_n(model)
+    print(f"dry run: {len(specs)} LLAMBO run(s) with {model}; nothing was called")
+    print(f"  requests       about {total.requests:,} (assumes every answer parses; {n_note})")
+    print(f"  prompt tokens  about {total.prompt_tokens:,} (characters / {CHARS_PER_TOKEN}, as LLAMBO's prompts "
+          "tokenize)")
+    print(f"  completion     about {total.completion_tokens:,} tokens")
+    print(f"  cost           about ${total.cost(model):.4f}" + ("" if priced else f" ({model} is not in the pricing table)"))
+    print("  what the cassettes already hold is replayed for free; --max-requests/--max-cost cap the rest")
     return 0
 
 
@@ -237,6 +262,8 @@ def cmd_grid(args: argparse.Namespace) -> int:
                           _budget(args))
     tasks = args.tasks or [(d, m) for d in args.datasets for m in args.models]
     todo = cells(args.methods, tasks, args.seeds, spec)
+    if args.dry_run:
+        return _print_estimate([cell.spec for cell in todo if cell.method == "llambo"])
     failures = run_grid(todo, options, args.jobs, args.scheduler)
     by_error: dict[str, list[str]] = {}
     for label, error in failures.items():
@@ -420,6 +447,8 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
                              "running the same command again continues it")
     parser.add_argument("--max-cost", type=float, default=None, metavar="USD",
                         help="the same for the recorded cost in dollars (per run)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print how many requests, tokens and dollars recording would take, and call nothing")
     parser.add_argument("--concurrency", type=_count(1), default=None,
                      help="LLM requests in flight at once; 1 suits llama.cpp, whose prompt cache then hits (preset)")
     _add_memo_flags(parser)

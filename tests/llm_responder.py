@@ -20,7 +20,8 @@ def _rng(body: dict[str, Any], sample: int) -> np.random.Generator:
     return np.random.default_rng([int.from_bytes(digest[:8], "little"), sample])
 
 
-def llambo_responder(body: dict[str, Any], sample: int) -> str:
+def llambo_responder(body: dict[str, Any], sample: int, junk_every: int = 7) -> str:
+    """Every `junk_every`-th sampler answer is unparseable on purpose (0: none)."""
     rng = _rng(body, sample)
     if "prompt" in body:  # legacy completions: the generative surrogate's 0/1 label
         return f"{int(rng.uniform() < 0.4)} ##"
@@ -40,7 +41,7 @@ def llambo_responder(body: dict[str, Any], sample: int) -> str:
             return json.dumps({"configurations": configs}) if as_json else "\n".join(
                 "## " + ", ".join(f"{k}: {v}" for k, v in c.items()) + " ##" for c in configs)
         c = config()
-        if sample % 7 == 3:
+        if junk_every and sample % junk_every == 3:
             return "I think a good configuration would be something sensible."  # unparseable on purpose
         return json.dumps(c) if as_json else "## " + ", ".join(f"{k}: {v}" for k, v in c.items()) + " ##"
     value = round(float(rng.uniform(0.5, 1.0)), 6)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -42,3 +43,23 @@ def test_cached_prompt_tokens_are_priced_as_the_provider_reports_them():
     assert plain == (2000 * 0.00015 + 100 * 0.0006) / 1000
     assert cached == (976 * 0.00015 + 1024 * 0.000075 + 100 * 0.0006) / 1000 < plain
     assert cost_usd("smollm2-135m-instruct", usage) == 0.0
+
+
+def test_a_dry_run_estimates_within_15_percent_what_a_recording_then_uses(tmp_path):
+    """The loopback server counts tokens by the same characters-per-token rule, so this checks the
+    structure of the estimate: which prompts, how many, how long. Its model answers every prompt in
+    the format asked, as the estimate assumes."""
+    import json
+    from functools import partial
+
+    flags = ["--trials", "3", "--n-gens", "2"]
+    dry = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--dry-run", *flags],
+                         capture_output=True, text=True, timeout=600)
+    assert dry.returncode == 0, dry.stderr
+    estimated = {line.split()[0]: int(re.search(r"about \$?([\d,]+)", line).group(1).replace(",", ""))
+                 for line in dry.stdout.splitlines()[1:4]}
+    with LoopbackServer(responder=partial(llambo_responder, junk_every=0), ignore_n=True) as server:
+        assert record(server, tmp_path / "c", tmp_path / "o").returncode == 0
+    used = json.loads((tmp_path / "o/iris/SVM/0.manifest.json").read_text())["llm"]
+    for name, key in (("requests", "requests"), ("prompt", "prompt_tokens")):
+        assert abs(estimated[name] - used[key]) <= 0.15 * used[key], (name, estimated[name], used[key])

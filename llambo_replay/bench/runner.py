@@ -31,8 +31,10 @@ from llambo_replay.bench.policies import REPRODUCTION
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
 from llambo_replay.llambo import Engine, LlamboSettings, RunResult, SearchSpace, TrialRecord, optimise
+from llambo_replay.llambo.estimate import Estimate, estimate_run
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.modes import policy
+from llambo_replay.replay.pricing import PRICE_PER_1K_TOKENS
 from llambo_replay.replay.canonical import canonical_json, normalise_numbers
 from llambo_replay.replay.session import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.store import atomic_write_text
@@ -192,6 +194,18 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     _write_run(paths, text, manifest)
     atomic_write_text(paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n"))
     return RunOutcome(result, manifest, paths, objective, memo.hits if memo else 0, transport.live_calls)
+
+
+def estimate(spec: RunSpec) -> Estimate:
+    """What recording `spec` would ask (see `llambo.estimate`); nothing is called, no model trained.
+    Endpoints of priced (cloud) models honour `n`; others (local servers) are assumed to ignore it."""
+    task = load_task(spec.dataset, spec.model)
+    return estimate_run(task.context, task.space, spec.settings, honours_n(spec.llm_model),
+                        np.random.default_rng(spec.seed))
+
+
+def honours_n(llm_model: str) -> bool:
+    return any(llm_model.startswith(prefix) for prefix in PRICE_PER_1K_TOKENS)
 
 
 def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: RecordMode = RecordMode.REPLAY,

@@ -18,6 +18,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from llambo_replay.replay.pricing import approx_chat_tokens, approx_tokens
+
 Responder = Callable[[dict[str, Any], int], str]
 
 
@@ -167,8 +169,10 @@ class LoopbackServer:
             else:
                 choices.append({"index": index, "finish_reason": "stop", "text": text,
                                 "logprobs": _logprobs_for(text) if body.get("logprobs") else None})
-        prompt_chars = len(json.dumps(body.get("messages") or body.get("prompt") or ""))
-        usage = {"prompt_tokens": prompt_chars // 4, "completion_tokens": 8 * n, "total_tokens": prompt_chars // 4 + 8 * n}
+        prompt = (approx_chat_tokens(body["messages"]) if "messages" in body
+                  else approx_tokens(str(body.get("prompt", ""))))
+        completion = sum(approx_tokens(c["message"]["content"] if "message" in c else c["text"]) for c in choices)
+        usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
         obj = "chat.completion" if path.endswith("/chat/completions") else "text_completion"
         return {"id": f"loopback-{hashlib.sha256(identity.encode()).hexdigest()[:10]}", "object": obj,
                 "created": 0, "model": body.get("model", "loopback"), "choices": choices, "usage": usage}

@@ -10,6 +10,20 @@ from __future__ import annotations
 
 from typing import Any
 
+# Characters per token of LLAMBO's digit-heavy prompts, measured on the committed SmolLM2 recordings
+# (2.63 for prompts); tokenizers of cloud models split numbers into similar pieces. Used where tokens
+# must be counted without a tokenizer: cost estimates, and the loopback test server's usage.
+CHARS_PER_TOKEN = 2.6
+
+
+def approx_tokens(text: str) -> int:
+    return round(len(text) / CHARS_PER_TOKEN)
+
+
+def approx_chat_tokens(messages: list[dict[str, Any]]) -> int:
+    """Tokens of a chat prompt: its texts, plus a few per message for roles and separators."""
+    return sum(approx_tokens(str(m.get("content", ""))) + 4 for m in messages)
+
 # model-name prefix -> (prompt, cached prompt, completion) USD per 1,000 tokens; longest prefix wins
 PRICE_PER_1K_TOKENS: dict[str, tuple[float, float, float]] = {
     "gpt-3.5-turbo-instruct": (0.0015, 0.0015, 0.002),
