@@ -383,6 +383,7 @@ def _budget(args: argparse.Namespace) -> "Budget | None":
 
 
 def _add_timeout_flag(parser: argparse.ArgumentParser) -> None:
+    # = replay.transport.DEFAULT_TIMEOUT_S, written out so that building the parser imports nothing heavy
     parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
                         help="per request attempt, when recording; a request is tried 6 times before the run stops")
 
@@ -397,12 +398,6 @@ def _memo(args: argparse.Namespace) -> "ObjectiveMemo | None":
     from llambo_replay.bench.memo import ObjectiveMemo
 
     return None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
-
-
-def _existing_dir(path: Path, what: str) -> Path:
-    if not path.is_dir():
-        raise UsageError(f"{what} {path} does not exist")
-    return path
 
 
 def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:

@@ -148,3 +148,10 @@ def test_serve_local_without_the_local_extra_says_how_to_install_it():
     if importlib.util.find_spec("llama_cpp") is not None:
         pytest.skip("llama-cpp-python is installed here; this checks the message shown without it")
     assert_one_line_error(cli("serve-local", "--port", "8099"), "pip install -e '.[local]'")
+
+
+def test_the_timeout_flag_defaults_to_the_transports_timeout():
+    from llambo_replay.cli import build_parser
+    from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
+
+    assert build_parser().parse_args(["run"]).timeout == DEFAULT_TIMEOUT_S

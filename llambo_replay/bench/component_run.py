@@ -29,7 +29,7 @@ from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings
 from llambo_replay.llambo.surrogate import SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
-from llambo_replay.replay.session import DEFAULT_TIMEOUT_S
+from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.store import atomic_write_text
 
 FLOAT = "%.4g"  # recomputed metrics: four significant digits is what another BLAS kernel leaves alone

@@ -36,7 +36,7 @@ from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open
 from llambo_replay.replay.modes import policy
 from llambo_replay.replay.pricing import PRICE_PER_1K_TOKENS
 from llambo_replay.replay.canonical import canonical_json, normalise_numbers
-from llambo_replay.replay.session import DEFAULT_TIMEOUT_S
+from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.store import atomic_write_text
 
 MANIFEST_FORMAT = 2  # 2: evaluations recorded in the cassettes, reproduction class, numerical environment

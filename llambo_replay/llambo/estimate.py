@@ -50,7 +50,7 @@ class Estimate:
 
 def _config_tokens(space: SearchSpace, settings: PromptSettings, json: bool) -> int:
     """An answer proposing one configuration, at the precision the prompts ask for."""
-    example = dict(zip(space.names, (float(p.high) for p in space.params)))
+    example = {p.name: float(p.high) for p in space.params}
     text = serialise_config(example, space, settings)
     return approx_tokens(text + ('""{}' * len(space.params) if json else "## ##"))
 

@@ -12,10 +12,9 @@ from llambo_replay.errors import EndpointError, LlamboReplayError, UsageError
 from llambo_replay.replay.canonical import redact_url
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.store import CassetteStore
-from llambo_replay.replay.transport import ReplayTransport, RetryPolicy
+from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S, ReplayTransport, RetryPolicy
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1"
-DEFAULT_TIMEOUT_S = 120.0  # per attempt; a 135M model on two cores needs ~40 s for a 2,600-token prompt
 # The openai client insists on a key; local servers and replay need none.
 PLACEHOLDER_KEY = "no-key-needed"
 

@@ -30,6 +30,9 @@ from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.store import CassetteStore
 
 
+DEFAULT_TIMEOUT_S = 120.0  # per attempt; a 135M model on two cores needs ~40 s for a 2,600-token prompt
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
     """Exponential backoff for live calls. Failed answers are retried, never stored."""
@@ -73,7 +76,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     async_upstream: httpx2.AsyncBaseTransport | None = None
     sleep: Callable[[float], None] = time.sleep
     async_sleep: Callable[[float], Any] = asyncio.sleep
-    timeout_s: float = 120.0  # per attempt; what the client was built with, for messages
+    timeout_s: float = DEFAULT_TIMEOUT_S  # per attempt; what the client was built with, for messages
 
     def __post_init__(self) -> None:
         self.policy = policy(self.mode)
