@@ -47,6 +47,7 @@ def wait_until_up(base_url: str, process: subprocess.Popen, timeout_s: float = S
 
 
 def serve(port: int, model_path: Path | None, ctx: int) -> int:
+    """Serve the shipped model as 'smollm2-135m-instruct', or another GGUF under its file name."""
     try:
         import llama_cpp  # noqa: F401
     except ImportError:
@@ -54,13 +55,14 @@ def serve(port: int, model_path: Path | None, ctx: int) -> int:
     model = model_path or shipped_model_path()
     if not model.is_file():
         raise UsageError(f"model file {model} does not exist")
+    alias = MODEL_ALIAS if model_path is None else model.stem.lower()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-               "--port", str(port), "--n_ctx", str(ctx), "--model_alias", MODEL_ALIAS]
+               "--port", str(port), "--n_ctx", str(ctx), "--model_alias", alias]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:
         wait_until_up(base_url, process)
-        print(f"serving {model.name} as {MODEL_ALIAS!r} at {base_url}", flush=True)
+        print(f"serving {model.name} as {alias!r} at {base_url}", flush=True)
         print(f"record with: llambo-replay run --mode record --base-url {base_url}  (Ctrl-C stops the server)",
               flush=True)
         return process.wait()
