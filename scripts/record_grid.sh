@@ -1,30 +1,35 @@
 #!/usr/bin/env bash
-# Re-record every committed run from scratch against a running endpoint, resumably.
+# Record every committed run against a running endpoint, resumably: what the cassettes already hold is
+# replayed for free, so rerunning after a crash (or after adding cells) costs only what is missing.
 #
-#   scripts/record_grid.sh [BASE_URL] [REFERENCE_DIR]
+#   scripts/record_grid.sh [BASE_URL]
 #
-# BASE_URL defaults to the local server (start it with `llambo-replay serve-local`).
-# Cells already recorded are skipped and interrupted ones resume from their cassettes, so
-# rerunning after a crash costs only what is missing. To re-record from nothing, move
-# cassettes/ and results/recorded/ aside first.
+# BASE_URL defaults to the local server (start it with `llambo-replay serve-local`). To re-record from
+# nothing, move cassettes/ and results/recorded/ aside first. Add `--dry-run` to a line to see its cost.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE_URL="${1:-http://127.0.0.1:8080/v1}"
-REFERENCE_FLAG="--reference${2:+=$2}"  # the packaged copy of the paper's data, or DIR
 CLI=".venv/bin/llambo-replay"
 [ -x "$CLI" ] || CLI="llambo-replay"
+GRID=(--mode record --base-url "$BASE_URL" --reference --out results/recorded/grid --trials 5 --n-candidates 6 --n-gens 3)
 
 # 1. The demo that README command 1 replays (demo preset: iris/SVM seed 0, 10 trials).
 $CLI run --mode record --base-url "$BASE_URL" --out results/recorded/demo
 
-# 2. The grid behind the committed tables: one task per model across the five datasets, two seeds,
-#    reduced LLAMBO settings (stated in each manifest), on the paper's initial points; plus the
-#    baselines on the same points and budget.
-for cell in iris:SVM wine:RandomForest breast:DecisionTree digits:MLP_SGD diabetes:AdaBoost; do
-  dataset="${cell%%:*}"; model="${cell##*:}"
-  $CLI grid --methods llambo,random,gp_ei,tpe --datasets "$dataset" --models "$model" --seeds 0,1 \
-      --mode record --base-url "$BASE_URL" "$REFERENCE_FLAG" --out results/recorded/grid \
-      --trials 5 --n-candidates 6 --n-gens 3
-done
+# 2. The grid behind tables/: LLAMBO and the three baselines from the paper's initial points, reduced settings.
+$CLI grid --tasks iris/SVM,wine/RandomForest --seeds 0,1 "${GRID[@]}"
+$CLI grid --tasks breast/DecisionTree,diabetes/AdaBoost,digits/MLP_SGD,breast/RandomForest,wine/SVM,iris/DecisionTree,diabetes/MLP_SGD,digits/AdaBoost \
+    --seeds 0 "${GRID[@]}"
+$CLI grid --tasks digits/MLP_SGD --seeds 3 "${GRID[@]}" --trials 8
+
+# 3. The BLAS-sensitive run: digits/MLP_SGD from five chaotic configurations of the paper's history.
+$CLI run --dataset digits --model MLP_SGD --initial-points results/recorded/inputs/digits_MLP_SGD_chaotic.json \
+    --trials 4 --n-candidates 6 --n-gens 3 --mode record --base-url "$BASE_URL" --out results/recorded/blas-sensitive
+
+# 4. The component evaluations (record, then replay so that results/components/ is what a replay writes).
+$CLI components --datasets breast,wine,digits --n-observed 5,10,20,30 --n-test 5 --n-gens 3 --mode record --base-url "$BASE_URL"
+$CLI components --datasets breast,wine,digits --n-observed 5,10,20,30 --n-test 5 --n-gens 3
+
 $CLI cassettes verify
 $CLI cassettes scan
+$CLI check
