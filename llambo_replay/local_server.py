@@ -46,8 +46,11 @@ def wait_until_up(base_url: str, process: subprocess.Popen, timeout_s: float = S
     raise EndpointError(f"the local server did not answer at {base_url} within {timeout_s:.0f} s")
 
 
-def serve(port: int, model_path: Path | None, ctx: int) -> int:
-    """Serve the shipped model as 'smollm2-135m-instruct', or another GGUF under its file name."""
+def serve(port: int, model_path: Path | None, ctx: int, chat_format: str | None = None) -> int:
+    """Serve the shipped model as 'smollm2-135m-instruct', or another GGUF under its file name.
+
+    `chat_format` overrides the template llama.cpp guesses from the GGUF metadata (some guesses are wrong:
+    Gemma 3 needs ``gemma``)."""
     try:
         import llama_cpp  # noqa: F401
     except ImportError:
@@ -58,6 +61,8 @@ def serve(port: int, model_path: Path | None, ctx: int) -> int:
     alias = MODEL_ALIAS if model_path is None else model.stem.lower()
     command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
                "--port", str(port), "--n_ctx", str(ctx), "--model_alias", alias]
+    if chat_format:
+        command += ["--chat_format", chat_format]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     base_url = f"http://127.0.0.1:{port}/v1"
     try:

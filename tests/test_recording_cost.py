@@ -63,3 +63,27 @@ def test_a_dry_run_estimates_within_15_percent_what_a_recording_then_uses(tmp_pa
     used = json.loads((tmp_path / "o/iris/SVM/0.manifest.json").read_text())["llm"]
     for name, key in (("requests", "requests"), ("prompt", "prompt_tokens")):
         assert abs(estimated[name] - used[key]) <= 0.15 * used[key], (name, estimated[name], used[key])
+
+
+def test_a_components_dry_run_estimates_within_15_percent_what_a_recording_then_uses(tmp_path):
+    from functools import partial
+
+    from llambo_replay.replay.pricing import approx_chat_tokens
+
+    flags = ["--datasets", "wine", "--n-observed", "5,8", "--n-test", "3", "--n-gens", "2", "--n-candidates", "4"]
+    dry = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "components", "--dry-run", *flags],
+                         capture_output=True, text=True, timeout=600)
+    assert dry.returncode == 0, dry.stderr
+    assert "nothing was called" in dry.stdout
+    estimated = {line.split()[0]: int(re.search(r"about \$?([\d,]+)", line).group(1).replace(",", ""))
+                 for line in dry.stdout.splitlines()[1:4]}
+    with LoopbackServer(responder=partial(llambo_responder, junk_every=0), ignore_n=True) as server:
+        recorded = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "components", "--mode", "record",
+                                   "--base-url", server.base_url, "--cassettes", str(tmp_path / "c"),
+                                   "--out", str(tmp_path / "o"), "--no-memo", *flags],
+                                  capture_output=True, text=True, timeout=600)
+        assert recorded.returncode == 0, recorded.stderr
+        requests = len(server.received)
+        prompt_tokens = sum(approx_chat_tokens(body["messages"]) for body in server.received)
+    assert abs(estimated["requests"] - requests) <= 0.15 * requests, (estimated["requests"], requests)
+    assert abs(estimated["prompt"] - prompt_tokens) <= 0.15 * prompt_tokens, (estimated["prompt"], prompt_tokens)

@@ -25,6 +25,8 @@ from llambo_replay.bench.runner import sha256_text
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.llambo import Engine
+from llambo_replay.llambo.estimate import Estimate, ask_discriminative, ask_sampler, synthetic_history
+from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings
 from llambo_replay.llambo.surrogate import SurrogateSettings
@@ -71,6 +73,27 @@ def spec_from_manifest(manifest: dict) -> ComponentSpec:
         return ComponentSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["spec"].items()})
     except (KeyError, TypeError) as exc:
         raise UsageError(f"not a components manifest ({exc.__class__.__name__}: {exc})") from None
+
+
+def estimate_components(spec: ComponentSpec, honours_n: bool) -> Estimate:
+    """What recording `spec` would ask: per dataset, seed and observed-set size, one sampler round and the
+    discriminative surrogate on the held-out points (nothing is evaluated: scores are synthetic)."""
+    protocol, prompts = get_protocol(spec.protocol), PromptSettings()
+    sampler, surrogate = SamplerSettings(n_candidates=spec.n_candidates), SurrogateSettings(n_gens=spec.n_gens)
+    total = Estimate()
+    for dataset in spec.datasets:
+        task = load_task(dataset, spec.model)
+        for seed in spec.seeds:
+            configs, scores = synthetic_history(task.context, task.space, max(spec.n_observed) + spec.n_test,
+                                                np.random.default_rng(seed))
+            held_out = configs.iloc[-spec.n_test:].reset_index(drop=True)
+            for n in spec.n_observed:
+                observed, seen = configs.iloc[:n].reset_index(drop=True), scores[:n]
+                total = (total + ask_discriminative(task.context, task.space, observed, seen, held_out, surrogate,
+                                                    prompts, protocol, honours_n)
+                         + ask_sampler(task.context, task.space, observed, seen, sampler, prompts, protocol,
+                                       honours_n))
+    return total
 
 
 def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None,

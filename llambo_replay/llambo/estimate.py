@@ -12,14 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from llambo_replay.llambo.loop import LlamboSettings
 from llambo_replay.llambo.prompts import (SYSTEM_MESSAGE, PromptSettings, TaskContext, discriminative_prompts,
                                           generative_prompt, sampler_prompt, serialise_config, warmstart_prompt)
-from llambo_replay.llambo.protocol import get_protocol
-from llambo_replay.llambo.sampler import target_score
+from llambo_replay.llambo.protocol import PaperProtocol, get_protocol
+from llambo_replay.llambo.sampler import SamplerSettings, target_score
 from llambo_replay.llambo.space import SearchSpace
-from llambo_replay.llambo.surrogate import top_labels
+from llambo_replay.llambo.surrogate import SurrogateSettings, top_labels
 from llambo_replay.replay.pricing import approx_chat_tokens, approx_tokens, cost_usd
 
 SCORE_ANSWER = "## 0.950000 ##"  # what a surrogate sample looks like
@@ -65,24 +66,18 @@ def estimate_run(context: TaskContext, space: SearchSpace, settings: LlamboSetti
     if s.warmstart_context:
         estimate.ask(warmstart_prompt(context, space, s.n_initial, PromptSettings(s.warmstart_context), protocol),
                      1, answer * s.n_initial, honours_n)
-    configs = space.frame(space.sample(rng, s.n_initial + s.n_trials))
-    low, high = (0.2, 1.2) if context.lower_is_better else (0.5, 0.99)
-    scores = rng.uniform(low, high, len(configs))
-    per_template = max(s.sampler.n_candidates // s.sampler.n_templates, 1)
+    configs, scores = synthetic_history(context, space, s.n_initial + s.n_trials, rng)
     for trial in range(s.n_trials):
         n = s.n_initial + trial
         observed, seen = configs.iloc[:n].reset_index(drop=True), scores[:n]
-        target, _ = target_score(seen, s.sampler.alpha, context.lower_is_better, s.sampler.bounded_target)
         shown = space.warp(observed) if prompts.warping else observed
-        for template in range(s.sampler.n_templates):
-            estimate.ask(sampler_prompt(context, space, shown, seen, target, template, prompts, protocol),
-                         per_template, answer, honours_n)
+        estimate = estimate + ask_sampler(context, space, shown, seen, s.sampler, prompts, protocol, honours_n)
+        per_template = max(s.sampler.n_candidates // s.sampler.n_templates, 1)
         candidates = space.frame(space.sample(rng, max(s.sampler.min_candidates,
                                                       per_template * s.sampler.n_templates)))
         if s.surrogate == "discriminative":
-            for prompt in discriminative_prompts(context, space, shown, seen, candidates,
-                                                 s.surrogate_settings.n_templates, prompts, protocol):
-                estimate.ask(prompt, s.surrogate_settings.n_gens, approx_tokens(SCORE_ANSWER), honours_n)
+            estimate = estimate + ask_discriminative(context, space, shown, seen, candidates,
+                                                     s.surrogate_settings, prompts, protocol, honours_n)
         else:
             labels = top_labels(seen, s.surrogate_settings.top_pct, context.lower_is_better)
             samples = max(s.surrogate_settings.n_gens // s.surrogate_settings.n_templates, 3)
@@ -94,3 +89,38 @@ def estimate_run(context: TaskContext, space: SearchSpace, settings: LlamboSetti
                     estimate.ask(prompt, samples, approx_tokens(SCORE_ANSWER), honours_n, chat=False)
     return estimate
 
+
+def synthetic_history(context: TaskContext, space: SearchSpace, n: int,
+                      rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+    """n random configurations with plausible scores: prompts of the right length, nothing evaluated."""
+    configs = space.frame(space.sample(rng, n))
+    low, high = (0.2, 1.2) if context.lower_is_better else (0.5, 0.99)
+    return configs, rng.uniform(low, high, n)
+
+
+def ask_sampler(context: TaskContext, space: SearchSpace, shown: pd.DataFrame, seen: np.ndarray,
+                settings: SamplerSettings, prompts: PromptSettings, protocol: PaperProtocol,
+                honours_n: bool) -> Estimate:
+    """The candidate sampler's rounds (each template asked for its share of the candidates) until a
+    model whose every answer is a new valid configuration has given `min_candidates`."""
+    estimate = Estimate()
+    answer = _config_tokens(space, prompts, protocol.name == "json")
+    target, _ = target_score(seen, settings.alpha, context.lower_is_better, settings.bounded_target)
+    per_template = max(settings.n_candidates // settings.n_templates, 1)
+    rounds = min(-(-settings.min_candidates // (per_template * settings.n_templates)), settings.max_rounds)
+    for _ in range(rounds):
+        for template in range(settings.n_templates):
+            estimate.ask(sampler_prompt(context, space, shown, seen, target, template, prompts, protocol),
+                         per_template, answer, honours_n)
+    return estimate
+
+
+def ask_discriminative(context: TaskContext, space: SearchSpace, shown: pd.DataFrame, seen: np.ndarray,
+                       candidates: pd.DataFrame, settings: SurrogateSettings, prompts: PromptSettings,
+                       protocol: PaperProtocol, honours_n: bool) -> Estimate:
+    """The discriminative surrogate scoring `candidates`: n_gens samples of every template's prompt."""
+    estimate = Estimate()
+    for prompt in discriminative_prompts(context, space, shown, seen, candidates, settings.n_templates,
+                                         prompts, protocol):
+        estimate.ask(prompt, settings.n_gens, approx_tokens(SCORE_ANSWER), honours_n)
+    return estimate
