@@ -27,9 +27,23 @@ DEFAULT_OUT = Path("results/runs")
 # Settings a preset fills in when the flag is not given. `demo` is what the committed demo
 # run was recorded with (so `llambo-replay run` replays it); `paper` is the paper's setup.
 PRESETS: dict[str, dict[str, object]] = {
-    "demo": {"trials": 10, "n_gens": 5, "protocol": "json", "llm_model": "smollm2-135m-instruct", "concurrency": 1},
-    "paper": {"trials": 25, "n_gens": 10, "protocol": "paper", "llm_model": "gpt-3.5-turbo", "concurrency": 4},
+    "demo": {"trials": 10, "n_gens": 5, "protocol": "json", "llm_model": "smollm2-135m-instruct", "concurrency": 1,
+             "sampler_policy": "robust"},
+    "paper": {"trials": 25, "n_gens": 10, "protocol": "paper", "llm_model": "gpt-3.5-turbo", "concurrency": 4,
+              "sampler_policy": "official"},
 }
+# The same for `components`: `demo` is what the committed component evaluations were recorded with;
+# `paper` is the official evaluation's setup (5 templates; the sampler asked for M = 20 at alpha -0.2).
+COMPONENT_PRESETS: dict[str, dict[str, object]] = {
+    "demo": {"datasets": ["breast", "wine", "digits"], "n_test": 5, "n_gens": 3, "n_candidates": 10, "n_templates": 2,
+             "alpha": 0.1, "sampler_policy": "robust", "protocol": "json", "llm_model": "smollm2-135m-instruct"},
+    "paper": {"datasets": ["breast", "wine", "digits", "diabetes"], "n_test": 10, "n_gens": 10, "n_candidates": 20,
+              "n_templates": 5, "alpha": -0.2, "sampler_policy": "official", "protocol": "paper",
+              "llm_model": "gpt-3.5-turbo"},
+}
+
+# The official code asks a completions (instruct) model for the generative surrogate's class logprobs.
+PAPER_GENERATIVE_MODEL = "gpt-3.5-turbo-instruct"
 
 
 class _Help(argparse.ArgumentDefaultsHelpFormatter):
@@ -97,11 +111,18 @@ def _run_spec(args: argparse.Namespace) -> "RunSpec":
             setattr(args, name, value)
     settings = LlamboSettings(
         n_initial=args.init, n_trials=args.trials, surrogate=args.sm, protocol=args.protocol,
-        warmstart_context=args.warmstart, prompts=PromptSettings(context=args.context),
-        sampler=SamplerSettings(n_candidates=args.n_candidates, n_templates=args.n_templates, alpha=args.alpha),
+        warmstart_context=args.warmstart,
+        prompts=PromptSettings(context=args.context, feature_semantics=not args.anonymise, warping=args.warping,
+                               shuffle_features=args.shuffle_features),
+        sampler=SamplerSettings(n_candidates=args.n_candidates, n_templates=args.n_templates, alpha=args.alpha,
+                                policy=args.sampler_policy),
         surrogate_settings=SurrogateSettings(n_templates=args.n_templates, n_gens=args.n_gens, top_pct=args.top_pct))
+    generative_model = args.generative_model
+    if generative_model is None and args.sm == "generative":
+        generative_model = PAPER_GENERATIVE_MODEL if args.preset == "paper" else None
     return RunSpec(getattr(args, "dataset", "iris"), getattr(args, "model", "SVM"), getattr(args, "seed", 0),
-                   args.llm_model, settings, _paper_start(args.reference), _given_points(args.initial_points))
+                   args.llm_model, settings, _paper_start(args.reference), _given_points(args.initial_points),
+                   generative_model, args.reference_reader)
 
 
 def _given_points(path: Path | None) -> str | None:
@@ -326,8 +347,12 @@ def cmd_components(args: argparse.Namespace) -> int:
     from llambo_replay.bench.component_run import ComponentSpec, run_components
     from llambo_replay.replay import parse_mode
 
+    for name, value in COMPONENT_PRESETS[args.preset].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
     spec = ComponentSpec(tuple(args.datasets), args.model, tuple(args.seeds), tuple(args.n_observed), args.n_test,
-                         args.llm_model, args.protocol, args.n_gens, args.n_candidates)
+                         args.llm_model, args.protocol, args.n_gens, args.n_candidates, args.n_templates, args.alpha,
+                         args.sampler_policy)
     if args.dry_run:
         from llambo_replay.bench.component_run import estimate_components
         from llambo_replay.bench.runner import honours_n
@@ -415,6 +440,8 @@ def _memo(args: argparse.Namespace) -> "ObjectiveMemo | None":
 
 def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
+    from llambo_replay.llambo.sampler import SAMPLER_POLICIES
+
     parser.add_argument("--mode", default=None,
                      help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for <dataset>/<model>/<seed>.csv and manifest")
@@ -432,6 +459,10 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--reference", nargs="?", const=PACKAGED, default=None, metavar="DIR",
                      help="start from the paper's shared initial points: those shipped with the package, or "
                           "DIR's (a folder laid out like the paper's repository)")
+    parser.add_argument("--reference-reader", default="pandas", choices=["pandas", "json"],
+                        help="how --reference reads the initial points: pandas (pd.read_json, as the official code; "
+                             "floats differ from json.loads in the last bits) or json (what runs recorded before "
+                             "this option used)")
     parser.add_argument("--initial-points", type=Path, default=None, metavar="FILE",
                         help="start from these configurations instead: a JSON list of {name: value} objects, the "
                              "first --init of them (the manifest keeps them, so the run replays without the file)")
@@ -442,13 +473,27 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmstart", default=None, choices=["no_context", "partial_context", "full_context"],
                      help="ask the LLM for the initial points (zero-shot) instead of drawing them")
     parser.add_argument("--context", default="full_context", choices=["no_context", "partial_context", "full_context"],
-                     help="how much the prompts say about the task")
+                     help="how much the prompts say about the task (the paper's context ablation)")
+    parser.add_argument("--anonymise", action="store_true",
+                        help="name the hyperparameters X1..Xn in every prompt (the paper's feature-semantics ablation)")
+    parser.add_argument("--shuffle-features", action="store_true",
+                        help="the discriminative surrogate shows each hyperparameter's name beside another one's "
+                             "value, by one fixed permutation, as the official code's shuffle_features does")
+    parser.add_argument("--warping", action="store_true",
+                        help="show log-scaled hyperparameters as log10 values to the sampler and the discriminative "
+                             "surrogate (the paper's input-warping ablation; the generative surrogate always warps)")
     parser.add_argument("--n-candidates", type=_count(1), default=10, help="candidates sampled per trial")
     parser.add_argument("--n-templates", type=_count(1), default=2, help="prompt templates (example orders)")
     parser.add_argument("--n-gens", type=_count(1), default=None,
                      help="surrogate samples per candidate and template (preset)")
     parser.add_argument("--alpha", type=float, default=0.1, help="target = best ± alpha·range of observed scores")
+    parser.add_argument("--sampler-policy", default=None, choices=list(SAMPLER_POLICIES),
+                        help="official: up to 4 rounds, strict `## ... ##` reading, fail when the model gives too "
+                             "little; robust: up to 6 rounds, lenient reading, random top-ups (preset)")
     parser.add_argument("--top-pct", type=float, default=0.25, help="generative surrogate: the 'good' fraction")
+    parser.add_argument("--generative-model", default=None, metavar="NAME",
+                        help="the generative surrogate's completions model (default: --llm-model; with --preset "
+                             f"paper: {PAPER_GENERATIVE_MODEL}, as in the official code)")
     _add_timeout_flag(parser)
     parser.add_argument("--max-requests", type=_count(1), default=None, metavar="N",
                         help="stop a recording at the first trial boundary after N requests were sent (per run); "
@@ -465,6 +510,7 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
 # -- parser ------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     from llambo_replay.bench.policies import OBJECTIVE_MODES
+    from llambo_replay.llambo.sampler import SAMPLER_POLICIES
 
     parser = _Parser(prog="llambo-replay", description=(
         "LLAMBO (LLM-enhanced Bayesian optimisation) with every LLM call recorded once and replayed "
@@ -553,16 +599,24 @@ def build_parser() -> argparse.ArgumentParser:
                                       "KDE log-likelihood), on the same observed sets.",
                           formatter_class=_Help)
     comp.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
-    comp.add_argument("--datasets", type=_csv_list, default="breast,wine,digits,diabetes",
-                      help="comma-separated")
+    comp.add_argument("--preset", default="demo", choices=list(COMPONENT_PRESETS),
+                      help="defaults for the flags marked 'preset': demo = the committed evaluations' settings; "
+                           "paper = the official evaluation's (5 templates, 20 candidates, alpha -0.2)")
+    comp.add_argument("--datasets", type=_csv_list, default=None, help="comma-separated (preset)")
     comp.add_argument("--model", default="RandomForest", help="the model whose hyperparameters are tuned")
     comp.add_argument("--seeds", type=_int_list, default="0", help="comma-separated")
     comp.add_argument("--n-observed", type=_int_list, default="5,10,20,30", help="observed-set sizes")
-    comp.add_argument("--n-test", type=_count(2), default=10, help="held-out configurations per set")
-    comp.add_argument("--n-gens", type=_count(1), default=5, help="surrogate samples per candidate and template")
-    comp.add_argument("--n-candidates", type=_count(1), default=10, help="candidates each sampler proposes")
-    comp.add_argument("--llm-model", default="smollm2-135m-instruct", help="model name sent to the endpoint")
-    comp.add_argument("--protocol", default="json", choices=["paper", "json"], help="answer format")
+    comp.add_argument("--n-test", type=_count(2), default=None, help="held-out configurations per set (preset)")
+    comp.add_argument("--n-templates", type=_count(1), default=None,
+                      help="prompt templates of the surrogate and the sampler (preset)")
+    comp.add_argument("--n-gens", type=_count(1), default=None,
+                      help="surrogate samples per candidate and template (preset)")
+    comp.add_argument("--n-candidates", type=_count(1), default=None, help="candidates each sampler proposes (preset)")
+    comp.add_argument("--alpha", type=float, default=None, help="the sampler's target: best ± alpha·range (preset)")
+    comp.add_argument("--sampler-policy", default=None, choices=list(SAMPLER_POLICIES),
+                      help="see `run --help` (preset)")
+    comp.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
+    comp.add_argument("--protocol", default=None, choices=["paper", "json"], help="answer format (preset)")
     comp.add_argument("--mode", default=None, help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
     comp.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
     comp.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")

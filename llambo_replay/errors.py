@@ -13,6 +13,7 @@ EXIT_CODES: dict[int, str] = {
     5: "endpoint failure: the live endpoint refused, failed or timed out",
     6: "check failed: a committed result did not reproduce, a secret was found, or drift with --fail-on-drift",
     7: "budget reached: --max-requests or --max-cost stopped a recording at a trial boundary; rerun to continue",
+    8: "model failed: the LLM's answers gave nothing usable where the official code fails (--sampler-policy official)",
     130: "interrupted (Ctrl-C); everything recorded so far is kept",
 }
 
@@ -61,3 +62,9 @@ class BudgetReached(LlamboReplayError):
     """A recording spent its --max-requests or --max-cost; what it recorded is kept."""
 
     exit_code = 7
+
+
+class ModelFailed(LlamboReplayError):
+    """The LLM's answers left nothing to go on, where the official code gives up too."""
+
+    exit_code = 8

@@ -27,8 +27,17 @@ $CLI run --dataset digits --model MLP_SGD --initial-points results/recorded/inpu
     --trials 4 --n-candidates 6 --n-gens 3 --mode record --base-url "$BASE_URL" --out results/recorded/blas-sensitive
 
 # 4. The component evaluations (record, then replay so that results/components/ is what a replay writes).
-$CLI components --datasets breast,wine,digits --n-observed 5,10,20,30 --n-test 5 --n-gens 3 --mode record --base-url "$BASE_URL"
-$CLI components --datasets breast,wine,digits --n-observed 5,10,20,30 --n-test 5 --n-gens 3
+$CLI components --mode record --base-url "$BASE_URL"
+$CLI components
+
+# 5. The prompt ablations, one short run each (iris/SVM seed 0 from the paper's initial points).
+ABLATION=(--mode record --base-url "$BASE_URL" --reference --trials 3 --n-candidates 6 --n-gens 3)
+$CLI run "${ABLATION[@]}" --context no_context --out results/recorded/ablations/no_context
+$CLI run "${ABLATION[@]}" --context partial_context --out results/recorded/ablations/partial_context
+$CLI run "${ABLATION[@]}" --anonymise --out results/recorded/ablations/anonymised
+$CLI run "${ABLATION[@]}" --shuffle-features --out results/recorded/ablations/shuffled_features
+$CLI run "${ABLATION[@]}" --warping --out results/recorded/ablations/warping
+$CLI run "${ABLATION[@]}" --out results/recorded/ablations/full_context
 
 $CLI cassettes verify
 $CLI cassettes scan

@@ -132,12 +132,14 @@ def test_a_recorded_loop_replays_byte_for_byte_with_the_server_stopped(tmp_path,
     assert [t.requests for t in first.trials] == [t.requests for t in recorded.trials]
 
 
-def test_a_failing_llm_falls_back_to_random_points_and_counts_them(tmp_path):
+def test_a_failing_llm_falls_back_to_random_points_and_counts_them_with_the_robust_policy(tmp_path):
+    robust = LlamboSettings(**{**SETTINGS.__dict__, "sampler": SamplerSettings(n_candidates=4, n_templates=2,
+                                                                                policy="robust")})
     with LoopbackServer(responder=lambda body, i: "no idea") as server:
-        result, _ = run_loop(CassetteStore(tmp_path), RecordMode.RECORD, server.base_url)
+        result, _ = run_loop(CassetteStore(tmp_path), RecordMode.RECORD, server.base_url, robust)
     assert len(result.history) == 7
-    assert result.fallback_points == 3 * SETTINGS.sampler.min_candidates
-    assert all(t.sampler_rounds == SETTINGS.sampler.max_rounds for t in result.trials[1:])
+    assert result.fallback_points == 3 * robust.sampler.min_candidates
+    assert all(t.sampler_rounds == robust.sampler.rules.max_rounds == 6 for t in result.trials[1:])
 
 
 def test_requests_are_sent_in_prefix_order_without_changing_answers_keys_or_slots(tmp_path, llm_server):

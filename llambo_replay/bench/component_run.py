@@ -49,6 +49,18 @@ class ComponentSpec:
     protocol: str = "json"
     n_gens: int = 5
     n_candidates: int = 10
+    n_templates: int = 2
+    alpha: float = 0.1
+    sampler_policy: str = "robust"
+
+    @property
+    def surrogate(self) -> SurrogateSettings:
+        return SurrogateSettings(n_templates=self.n_templates, n_gens=self.n_gens)
+
+    @property
+    def sampler(self) -> SamplerSettings:
+        return SamplerSettings(n_candidates=self.n_candidates, n_templates=self.n_templates, alpha=self.alpha,
+                               policy=self.sampler_policy)
 
     def namespace(self, dataset: str, seed: int) -> str:
         slug = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in self.llm_model)
@@ -68,9 +80,14 @@ def _summary(frame: pd.DataFrame, method: str, caption: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+# What component manifests written before these settings existed were made with.
+SPEC_BEFORE_SETTINGS = {"n_templates": 2, "alpha": 0.1, "sampler_policy": "robust"}
+
+
 def spec_from_manifest(manifest: dict) -> ComponentSpec:
     try:
-        return ComponentSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["spec"].items()})
+        fields = {**SPEC_BEFORE_SETTINGS, **manifest["spec"]}
+        return ComponentSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in fields.items()})
     except (KeyError, TypeError) as exc:
         raise UsageError(f"not a components manifest ({exc.__class__.__name__}: {exc})") from None
 
@@ -79,7 +96,7 @@ def estimate_components(spec: ComponentSpec, honours_n: bool) -> Estimate:
     """What recording `spec` would ask: per dataset, seed and observed-set size, one sampler round and the
     discriminative surrogate on the held-out points (nothing is evaluated: scores are synthetic)."""
     protocol, prompts = get_protocol(spec.protocol), PromptSettings()
-    sampler, surrogate = SamplerSettings(n_candidates=spec.n_candidates), SurrogateSettings(n_gens=spec.n_gens)
+    sampler, surrogate = spec.sampler, spec.surrogate
     total = Estimate()
     for dataset in spec.datasets:
         task = load_task(dataset, spec.model)
@@ -120,12 +137,10 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
         try:
             with pinned_threads():
                 for row in components.evaluate_surrogates(task.space, task.context, sets, list(spec.n_observed),
-                                                          spec.n_test, engine, protocol,
-                                                          SurrogateSettings(n_gens=spec.n_gens), seed):
+                                                          spec.n_test, engine, protocol, spec.surrogate, seed):
                     surrogate_rows.append({"dataset": dataset, "seed": seed, **row})
                 for row in components.evaluate_samplers(task.space, task.context, sets, list(spec.n_observed),
-                                                        objective, engine, protocol,
-                                                        SamplerSettings(n_candidates=spec.n_candidates),
+                                                        objective, engine, protocol, spec.sampler,
                                                         perf[dataset], rng, seed, recomputed):
                     sampler_rows.append({"dataset": dataset, "seed": seed, **row})
         finally:
@@ -137,9 +152,9 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
         for env in objective.manifest()["computed_on"] + recomputed.manifest()["computed_on"]:
             computed_on[json.dumps(env, sort_keys=True)] = env
     scale = (f"{spec.model} on {', '.join(spec.datasets)}; seeds {', '.join(map(str, spec.seeds))}; "
-             f"{spec.n_test} held-out points, {spec.n_gens} LLM samples per template, "
-             f"{spec.n_candidates} candidates per sampler, {spec.llm_model} "
-             f"({spec.protocol} protocol)")
+             f"{spec.n_test} held-out points, {spec.n_templates} templates, {spec.n_gens} LLM samples per "
+             f"template, {spec.n_candidates} candidates per sampler (alpha {spec.alpha:g}, {spec.sampler_policy} "
+             f"sampler policy), {spec.llm_model} ({spec.protocol} protocol)")
     surrogate, sampler = pd.DataFrame(surrogate_rows), pd.DataFrame(sampler_rows)
     files = {
         "surrogate.csv": surrogate.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),

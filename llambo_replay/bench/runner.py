@@ -51,8 +51,12 @@ class RunSpec:
     settings: LlamboSettings = field(default_factory=LlamboSettings)
     reference: str | None = None  # use the paper's shared initial points
     given_points: str | None = None  # or these (canonical JSON of a list of configurations)
+    generative_model: str | None = None  # the generative surrogate's completions model (default: llm_model)
+    reference_reader: str = "pandas"  # how the paper's initial points are read (reference.INITIAL_POINT_READERS)
 
     def __post_init__(self) -> None:
+        if self.generative_model and self.settings.surrogate != "generative":
+            raise UsageError("--generative-model names the generative surrogate's model; add --sm generative")
         if self.seed < 0:
             raise UsageError(f"seed must be 0 or more (got {self.seed})")
         if self.reference and self.given_points:
@@ -62,7 +66,7 @@ class RunSpec:
         """The initial configurations the run starts from; None when the seeded generator draws them."""
         n = self.settings.n_initial
         if self.reference:
-            return reference.initial_points(self.reference, self.model, self.seed, n)
+            return reference.initial_points(self.reference, self.model, self.seed, n, self.reference_reader)
         if self.given_points:
             given = json.loads(self.given_points)
             for point in given:
@@ -107,12 +111,14 @@ def spec_from_manifest(path: Path, reference_root: str | None = None) -> RunSpec
         m = json.loads(Path(path).read_text())
         start = str(reference.check_reference(reference_root)) if m.get("initial_points") == "reference" else None
         given = given_points(m["given_initial_points"]) if m.get("initial_points") == "given" else None
+        reader = m.get("initial_points_reader", "json")  # runs recorded before the reader was an option
         if m.get("method", "llambo") != "llambo":
             budget = LlamboSettings(n_initial=m["budget"]["n_initial"], n_trials=m["budget"]["n_trials"])
             return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], settings=budget, reference=start,
-                           given_points=given)
+                           given_points=given, reference_reader=reader)
         return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], m["engine"]["llm_model"],
-                       LlamboSettings.from_dict(m["settings"]), start, given)
+                       LlamboSettings.from_dict(m["settings"]), start, given, m["engine"].get("generative_model"),
+                       reader)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(f"{path} is not a run manifest ({exc.__class__.__name__}: {exc})") from None
 
@@ -165,7 +171,8 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     store = CassetteStore(cassettes)
     objective = RecordedObjective(task, store, mode, objective_mode, memo)
     transport = make_transport(store, spec.namespace, mode, base_url, timeout_s=timeout_s)
-    engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency, order=request_order)
+    engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency, order=request_order,
+                    completions_model=spec.generative_model)
     bar = _progress(spec, progress)
     try:
         def on_trial(record: TrialRecord, history: pd.DataFrame) -> None:
@@ -184,6 +191,7 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
         "mode": mode.value,
         "settings": spec.settings.as_dict(),
         "engine": {"llm_model": spec.llm_model, "protocol": spec.settings.protocol,
+                   **({"generative_model": spec.generative_model} if spec.generative_model else {}),
                    "endpoint_host": transport.endpoint_host if policy(mode).calls_endpoint else None},
         "cassettes": {spec.namespace: transport.used_keys(), **_evaluation_keys(objective)},
         # summed in completion order, so rounded: the manifest must not depend on that order
@@ -246,6 +254,7 @@ def _manifest_head(method: str, spec: RunSpec, task: Any, history_text: str,
             "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
                      "lower_is_better": task.lower_is_better, "objective_protocol": PROTOCOL_VERSION},
             "initial_points": spec.start,
+            **({"initial_points_reader": spec.reference_reader} if spec.reference else {}),
             **({"given_initial_points": json.loads(spec.given_points)} if spec.given_points else {}),
             "evaluations": objective.manifest(),
             "history_sha256": sha256_text(history_text)}

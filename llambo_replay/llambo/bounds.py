@@ -16,7 +16,6 @@ BOUNDS: dict[str, tuple[float, float, str]] = {
     "n_templates": (1, 20, "--n-templates"),
     "n_gens": (1, 100, "--n-gens"),
     "min_candidates": (1, 100, "min_candidates"),
-    "max_rounds": (1, 50, "max_rounds"),
     "alpha": (-0.5, 0.5, "--alpha"),  # the paper tries -0.2 to 0.1
     "top_pct": (0.01, 0.99, "--top-pct"),
 }

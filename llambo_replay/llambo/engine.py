@@ -73,6 +73,9 @@ class Engine:
     system_message: str = SYSTEM_MESSAGE
     usage: Usage = field(default_factory=Usage)
     order: str = "prefix"
+    # The model of `complete` calls, when not `model`: the official code asks a completions (instruct)
+    # model for the generative surrogate's logprobs and a chat model for everything else.
+    completions_model: str | None = None
 
     def __post_init__(self) -> None:
         if self.order not in REQUEST_ORDERS:
@@ -95,7 +98,7 @@ class Engine:
                 max_tokens=sampling.max_tokens, messages=[{"role": "system", "content": self.system_message},
                                                           {"role": "user", "content": prompt}], **kwargs)
 
-        return self._run(prompts, n, call, extract, "")
+        return self._run(prompts, n, call, extract, "", self.model)
 
     def complete(self, prompts: Sequence[str], n: int, sampling: Sampling, logprobs: int = 5) -> list[list[dict]]:
         """Exactly `n` completions per prompt as `{"text", "top_logprobs"}` (legacy completions API)."""
@@ -109,25 +112,27 @@ class Engine:
             return out
 
         def call(prompt: str) -> Any:
-            return self.client.completions.create(model=self.model, prompt=prompt, n=n, logprobs=logprobs,
+            return self.client.completions.create(model=model, prompt=prompt, n=n, logprobs=logprobs,
                                                   temperature=sampling.temperature, top_p=sampling.top_p,
                                                   max_tokens=sampling.max_tokens)
 
-        return self._run(prompts, n, call, extract, {"text": "", "tokens": [], "top_logprobs": []})
+        model = self.completions_model or self.model
+        return self._run(prompts, n, call, extract, {"text": "", "tokens": [], "top_logprobs": []}, model)
 
     def close(self) -> None:
         self._loop.run_until_complete(self.client.close())
         self._loop.close()
 
     # -- internals --------------------------------------------------------------------
-    def _run(self, prompts: Sequence[str], n: int, call: Any, extract: Any, empty: Any) -> list[list[Any]]:
+    def _run(self, prompts: Sequence[str], n: int, call: Any, extract: Any, empty: Any,
+             model: str) -> list[list[Any]]:
         # Identical prompts are asked once for all their samples, so each request key
         # belongs to one coroutine and its occurrence slots follow one deterministic order.
         counts = Counter(prompts)
         unique = list(counts)  # first-seen order
         wanted = {p: n * counts[p] for p in unique}
         self._failed = None
-        answers = self._loop.run_until_complete(self._gather(unique, wanted, n, call, extract, empty))
+        answers = self._loop.run_until_complete(self._gather(unique, wanted, n, call, extract, empty, model))
         by_prompt = dict(zip(unique, answers))
         taken: dict[str, int] = {}
         out = []
@@ -138,17 +143,17 @@ class Engine:
         return out
 
     async def _gather(self, prompts: list[str], wanted: dict[str, int], n: int, call: Any, extract: Any,
-                      empty: Any) -> list[list[Any]]:
+                      empty: Any, model: str) -> list[list[Any]]:
         self._semaphore = self._semaphore or asyncio.Semaphore(self.max_concurrency)
         sending = sorted(prompts) if self.order == "prefix" else prompts
         if self.order == "prefix" and self.max_concurrency == 1:
-            answers = [await self._samples(p, wanted[p], n, call, extract, empty) for p in sending]
+            answers = [await self._samples(p, wanted[p], n, call, extract, empty, model) for p in sending]
         else:
-            answers = await _all([self._samples(p, wanted[p], n, call, extract, empty) for p in sending])
+            answers = await _all([self._samples(p, wanted[p], n, call, extract, empty, model) for p in sending])
         by_prompt = dict(zip(sending, answers))
         return [by_prompt[p] for p in prompts]
 
-    async def _one(self, prompt: str, call: Any, extract: Any) -> list[Any]:
+    async def _one(self, prompt: str, call: Any, extract: Any, model: str) -> list[Any]:
         assert self._semaphore is not None
         async with self._semaphore:
             # A request waiting for a slot would otherwise take the one a failed request just freed,
@@ -163,10 +168,11 @@ class Engine:
             except Exception as exc:
                 self._failed = exc
                 raise
-        self.usage.add(getattr(response, "usage", None), self.model)
+        self.usage.add(getattr(response, "usage", None), model)
         return extract(response)
 
-    async def _samples(self, prompt: str, total: int, n: int, call: Any, extract: Any, empty: Any) -> list[Any]:
+    async def _samples(self, prompt: str, total: int, n: int, call: Any, extract: Any, empty: Any,
+                       model: str) -> list[Any]:
         """`total` samples from requests asking `n` each; endpoints that return fewer get the same request again."""
         got: list[Any] = []
         per_request = n
@@ -174,7 +180,7 @@ class Engine:
             missing = total - len(got)
             if missing <= 0:
                 break
-            batches = await _all([self._one(prompt, call, extract)
+            batches = await _all([self._one(prompt, call, extract, model)
                                   for _ in range(math.ceil(missing / max(per_request, 1)))])
             for batch in batches:
                 got.extend(batch)

@@ -107,7 +107,7 @@ def ask_sampler(context: TaskContext, space: SearchSpace, shown: pd.DataFrame, s
     answer = _config_tokens(space, prompts, protocol.name == "json")
     target, _ = target_score(seen, settings.alpha, context.lower_is_better, settings.bounded_target)
     per_template = max(settings.n_candidates // settings.n_templates, 1)
-    rounds = min(-(-settings.min_candidates // (per_template * settings.n_templates)), settings.max_rounds)
+    rounds = min(-(-settings.min_candidates // (per_template * settings.n_templates)), settings.rules.max_rounds)
     for _ in range(rounds):
         for template in range(settings.n_templates):
             estimate.ask(sampler_prompt(context, space, shown, seen, target, template, prompts, protocol),

@@ -55,6 +55,9 @@ class LlamboSettings:
         """Inverse of `as_dict` (for re-running a run from its manifest)."""
         try:
             sampler = dict(data["sampler"])
+            if "policy" not in sampler:  # recorded before the policy existed: six rounds and random top-ups
+                sampler.pop("max_rounds", None)
+                sampler["policy"] = "robust"
             sampler["sampling"] = Sampling(**sampler["sampling"])
             surrogate = dict(data["surrogate_settings"])
             surrogate["sampling"] = Sampling(**surrogate["sampling"])

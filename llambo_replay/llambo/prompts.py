@@ -9,7 +9,7 @@ JSON protocol share everything else.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -50,6 +50,10 @@ class PromptSettings:
     context: str = "full_context"
     feature_semantics: bool = True  # False: hyperparameters are named X1..Xn
     warping: bool = False  # log-scaled hyperparameters shown as log10 values
+    # The paper's feature-shuffling ablation, as the official code does it (discriminative surrogate only):
+    # each slot keeps its name and number format but shows the value of another hyperparameter, by one
+    # fixed permutation, so names no longer describe their values.
+    shuffle_features: bool = False
 
 
 def count_decimals(x: float) -> int:
@@ -63,13 +67,37 @@ def format_value(p: Hyperparameter, value: float, warped: bool) -> str:
     return f"{value:.{count_decimals(p.low)}f}"
 
 
+def generative_value(p: Hyperparameter, value: float) -> str:
+    """How the official generative surrogate prints a value: two more decimals than the (unwarped) lower
+    bound has, at least four; a whole number as Python prints a float ("3.0": its rows are float rows)."""
+    value = float(value)
+    if value.is_integer():
+        return str(value)
+    return f"{value:.{(count_decimals(p.low) or 2) + 2}f}"
+
+
 def display_name(space: SearchSpace, index: int, settings: PromptSettings) -> str:
     return space.params[index].name if settings.feature_semantics else f"X{index + 1}"
 
 
-def serialise_config(config: pd.Series | dict, space: SearchSpace, settings: PromptSettings, sep: str = ": ") -> str:
-    return ", ".join(f"{display_name(space, i, settings)}{sep}{format_value(p, float(config[p.name]), settings.warping)}"
+def serialise_config(config: pd.Series | dict, space: SearchSpace, settings: PromptSettings, sep: str = ": ",
+                     value: Callable[[Hyperparameter, float], str] | None = None,
+                     sources: Sequence[str] | None = None) -> str:
+    """`name: value, ...`; values as the sampler and the discriminative surrogate print them, unless
+    `value` says otherwise (the generative surrogate's `generative_value`). Slot i shows the value of
+    `sources[i]` (default: its own hyperparameter; see `shuffled_sources`)."""
+    shown = value or (lambda p, v: format_value(p, v, settings.warping))
+    sources = sources or space.names
+    return ", ".join(f"{display_name(space, i, settings)}{sep}{shown(p, float(config[sources[i]]))}"
                      for i, p in enumerate(space.params))
+
+
+def shuffled_sources(space: SearchSpace, settings: PromptSettings) -> list[str]:
+    """Where each slot's value comes from: itself, or under `shuffle_features` the official code's one
+    permutation (numpy's legacy generator seeded with 0)."""
+    if not settings.shuffle_features:
+        return list(space.names)
+    return [space.names[int(i)] for i in np.random.RandomState(0).permutation(len(space.names))]
 
 
 @lru_cache(maxsize=1024)
@@ -142,12 +170,13 @@ def discriminative_prompts(ctx: TaskContext, space: SearchSpace, configs: pd.Dat
     if settings.context == "full_context":
         head += _task_sentence(ctx, "and the label contains") + _dataset_sentence(ctx) + " "
     head += " " + protocol.score_instruction(metric)
-    rows = configs.to_dict("records")
-    bodies = [head + "".join(f"\nHyperparameter configuration: {serialise_config(rows[row], space, settings, ' is ')}"
+    rows, sources = configs.to_dict("records"), shuffled_sources(space, settings)
+    bodies = [head + "".join(f"\nHyperparameter configuration: "
+                             f"{serialise_config(rows[row], space, settings, ' is ', sources=sources)}"
                              f"\nPerformance: ## {float(scores[row]):.6f} ##"
                              for row in example_order(len(rows), t)) for t in range(n_templates)]
-    return [body + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, ' is ')}\nPerformance: "
-            for candidate in candidates.to_dict("records") for body in bodies]
+    return [body + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, ' is ', sources=sources)}"
+            "\nPerformance: " for candidate in candidates.to_dict("records") for body in bodies]
 
 
 def discriminative_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, scores: Sequence[float],
@@ -169,9 +198,10 @@ def generative_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFram
     text += " Your response should only contain the predicted performance classification in the format ## performance classification ##."
     rows = configs.to_dict("records")
     for row in example_order(len(rows), template_index):
-        text += (f"\nHyperparameter configuration: {serialise_config(rows[row], space, settings)}"
+        text += (f"\nHyperparameter configuration: {serialise_config(rows[row], space, settings, value=generative_value)}"
                  f"\nClassification: ## {int(labels[row])} ##")
-    return text + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings)}\nClassification: "
+    return (text + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, value=generative_value)}"
+            "\nClassification: ")
 
 
 def warmstart_prompt(ctx: TaskContext, space: SearchSpace, n: int, settings: PromptSettings,

@@ -40,6 +40,23 @@ def _to_config(pairs: dict[str, Any], space: SearchSpace, anonymised: bool) -> d
     return config if set(config) == set(space.names) else None
 
 
+def _official_pairs(text: str) -> dict[str, Any]:
+    """The official sampler's reading of an answer; {} where it would raise (and skip the answer)."""
+    parts = text.split("##")
+    if len(parts) < 2:
+        return {}
+    pairs = {}
+    for pair in parts[1].strip().split(","):
+        items = [x.strip() for x in pair.split(":")]
+        if len(items) != 2:
+            return {}
+        try:
+            pairs[items[0]] = float(items[1])
+        except ValueError:
+            return {}
+    return pairs
+
+
 class PaperProtocol:
     name = "paper"
     min_score_tokens = 0  # `## 0.95 ##` fits the paper's 8 tokens
@@ -63,8 +80,13 @@ class PaperProtocol:
     def score_format(self) -> dict[str, Any] | None:
         return None
 
-    def parse_config(self, text: str, space: SearchSpace, anonymised: bool = False) -> dict[str, float] | None:
-        """`## C: 1.5, gamma: 0.01 ##` (or bare `C: 1.5, ...`) -> config; None if unusable."""
+    def parse_config(self, text: str, space: SearchSpace, anonymised: bool = False,
+                     lenient: bool = True) -> dict[str, float] | None:
+        """`## C: 1.5, gamma: 0.01 ##` -> config; None if unusable. Strict reading is the official one:
+        the text after the first `##`, split on commas and colons, every value a float. Lenient reading
+        also takes bare `C: 1.5, ...` text, markdown escapes and junk around the pairs."""
+        if not lenient:
+            return _to_config(_official_pairs(text), space, anonymised)
         text = text.replace("\\", "")
         body = text.split("##")[1] if text.count("##") >= 2 else text.strip().rstrip(".")
         pairs = dict(_PAIR_RE.findall(body))
@@ -122,7 +144,8 @@ class JsonProtocol(PaperProtocol):
         except ValueError:
             return None
 
-    def parse_config(self, text: str, space: SearchSpace, anonymised: bool = False) -> dict[str, float] | None:
+    def parse_config(self, text: str, space: SearchSpace, anonymised: bool = False,
+                     lenient: bool = True) -> dict[str, float] | None:
         value = self._load(text)
         return _to_config(value, space, anonymised) if isinstance(value, dict) else None
 

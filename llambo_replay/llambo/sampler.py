@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from llambo_replay.errors import ModelFailed, UsageError
 from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext, sampler_prompt
@@ -51,17 +52,46 @@ def target_score(scores: np.ndarray, alpha: float, lower_is_better: bool, bounde
 
 
 @dataclass(frozen=True)
+class SamplerPolicy:
+    """What the sampler does with the LLM's answers: how many rounds it asks, how it reads an answer,
+    and what it does when the rounds are spent without `min_candidates` new valid configurations."""
+
+    max_rounds: int
+    lenient_parsing: bool  # also read bare `name: value` text and skip junk around pairs (paper protocol)
+    dedupe_across_rounds: bool
+    when_spent: str  # "official": the last round's raw answers if more than 5, else fail; "top-up": random points
+
+
+SAMPLER_POLICIES: dict[str, SamplerPolicy] = {
+    # The official code: up to four rounds; each round's answers are read with `split('##')[1]`, filtered
+    # against the observed points and the ranges and deduplicated within the round. The fourth round,
+    # reached only when three gave fewer than five, replaces everything with its own parsed answers
+    # (unfiltered) if there are more than five, and otherwise fails.
+    "official": SamplerPolicy(max_rounds=4, lenient_parsing=False, dedupe_across_rounds=False, when_spent="official"),
+    # Never fails, for models that often miss the format (SmolLM2): six rounds, lenient reading, and
+    # random points from the run's generator top up to five (counted as fallback points).
+    "robust": SamplerPolicy(max_rounds=6, lenient_parsing=True, dedupe_across_rounds=True, when_spent="top-up"),
+}
+
+
+@dataclass(frozen=True)
 class SamplerSettings:
     n_candidates: int = 10
     n_templates: int = 2
     alpha: float = 0.1
     min_candidates: int = 5
-    max_rounds: int = 6  # the first request plus five retries, as in the official code
+    policy: str = "official"  # a key of SAMPLER_POLICIES
     bounded_target: bool = True  # metric bounds (accuracy ≤ 1, error ≥ 0) apply to the target
     sampling: Sampling = field(default_factory=lambda: Sampling(temperature=0.8, top_p=0.95, max_tokens=500))
 
     def __post_init__(self) -> None:
         check_bounds(self)
+        if self.policy not in SAMPLER_POLICIES:
+            raise UsageError(f"unknown sampler policy {self.policy!r}; choose one of: {', '.join(SAMPLER_POLICIES)}")
+
+    @property
+    def rules(self) -> SamplerPolicy:
+        return SAMPLER_POLICIES[self.policy]
 
 
 @dataclass
@@ -94,25 +124,38 @@ class CandidateSampler:
         anonymised = not self.prompt_settings.feature_semantics
         response_format = self.protocol.config_format(self.space, anonymised)
         per_template = max(s.n_candidates // s.n_templates, 1)
-        seen = {self._fingerprint(c) for c in shown[self.space.names].to_dict("records")}
+        rules = s.rules
+        observed_prints = {self._fingerprint(c) for c in shown[self.space.names].to_dict("records")}
+        seen = set(observed_prints)
         accepted: list[dict[str, float]] = []
         answers = parsed = rounds = 0
-        while len(accepted) < s.min_candidates and rounds < s.max_rounds:
+        while len(accepted) < s.min_candidates and rounds < rules.max_rounds:
             rounds += 1  # a retry repeats the same requests: each is a new recorded occurrence
+            if not rules.dedupe_across_rounds:
+                seen = set(observed_prints)
+            this_round: list[dict[str, float]] = []
             for texts in self.engine.chat(prompts, per_template, s.sampling, response_format):
                 for text in texts:
                     answers += 1
-                    config = self.protocol.parse_config(text, self.space, anonymised)
+                    config = self.protocol.parse_config(text, self.space, anonymised, rules.lenient_parsing)
                     if config is None:
                         continue
                     parsed += 1
+                    this_round.append(config)
                     if self.space.contains(config, warped) and self._fingerprint(config) not in seen:
                         seen.add(self._fingerprint(config))
                         accepted.append(config)
+            if rules.when_spent == "official" and rounds == rules.max_rounds:
+                if len(this_round) <= s.min_candidates:
+                    raise ModelFailed(f"the LLM failed to propose candidate points: after {rounds} rounds "
+                                      f"{len(accepted)} new valid configuration(s), and the last round parsed "
+                                      f"{len(this_round)}, not more than {s.min_candidates} (the official sampler "
+                                      "fails here; --sampler-policy robust tops up with random points instead)")
+                accepted = this_round
         frame = pd.DataFrame(accepted, columns=self.space.names)
         if warped and len(frame):
             frame = self.space.unwarp(frame)
-        fallback = max(s.min_candidates - len(frame), 0)
+        fallback = max(s.min_candidates - len(frame), 0) if rules.when_spent == "top-up" else 0
         if fallback:
             # Deterministic fallback: points drawn from the run's generator, never an exception.
             extra = pd.DataFrame(self.space.sample(rng, fallback), columns=self.space.names)

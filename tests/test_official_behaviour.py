@@ -1,0 +1,138 @@
+"""Where LLAMBO's official code behaves in a particular way, this package does the same by default
+(or offers its own way as a named option that the manifest records). Each rule is written out here
+from the official code's behaviour, not imported from it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from llambo_replay.errors import ModelFailed
+from llambo_replay.llambo import Engine, LlamboSettings, PromptSettings, SearchSpace, TaskContext
+from llambo_replay.llambo.prompts import generative_prompt
+from llambo_replay.llambo.protocol import get_protocol
+from llambo_replay.llambo.sampler import CandidateSampler, SamplerSettings
+from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
+from llambo_replay.replay.loopback import LoopbackServer
+from llm_responder import llambo_responder
+
+SVM = SearchSpace.from_spec({"C": ["float", "log", [1, 1000.0]], "gamma": ["float", "log", [0.0001, 0.001]],
+                             "tol": ["float", "log", [1e-05, 0.1]]})
+SPACE = SearchSpace.from_spec({"x": ["float", "linear", [0.0, 1.0]], "depth": ["int", "linear", [1, 10]]})
+CONTEXT = TaskContext(model="SVM", task="classification", metric="accuracy", lower_is_better=False,
+                      num_samples=120, tot_feats=4, num_feats=4, n_classes=3)
+
+
+def test_the_generative_prompt_prints_values_as_the_official_serialiser_does():
+    """Two more decimals than the lower bound (at least four), on log10-warped values; whole numbers as
+    Python prints a float. Before, log10 C came out as an integer."""
+    observed = pd.DataFrame([{"C": 12.5, "gamma": 0.0005, "tol": 0.001}])
+    warped = SVM.warp(observed)
+    prompt = generative_prompt(CONTEXT, SVM, warped, [1], warped.iloc[0], 0, 0.25, PromptSettings(warping=True))
+    assert "Hyperparameter configuration: C: 1.0969, gamma: -3.301030, tol: -3.0\nClassification: ## 1 ##" in prompt
+    assert prompt.endswith("Hyperparameter configuration: C: 1.0969, gamma: -3.301030, tol: -3.0\nClassification: ")
+
+
+@pytest.mark.parametrize("text, strict, lenient", [
+    ("## x: 0.25, depth: 3 ##", True, True),
+    ("## x: 0.25, depth: 3", True, True),  # the official reads what follows the first ##
+    ("x: 0.25, depth: 3", False, True),  # no ## at all
+    ("## x: 0.25, depth: 3. ##", False, True),  # float('3.') is fine, but '3. ' ... see below
+    ("Sure! ## x: 0.25, depth: 3 ## is my answer", True, True),
+    ("## x = 0.25, depth = 3 ##", False, False),
+    ("## x: 0.25 ##", False, False),  # a missing hyperparameter: rejected by both (see the README)
+])
+def test_the_official_reading_of_a_sampler_answer(text, strict, lenient):
+    paper = get_protocol("paper")
+    expected = {"x": 0.25, "depth": 3.0}
+    if text == "## x: 0.25, depth: 3. ##":
+        strict = True  # float("3.") is 3.0 in Python: the official reading accepts it
+    assert (paper.parse_config(text, SPACE, lenient=False) == expected) is strict
+    assert (paper.parse_config(text, SPACE, lenient=True) == expected) is lenient
+
+
+def scripted(rounds: dict[int, str], otherwise: str):
+    """Answers by round (three samples per prompt and round): `rounds[r]` formats with the sample index."""
+    def respond(body: dict, sample: int) -> str:
+        return rounds.get(sample // 3 + 1, otherwise).format(x=0.05 + 0.1 * (sample % 3), d=sample + 1)
+    return respond
+
+
+def propose(tmp_path, responder, policy: str, n_candidates: int = 6):
+    observed = pd.DataFrame([{"x": 0.5, "depth": 3}, {"x": 0.7, "depth": 4}])
+    with LoopbackServer(responder=responder) as server:
+        engine = Engine(open_async_client(make_transport(CassetteStore(tmp_path), "s", RecordMode.RECORD,
+                                                         server.base_url)), "m", max_concurrency=1)
+        try:
+            sampler = CandidateSampler(engine, SPACE, CONTEXT, get_protocol("paper"), PromptSettings(),
+                                       SamplerSettings(n_candidates=n_candidates, n_templates=2, policy=policy))
+            return sampler.propose(observed, np.array([0.8, 0.9]), np.random.default_rng(0)), len(server.received)
+        finally:
+            engine.close()
+
+
+def test_the_official_sampler_stops_at_the_first_round_with_five_new_points(tmp_path):
+    proposal, sent = propose(tmp_path, scripted({}, "## x: {x}, depth: {d} ##"), "official", n_candidates=10)
+    # five samples per template (depth 1 to 5); both templates answer alike, deduplicated within the round
+    assert proposal.rounds == 1 and sent == 2
+    assert list(proposal.candidates["depth"]) == [1, 2, 3, 4, 5] and proposal.fallback_points == 0
+
+
+def test_the_official_sampler_takes_the_fourth_rounds_raw_answers_or_fails(tmp_path):
+    same = "## x: 0.5, depth: 3 ##"  # an observed point: filtered out, round after round
+    raw = "## x: {x}, depth: 11 ##"  # out of range, so never accepted, but parsed
+    proposal, sent = propose(tmp_path / "a", scripted({1: same, 2: same, 3: same, 4: raw}, same), "official")
+    assert proposal.rounds == 4 and sent == 8
+    # more than five parsed answers in the last round: used as they are, unfiltered (duplicates, ranges)
+    assert len(proposal.candidates) == 6 and (proposal.candidates["depth"] == 11).all()
+    with pytest.raises(ModelFailed, match="after 4 rounds"):
+        propose(tmp_path / "b", scripted({}, "no idea"), "official")
+
+
+def test_the_robust_sampler_asks_six_rounds_then_tops_up_with_random_points(tmp_path):
+    proposal, sent = propose(tmp_path, scripted({}, "no idea"), "robust")
+    assert proposal.rounds == 6 and sent == 12
+    assert len(proposal.candidates) == 5 and proposal.fallback_points == 5
+
+
+def test_runs_recorded_before_the_sampler_policy_existed_replay_with_the_robust_one():
+    old = json.loads(json.dumps(LlamboSettings().as_dict()))
+    old["sampler"].pop("policy")
+    old["sampler"]["max_rounds"] = 6
+    assert LlamboSettings.from_dict(old).sampler.policy == "robust"
+    assert LlamboSettings.from_dict(LlamboSettings().as_dict()).sampler.policy == "official"
+
+
+def test_the_generative_surrogate_asks_its_own_completions_model(tmp_path):
+    with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
+        result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--mode", "record",
+                                 "--base-url", server.base_url, "--cassettes", str(tmp_path / "c"),
+                                 "--out", str(tmp_path / "o"), "--sm", "generative", "--protocol", "paper",
+                                 "--sampler-policy", "robust", "--trials", "1", "--n-gens", "3", "--no-memo",
+                                 "--llm-model", "chat-model", "--generative-model", "instruct-model"],
+                                capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, result.stderr
+        models = {("prompt" in body, body["model"]) for body in server.received}
+    assert models == {(False, "chat-model"), (True, "instruct-model")}
+    manifest = json.loads((tmp_path / "o/iris/SVM/0.manifest.json").read_text())
+    assert manifest["engine"]["generative_model"] == "instruct-model"
+    assert manifest["llm"]["requests"] == len(server.received)
+
+
+def test_shuffled_features_show_each_name_beside_another_ones_value_as_the_official_surrogate():
+    from llambo_replay.llambo.prompts import discriminative_prompts
+
+    observed = pd.DataFrame([{"C": 12.5, "gamma": 0.0005, "tol": 0.001}])
+    settings = PromptSettings(shuffle_features=True)
+    prompt = discriminative_prompts(CONTEXT, SVM, observed, [0.9], observed, 1, settings, get_protocol("paper"))[0]
+    # numpy's RandomState(0).permutation(3) is [2, 1, 0]: C shows tol's value and tol C's, each in the
+    # number format of its slot (C: 0 decimals, gamma: 4, tol: 5)
+    assert "Hyperparameter configuration: C is 0, gamma is 0.0005, tol is 12.50000\nPerformance: ## 0.900000 ##" in prompt
+    anonymous = discriminative_prompts(CONTEXT, SVM, observed, [0.9], observed, 1,
+                                       PromptSettings(feature_semantics=False), get_protocol("paper"))[0]
+    assert "Hyperparameter configuration: X1 is 12, X2 is 0.0005, X3 is 0.00100\n" in anonymous
