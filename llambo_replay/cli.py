@@ -440,6 +440,7 @@ def _memo(args: argparse.Namespace) -> "ObjectiveMemo | None":
 
 def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
+    from llambo_replay.llambo.protocol import PROTOCOLS
     from llambo_replay.llambo.sampler import SAMPLER_POLICIES
 
     parser.add_argument("--mode", default=None,
@@ -467,9 +468,10 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
                         help="start from these configurations instead: a JSON list of {name: value} objects, the "
                              "first --init of them (the manifest keeps them, so the run replays without the file)")
     parser.add_argument("--sm", default="discriminative", choices=["discriminative", "generative"], help="surrogate model")
-    parser.add_argument("--protocol", default=None, choices=["paper", "json"],
-                     help="answer format: the paper's '## ... ##' text, or JSON enforced by a schema "
-                          "(what small local models need) (preset)")
+    parser.add_argument("--protocol", default=None, choices=list(PROTOCOLS),
+                     help="answer format: the paper's '## ... ##' text; json, asked for and enforced by a schema "
+                          "(what small local models need; its in-context examples keep the '## ... ##' form); "
+                          "json-examples, the same with JSON examples (preset)")
     parser.add_argument("--warmstart", default=None, choices=["no_context", "partial_context", "full_context"],
                      help="ask the LLM for the initial points (zero-shot) instead of drawing them")
     parser.add_argument("--context", default="full_context", choices=["no_context", "partial_context", "full_context"],
@@ -510,6 +512,7 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
 # -- parser ------------------------------------------------------------------------------
 def build_parser() -> argparse.ArgumentParser:
     from llambo_replay.bench.policies import OBJECTIVE_MODES
+    from llambo_replay.llambo.protocol import PROTOCOLS
     from llambo_replay.llambo.sampler import SAMPLER_POLICIES
 
     parser = _Parser(prog="llambo-replay", description=(
@@ -616,7 +619,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp.add_argument("--sampler-policy", default=None, choices=list(SAMPLER_POLICIES),
                       help="see `run --help` (preset)")
     comp.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
-    comp.add_argument("--protocol", default=None, choices=["paper", "json"], help="answer format (preset)")
+    comp.add_argument("--protocol", default=None, choices=list(PROTOCOLS), help="answer format (preset)")
     comp.add_argument("--mode", default=None, help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
     comp.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
     comp.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")

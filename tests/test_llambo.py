@@ -110,6 +110,7 @@ def run_loop(store, mode, base_url, settings=SETTINGS, concurrency=4):
 
 @pytest.mark.parametrize("surrogate, protocol, warmstart", [("discriminative", "paper", None),
                                                            ("discriminative", "json", "full_context"),
+                                                           ("discriminative", "json-examples", None),
                                                            ("generative", "paper", None)])
 def test_a_recorded_loop_replays_byte_for_byte_with_the_server_stopped(tmp_path, surrogate, protocol, warmstart,
                                                                        monkeypatch):

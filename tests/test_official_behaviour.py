@@ -136,3 +136,23 @@ def test_shuffled_features_show_each_name_beside_another_ones_value_as_the_offic
     anonymous = discriminative_prompts(CONTEXT, SVM, observed, [0.9], observed, 1,
                                        PromptSettings(feature_semantics=False), get_protocol("paper"))[0]
     assert "Hyperparameter configuration: X1 is 12, X2 is 0.0005, X3 is 0.00100\n" in anonymous
+
+
+def test_the_json_examples_protocol_shows_examples_in_the_format_it_asks_for():
+    from llambo_replay.llambo.prompts import discriminative_prompts, sampler_prompt
+
+    observed = pd.DataFrame([{"x": 0.25, "depth": 3}])
+    shown = {}
+    for name in ("json", "json-examples"):
+        protocol = get_protocol(name)
+        shown[name] = (sampler_prompt(CONTEXT, SPACE, observed, [0.9], 0.95, 0, PromptSettings(), protocol),
+                       discriminative_prompts(CONTEXT, SPACE, observed, [0.9], observed, 1, PromptSettings(),
+                                              protocol)[0])
+    # x is printed with the decimals of its lower bound, 0.0: none
+    assert "Hyperparameter configuration: ## x: 0, depth: 3 ##" in shown["json"][0]  # as recorded
+    assert "Performance: ## 0.900000 ##" in shown["json"][1]
+    sampler, surrogate = shown["json-examples"]
+    assert "##" not in sampler + surrogate
+    assert 'Hyperparameter configuration: {"x": 0, "depth": 3}' in sampler
+    assert json.loads(sampler.split("Hyperparameter configuration: ")[1].split("\n")[0]) == {"x": 0, "depth": 3}
+    assert 'Performance: {"performance": 0.900000}' in surrogate

@@ -17,7 +17,7 @@ import pandas as pd
 from llambo_replay.llambo.loop import LlamboSettings
 from llambo_replay.llambo.prompts import (SYSTEM_MESSAGE, PromptSettings, TaskContext, discriminative_prompts,
                                           generative_prompt, sampler_prompt, serialise_config, warmstart_prompt)
-from llambo_replay.llambo.protocol import PaperProtocol, get_protocol
+from llambo_replay.llambo.protocol import JsonProtocol, PaperProtocol, get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings, target_score
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import SurrogateSettings, top_labels
@@ -62,7 +62,7 @@ def estimate_run(context: TaskContext, space: SearchSpace, settings: LlamboSetti
     protocol = get_protocol(settings.protocol)
     s, prompts = settings, settings.prompts
     estimate = Estimate()
-    answer = _config_tokens(space, prompts, settings.protocol == "json")
+    answer = _config_tokens(space, prompts, isinstance(protocol, JsonProtocol))
     if s.warmstart_context:
         estimate.ask(warmstart_prompt(context, space, s.n_initial, PromptSettings(s.warmstart_context), protocol),
                      1, answer * s.n_initial, honours_n)
@@ -104,7 +104,7 @@ def ask_sampler(context: TaskContext, space: SearchSpace, shown: pd.DataFrame, s
     """The candidate sampler's rounds (each template asked for its share of the candidates) until a
     model whose every answer is a new valid configuration has given `min_candidates`."""
     estimate = Estimate()
-    answer = _config_tokens(space, prompts, protocol.name == "json")
+    answer = _config_tokens(space, prompts, isinstance(protocol, JsonProtocol))
     target, _ = target_score(seen, settings.alpha, context.lower_is_better, settings.bounded_target)
     per_template = max(settings.n_candidates // settings.n_templates, 1)
     rounds = min(-(-settings.min_candidates // (per_template * settings.n_templates)), settings.rules.max_rounds)

@@ -153,7 +153,7 @@ def sampler_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, 
     rows = configs.to_dict("records")
     for row in example_order(len(rows), template_index):
         text += (f"\nPerformance: {float(scores[row]):.6f}\nHyperparameter configuration: "
-                 f"## {serialise_config(rows[row], space, settings)} ##")
+                 f"{protocol.show_config(serialise_config(rows[row], space, settings))}")
     return text + f"\nPerformance: {target:.6f}\nHyperparameter configuration:"
 
 
@@ -173,7 +173,7 @@ def discriminative_prompts(ctx: TaskContext, space: SearchSpace, configs: pd.Dat
     rows, sources = configs.to_dict("records"), shuffled_sources(space, settings)
     bodies = [head + "".join(f"\nHyperparameter configuration: "
                              f"{serialise_config(rows[row], space, settings, ' is ', sources=sources)}"
-                             f"\nPerformance: ## {float(scores[row]):.6f} ##"
+                             f"\nPerformance: {protocol.show_score(f'{float(scores[row]):.6f}')}"
                              for row in example_order(len(rows), t)) for t in range(n_templates)]
     return [body + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, ' is ', sources=sources)}"
             "\nPerformance: " for candidate in candidates.to_dict("records") for body in bodies]

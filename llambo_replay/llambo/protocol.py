@@ -71,6 +71,14 @@ class PaperProtocol:
     def score_instruction(self, metric: str) -> str:
         return f"Your response should only contain the predicted {metric} in the format ## performance ##."
 
+    def show_config(self, pairs: str) -> str:
+        """An in-context example of a configuration answer, from `name: value, ...`."""
+        return f"## {pairs} ##"
+
+    def show_score(self, value: str) -> str:
+        """An in-context example of a score answer."""
+        return f"## {value} ##"
+
     def config_format(self, space: SearchSpace, anonymised: bool) -> dict[str, Any] | None:
         return None
 
@@ -165,8 +173,23 @@ class JsonProtocol(PaperProtocol):
         return float(score) if math.isfinite(score) else math.nan
 
 
+class JsonExamplesProtocol(JsonProtocol):
+    """The JSON protocol with in-context examples in JSON too, so a prompt never shows the answer format
+    it does not ask for. `json` keeps the paper's `## ... ##` examples: the committed recordings use it."""
+
+    name = "json-examples"
+
+    def show_config(self, pairs: str) -> str:
+        return "{" + ", ".join(f'"{name}": {value}' for name, value in
+                               (pair.split(": ", 1) for pair in pairs.split(", "))) + "}"
+
+    def show_score(self, value: str) -> str:
+        return f'{{"performance": {value}}}'
+
+
 Protocol = PaperProtocol
-PROTOCOLS: dict[str, PaperProtocol] = {"paper": PaperProtocol(), "json": JsonProtocol()}
+PROTOCOLS: dict[str, PaperProtocol] = {"paper": PaperProtocol(), "json": JsonProtocol(),
+                                       "json-examples": JsonExamplesProtocol()}
 
 
 def get_protocol(name: str) -> PaperProtocol:
