@@ -17,6 +17,7 @@ from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError
 if TYPE_CHECKING:
     from llambo_replay.bench.memo import ObjectiveMemo
     from llambo_replay.bench.runner import Budget, RunSpec
+    from llambo_replay.llambo.estimate import Estimate
 
 DEFAULT_CASSETTES = Path("cassettes")
 PACKAGED = "(packaged)"  # `--reference` given without a folder: the paper's data shipped with the package

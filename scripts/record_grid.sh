@@ -30,8 +30,8 @@ $CLI run --dataset digits --model MLP_SGD --initial-points results/recorded/inpu
 $CLI components --mode record --base-url "$BASE_URL"
 $CLI components
 
-# 5. The prompt ablations, one short run each (iris/SVM seed 0 from the paper's initial points).
-ABLATION=(--mode record --base-url "$BASE_URL" --reference --trials 3 --n-candidates 6 --n-gens 3)
+# 5. The prompt ablations, one short run each (wine/SVM seed 0 from the paper's initial points).
+ABLATION=(--mode record --base-url "$BASE_URL" --dataset wine --model SVM --reference --trials 3 --n-candidates 6 --n-gens 3)
 $CLI run "${ABLATION[@]}" --context no_context --out results/recorded/ablations/no_context
 $CLI run "${ABLATION[@]}" --context partial_context --out results/recorded/ablations/partial_context
 $CLI run "${ABLATION[@]}" --anonymise --out results/recorded/ablations/anonymised

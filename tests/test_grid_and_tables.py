@@ -22,8 +22,10 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 @pytest.fixture(scope="module")
 def grid(tmp_path_factory, reference_dir) -> Path:
     out = tmp_path_factory.mktemp("grid")
+    # recorded into the grid's own store: the baselines' evaluations and proposals (no LLM is asked)
     args = ["grid", "--methods", "random,gp_ei,tpe", "--datasets", "iris", "--models", "SVM", "--seeds", "0,1",
-            "--trials", "4", "--out", str(out), "--no-memo", "--reference", str(reference_dir)]
+            "--trials", "4", "--out", str(out), "--no-memo", "--reference", str(reference_dir),
+            "--mode", "record", "--cassettes", str(out / "cassettes")]
     first = cli(*args, "--jobs", "2")
     assert first.returncode == 0, first.stderr
     return out
@@ -36,15 +38,16 @@ def test_baselines_start_from_the_papers_initial_points_and_rerun_identically(gr
         assert len(history) == 9
         assert np.allclose(history.loc[:4, ["C", "gamma", "tol"]].to_numpy(),
                            published.loc[:4, ["C", "gamma", "tol"]].to_numpy())
-    check = cli("check", "--results", str(grid), "--reference", str(reference_dir))
+    check = cli("check", "--results", str(grid), "--reference", str(reference_dir), "--cassettes", str(grid / "cassettes"))
     assert check.returncode == 0, check.stderr
-    assert "6/6 committed results reproduce: 2 replayed byte for byte, 4 recomputed (4 byte-identical" in check.stdout
+    assert "6/6 committed results reproduce: 6 replayed byte for byte, 0 recomputed" in check.stdout
 
 
 def test_the_grid_resumes_by_skipping_finished_cells(grid, reference_dir):
     stamp = (grid / "tpe/iris/SVM/0.csv").stat().st_mtime_ns
     again = cli("grid", "--methods", "random,gp_ei,tpe", "--datasets", "iris", "--models", "SVM", "--seeds", "0,1",
-                "--trials", "4", "--out", str(grid), "--no-memo", "--reference", str(reference_dir))
+                "--trials", "4", "--out", str(grid), "--no-memo", "--reference", str(reference_dir),
+                "--cassettes", str(grid / "cassettes"))
     assert again.returncode == 0 and "6/6 cells done" in again.stdout
     assert (grid / "tpe/iris/SVM/0.csv").stat().st_mtime_ns == stamp
 

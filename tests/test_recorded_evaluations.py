@@ -6,19 +6,16 @@ on); the kernel itself is never changed here.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 from pathlib import Path
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from llambo_replay.bench import objective as bayesmark_objective
-from llambo_replay.bench.check import check_run, history_drift, migrate_run
+from llambo_replay.bench.check import check_run, migrate_run
 from llambo_replay.bench.components import generalised_variance
-from llambo_replay.bench.numerics import describe, environment
 from llambo_replay.bench.runner import RunSpec, run, run_baseline, spec_from_manifest
 from llambo_replay.errors import ReplayMiss, UsageError
 from llambo_replay.llambo import LlamboSettings
@@ -108,68 +105,49 @@ def test_an_unrecorded_evaluation_in_replay_is_a_miss_that_says_how_to_record_it
 
 @pytest.fixture
 def gp_run(tmp_path) -> Path:
-    """A recomputed (GP-EI) run made here, as a committed run would be."""
+    """A GP-EI run recorded here, as a committed run would be."""
     spec = RunSpec("iris", "SVM", 0, settings=LlamboSettings(n_initial=4, n_trials=2))
     run_baseline("gp_ei", spec, tmp_path / "results/gp_ei", tmp_path / "cassettes", RecordMode.RECORD)
     return tmp_path / "results/gp_ei/iris/SVM/0.manifest.json"
-
-
-def _move(manifest_path: Path, column: str, relative: float) -> None:
-    """Move one value of the committed history, as another kernel's rounding would."""
-    history_path = manifest_path.with_name("0.csv")
-    history = pd.read_csv(history_path, float_precision="round_trip")
-    history.loc[5, column] *= 1 + relative
-    text = history.to_csv(index=False, lineterminator="\n")
-    history_path.write_text(text)
-    manifest = json.loads(manifest_path.read_text())
-    manifest_path.write_text(json.dumps({**manifest, "history_sha256": hashlib.sha256(text.encode()).hexdigest()}))
-
-
-def _made_on_haswell(manifest_path: Path) -> None:
-    haswell = {**environment(), "blas": [{"library": "openblas", "kernel": "Haswell", "loaded_by": "numpy",
-                                          "version": "0.3.23.dev"}]}
-    manifest_path.write_text(json.dumps({**json.loads(manifest_path.read_text()), "recomputed_on": haswell}))
 
 
 def _check(path: Path, tmp_path: Path):
     return check_run(path, tmp_path / "cassettes", tmp_path / "scratch", None)
 
 
-def test_a_recomputed_run_is_byte_identical_in_its_own_environment(gp_run, tmp_path):
+def test_a_baseline_replays_its_recorded_proposals_where_its_optimiser_would_move(gp_run, tmp_path, monkeypatch):
+    """Another BLAS kernel can fork a GP-EI trajectory; a replay takes the recorded proposals instead."""
+    from llambo_replay.bench import baselines
+
+    manifest = json.loads(gp_run.read_text())
+    assert manifest["reproduction"] == "replayed" and any(ns.startswith("proposals/gp_ei/") for ns in manifest["cassettes"])
+
+    def forked(space, objective, initial, n_trials, rng, lower_is_better):
+        raise AssertionError("a replay must not run the optimiser")
+    monkeypatch.setitem(baselines.BASELINES, "gp_ei", forked)
     checked = _check(gp_run, tmp_path)
-    assert (checked.reproduction, checked.status) == ("recomputed", "identical")
-    assert json.loads(gp_run.read_text())["recomputed_on"] == environment()
+    assert (checked.reproduction, checked.status) == ("replayed", "identical")
 
 
-def test_elsewhere_a_recomputed_run_may_drift_within_the_stated_tolerance(gp_run, tmp_path):
-    _made_on_haswell(gp_run)
-    _move(gp_run, "C", 1e-5)
+def test_a_baseline_whose_proposals_were_never_recorded_misses_in_check(gp_run, tmp_path):
+    import shutil
+
+    shutil.rmtree(tmp_path / "cassettes/proposals")
     checked = _check(gp_run, tmp_path)
-    assert checked.status == "drift" and checked.ok
-    assert "within tolerance" in checked.detail and "openblas Haswell" in checked.detail
-    assert describe(environment()) in checked.detail
+    assert checked.status == "different" and "no recorded gp_ei/proposals call" in checked.detail
+    assert "--mode auto" in checked.detail
 
 
-def test_a_score_that_moves_beyond_rounding_is_a_difference_even_elsewhere(gp_run, tmp_path):
-    _made_on_haswell(gp_run)
-    _move(gp_run, "score", 1e-3)
-    checked = _check(gp_run, tmp_path)
-    assert checked.status == "different" and "BEYOND tolerance" in checked.detail
+def test_a_format_1_baseline_migrates_with_its_proposals_taken_from_its_history(gp_run, tmp_path):
+    import shutil
 
-
-def test_in_its_own_environment_a_recomputed_run_must_not_move_at_all(gp_run, tmp_path):
-    _move(gp_run, "C", 1e-9)
-    checked = _check(gp_run, tmp_path)
-    assert checked.status == "different" and "environment it was made in" in checked.detail
-
-
-def test_history_drift_measures_hyperparameters_relatively_and_scores_absolutely():
-    a = pd.DataFrame({"C": [1.0, 1000.0], "score": [0.5, 0.9], "generalization_score": [0.4, np.nan]})
-    b = pd.DataFrame({"C": [1.0, 1000.5], "score": [0.5, 0.9 + 2e-7], "generalization_score": [0.4, np.nan]})
-    drift = history_drift(a, b, lower_is_better=False)
-    assert drift.hyperparameters == pytest.approx(0.5 / 1000.5) and drift.scores == pytest.approx(2e-7)
-    assert drift.final_best == pytest.approx(2e-7) and drift.within
-    assert not history_drift(a, b.iloc[:1], lower_is_better=False).within
+    shutil.rmtree(tmp_path / "cassettes")
+    manifest = json.loads(gp_run.read_text())
+    old = {k: v for k, v in manifest.items() if k not in ("reproduction", "evaluations", "cassettes")}
+    gp_run.write_text(json.dumps({**old, "format": 1}))
+    message = migrate_run(gp_run, tmp_path / "cassettes", tmp_path / "scratch", None)
+    assert "migrated to format 2 (replayed, 6 evaluation(s) from its history)" in message
+    assert _check(gp_run, tmp_path).status == "identical"
 
 
 def test_a_format_1_run_is_refused_with_the_migration_command_then_migrates(tmp_path):

@@ -12,12 +12,24 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("benchmark, committed", [("bayesmark", REPO / "tables"),
-                                                   ("hpobench", REPO / "tables" / "hpobench")])
-def test_committed_tables_regenerate_byte_for_byte(benchmark, committed, tmp_path):
+@pytest.mark.parametrize("flags, committed", [
+    (["--benchmark", "bayesmark"], REPO / "tables"),
+    (["--benchmark", "hpobench"], REPO / "tables" / "hpobench"),
+    (["--results", "results/recorded/ablations", "--no-paper"], REPO / "tables" / "ablations"),
+])
+def test_committed_tables_regenerate_byte_for_byte(flags, committed, tmp_path):
     manifest = json.loads((committed / "manifest.json").read_text())
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "tables", "--benchmark", benchmark,
+    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "tables", *flags,
                              "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     for name in [*manifest["outputs"], "manifest.json"]:
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), f"tables/{name} differs"
+
+
+def test_each_committed_prompt_ablation_is_named_by_its_settings():
+    """One short recorded run per ablation of the paper; a table labels each by what its manifest says."""
+    from llambo_replay.tables.results import load_results
+
+    labels = {h.method for h in load_results(REPO / "results/recorded/ablations")}
+    assert labels == {f"LLAMBO (smollm2-135m-instruct{suffix})" for suffix in
+                      ("", "; no context", "; partial context", "; anonymised", "; shuffled features", "; warped")}

@@ -85,3 +85,11 @@ def tpe(space: SearchSpace, objective: Objective, initial: list[dict], n_trials:
 
 
 BASELINES: dict[str, Callable[..., pd.DataFrame]] = {"random": random_search, "gp_ei": gp_ei, "tpe": tpe}
+LIBRARIES = {"random": "numpy", "gp_ei": "scikit-optimize", "tpe": "optuna"}
+
+
+def library_version(method: str) -> str:
+    """'<library> <version>' of the baseline's optimiser: part of a recorded proposal's key."""
+    from importlib.metadata import version
+
+    return f"{LIBRARIES[method]} {version(LIBRARIES[method])}"

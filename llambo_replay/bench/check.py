@@ -1,10 +1,10 @@
 """Check committed runs against their manifests, and upgrade format-1 runs to format 2.
 
-A replayed run (LLAMBO, random search) must give the same bytes on any machine: its LLM answers
-and its evaluations come from the cassettes. A recomputed run (GP-EI, TPE) re-runs the
-optimiser's own numerics: it must give the same bytes where the numerical environment is the one
-it was made in, and elsewhere stay within a stated tolerance, reported as numerical drift with
-both environments named.
+A replayed run (LLAMBO and every baseline) must give the same bytes on any machine: its LLM
+answers, its evaluations and a baseline optimiser's proposals come from the cassettes. A
+recomputed result (the component metrics; a run whose policy says so) re-runs numerics: it must
+give the same bytes where the numerical environment is the one it was made in, and elsewhere stay
+within a stated tolerance, reported as numerical drift with both environments named.
 """
 
 from __future__ import annotations
@@ -17,56 +17,29 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from llambo_replay.bench.evaluations import namespace, seed_from_history
+from llambo_replay.bench.evaluations import seed_from_history
 from llambo_replay.bench.numerics import describe, environment
-from llambo_replay.bench.policies import REPRODUCTION
-from llambo_replay.bench.runner import run, run_baseline, sha256_text, spec_from_manifest
+from llambo_replay.bench.policies import RECORDED_PROPOSALS, REPRODUCTION
+from llambo_replay.bench.runner import recorded_proposals, run, run_baseline, sha256_text, spec_from_manifest
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
 
 OFFLINE_URL = "http://replay.invalid/v1"
-# Tolerance for a recomputed history made in another numerical environment. An optimiser's proposal
-# is the optimum of a flat acquisition surface, found by L-BFGS to a few digits only, so another
-# kernel's rounding moves it (by up to 2.5e-4 relative, seen between OpenBLAS SkylakeX and Prescott);
-# the scores it leads to must not move beyond rounding.
-HYPERPARAMETER_RTOL = 1e-2
-SCORE_ATOL = 1e-6
-SCORES = ("score", "generalization_score")
 COMPONENTS_MANIFEST = "components.manifest.json"
 
 
 @dataclass(frozen=True)
 class Checked:
     path: Path
-    reproduction: str  # "replayed" | "recomputed"
+    reproduction: str  # "replayed" (runs) | "recomputed" (component metrics)
     status: str  # "identical" | "drift" (recomputed, within tolerance) | "different"
     detail: str
 
     @property
     def ok(self) -> bool:
         return self.status != "different"
-
-
-@dataclass(frozen=True)
-class HistoryDrift:
-    comparable: bool
-    hyperparameters: float  # largest relative change
-    scores: float  # largest absolute change
-    final_best: float  # absolute change of the final incumbent's score
-
-    @property
-    def within(self) -> bool:
-        return self.comparable and self.hyperparameters <= HYPERPARAMETER_RTOL and self.scores <= SCORE_ATOL
-
-    def text(self) -> str:
-        if not self.comparable:
-            return "the histories differ in shape or columns"
-        verdict = "within tolerance" if self.within else "BEYOND tolerance"
-        return (f"numerical drift {verdict}: hyperparameters up to {self.hyperparameters:.2g} relative "
-                f"(tolerance {HYPERPARAMETER_RTOL:g}), scores up to {self.scores:.2g} (tolerance {SCORE_ATOL:g}), "
-                f"final best score moved {self.final_best:.2g}")
 
 
 def _largest(a: np.ndarray, b: np.ndarray, relative: bool) -> float:
@@ -77,17 +50,6 @@ def _largest(a: np.ndarray, b: np.ndarray, relative: bool) -> float:
     if relative:
         delta = delta / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-300)
     return float(np.max(np.where(both_nan, 0.0, delta), initial=0.0))
-
-
-def history_drift(committed: pd.DataFrame, produced: pd.DataFrame, lower_is_better: bool) -> HistoryDrift:
-    if committed.shape != produced.shape or list(committed.columns) != list(produced.columns):
-        return HistoryDrift(False, np.inf, np.inf, np.inf)
-    hyper = [c for c in committed.columns if c not in SCORES]
-    a, b = committed[hyper].to_numpy(float), produced[hyper].to_numpy(float)
-    sa, sb = committed[list(SCORES)].to_numpy(float), produced[list(SCORES)].to_numpy(float)
-    best = np.nanmin if lower_is_better else np.nanmax
-    return HistoryDrift(True, _largest(a, b, relative=True), _largest(sa, sb, relative=False),
-                        abs(float(best(sa[:, 0]) - best(sb[:, 0]))))
 
 
 def read_manifest(path: Path, field: str = "history_sha256") -> dict[str, Any]:
@@ -152,20 +114,7 @@ def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | 
         return Checked(path, reproduction, "different", str(exc))
     if produced["history_sha256"] == manifest["history_sha256"]:
         return Checked(path, reproduction, "identical", "history byte-identical")
-    if reproduction == "replayed":
-        return Checked(path, reproduction, "different", "a replayed history must be byte-identical on any machine")
-    committed_path = _history_path(path)
-    if not committed_path.is_file() or sha256_text(committed_path.read_text()) != manifest["history_sha256"]:
-        return Checked(path, reproduction, "different", f"{committed_path} is missing or does not match the "
-                                                        "manifest's sha256")
-    made_on, here = manifest.get("recomputed_on"), environment()
-    if made_on == here:
-        return Checked(path, reproduction, "different", f"recomputed in the environment it was made in "
-                                                        f"({describe(here)}), yet the history differs")
-    drift = history_drift(_read_history(committed_path), _read_history(produced_path),
-                          bool(manifest["task"]["lower_is_better"]))
-    return Checked(path, reproduction, "drift" if drift.within else "different",
-                   f"{drift.text()}; made on {describe(made_on)}, here {describe(here)}")
+    return Checked(path, reproduction, "different", "a replayed history must be byte-identical on any machine")
 
 
 def check_components(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
@@ -220,16 +169,18 @@ def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str 
         raise UsageError(f"{history_path} does not match its manifest's sha256; restore both from git before migrating")
     task = load_task(manifest["task"]["dataset"], manifest["task"]["model"])
     store = CassetteStore(cassettes)
-    keys = seed_from_history(task, store, _read_history(history_path), source=f"{history_path.name} (format 1)")
+    history = _read_history(history_path)
+    keys = seed_from_history(task, store, history, source=f"{history_path.name} (format 1)")
+    if manifest.get("method") in RECORDED_PROPOSALS:  # its proposals are the history's rows after the initial points
+        spec = spec_from_manifest(path, reference_root)
+        rows = [task.space.typed(r) for r in history[task.space.names].to_dict("records")]
+        n = spec.settings.n_initial
+        recorded_proposals(manifest["method"], spec, rows[:n], store, RecordMode.AUTO,
+                           lambda: (rows[n:], {"computed_on": None, "migrated_from": f"{history_path.name} (format 1)"}))
     reproduction = _reproduction(path, manifest)
-    produced, _ = _rerun(path, manifest, cassettes, scratch, reference_root, strict=reproduction == "replayed")
-    if reproduction == "replayed" and produced["history_sha256"] != manifest["history_sha256"]:
+    produced, _ = _rerun(path, manifest, cassettes, scratch, reference_root, strict=True)
+    if produced["history_sha256"] != manifest["history_sha256"]:
         raise CheckFailed(f"{path}: replaying with the evaluations from its history gives another history; "
                                 "not migrated")
-    if reproduction == "recomputed":
-        # Made in an environment nobody wrote down: keep its history and its evaluations, say so.
-        produced = {**produced, "history_sha256": manifest["history_sha256"], "recomputed_on": None,
-                    "evaluations": {**produced["evaluations"], "computed_on": [None]},
-                    "cassettes": {namespace(task): keys}}
     atomic_write_text(path, json.dumps(produced, indent=1, sort_keys=True) + "\n")
     return f"migrated to format 2 ({reproduction}, {len(keys)} evaluation(s) from its history): {path}"

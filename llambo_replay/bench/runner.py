@@ -27,10 +27,12 @@ from llambo_replay.bench.evaluations import RecordedObjective
 from llambo_replay.bench.memo import ObjectiveMemo
 from llambo_replay.bench.numerics import environment, pinned_threads
 from llambo_replay.bench.objective import PROTOCOL_VERSION
-from llambo_replay.bench.policies import REPRODUCTION
+from llambo_replay.bench.policies import RECORDED_PROPOSALS, REPRODUCTION
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
 from llambo_replay.llambo import Engine, LlamboSettings, RunResult, SearchSpace, TrialRecord, optimise
+from llambo_replay.llambo.loop import history_frame
+from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.llambo.estimate import Estimate, estimate_run
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.modes import policy
@@ -232,19 +234,57 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
     rng = np.random.default_rng(spec.seed)
     s = spec.settings
     initial = spec.initial(task.space) or task.space.sample(rng, s.n_initial)  # as LLAMBO's run of this seed
-    objective = RecordedObjective(task, CassetteStore(cassettes), mode, objective_mode, memo, compute_misses=not strict)
+    store = CassetteStore(cassettes)
+    objective = RecordedObjective(task, store, mode, objective_mode, memo, compute_misses=not strict)
     paths = spec.outputs(out)
     _check_writable(paths["history"].parent)
-    with pinned_threads():
-        history = BASELINES[method](task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
+
+    def optimise_here() -> pd.DataFrame:
+        with pinned_threads():
+            return BASELINES[method](task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
+
+    if method in RECORDED_PROPOSALS:
+        computed: list[pd.DataFrame] = []
+
+        def propose() -> tuple[list[dict[str, float]], dict[str, Any]]:
+            computed.append(optimise_here())
+            return computed[0][task.space.names].to_dict("records")[len(initial):], {"computed_on": environment()}
+
+        answer, proposal_keys = recorded_proposals(method, spec, initial, store, mode, propose, strict)
+        if computed:  # each configuration evaluated once, whichever way the proposals came
+            history = computed[0]
+        else:
+            configs = [task.space.typed(c) for c in [*initial, *answer]]
+            history = history_frame(task.space, configs, [objective(c) for c in configs])
+        keys = {**_evaluation_keys(objective), **proposal_keys}
+    else:
+        history = optimise_here()
+        keys = _evaluation_keys(objective)
     text = history_csv(history)
     manifest = {**_manifest_head(method, spec, task, text, objective),
                 "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials}, "versions": _versions(),
-                "cassettes": _evaluation_keys(objective)}
-    if REPRODUCTION[method] == "recomputed":
-        manifest["recomputed_on"] = environment()
+                "cassettes": keys}
     _write_run(paths, text, manifest)
     return manifest
+
+
+def recorded_proposals(method: str, spec: RunSpec, initial: list[dict[str, float]], store: CassetteStore,
+                       mode: RecordMode, compute: Any, strict: bool = False
+                       ) -> tuple[list[dict[str, float]], dict[str, dict[str, int]]]:
+    """A baseline optimiser's proposals after the initial points, from the cassettes (or computed by
+    `compute` and recorded when `mode` records), and the cassette keys used. See
+    `policies.RECORDED_PROPOSALS` for why they are recorded."""
+    from llambo_replay.bench.baselines import library_version
+
+    task = load_task(spec.dataset, spec.model)
+    calls = RecordedCalls(store, f"proposals/{method}/{spec.dataset}/{spec.model}/seed{spec.seed}", mode,
+                          compute_misses=not strict,
+                          miss_hint="record it with --mode auto (a baseline's proposals are recorded)")
+    arguments = {"method": method, "dataset": spec.dataset, "model": spec.model, "seed": spec.seed,
+                 "initial": [task.space.typed(c) for c in initial], "n_trials": spec.settings.n_trials,
+                 "library": library_version(method)}
+    answer = calls.call(f"{method}/proposals", arguments, compute)
+    return answer.result, {calls.namespace: calls.used_keys()}
 
 
 def _manifest_head(method: str, spec: RunSpec, task: Any, history_text: str,

@@ -38,13 +38,24 @@ def _lower_is_better(dataset: str) -> bool:
     return DATASETS.get(dataset) == "neg_mean_squared_error"
 
 
+# How a prompt ablation names itself in a label: (settings key, the value that is *not* the default, words).
+ABLATION_WORDS = (("context", "no_context", "no context"), ("context", "partial_context", "partial context"),
+                  ("feature_semantics", False, "anonymised"), ("shuffle_features", True, "shuffled features"),
+                  ("warping", True, "warped"))
+
+
 def method_label(method_dir: Path) -> str:
-    """'LLAMBO (<llm model>)' for LLAMBO runs, read from a manifest; the baselines' own names otherwise."""
+    """'LLAMBO (<llm model>[; <prompt ablation>])' for LLAMBO runs, read from their manifests; the
+    baselines' own names otherwise."""
     if method_dir.name in BASELINE_LABELS:
         return BASELINE_LABELS[method_dir.name]
-    models = sorted({json.loads(p.read_text()).get("engine", {}).get("llm_model", "?")
-                     for p in method_dir.rglob("*.manifest.json")})
-    return f"LLAMBO ({', '.join(models)})" if models else method_dir.name
+    manifests = [json.loads(p.read_text()) for p in method_dir.rglob("*.manifest.json")]
+    models = sorted({m.get("engine", {}).get("llm_model", "?") for m in manifests})
+    if not models:
+        return method_dir.name
+    prompts = [m.get("settings", {}).get("prompts", {}) for m in manifests]
+    variants = [words for key, value, words in ABLATION_WORDS if any(p.get(key) == value for p in prompts)]
+    return f"LLAMBO ({', '.join(models)}{'; ' + ', '.join(variants) if variants else ''})"
 
 
 def _read(path: Path) -> tuple[pd.DataFrame, str]:

@@ -17,7 +17,7 @@ from llambo_replay.replay import CassetteStore, make_transport, open_async_clien
 from test_llambo import CONTEXT, SPACE, quadratic  # noqa: E402
 
 SETTINGS = LlamboSettings(n_initial=4, n_trials=4, protocol="paper",
-                          sampler=SamplerSettings(n_candidates=4, n_templates=2),
+                          sampler=SamplerSettings(n_candidates=4, n_templates=2, policy="robust"),
                           surrogate_settings=SurrogateSettings(n_templates=2, n_gens=3))
 
 
