@@ -462,9 +462,9 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
                      help="start from the paper's shared initial points: those shipped with the package, or "
                           "DIR's (a folder laid out like the paper's repository)")
     parser.add_argument("--reference-reader", default="pandas", choices=["pandas", "json"],
-                        help="how --reference reads the initial points: pandas (pd.read_json, as the official code; "
-                             "floats differ from json.loads in the last bits) or json (what runs recorded before "
-                             "this option used)")
+                        help="how --reference reads the initial points: pandas (pd.read_json, as the official code: "
+                             "about 15 significant digits, the values in the paper's histories) or json (the nearest "
+                             "doubles, what runs recorded before this option used)")
     parser.add_argument("--initial-points", type=Path, default=None, metavar="FILE",
                         help="start from these configurations instead: a JSON list of {name: value} objects, the "
                              "first --init of them (the manifest keeps them, so the run replays without the file)")

@@ -156,3 +156,20 @@ def test_the_json_examples_protocol_shows_examples_in_the_format_it_asks_for():
     assert 'Hyperparameter configuration: {"x": 0, "depth": 3}' in sampler
     assert json.loads(sampler.split("Hyperparameter configuration: ")[1].split("\n")[0]) == {"x": 0, "depth": 3}
     assert 'Performance: {"performance": 0.900000}' in surrogate
+
+
+def test_an_unfiltered_candidate_outside_the_space_stops_the_run_with_one_line(tmp_path):
+    from llambo_replay.llambo import optimise
+    from llambo_replay.llambo.surrogate import SurrogateSettings
+
+    settings = LlamboSettings(n_initial=2, n_trials=1, protocol="paper",
+                              sampler=SamplerSettings(n_candidates=6, n_templates=2),
+                              surrogate_settings=SurrogateSettings(n_templates=1, n_gens=1))
+    with LoopbackServer(responder=scripted({}, "## x: {x}, depth: 11 ##")) as server:
+        engine = Engine(open_async_client(make_transport(CassetteStore(tmp_path), "s", RecordMode.RECORD,
+                                                         server.base_url)), "m", max_concurrency=1)
+        try:
+            with pytest.raises(ModelFailed, match="trial 0: the chosen candidate .* lies outside the search space"):
+                optimise(CONTEXT, SPACE, lambda c: {"score": c["x"]}, engine, np.random.default_rng(0), settings)
+        finally:
+            engine.close()

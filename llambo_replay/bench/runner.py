@@ -31,10 +31,10 @@ from llambo_replay.bench.policies import RECORDED_PROPOSALS, REPRODUCTION
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
 from llambo_replay.llambo import Engine, LlamboSettings, RunResult, SearchSpace, TrialRecord, optimise
-from llambo_replay.llambo.loop import history_frame
-from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.llambo.estimate import Estimate, estimate_run
+from llambo_replay.llambo.loop import history_frame
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
+from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.modes import policy
 from llambo_replay.replay.pricing import PRICE_PER_1K_TOKENS
 from llambo_replay.replay.canonical import canonical_json, normalise_numbers

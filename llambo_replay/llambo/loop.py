@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from llambo_replay.errors import UsageError
+from llambo_replay.errors import ModelFailed, UsageError
 from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext
@@ -148,6 +148,10 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
         proposal = sampler.propose(observed, scores, rng)
         selection = surrogate.select(observed, scores, proposal.candidates)
         chosen = proposal.candidates.iloc[selection.index].to_dict()
+        if not space.contains(space.typed(chosen)):
+            raise ModelFailed(f"trial {trial}: the chosen candidate {space.typed(chosen)} lies outside the search "
+                              "space (the official sampler takes its last round's answers unfiltered, and the "
+                              "official code would evaluate it anyway); --sampler-policy robust filters them")
         configs.append(chosen)
         results.append(evaluate(chosen))
         spent = engine.usage.minus(before)
