@@ -80,7 +80,7 @@ def test_every_readme_command_runs_as_written(clone):
             assert result.stdout.splitlines()[-1] in README
         if args[0] == "check":
             assert result.stdout.splitlines()[-1].split(" (")[0] in README
-    for method in ("llambo", "random"):  # the grid example replays the committed grid, byte for byte
+    for method in ("llambo", "random", "gp_ei", "tpe"):  # the grid example replays the committed grid, byte for byte
         for produced in (clone / "results/grid" / method).glob("*/*/[0-9].csv"):
             committed = REPO / "results/recorded/grid" / produced.relative_to(clone / "results/grid")
             assert produced.read_bytes() == committed.read_bytes(), produced
