@@ -93,7 +93,7 @@ def spec_from_manifest(manifest: dict) -> ComponentSpec:
 
 
 def estimate_components(spec: ComponentSpec, honours_n: bool) -> Estimate:
-    """What recording `spec` would ask: per dataset, seed and observed-set size, one sampler round and the
+    """What recording `spec` would ask: per dataset, seed and observed-set size, the sampler's rounds and the
     discriminative surrogate on the held-out points (nothing is evaluated: scores are synthetic)."""
     protocol, prompts = get_protocol(spec.protocol), PromptSettings()
     sampler, surrogate = spec.sampler, spec.surrogate
