@@ -21,6 +21,7 @@ $CLI grid --tasks iris/SVM,wine/RandomForest --seeds 0,1 "${GRID[@]}"
 $CLI grid --tasks breast/DecisionTree,diabetes/AdaBoost,digits/MLP_SGD,breast/RandomForest,wine/SVM,iris/DecisionTree,diabetes/MLP_SGD,digits/AdaBoost \
     --seeds 0 "${GRID[@]}"
 $CLI grid --tasks digits/MLP_SGD --seeds 3 "${GRID[@]}" --trials 8
+$CLI grid --tasks breast/SVM,iris/RandomForest,wine/AdaBoost,digits/DecisionTree,diabetes/SVM --seeds 0 "${GRID[@]}"
 
 # 3. The BLAS-sensitive run: digits/MLP_SGD from five chaotic configurations of the paper's history.
 $CLI run --dataset digits --model MLP_SGD --initial-points results/recorded/inputs/digits_MLP_SGD_chaotic.json \
