@@ -100,6 +100,13 @@ def _int_list(text: str) -> list[int]:
 
 
 # -- run ---------------------------------------------------------------------------------
+def _fill_from_preset(args: argparse.Namespace, presets: dict[str, dict[str, object]]) -> None:
+    """Flags marked (preset) that were not given take the value of `--preset`'s entry."""
+    for name, value in presets[args.preset].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
 def _run_spec(args: argparse.Namespace) -> "RunSpec":
     """RunSpec from the shared run/grid flags, with the preset filling what was not given."""
     from llambo_replay.bench.runner import RunSpec
@@ -107,9 +114,7 @@ def _run_spec(args: argparse.Namespace) -> "RunSpec":
     from llambo_replay.llambo.sampler import SamplerSettings
     from llambo_replay.llambo.surrogate import SurrogateSettings
 
-    for name, value in PRESETS[args.preset].items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    _fill_from_preset(args, PRESETS)
     settings = LlamboSettings(
         n_initial=args.init, n_trials=args.trials, surrogate=args.sm, protocol=args.protocol,
         warmstart_context=args.warmstart,
@@ -191,9 +196,9 @@ def _print_estimate(total: "Estimate", model: str, what: str) -> int:
     from llambo_replay.bench.runner import honours_n
     from llambo_replay.replay.pricing import CHARS_PER_TOKEN
 
-    n_note = ("the endpoint answers n samples in one request" if honours_n(model)
+    priced = honours_n(model)  # the pricing table lists cloud models, whose endpoints honour n
+    n_note = ("the endpoint answers n samples in one request" if priced
               else "the endpoint ignores n, as local servers do: one request per sample")
-    priced = honours_n(model)
     print(f"dry run: {what} with {model}; nothing was called")
     print(f"  requests       about {total.requests:,} (assumes every answer parses; {n_note})")
     print(f"  prompt tokens  about {total.prompt_tokens:,} (characters / {CHARS_PER_TOKEN}, as LLAMBO's prompts "
@@ -348,9 +353,7 @@ def cmd_components(args: argparse.Namespace) -> int:
     from llambo_replay.bench.component_run import ComponentSpec, run_components
     from llambo_replay.replay import parse_mode
 
-    for name, value in COMPONENT_PRESETS[args.preset].items():
-        if getattr(args, name) is None:
-            setattr(args, name, value)
+    _fill_from_preset(args, COMPONENT_PRESETS)
     spec = ComponentSpec(tuple(args.datasets), args.model, tuple(args.seeds), tuple(args.n_observed), args.n_test,
                          args.llm_model, args.protocol, args.n_gens, args.n_candidates, args.n_templates, args.alpha,
                          args.sampler_policy)

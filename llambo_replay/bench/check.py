@@ -2,9 +2,9 @@
 
 A replayed run (LLAMBO and every baseline) must give the same bytes on any machine: its LLM
 answers, its evaluations and a baseline optimiser's proposals come from the cassettes. A
-recomputed result (the component metrics; a run whose policy says so) re-runs numerics: it must
-give the same bytes where the numerical environment is the one it was made in, and elsewhere stay
-within a stated tolerance, reported as numerical drift with both environments named.
+recomputed result (the component metrics) re-runs numerics: it must give the same bytes where the
+numerical environment is the one it was made in, and elsewhere stay within a stated tolerance,
+reported as numerical drift with both environments named.
 """
 
 from __future__ import annotations

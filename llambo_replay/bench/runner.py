@@ -84,6 +84,7 @@ class RunSpec:
     def start(self) -> str:
         """How the manifest names the initial points: 'reference', 'given' or 'seeded-generator'."""
         return "reference" if self.reference else "given" if self.given_points else "seeded-generator"
+
     @property
     def namespace(self) -> str:
         """Where this run's cassette entries live. The number of trials is not part of it,
