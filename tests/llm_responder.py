@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 
 RANGE_RE = re.compile(r"^- (\w+): \[([-\d.e]+), ([-\d.e]+)\] \((\w+)", re.MULTILINE)
+# The official warm-starting templates' way: "C (float between [1.0, 1000.0]), max_depth (integer between [1, 15])"
+WARMSTART_RANGE_RE = re.compile(r"(\w+) \((integer|float) between \[([-\d.e+]+), ([-\d.e+]+)\]\)")
 
 
 def _rng(body: dict[str, Any], sample: int) -> np.random.Generator:
@@ -27,19 +29,20 @@ def llambo_responder(body: dict[str, Any], sample: int, junk_every: int = 7) -> 
         return f"{int(rng.uniform() < 0.4)} ##"
     text = body["messages"][-1]["content"]
     as_json = "response_format" in body
-    ranges = RANGE_RE.findall(text)
-    if "Recommend a configuration" in text or "configurations to initiate" in text:
+    ranges = RANGE_RE.findall(text) or [(name, low, high, "int" if kind == "integer" else kind)
+                                        for name, kind, low, high in WARMSTART_RANGE_RE.findall(text)]
+    if "Recommend a configuration" in text or "Bayesian Optimization" in text:
         def config() -> dict[str, float]:
             out = {}
             for name, low, high, kind in ranges:
                 value = rng.uniform(float(low), float(high))
                 out[name] = int(round(value)) if kind == "int" else round(value, 6)
             return out
-        if "configurations to initiate" in text:
-            n = int(re.search(r"suggest (\d+)", text).group(1))
+        if "Bayesian Optimization" in text:  # warm-starting: a numbered list of dicts, as GPT-3.5 answers
+            n = int(re.search(r"(?:suggest|Provide) (\d+)", text).group(1))
             configs = [config() for _ in range(n)]
-            return json.dumps({"configurations": configs}) if as_json else "\n".join(
-                "## " + ", ".join(f"{k}: {v}" for k, v in c.items()) + " ##" for c in configs)
+            return json.dumps({"configurations": configs}) if as_json else "Here you are:\n" + "\n".join(
+                f"{i + 1}. {c!r}" for i, c in enumerate(configs))
         c = config()
         if junk_every and sample % junk_every == 3:
             return "I think a good configuration would be something sensible."  # unparseable on purpose

@@ -14,9 +14,11 @@ import pytest
 
 from llambo_replay.errors import ModelFailed
 from llambo_replay.llambo import Engine, LlamboSettings, PromptSettings, SearchSpace, TaskContext
-from llambo_replay.llambo.prompts import generative_prompt
+from llambo_replay.llambo.prompts import (DatasetStatistics, class_distribution, generative_prompt,
+                                          hyperparameters_sentence, warmstart_prompt)
 from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import CandidateSampler, SamplerSettings
+from llambo_replay.llambo.warmstart import WarmstartSettings, ask_warmstart, choose, kept_sets, valid_config
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.loopback import LoopbackServer
 from llm_responder import llambo_responder
@@ -173,3 +175,124 @@ def test_an_unfiltered_candidate_outside_the_space_stops_the_run_with_one_line(t
                 optimise(CONTEXT, SPACE, lambda c: {"score": c["x"]}, engine, np.random.default_rng(0), settings)
         finally:
             engine.close()
+
+
+# -- warm-starting (exp_warmstarting) ---------------------------------------------------------
+WINE_SVM = TaskContext(model="SVM", task="classification", metric="accuracy", lower_is_better=False,
+                       num_samples=142, tot_feats=13, num_feats=13, n_classes=3, estimator="sklearn.svm.SVC",
+                       dataset_size=178, class_counts=(71, 59, 48))
+
+
+def test_the_warmstart_prompt_is_the_official_template_as_its_reader_flattens_it():
+    """classification_partialcontext.txt with its slots filled as `obtain_dict_text` fills them: the
+    estimator's import path, the whole data set's size, class sizes largest first, ConfigSpace's
+    alphabetical hyperparameters; lines joined by spaces."""
+    prompt = warmstart_prompt(WINE_SVM, SVM, 5, PromptSettings("partial_context"), get_protocol("paper"))
+    assert prompt == (
+        "You are assisting me with automated machine learning using sklearn.svm.SVC for a classification task. "
+        "The classification performance is measured using accuracy. The dataset has 178 samples with 13 total "
+        "features, of which 13 are numerical and 0 are categorical. Class distribution is 71 (y=0), 59 (y=1) and "
+        "48 (y=2). I\u2019m exploring a subset of hyperparameters detailed as: C (float between [1.0, 1000.0]), "
+        "gamma (float between [0.0001, 0.001]), tol (float between [1e-05, 0.1]). Please suggest 5 diverse yet "
+        "effective configurations to initiate a Bayesian Optimization process for hyperparameter tuning. You "
+        "mustn't include \u2018None\u2019 in the configurations. Your response should include only a list of "
+        "dictionaries, where each dictionary describes one recommended configuration. Do not enumerate the "
+        "dictionaries.")
+    json_prompt = warmstart_prompt(WINE_SVM, SVM, 5, PromptSettings("partial_context"), get_protocol("json"))
+    assert json_prompt.endswith('JSON object {"configurations": [...]} holding 5 objects, each mapping every '
+                                "hyperparameter name to its value.")
+
+
+def test_the_full_context_template_keeps_its_unfilled_slots_unless_statistics_are_asked_for():
+    stats = DatasetStatistics(skew=(0.5, -1.25), kurtosis=(3.0, 0.1), target_correlated=1, feature_pairs=1,
+                              pairs_correlated=0)
+    context = TaskContext(**{**WINE_SVM.__dict__, "tot_feats": 2, "num_feats": 2, "statistics": stats})
+    official = warmstart_prompt(context, SVM, 5, PromptSettings("full_context"), get_protocol("paper"))
+    for slot in ("[TOTAL_FEATURES]", "[NUM_STAT]", "[CORR_TARGET]", "[NUM_POSSIBLE]", "[CORR_FEATURES]"):
+        assert slot in official
+    assert "input's features of the random forest is" in official  # whatever the model
+    assert official.count("\n") == 1 and "\nProvide 5 diverse and efficient" in official  # the blank line
+    filled = warmstart_prompt(context, SVM, 5, PromptSettings("full_context"), get_protocol("paper"), statistics=True)
+    assert "[" not in filled.replace("[1.0, 1000.0]", "").replace("[0.0001, 0.001]", "").replace("[1e-05, 0.1]", "")
+    assert ("The Skewness of each feature is 0.5, -1.25 and the kurtosis is 3.0, 0.1. The number of features that "
+            "have strong correlation (defined as > 0.5 or <-0.5) with the target feature is 1. Of the 1 pairwise "
+            "feature relationships, 0 pairs") in filled
+
+
+@pytest.mark.parametrize("counts, words", [((357, 212), "357 (y=0) and 212 (y=1)"),
+                                           ((71, 59, 48), "71 (y=0), 59 (y=1) and 48 (y=2)"),
+                                           ((9, 8, 7, 6), "9 (y=0), 8 (y=1), 7 (y=2) and 6 (y=3)")])
+def test_class_distribution_wording(counts, words):
+    assert class_distribution(counts) == words
+
+
+def test_configspace_names_integers_and_floats_as_python_prints_them():
+    forest = SearchSpace.from_spec({"min_samples_split": ["float", "logit", [0.01, 0.99]],
+                                    "max_depth": ["int", "linear", [1, 15]],
+                                    "min_impurity_decrease": ["float", "linear", [0.0, 0.5]]})
+    assert hyperparameters_sentence(forest, PromptSettings()) == (
+        "max_depth (integer between [1, 15]), min_impurity_decrease (float between [0.0, 0.5]), "
+        "min_samples_split (float between [0.01, 0.99])")
+
+
+OK_SET = "\n".join(f"{i + 1}. {{'C': {10.0 * (i + 1)}, 'gamma': 0.0005, 'tol': 0.001}}" for i in range(5))
+
+
+@pytest.mark.parametrize("answer, kept", [
+    (OK_SET, True),
+    ("Here are some:\n" + OK_SET + "\nGood luck!", True),
+    (OK_SET.replace("1. ", "- ", 1), False),  # four numbered dicts left: fewer than 5
+    (OK_SET.replace("'C': 10.0", "'C': 0.5"), False),  # one out of its range drops the whole answer
+    (OK_SET.replace("'C': 10.0", "'C': 10.0, 'kernel': 'rbf'"), False),  # an unknown key
+    (OK_SET.replace("'C': 10.0, ", ""), False),  # a missing hyperparameter
+    (OK_SET.replace("'C': 10.0", "'C': 1e2 * 2"), False),  # not a literal: the official reader fails
+    (OK_SET.replace("1. {", "1. {{"), False),
+    (OK_SET.replace("\n", " "), True),  # the list may run on one line
+])
+def test_the_official_rule_keeps_an_answer_only_if_every_numbered_dict_is_a_valid_configuration(answer, kept):
+    sets = kept_sets([answer], SVM, get_protocol("paper"), PromptSettings(), "official", 5)
+    assert bool(sets) is kept
+    if kept:
+        assert sets[0][0] == {"C": 10.0, "gamma": 0.0005, "tol": 0.001}
+
+
+def test_integer_hyperparameters_must_be_written_as_integers():
+    assert valid_config({"x": 0.5, "depth": 3}, SPACE, PromptSettings()) == {"x": 0.5, "depth": 3}
+    assert valid_config({"x": 0.5, "depth": 3.0}, SPACE, PromptSettings()) is None  # ConfigSpace refuses 3.0
+    assert valid_config({"x": 1, "depth": 3}, SPACE, PromptSettings()) == {"x": 1, "depth": 3}  # an int is a float
+    assert valid_config({"x": True, "depth": 3}, SPACE, PromptSettings()) is None
+
+
+def test_seed_k_takes_the_kth_kept_answer_or_fails_as_the_official_code_does():
+    good = [OK_SET.replace("'tol': 0.001", f"'tol': 0.00{k + 1}") for k in range(3)]
+    answers = [good[0], "no idea", good[1], OK_SET.replace("'C': 10.0", "'C': 0.5"), good[2]]
+    paper, rng = get_protocol("paper"), np.random.default_rng(0)
+    taken = [choose(answers, SVM, paper, 5, PromptSettings(), WarmstartSettings(), k, rng) for k in range(3)]
+    assert [t.configs[0]["tol"] for t in taken] == [0.001, 0.002, 0.003]
+    assert {t.kept_answers for t in taken} == {3} and {t.fallback_points for t in taken} == {0}
+    with pytest.raises(ModelFailed, match="kept 3 of 5 answers.*seed 3 needs answer 4"):
+        choose(answers, SVM, paper, 5, PromptSettings(), WarmstartSettings(), 3, rng)
+
+
+def test_the_robust_policy_keeps_each_valid_configuration_and_counts_random_top_ups():
+    answer = "{'C': 10.0, 'gamma': 0.0005, 'tol': 0.001} and {'C': 0.5, 'gamma': 0.0005, 'tol': 0.001}"
+    chosen = choose([answer], SVM, get_protocol("paper"), 5, PromptSettings(), WarmstartSettings(policy="robust"), 0,
+                    np.random.default_rng(0))
+    assert chosen.configs[0] == {"C": 10.0, "gamma": 0.0005, "tol": 0.001}
+    assert chosen.fallback_points == 4 and len(chosen.configs) == 5 and all(SVM.contains(c) for c in chosen.configs)
+
+
+def test_the_warmstart_request_is_the_official_one(tmp_path):
+    """One chat request asking n = 30 at temperature 0.7 and top_p 0.95, with no max_tokens at all."""
+    with LoopbackServer(responder=llambo_responder) as server:
+        transport = make_transport(CassetteStore(tmp_path), "ws", RecordMode.RECORD, server.base_url)
+        engine = Engine(open_async_client(transport), "loopback-model")
+        try:
+            texts = ask_warmstart(engine, SVM, WINE_SVM, get_protocol("paper"), 5, PromptSettings("no_context"),
+                                  WarmstartSettings())
+        finally:
+            engine.close()
+    (body,) = server.received
+    assert body["n"] == 30 and body["temperature"] == 0.7 and body["top_p"] == 0.95 and "max_tokens" not in body
+    assert len(texts) == 30
+    assert len(kept_sets(texts, SVM, get_protocol("paper"), PromptSettings(), "official", 5)) == 30

@@ -112,8 +112,10 @@ def test_json_protocol_parses_and_rejects():
     assert p.parse_score('{"performance": 0.91}') == 0.91
     assert math.isnan(p.parse_score('{"performance": true}'))
     assert math.isnan(p.parse_score('{ "performance": 0.'))
-    assert p.parse_configs('{"configurations": [{"max_depth": 2, "gamma": 0.0002}, {"bad": 1}]}', SPACE) == \
-        [{"max_depth": 2, "gamma": 0.0002}]
+    answer = '{"configurations": [{"max_depth": 2, "gamma": 0.0002}, {"bad": 1}]}'
+    assert p.config_dicts(answer) == [{"max_depth": 2, "gamma": 0.0002}, {"bad": 1}]
+    assert p.config_dicts('{"configurations": [{"max_depth": 2}, 3]}') is None
+    assert p.loose_config_dicts('{"configurations": [{"max_depth": 2}, 3]}') == [{"max_depth": 2}]
     assert p.config_format(SPACE, False)["schema"]["required"] == ["max_depth", "gamma"]
 
 

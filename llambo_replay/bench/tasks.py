@@ -8,7 +8,7 @@ mean and std, which reproduces the paper's published scores exactly.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
@@ -19,7 +19,7 @@ from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
 
 from llambo_replay.errors import UsageError
-from llambo_replay.llambo.prompts import TaskContext
+from llambo_replay.llambo.prompts import DatasetStatistics, TaskContext
 from llambo_replay.llambo.space import SearchSpace
 
 # model -> (classifier, regressor, fixed arguments for both, fixed arguments for the regressor only)
@@ -32,6 +32,9 @@ MODELS: dict[str, tuple[type, type, dict[str, Any], dict[str, Any]]] = {
                                               "learning_rate": "invscaling", "nesterovs_momentum": True,
                                               "random_state": 0}, {"activation": "tanh"}),
 }
+# Where scikit-learn exports each estimator: the official warm-starting prompts name it so ("sklearn.svm.SVC").
+ESTIMATOR_MODULES = {"RandomForest": "sklearn.ensemble", "DecisionTree": "sklearn.tree", "SVM": "sklearn.svm",
+                     "AdaBoost": "sklearn.ensemble", "MLP_SGD": "sklearn.neural_network"}
 CLASSIFIER_ONLY_ARGS = {"SVM": {"probability": True, "random_state": 0}}
 DATASETS: dict[str, str] = {"breast": "accuracy", "digits": "accuracy", "iris": "accuracy", "wine": "accuracy",
                             "diabetes": "neg_mean_squared_error"}
@@ -61,6 +64,8 @@ class Task:
     y: np.ndarray
     X_test: np.ndarray
     y_test: np.ndarray
+    dataset_size: int = 0  # before the split
+    class_counts: tuple[int, ...] = ()  # of the whole data set, largest first (classification)
 
     @property
     def metric(self) -> str:
@@ -87,12 +92,32 @@ class Task:
         extra = CLASSIFIER_ONLY_ARGS.get(self.model, {}) if self.is_classification else regressor_only
         return (classifier if self.is_classification else regressor)(**params, **fixed, **extra)
 
-    @property
+    @cached_property
     def context(self) -> TaskContext:
+        classifier, regressor, _, _ = MODELS[self.model]
+        estimator = classifier if self.is_classification else regressor
         return TaskContext(model=self.model, task="classification" if self.is_classification else "regression",
                            metric=self.metric, lower_is_better=self.lower_is_better, num_samples=len(self.X),
                            tot_feats=self.X.shape[1], num_feats=self.X.shape[1], cat_feats=0,
-                           n_classes=int(len(np.unique(self.y))) if self.is_classification else None)
+                           n_classes=int(len(np.unique(self.y))) if self.is_classification else None,
+                           estimator=f"{ESTIMATOR_MODULES[self.model]}.{estimator.__name__}",
+                           dataset_size=self.dataset_size or len(self.X), class_counts=self.class_counts,
+                           statistics=training_statistics(self.X, self.y))
+
+
+def training_statistics(X: np.ndarray, y: np.ndarray) -> DatasetStatistics:
+    """Skewness, kurtosis and strong (|r| > 0.5) correlations of the training split, as the official
+    `get_task_dict` computes them for its Full_Context warm-starting prompt (target label-encoded)."""
+    import pandas as pd
+
+    features = pd.DataFrame(X)
+    target = pd.Series(np.unique(y, return_inverse=True)[1].astype(float))  # LabelEncoder's codes
+    to_target = features.corrwith(target).abs().to_numpy()
+    pairs = features.corr().abs().to_numpy()[np.triu_indices(features.shape[1], k=1)]
+    return DatasetStatistics(skew=tuple(float(v) for v in features.skew()),
+                             kurtosis=tuple(float(v) for v in features.kurtosis()),
+                             target_correlated=int(np.sum(to_target[~np.isnan(to_target)] > 0.5)),
+                             feature_pairs=len(pairs), pairs_correlated=int(np.sum(pairs[~np.isnan(pairs)] > 0.5)))
 
 
 @lru_cache(maxsize=32)
@@ -108,4 +133,6 @@ def load_task(dataset: str, model: str) -> Task:
         # The paper standardises regression targets with the training split's mean and std.
         mean, std = y_train.mean(), y_train.std()
         y_train, y_test = (y_train - mean) / std, (y_test - mean) / std
-    return Task(dataset, model, X_train, y_train, X_test, y_test)
+    counts = tuple(int(c) for c in np.sort(np.unique(y, return_counts=True)[1])[::-1]) \
+        if DATASETS[dataset] != "neg_mean_squared_error" else ()
+    return Task(dataset, model, X_train, y_train, X_test, y_test, len(X), counts)

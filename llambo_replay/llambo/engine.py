@@ -34,7 +34,7 @@ REQUEST_ORDERS = ("prefix", "program")
 class Sampling:
     temperature: float
     top_p: float
-    max_tokens: int
+    max_tokens: int | None  # None: not sent (the endpoint's own limit), as the official warm-start asks
 
 
 @dataclass
@@ -95,7 +95,7 @@ class Engine:
             kwargs = {"response_format": response_format} if response_format else {}
             return self.client.chat.completions.create(
                 model=self.model, n=n, temperature=sampling.temperature, top_p=sampling.top_p,
-                max_tokens=sampling.max_tokens, messages=[{"role": "system", "content": self.system_message},
+                max_tokens=_optional(sampling.max_tokens), messages=[{"role": "system", "content": self.system_message},
                                                           {"role": "user", "content": prompt}], **kwargs)
 
         return self._run(prompts, n, call, extract, "", self.model)
@@ -114,7 +114,7 @@ class Engine:
         def call(prompt: str) -> Any:
             return self.client.completions.create(model=model, prompt=prompt, n=n, logprobs=logprobs,
                                                   temperature=sampling.temperature, top_p=sampling.top_p,
-                                                  max_tokens=sampling.max_tokens)
+                                                  max_tokens=_optional(sampling.max_tokens))
 
         model = self.completions_model or self.model
         return self._run(prompts, n, call, extract, {"text": "", "tokens": [], "top_logprobs": []}, model)
@@ -189,6 +189,11 @@ class Engine:
             self.usage.short_answers += total - len(got)
             got.extend([empty] * (total - len(got)))
         return got[:total]
+
+
+def _optional(value: Any) -> Any:
+    """A request field that is left out, not sent as null, when it is None."""
+    return openai.NOT_GIVEN if value is None else value
 
 
 async def _all(coroutines: list[Any]) -> list[Any]:

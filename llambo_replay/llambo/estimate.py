@@ -64,8 +64,9 @@ def estimate_run(context: TaskContext, space: SearchSpace, settings: LlamboSetti
     estimate = Estimate()
     answer = _config_tokens(space, prompts, isinstance(protocol, JsonProtocol))
     if s.warmstart_context:
-        estimate.ask(warmstart_prompt(context, space, s.n_initial, PromptSettings(s.warmstart_context), protocol),
-                     1, answer * s.n_initial, honours_n)
+        ws = s.warmstart_settings  # a list of n configurations per answer (no limit is sent: assume that much)
+        estimate.ask(warmstart_prompt(context, space, s.n_initial, PromptSettings(s.warmstart_context), protocol,
+                                      ws.statistics), ws.answers, answer * s.n_initial, honours_n)
     configs, scores = synthetic_history(context, space, s.n_initial + s.n_trials, rng)
     for trial in range(s.n_trials):
         n = s.n_initial + trial

@@ -22,7 +22,7 @@ from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import CandidateSampler, SamplerSettings
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, GenerativeSurrogate, SurrogateSettings
-from llambo_replay.llambo.warmstart import warmstart
+from llambo_replay.llambo.warmstart import WarmstartSettings, warmstart
 
 Objective = Callable[[dict[str, float]], Mapping[str, float]]
 SURROGATES = ("discriminative", "generative")
@@ -37,6 +37,7 @@ class LlamboSettings:
     surrogate: str = "discriminative"
     protocol: str = "paper"
     warmstart_context: str | None = None  # e.g. "full_context" to warm-start with the LLM
+    warmstart_settings: WarmstartSettings = field(default_factory=WarmstartSettings)
     prompts: PromptSettings = field(default_factory=PromptSettings)
     sampler: SamplerSettings = field(default_factory=SamplerSettings)
     surrogate_settings: SurrogateSettings = field(default_factory=SurrogateSettings)
@@ -61,8 +62,10 @@ class LlamboSettings:
             sampler["sampling"] = Sampling(**sampler["sampling"])
             surrogate = dict(data["surrogate_settings"])
             surrogate["sampling"] = Sampling(**surrogate["sampling"])
+            warmstart_settings = WarmstartSettings(**data.get("warmstart_settings", {}))
             return cls(**{**data, "prompts": PromptSettings(**data["prompts"]), "sampler": SamplerSettings(**sampler),
-                          "surrogate_settings": SurrogateSettings(**surrogate)})
+                          "surrogate_settings": SurrogateSettings(**surrogate),
+                          "warmstart_settings": warmstart_settings})
         except (KeyError, TypeError) as exc:
             raise UsageError(f"run settings are incomplete or unknown ({exc})") from None
 
@@ -104,8 +107,12 @@ def history_frame(space: SearchSpace, configs: list[Mapping[str, float]],
 def optimise(context: TaskContext, space: SearchSpace, objective: Objective, engine: Engine,
              rng: np.random.Generator, settings: LlamboSettings = LlamboSettings(),
              initial_configs: list[dict[str, float]] | None = None,
-             on_trial: Callable[[TrialRecord, pd.DataFrame], None] | None = None) -> RunResult:
-    """Run LLAMBO; returns the history (hyperparameters, score, other metrics) and per-trial records."""
+             on_trial: Callable[[TrialRecord, pd.DataFrame], None] | None = None,
+             warmstart_index: int = 0) -> RunResult:
+    """Run LLAMBO; returns the history (hyperparameters, score, other metrics) and per-trial records.
+
+    With `settings.warmstart_context` and no `initial_configs`, the LLM proposes the initial points;
+    `warmstart_index` picks which of its kept answers (the official code's seed)."""
     protocol = get_protocol(settings.protocol)
     records: list[TrialRecord] = []
 
@@ -119,8 +126,8 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
     fallback = 0
     if initial_configs is None and settings.warmstart_context:
         ws = warmstart(engine, space, context, protocol, settings.n_initial,
-                       PromptSettings(settings.warmstart_context, settings.prompts.feature_semantics,
-                                      settings.prompts.warping), rng)
+                       PromptSettings(settings.warmstart_context, settings.prompts.feature_semantics),
+                       settings.warmstart_settings, warmstart_index, rng)
         initial_configs, fallback = ws.configs, ws.fallback_points
     elif initial_configs is None:
         initial_configs = space.sample(rng, settings.n_initial)

@@ -8,6 +8,7 @@ two, so their cassette keys differ by construction.
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 import re
@@ -18,6 +19,21 @@ from llambo_replay.llambo.space import SearchSpace
 
 _SCORE_RE = re.compile(r"## (-?[\d.]+) ##")
 _PAIR_RE = re.compile(r"(\w+): ([\d.eE+-]+)")
+_NUMBERED_DICT_RE = re.compile(r"\d+\.\s+({.*?})", re.DOTALL)  # the official warm-starting reader
+_ANY_DICT_RE = re.compile(r"\{[^{}]*\}")
+
+
+def _literal_dicts(chunks: list[str]) -> list[dict]:
+    """Each chunk that is a Python dict literal, as that dict; the others are skipped."""
+    found = []
+    for chunk in chunks:
+        try:
+            value = ast.literal_eval(chunk)
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+    return found
 
 
 def _name_map(space: SearchSpace, anonymised: bool) -> dict[str, str]:
@@ -64,9 +80,9 @@ class PaperProtocol:
     def config_instruction(self) -> str:
         return "Your response must only contain the predicted configuration, in the format ## configuration ##."
 
-    def configs_instruction(self, n: int) -> str:
-        return (f"Your response must only contain the {n} configurations, one per line, each in the format "
-                "## name: value, name: value ##.")
+    def configs_instruction(self, n: int) -> str | None:
+        """The warm-starting answer format; None keeps the official template's (a list of Python dicts)."""
+        return None
 
     def score_instruction(self, metric: str) -> str:
         return f"Your response should only contain the predicted {metric} in the format ## performance ##."
@@ -100,9 +116,16 @@ class PaperProtocol:
         pairs = dict(_PAIR_RE.findall(body))
         return _to_config(pairs, space, anonymised) if pairs else None
 
-    def parse_configs(self, text: str, space: SearchSpace, anonymised: bool = False) -> list[dict[str, float]]:
-        found = [self.parse_config(f"## {chunk} ##", space, anonymised) for chunk in re.findall(r"##(.*?)##", text)]
-        return [c for c in found if c is not None]
+    def config_dicts(self, text: str) -> list[dict] | None:
+        """A warm-starting answer's configurations as written, as the official reader takes them: every
+        `<number>. {...}` item a Python dict literal; None where one is not (it drops the whole answer)."""
+        items = _NUMBERED_DICT_RE.findall(text)
+        found = _literal_dicts(items)
+        return found if len(found) == len(items) else None
+
+    def loose_config_dicts(self, text: str) -> list[dict]:
+        """Every `{...}` in the answer that is a dict literal, numbered or not (the robust reading)."""
+        return _literal_dicts(_ANY_DICT_RE.findall(text))
 
     def parse_score(self, text: str) -> float:
         found = _SCORE_RE.findall(text)
@@ -157,13 +180,17 @@ class JsonProtocol(PaperProtocol):
         value = self._load(text)
         return _to_config(value, space, anonymised) if isinstance(value, dict) else None
 
-    def parse_configs(self, text: str, space: SearchSpace, anonymised: bool = False) -> list[dict[str, float]]:
+    def config_dicts(self, text: str) -> list[dict] | None:
         value = self._load(text)
         items = value.get("configurations") if isinstance(value, dict) else value
-        if not isinstance(items, list):
-            return []
-        found = [_to_config(item, space, anonymised) if isinstance(item, dict) else None for item in items]
-        return [c for c in found if c is not None]
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            return None
+        return items
+
+    def loose_config_dicts(self, text: str) -> list[dict]:
+        value = self._load(text)
+        items = value.get("configurations") if isinstance(value, dict) else value
+        return [item for item in items if isinstance(item, dict)] if isinstance(items, list) else []
 
     def parse_score(self, text: str) -> float:
         value = self._load(text)
