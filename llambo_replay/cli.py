@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from llambo_replay.bench.memo import ObjectiveMemo
     from llambo_replay.bench.runner import Budget, RunSpec
     from llambo_replay.llambo.estimate import Estimate
+    from llambo_replay.llambo.warmstart import WarmstartSettings
 
 DEFAULT_CASSETTES = Path("cassettes")
 PACKAGED = "(packaged)"  # `--reference` given without a folder: the paper's data shipped with the package
@@ -89,6 +90,13 @@ def _task_list(text: str) -> list[tuple[str, str]]:
     return tasks
 
 
+def _one_task(text: str) -> tuple[str, str]:
+    tasks = _task_list(text)
+    if len(tasks) != 1:
+        raise argparse.ArgumentTypeError(f"expected one DATASET/MODEL such as wine/SVM, got {text!r}")
+    return tasks[0]
+
+
 def _int_list(text: str) -> list[int]:
     try:
         values = [int(part) for part in _csv_list(text)]
@@ -117,7 +125,7 @@ def _run_spec(args: argparse.Namespace) -> "RunSpec":
     _fill_from_preset(args, PRESETS)
     settings = LlamboSettings(
         n_initial=args.init, n_trials=args.trials, surrogate=args.sm, protocol=args.protocol,
-        warmstart_context=args.warmstart,
+        warmstart_context=args.warmstart, warmstart_settings=_warmstart_settings(args),
         prompts=PromptSettings(context=args.context, feature_semantics=not args.anonymise, warping=args.warping,
                                shuffle_features=args.shuffle_features),
         sampler=SamplerSettings(n_candidates=args.n_candidates, n_templates=args.n_templates, alpha=args.alpha,
@@ -129,6 +137,29 @@ def _run_spec(args: argparse.Namespace) -> "RunSpec":
     return RunSpec(getattr(args, "dataset", "iris"), getattr(args, "model", "SVM"), getattr(args, "seed", 0),
                    args.llm_model, settings, _paper_start(args.reference), _given_points(args.initial_points),
                    generative_model, args.reference_reader)
+
+
+def _warmstart_settings(args: argparse.Namespace) -> "WarmstartSettings":
+    from llambo_replay.llambo.warmstart import WarmstartSettings
+
+    return WarmstartSettings(answers=args.warmstart_answers, max_tokens=args.warmstart_max_tokens,
+                             policy=args.warmstart_policy, statistics=args.warmstart_statistics)
+
+
+def _add_warmstart_flags(parser: argparse.ArgumentParser) -> None:
+    from llambo_replay.llambo.warmstart import POLICIES as WARMSTART_POLICIES
+
+    parser.add_argument("--warmstart-answers", type=_count(1), default=30, metavar="N",
+                        help="answers asked in the warm-starting request (the official n)")
+    parser.add_argument("--warmstart-max-tokens", type=_count(1), default=None, metavar="N",
+                        help="limit each warm-starting answer (the official request sends no limit)")
+    parser.add_argument("--warmstart-policy", default="official", choices=list(WARMSTART_POLICIES),
+                        help="official: keep an answer only if it is a list of at least --init configurations, all "
+                             "valid, and stop when seed k finds no k-th such answer; robust: keep every valid "
+                             "configuration of an answer and top up with random points")
+    parser.add_argument("--warmstart-statistics", action="store_true",
+                        help="fill the full_context template's dataset statistics (skewness, kurtosis, strong "
+                             "correlations), which the official code leaves as literal [SLOTS]")
 
 
 def _given_points(path: Path | None) -> str | None:
@@ -477,7 +508,9 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
                           "(what small local models need; its in-context examples keep the '## ... ##' form); "
                           "json-examples, the same with JSON examples (preset)")
     parser.add_argument("--warmstart", default=None, choices=["no_context", "partial_context", "full_context"],
-                     help="ask the LLM for the initial points (zero-shot) instead of drawing them")
+                     help="ask the LLM for the initial points (zero-shot, the official templates) instead of "
+                          "drawing them; seed k takes the k-th usable answer")
+    _add_warmstart_flags(parser)
     parser.add_argument("--context", default="full_context", choices=["no_context", "partial_context", "full_context"],
                      help="how much the prompts say about the task (the paper's context ablation)")
     parser.add_argument("--anonymise", action="store_true",
@@ -660,6 +693,35 @@ def build_parser() -> argparse.ArgumentParser:
                        help="llama.cpp chat template, e.g. gemma for Gemma 3 (default: the one the GGUF names)")
     serve.set_defaults(func=cmd_serve_local)
 
+    ws = sub.add_parser("warmstart", help="the paper's warm-starting evaluation: LLM vs random/Sobol/LHS initial "
+                                          "points feeding TPE and GP-EI (default: replay the committed one)",
+                        description="For one task and each seed, take initial points from each initialiser -- random, "
+                                    "Sobol, LHS (scikit-optimize's generators, as the official code uses them) or the LLM at "
+                                    "one of three context levels (one request of --warmstart-answers answers per "
+                                    "level, shared by every seed: seed k takes the k-th usable answer) -- and run TPE "
+                                    "and GP-EI from them. Writes <out>/<optimiser>-<initialiser>/<dataset>/<model>/"
+                                    "<seed>.csv with manifests, which `tables` renders and `check` replays.",
+                        formatter_class=_Help)
+    ws.add_argument("--task", type=_one_task, default="wine/SVM", metavar="DATASET/MODEL", help="the Bayesmark task")
+    ws.add_argument("--seeds", type=_int_list, default="0,1,2", help="comma-separated")
+    ws.add_argument("--initialisers", type=_csv_list,
+                    default="random,sobol,lhs,no_context,partial_context,full_context", help="comma-separated")
+    ws.add_argument("--optimisers", type=_csv_list, default="tpe,gp_ei", help="comma-separated: tpe, gp_ei")
+    ws.add_argument("--init", type=_count(1), default=5, help="initial points")
+    ws.add_argument("--trials", type=_count(0), default=10, help="optimiser trials after them (the paper: 25)")
+    ws.add_argument("--llm-model", default="smollm2-135m-instruct", help="model name sent to the endpoint")
+    ws.add_argument("--protocol", default="json", choices=list(PROTOCOLS),
+                    help="paper: the official template's list of Python dicts; json: the same prompt asking for "
+                         "a JSON object, enforced by a schema (what small local models need)")
+    _add_warmstart_flags(ws)
+    ws.add_argument("--mode", default=None, help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
+    ws.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
+    ws.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    ws.add_argument("--out", type=Path, default=Path("results/warmstart"), help="output folder")
+    _add_timeout_flag(ws)
+    _add_memo_flags(ws)
+    ws.set_defaults(func=cmd_warmstart)
+
     tables = sub.add_parser("tables", help="regenerate the paper's tables and figures from run histories",
                             description="Normalised regret and average rank per evaluation (CV score and the "
                                         "incumbent's test score), as Markdown, CSV and LaTeX tables and PNG figures, "
@@ -677,6 +739,21 @@ def build_parser() -> argparse.ArgumentParser:
     tables.add_argument("--out", type=Path, default=None, help="output folder (default: tables, or tables/hpobench)")
     tables.set_defaults(func=cmd_tables)
     return parser
+
+
+def cmd_warmstart(args: argparse.Namespace) -> int:
+    from llambo_replay.bench.warmstart_eval import WarmstartEvalSpec, run_warmstart_eval, summary
+    from llambo_replay.replay import parse_mode
+
+    dataset, model = args.task
+    spec = WarmstartEvalSpec(dataset, model, tuple(args.seeds), tuple(args.initialisers), tuple(args.optimisers),
+                             args.init, args.trials, args.llm_model, args.protocol, _warmstart_settings(args))
+    manifests = run_warmstart_eval(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, _memo(args),
+                                   args.timeout)
+    print("\n".join(summary(manifests, args.out)))
+    print(f"{len(manifests)} runs under {args.out}; tables: llambo-replay tables --results {args.out} --no-paper "
+          "--out tables/warmstart")
+    return 0
 
 
 def cmd_tables(args: argparse.Namespace) -> int:

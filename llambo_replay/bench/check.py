@@ -110,11 +110,30 @@ def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | 
     try:
         produced, produced_path = _rerun(path, manifest, cassettes, scratch, reference_root,
                                          strict=reproduction == "replayed")
+        source_ok = _initial_points_come_from_their_source(manifest, cassettes)
     except (ReplayMiss, CassetteCorrupt) as exc:
         return Checked(path, reproduction, "different", str(exc))
+    if not source_ok:
+        return Checked(path, reproduction, "different", "its initial points are not what their recorded source "
+                                                        f"({manifest['initial_points_source']['initialiser']}) gives")
     if produced["history_sha256"] == manifest["history_sha256"]:
-        return Checked(path, reproduction, "identical", "history byte-identical")
+        return Checked(path, reproduction, "identical", "history byte-identical"
+                       + (" (initial points derived again from their source)" if source_ok is True
+                          and "initial_points_source" in manifest else ""))
     return Checked(path, reproduction, "different", "a replayed history must be byte-identical on any machine")
+
+
+def _initial_points_come_from_their_source(manifest: dict[str, Any], cassettes: Path) -> bool:
+    """For a warm-starting evaluation run: do its initial points come out of their recording again?"""
+    source = manifest.get("initial_points_source")
+    if not source:
+        return True
+    from llambo_replay.bench import warmstart_eval
+
+    task = manifest["task"]
+    derived = warmstart_eval.rederive(source, task["dataset"], task["model"], manifest["budget"]["n_initial"],
+                                      cassettes)
+    return warmstart_eval.same_points(derived, manifest["given_initial_points"])
 
 
 def check_components(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:

@@ -183,7 +183,8 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
             if budget and record.trial + 1 < spec.settings.n_trials:
                 budget.check(transport.live_calls, transport.live_cost_usd, record.trial)
 
-        result = optimise(task.context, task.space, objective, engine, rng, spec.settings, initial, on_trial=on_trial)
+        result = optimise(task.context, task.space, objective, engine, rng, spec.settings, initial, on_trial=on_trial,
+                          warmstart_index=spec.seed)
     finally:
         bar.close()
         engine.close()
@@ -221,11 +222,13 @@ def honours_n(llm_model: str) -> bool:
 
 def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: RecordMode = RecordMode.REPLAY,
                  memo: ObjectiveMemo | None = None, objective_mode: str = "recorded",
-                 strict: bool = False) -> dict[str, Any]:
+                 strict: bool = False, initial_points_source: dict[str, Any] | None = None) -> dict[str, Any]:
     """A baseline on the same task, seed, initial points and budget as `spec`; writes CSV + manifest.
 
     Its evaluations go through the cassettes like LLAMBO's; one that is not recorded is computed
     here (and stored when `mode` records), unless `strict`, which a check of a replayed method uses.
+    `initial_points_source` says where given initial points came from (`bench.warmstart_eval`); the
+    manifest keeps it, with the cassette keys it names beside the run's own.
     """
     from llambo_replay.bench.baselines import BASELINES
 
@@ -262,9 +265,12 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
         history = optimise_here()
         keys = _evaluation_keys(objective)
     text = history_csv(history)
+    source = dict(initial_points_source or {})
+    for namespace, used in source.pop("cassettes", {}).items():
+        keys[namespace] = {**keys.get(namespace, {}), **used}
     manifest = {**_manifest_head(method, spec, task, text, objective),
                 "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials}, "versions": _versions(),
-                "cassettes": keys}
+                "cassettes": keys, **({"initial_points_source": source} if source else {})}
     _write_run(paths, text, manifest)
     return manifest
 

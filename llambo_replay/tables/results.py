@@ -45,11 +45,17 @@ ABLATION_WORDS = (("context", "no_context", "no context"), ("context", "partial_
 
 
 def method_label(method_dir: Path) -> str:
-    """'LLAMBO (<llm model>[; <prompt ablation>])' for LLAMBO runs, read from their manifests; the
-    baselines' own names otherwise."""
+    """'LLAMBO (<llm model>[; <prompt ablation>])' for LLAMBO runs, read from their manifests; a
+    baseline's own name, with where its initial points came from in a warm-starting evaluation."""
     if method_dir.name in BASELINE_LABELS:
         return BASELINE_LABELS[method_dir.name]
     manifests = [json.loads(p.read_text()) for p in method_dir.rglob("*.manifest.json")]
+    starts = sorted({m["initial_points_source"]["initialiser"] for m in manifests if "initial_points_source" in m})
+    methods = {m.get("method") for m in manifests}
+    if starts and len(methods) == 1 and methods <= BASELINE_LABELS.keys():
+        from llambo_replay.bench.warmstart_eval import INITIALISERS
+
+        return f"{BASELINE_LABELS[methods.pop()]} from {', '.join(INITIALISERS[s] for s in starts)}"
     models = sorted({m.get("engine", {}).get("llm_model", "?") for m in manifests})
     if not models:
         return method_dir.name
