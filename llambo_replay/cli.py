@@ -30,9 +30,9 @@ DEFAULT_OUT = Path("results/runs")
 # run was recorded with (so `llambo-replay run` replays it); `paper` is the paper's setup.
 PRESETS: dict[str, dict[str, object]] = {
     "demo": {"trials": 10, "n_gens": 5, "protocol": "json", "llm_model": "smollm2-135m-instruct", "concurrency": 1,
-             "sampler_policy": "robust"},
+             "sampler_policy": "robust", "warmstart_policy": "robust"},
     "paper": {"trials": 25, "n_gens": 10, "protocol": "paper", "llm_model": "gpt-3.5-turbo", "concurrency": 4,
-              "sampler_policy": "official"},
+              "sampler_policy": "official", "warmstart_policy": "official"},
 }
 # The same for `components`: `demo` is what the committed component evaluations were recorded with;
 # `paper` is the official evaluation's setup (5 templates; the sampler asked for M = 20 at alpha -0.2).
@@ -42,6 +42,16 @@ COMPONENT_PRESETS: dict[str, dict[str, object]] = {
     "paper": {"datasets": ["breast", "wine", "digits", "diabetes"], "n_test": 10, "n_gens": 10, "n_candidates": 20,
               "n_templates": 5, "alpha": -0.2, "sampler_policy": "official", "protocol": "paper",
               "llm_model": "gpt-3.5-turbo"},
+}
+
+# The same for `warmstart`: `demo` is what the committed warm-starting evaluation was recorded with (SmolLM2
+# gives no list of valid configurations, so its answers are read by the robust policy); `paper` is the
+# official experiment's setup (10 seeds, 25 trials, the official request and reading).
+WARMSTART_PRESETS: dict[str, dict[str, object]] = {
+    "demo": {"seeds": [0, 1, 2], "trials": 10, "llm_model": "smollm2-135m-instruct", "protocol": "json",
+             "warmstart_policy": "robust"},
+    "paper": {"seeds": list(range(10)), "trials": 25, "llm_model": "gpt-3.5-turbo", "protocol": "paper",
+              "warmstart_policy": "official"},
 }
 
 # The official code asks a completions (instruct) model for the generative surrogate's class logprobs.
@@ -146,17 +156,18 @@ def _warmstart_settings(args: argparse.Namespace) -> "WarmstartSettings":
                              policy=args.warmstart_policy, statistics=args.warmstart_statistics)
 
 
-def _add_warmstart_flags(parser: argparse.ArgumentParser) -> None:
+def _add_warmstart_flags(parser: argparse.ArgumentParser, policy: str | None) -> None:
     from llambo_replay.llambo.warmstart import POLICIES as WARMSTART_POLICIES
 
     parser.add_argument("--warmstart-answers", type=_count(1), default=30, metavar="N",
                         help="answers asked in the warm-starting request (the official n)")
     parser.add_argument("--warmstart-max-tokens", type=_count(1), default=None, metavar="N",
                         help="limit each warm-starting answer (the official request sends no limit)")
-    parser.add_argument("--warmstart-policy", default="official", choices=list(WARMSTART_POLICIES),
+    parser.add_argument("--warmstart-policy", default=policy, choices=list(WARMSTART_POLICIES),
                         help="official: keep an answer only if it is a list of at least --init configurations, all "
                              "valid, and stop when seed k finds no k-th such answer; robust: keep every valid "
-                             "configuration of an answer and top up with random points")
+                             "configuration of an answer and top up with random points"
+                             + (" (preset)" if policy is None else ""))
     parser.add_argument("--warmstart-statistics", action="store_true",
                         help="fill the full_context template's dataset statistics (skewness, kurtosis, strong "
                              "correlations), which the official code leaves as literal [SLOTS]")
@@ -510,7 +521,7 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warmstart", default=None, choices=["no_context", "partial_context", "full_context"],
                      help="ask the LLM for the initial points (zero-shot, the official templates) instead of "
                           "drawing them; seed k takes the k-th usable answer")
-    _add_warmstart_flags(parser)
+    _add_warmstart_flags(parser, policy=None)
     parser.add_argument("--context", default="full_context", choices=["no_context", "partial_context", "full_context"],
                      help="how much the prompts say about the task (the paper's context ablation)")
     parser.add_argument("--anonymise", action="store_true",
@@ -703,17 +714,21 @@ def build_parser() -> argparse.ArgumentParser:
                                     "<seed>.csv with manifests, which `tables` renders and `check` replays.",
                         formatter_class=_Help)
     ws.add_argument("--task", type=_one_task, default="wine/SVM", metavar="DATASET/MODEL", help="the Bayesmark task")
-    ws.add_argument("--seeds", type=_int_list, default="0,1,2", help="comma-separated")
+    ws.add_argument("--preset", default="demo", choices=list(WARMSTART_PRESETS),
+                    help="defaults for the flags marked 'preset': demo = the committed evaluation's settings; "
+                         "paper = the official experiment's (10 seeds, 25 trials, gpt-3.5-turbo, the official "
+                         "prompt format and reading)")
+    ws.add_argument("--seeds", type=_int_list, default=None, help="comma-separated (preset)")
     ws.add_argument("--initialisers", type=_csv_list,
                     default="random,sobol,lhs,no_context,partial_context,full_context", help="comma-separated")
     ws.add_argument("--optimisers", type=_csv_list, default="tpe,gp_ei", help="comma-separated: tpe, gp_ei")
     ws.add_argument("--init", type=_count(1), default=5, help="initial points")
-    ws.add_argument("--trials", type=_count(0), default=10, help="optimiser trials after them (the paper: 25)")
-    ws.add_argument("--llm-model", default="smollm2-135m-instruct", help="model name sent to the endpoint")
-    ws.add_argument("--protocol", default="json", choices=list(PROTOCOLS),
+    ws.add_argument("--trials", type=_count(0), default=None, help="optimiser trials after them (preset)")
+    ws.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
+    ws.add_argument("--protocol", default=None, choices=list(PROTOCOLS),
                     help="paper: the official template's list of Python dicts; json: the same prompt asking for "
-                         "a JSON object, enforced by a schema (what small local models need)")
-    _add_warmstart_flags(ws)
+                         "a JSON object, enforced by a schema (what small local models need) (preset)")
+    _add_warmstart_flags(ws, policy=None)
     ws.add_argument("--mode", default=None, help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
     ws.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
     ws.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
@@ -745,6 +760,7 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
     from llambo_replay.bench.warmstart_eval import WarmstartEvalSpec, run_warmstart_eval, summary
     from llambo_replay.replay import parse_mode
 
+    _fill_from_preset(args, WARMSTART_PRESETS)
     dataset, model = args.task
     spec = WarmstartEvalSpec(dataset, model, tuple(args.seeds), tuple(args.initialisers), tuple(args.optimisers),
                              args.init, args.trials, args.llm_model, args.protocol, _warmstart_settings(args))

@@ -13,7 +13,7 @@ EXIT_CODES: dict[int, str] = {
     5: "endpoint failure: the live endpoint refused, failed or timed out",
     6: "check failed: a committed result did not reproduce, a secret was found, or drift with --fail-on-drift",
     7: "budget reached: --max-requests or --max-cost stopped a recording at a trial boundary; rerun to continue",
-    8: "model failed: the LLM's answers gave nothing usable where the official code fails (--sampler-policy official)",
+    8: "model failed: the LLM's answers gave nothing usable where the official code fails (--sampler-policy official, --warmstart-policy official)",
     130: "interrupted (Ctrl-C); everything recorded so far is kept",
 }
 

@@ -234,7 +234,8 @@ def same_points(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
 
 
 def summary(manifests: list[dict[str, Any]], out: Path) -> list[str]:
-    """Mean best score after the initial points and at the end, per optimiser and initialiser."""
+    """Mean best score after the initial points and at the end, per optimiser and initialiser, and for
+    the LLM how many of its answers the policy could use and how many random points filled gaps."""
     import pandas as pd
 
     rows = []
@@ -246,8 +247,10 @@ def summary(manifests: list[dict[str, Any]], out: Path) -> list[str]:
         n = m["budget"]["n_initial"]
         rows.append({"optimiser": m["method"], "initial points": INITIALISERS[source["initialiser"]],
                      "best initial": best.iloc[n - 1], "best final": best.iloc[-1],
+                     "usable answers": (f"{source['kept_answers']}/{source['answers']}" if "answers" in source
+                                        else "-"),
                      "random top-ups": source.get("fallback_points", 0)})
     table = pd.DataFrame(rows).groupby(["optimiser", "initial points"], sort=False).agg(
         runs=("best final", "size"), best_initial=("best initial", "mean"), best_final=("best final", "mean"),
-        random_top_ups=("random top-ups", "sum"))
+        usable_answers=("usable answers", "first"), random_top_ups=("random top-ups", "sum"))
     return table.to_string(float_format=lambda v: f"{v:.4f}").splitlines()

@@ -49,7 +49,12 @@ class LlamboSettings:
         get_protocol(self.protocol)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The settings as a manifest keeps them; the warm-start's only when there is one, so manifests
+        written before warm-starting had settings keep meaning exactly what they say."""
+        out = asdict(self)
+        if self.warmstart_context is None:
+            del out["warmstart_settings"]
+        return out
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any]) -> "LlamboSettings":
