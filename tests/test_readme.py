@@ -80,11 +80,18 @@ def test_every_readme_command_runs_as_written(clone):
             assert result.stdout.splitlines()[-1] in README
         if args[0] == "check":
             assert result.stdout.splitlines()[-1].split(" (")[0] in README
+        if args == ["warmstart"]:  # the summary shown is what it prints
+            assert "\n".join(result.stdout.splitlines()[:-1]) in README
     for method in ("llambo", "random", "gp_ei", "tpe"):  # the grid example replays the committed grid, byte for byte
         for produced in (clone / "results/grid" / method).glob("*/*/[0-9].csv"):
             committed = REPO / "results/recorded/grid" / produced.relative_to(clone / "results/grid")
             assert produced.read_bytes() == committed.read_bytes(), produced
-    for table in ("regret_final.md", "hpobench/regret_final.md", "ablations/regret_final.md"):
+    for produced in (clone / "results/warmstart").glob("*/*/*/[0-9].csv"):  # and the warm-starting evaluation
+        committed = REPO / "results/recorded/warmstart" / produced.relative_to(clone / "results/warmstart")
+        assert produced.read_bytes() == committed.read_bytes(), produced
+    assert len(list((clone / "results/warmstart").glob("*/*/*/[0-9].csv"))) == 72
+    for table in ("regret_final.md", "hpobench/regret_final.md", "ablations/regret_final.md",
+                  "warmstart/regret_final.md"):
         assert (clone / "tables" / table).read_bytes() == (REPO / "tables" / table).read_bytes()
 
 

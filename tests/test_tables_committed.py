@@ -16,6 +16,7 @@ REPO = Path(__file__).resolve().parent.parent
     (["--benchmark", "bayesmark"], REPO / "tables"),
     (["--benchmark", "hpobench"], REPO / "tables" / "hpobench"),
     (["--results", "results/recorded/ablations", "--no-paper"], REPO / "tables" / "ablations"),
+    (["--results", "results/recorded/warmstart", "--no-paper"], REPO / "tables" / "warmstart"),
 ])
 def test_committed_tables_regenerate_byte_for_byte(flags, committed, tmp_path):
     manifest = json.loads((committed / "manifest.json").read_text())
@@ -33,3 +34,12 @@ def test_each_committed_prompt_ablation_is_named_by_its_settings():
     labels = {h.method for h in load_results(REPO / "results/recorded/ablations")}
     assert labels == {f"LLAMBO (smollm2-135m-instruct{suffix})" for suffix in
                       ("", "; no context", "; partial context", "; anonymised", "; shuffled features", "; warped")}
+
+
+def test_the_committed_warmstart_evaluation_names_each_optimiser_and_start():
+    from llambo_replay.tables.results import load_results
+
+    labels = {h.method for h in load_results(REPO / "results/recorded/warmstart")}
+    starts = ("random", "Sobol", "LHS", "LLM, no context", "LLM, partial context", "LLM, full context")
+    assert labels == {f"{optimiser} from {start}" for optimiser in ("TPE (Optuna)", "GP-EI (scikit-optimize)")
+                      for start in starts}
