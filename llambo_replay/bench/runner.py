@@ -89,7 +89,7 @@ class RunSpec:
     def namespace(self) -> str:
         """Where this run's cassette entries live. The number of trials is not part of it,
         so a longer run extends a shorter one; runs from the paper's initial points get their own."""
-        slug = re.sub(r"[^A-Za-z0-9._=+-]+", "-", self.llm_model).strip("-") or "model"
+        slug = model_slug(self.llm_model)
         s = self.settings
         start = {"reference": "-paper-init", "seeded-generator": "",
                  "given": f"-init-{sha256_text(self.given_points or '')[:8]}"}[self.start]
@@ -99,6 +99,11 @@ class RunSpec:
         folder = out / self.dataset / self.model
         return {"history": folder / f"{self.seed}.csv", "manifest": folder / f"{self.seed}.manifest.json",
                 "trials": folder / f"{self.seed}.trials.csv"}
+
+
+def model_slug(llm_model: str) -> str:
+    """An LLM's name as the first part of its cassette namespaces."""
+    return re.sub(r"[^A-Za-z0-9._=+-]+", "-", llm_model).strip("-") or "model"
 
 
 def given_points(points: Any) -> str:

@@ -1,9 +1,8 @@
 """The paper's warm-starting evaluation: does BO start better from the LLM's initial points?
 
 For one task, the initial points of each seed come from an *initialiser* — random, Sobol or Latin
-hypercube (scikit-optimize's generators, as the official code calls them),
-or the LLM at one of three context levels (`llambo.warmstart`) — and feed TPE and GP-EI
-(`bench.baselines`). Each (initialiser, optimiser, seed) is a baseline run written as
+hypercube (scikit-optimize's generators, as the official code calls them), or the LLM at one of three
+context levels (`llambo.warmstart`) — and feed TPE and GP-EI (`bench.baselines`). Each (initialiser, optimiser, seed) is a baseline run written as
 ``<out>/<optimiser>-<initialiser>/<dataset>/<model>/<seed>.csv`` with its manifest, so `tables` renders
 them and `check` replays them. The manifest names where its initial points came from; `check`
 derives them again from that recording.
@@ -23,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from llambo_replay.bench.memo import ObjectiveMemo
-from llambo_replay.bench.runner import RunSpec, given_points, run_baseline
+from llambo_replay.bench.runner import RunSpec, given_points, model_slug, run_baseline
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.llambo import Engine, LlamboSettings, SearchSpace
@@ -130,10 +129,8 @@ def design_points(initialiser: str, dataset: str, model: str, seed: int, n: int,
 
 
 def llm_namespace(llm_model: str, protocol: str, dataset: str, model: str, context: str) -> str:
-    import re
-
-    slug = re.sub(r"[^A-Za-z0-9._=+-]+", "-", llm_model).strip("-") or "model"
-    return f"{slug}/warmstart-{protocol}/{dataset}/{model}/{context}"
+    """Where one task's warm-starting answers at one context level live (one entry, every seed)."""
+    return f"{model_slug(llm_model)}/warmstart-{protocol}/{dataset}/{model}/{context}"
 
 
 class LlmAnswers:

@@ -24,7 +24,6 @@ from llambo_replay.llambo.protocol import PaperProtocol
 from llambo_replay.llambo.space import SearchSpace
 
 
-
 @dataclass(frozen=True)
 class WarmstartSettings:
     """The official request (30 answers, temperature 0.7, top_p 0.95, no max_tokens) and reading."""
