@@ -233,7 +233,7 @@ def _estimate_runs(specs: list["RunSpec"]) -> int:
     return _print_estimate(total, specs[0].llm_model if specs else "?", f"{len(specs)} LLAMBO run(s)")
 
 
-def _print_estimate(total: "Estimate", model: str, what: str) -> int:
+def _print_estimate(total: "Estimate", model: str, what: str, capped: bool = True) -> int:
     """`--dry-run`: what recording would ask for, without asking anything."""
     from llambo_replay.bench.runner import honours_n
     from llambo_replay.replay.pricing import CHARS_PER_TOKEN
@@ -247,7 +247,8 @@ def _print_estimate(total: "Estimate", model: str, what: str) -> int:
           "tokenize)")
     print(f"  completion     about {total.completion_tokens:,} tokens")
     print(f"  cost           about ${total.cost(model):.4f}" + ("" if priced else f" ({model} is not in the pricing table)"))
-    print("  what the cassettes already hold is replayed for free; --max-requests/--max-cost cap the rest")
+    print("  what the cassettes already hold is replayed for free"
+          + ("; --max-requests/--max-cost cap the rest" if capped else ""))
     return 0
 
 
@@ -733,6 +734,8 @@ def build_parser() -> argparse.ArgumentParser:
     ws.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
     ws.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     ws.add_argument("--out", type=Path, default=Path("results/warmstart"), help="output folder")
+    ws.add_argument("--dry-run", action="store_true",
+                    help="print how many requests, tokens and dollars recording would take, and call nothing")
     _add_timeout_flag(ws)
     _add_memo_flags(ws)
     ws.set_defaults(func=cmd_warmstart)
@@ -764,6 +767,14 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
     dataset, model = args.task
     spec = WarmstartEvalSpec(dataset, model, tuple(args.seeds), tuple(args.initialisers), tuple(args.optimisers),
                              args.init, args.trials, args.llm_model, args.protocol, _warmstart_settings(args))
+    if args.dry_run:
+        from llambo_replay.bench.runner import honours_n
+        from llambo_replay.bench.warmstart_eval import DESIGNS, estimate_eval
+
+        contexts = sum(i not in DESIGNS for i in spec.initialisers)
+        return _print_estimate(estimate_eval(spec, honours_n(spec.llm_model)), spec.llm_model,
+                               f"the warm-starting requests of {contexts} context level(s) on {args.task[0]}/"
+                               f"{args.task[1]}", capped=False)
     manifests = run_warmstart_eval(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, _memo(args),
                                    args.timeout)
     print("\n".join(summary(manifests, args.out)))

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from llambo_replay.bench.check import check_run, run_manifests
-from llambo_replay.bench.warmstart_eval import WarmstartEvalSpec, run_warmstart_eval, skopt_design
+from llambo_replay.bench.warmstart_eval import WarmstartEvalSpec, estimate_eval, run_warmstart_eval, skopt_design
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.cli import main
 from llambo_replay.errors import UsageError
@@ -17,6 +17,7 @@ from llambo_replay.llambo.warmstart import WarmstartSettings
 from llambo_replay.replay import RecordMode
 from llambo_replay.tables.results import load_results
 
+REPO = Path(__file__).resolve().parent.parent
 SPEC = WarmstartEvalSpec("iris", "SVM", (0, 1), ("lhs", "partial_context"), ("tpe",), n_initial=3, n_trials=1,
                          llm_model="loopback-model", protocol="paper", warmstart=WarmstartSettings(answers=3))
 
@@ -101,3 +102,19 @@ def test_bad_warmstart_flags_are_one_line_errors(argv, message, capsys):
 def test_an_unknown_warmstart_policy_is_a_usage_error():
     with pytest.raises(UsageError, match="unknown warm-start policy"):
         WarmstartSettings(policy="lenient")
+
+
+def test_the_dry_run_counts_the_committed_recordings_requests_and_roughly_its_tokens():
+    """wine/SVM, three context levels of 30 answers on a server that ignores n: 90 requests, as recorded;
+    tokens from characters (prose tokenizes at ~3.4 characters, not 2.6) and a terse model's answers."""
+    import glob
+
+    spec = WarmstartEvalSpec(warmstart=WarmstartSettings(policy="robust"))
+    estimate = estimate_eval(spec, honours_n=False)
+    recorded = [json.loads(Path(f).read_text()) for f in
+                glob.glob(str(REPO / "cassettes/smollm2-135m-instruct/warmstart-json/wine/SVM/*/*/*.json"))]
+    usage = [r["response"]["usage"] for entry in recorded for r in entry["responses"]]
+    assert estimate.requests == len(usage) == 90
+    tokens = sum(u["prompt_tokens"] + u["completion_tokens"] for u in usage)
+    assert abs(estimate.prompt_tokens + estimate.completion_tokens - tokens) / tokens < 0.25
+    assert estimate_eval(spec, honours_n=True).requests == 3  # a cloud endpoint answers n = 30 at once

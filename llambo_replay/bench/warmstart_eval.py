@@ -17,7 +17,7 @@ import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -33,6 +33,9 @@ from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.canonical import canonical_json, normalise_numbers
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
+
+if TYPE_CHECKING:
+    from llambo_replay.llambo.estimate import Estimate
 
 # initialiser -> how tables name it
 INITIALISERS: dict[str, str] = {"random": "random", "sobol": "Sobol", "lhs": "LHS",
@@ -211,6 +214,17 @@ def run_warmstart_eval(spec: WarmstartEvalSpec, mode: RecordMode, out: Path, cas
                                           initial_points_source=source))
             bar.update(1)
     return manifests
+
+
+def estimate_eval(spec: WarmstartEvalSpec, honours_n: bool) -> "Estimate":
+    """What recording `spec`'s LLM initialisers would ask (the generators and optimisers ask nothing)."""
+    from llambo_replay.llambo.estimate import Estimate, estimate_warmstart
+
+    task, total = load_task(spec.dataset, spec.model), Estimate()
+    for context in (i for i in spec.initialisers if i not in DESIGNS):
+        total = total + estimate_warmstart(task.context, task.space, spec.n_initial, PromptSettings(context),
+                                           get_protocol(spec.protocol), spec.warmstart, honours_n)
+    return total
 
 
 def rederive(source: dict[str, Any], dataset: str, model: str, n: int, cassettes: Path) -> list[dict[str, float]]:

@@ -21,6 +21,7 @@ from llambo_replay.llambo.protocol import JsonProtocol, PaperProtocol, get_proto
 from llambo_replay.llambo.sampler import SamplerSettings, target_score
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import SurrogateSettings, top_labels
+from llambo_replay.llambo.warmstart import WarmstartSettings
 from llambo_replay.replay.pricing import approx_chat_tokens, approx_tokens, cost_usd
 
 SCORE_ANSWER = "## 0.950000 ##"  # what a surrogate sample looks like
@@ -56,17 +57,26 @@ def _config_tokens(space: SearchSpace, settings: PromptSettings, json: bool) -> 
     return approx_tokens(text + ('""{}' * len(space.params) if json else "## ##"))
 
 
+def estimate_warmstart(context: TaskContext, space: SearchSpace, n: int, prompts: PromptSettings,
+                       protocol: PaperProtocol, settings: WarmstartSettings, honours_n: bool) -> Estimate:
+    """The one warm-starting request: `settings.answers` answers, each a list of n configurations (no
+    limit is sent, so a chattier model costs more)."""
+    estimate = Estimate()
+    answer = _config_tokens(space, prompts, isinstance(protocol, JsonProtocol)) * n
+    estimate.ask(warmstart_prompt(context, space, n, prompts, protocol, settings.statistics), settings.answers,
+                 answer, honours_n)
+    return estimate
+
+
 def estimate_run(context: TaskContext, space: SearchSpace, settings: LlamboSettings, honours_n: bool,
                  rng: np.random.Generator) -> Estimate:
     """Requests and tokens of a LLAMBO run with these settings (see the module docstring)."""
     protocol = get_protocol(settings.protocol)
     s, prompts = settings, settings.prompts
     estimate = Estimate()
-    answer = _config_tokens(space, prompts, isinstance(protocol, JsonProtocol))
     if s.warmstart_context:
-        ws = s.warmstart_settings  # a list of n configurations per answer (no limit is sent: assume that much)
-        estimate.ask(warmstart_prompt(context, space, s.n_initial, PromptSettings(s.warmstart_context), protocol,
-                                      ws.statistics), ws.answers, answer * s.n_initial, honours_n)
+        estimate = estimate + estimate_warmstart(context, space, s.n_initial, PromptSettings(s.warmstart_context),
+                                                 protocol, s.warmstart_settings, honours_n)
     configs, scores = synthetic_history(context, space, s.n_initial + s.n_trials, rng)
     for trial in range(s.n_trials):
         n = s.n_initial + trial
