@@ -86,6 +86,12 @@ def _count(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def _method_labels() -> list[tuple[str, str]]:
+    from llambo_replay.bench.baselines import REGISTRY
+
+    return [("llambo", "LLAMBO"), *((name, b.label) for name, b in REGISTRY.items())]
+
+
 def _csv_list(text: str) -> list[str]:
     return [part.strip() for part in text.split(",") if part.strip()]
 
@@ -610,7 +616,7 @@ def build_parser() -> argparse.ArgumentParser:
                                       "resumes. Writes <out>/<method>/<dataset>/<model>/<seed>.csv.",
                           formatter_class=_Help)
     grid.add_argument("--methods", type=_csv_list, default="llambo,random,gp_ei,tpe",
-                      help="comma-separated: llambo, random, gp_ei, tpe")
+                      help="comma-separated, of: " + ", ".join(f"{name} ({label})" for name, label in _method_labels()))
     grid.add_argument("--datasets", type=_csv_list, default="iris", help="comma-separated; crossed with --models")
     grid.add_argument("--models", type=_csv_list, default="SVM", help="comma-separated; crossed with --datasets")
     grid.add_argument("--tasks", type=_task_list, default=None, metavar="DATASET/MODEL,...",
@@ -687,7 +693,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "floating-point rounding, so no other machine can be expected to match it).",
                          formatter_class=_Help)
     fid.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
-    fid.add_argument("--datasets", type=_csv_list, default=None, help="comma-separated (default: all five)")
+    fid.add_argument("--datasets", type=_csv_list, default=None, help="comma-separated (default: all eight, public and synthetic)")
     fid.add_argument("--models", type=_csv_list, default=None, help="comma-separated (default: all five)")
     fid.add_argument("--seeds", type=_int_list, default=None, help="comma-separated (default: every published seed)")
     fid.add_argument("--out", type=Path, default=Path("results/fidelity"), help="folder for the mismatch CSV")

@@ -33,7 +33,7 @@ def test_task_context_comes_from_the_data():
     assert (iris.context.num_samples, iris.context.tot_feats, iris.context.n_classes) == (120, 4, 3)
     assert diabetes.lower_is_better and diabetes.context.task == "regression" and diabetes.context.n_classes is None
     assert abs(diabetes.y.mean()) < 1e-12 and diabetes.y.std() == pytest.approx(1.0)
-    assert len(DATASETS) * len(MODELS) == 25
+    assert len(DATASETS) * len(MODELS) == 40
 
 
 def test_unknown_names_are_user_errors():

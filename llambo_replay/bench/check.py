@@ -19,6 +19,7 @@ import pandas as pd
 
 from llambo_replay.bench.evaluations import seed_from_history
 from llambo_replay.bench.numerics import describe, environment
+from llambo_replay.bench.objective import PROTOCOLS
 from llambo_replay.bench.policies import RECORDED_PROPOSALS, REPRODUCTION
 from llambo_replay.bench.runner import recorded_proposals, run, run_baseline, sha256_text, spec_from_manifest
 from llambo_replay.bench.tasks import load_task
@@ -189,7 +190,8 @@ def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str 
     task = load_task(manifest["task"]["dataset"], manifest["task"]["model"])
     store = CassetteStore(cassettes)
     history = _read_history(history_path)
-    keys = seed_from_history(task, store, history, source=f"{history_path.name} (format 1)")
+    protocol = manifest["task"].get("objective_protocol", PROTOCOLS[0])  # every format-1 run predates protocol 3
+    keys = seed_from_history(task, store, history, source=f"{history_path.name} (format 1)", protocol=protocol)
     if manifest.get("method") in RECORDED_PROPOSALS:  # its proposals are the history's rows after the initial points
         spec = spec_from_manifest(path, reference_root)
         rows = [task.space.typed(r) for r in history[task.space.names].to_dict("records")]

@@ -20,6 +20,7 @@ from tqdm import tqdm
 from llambo_replay.bench import components, reference
 from llambo_replay.bench.evaluations import RecordedObjective
 from llambo_replay.bench.memo import ObjectiveMemo
+from llambo_replay.bench.objective import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bench.numerics import environment, pinned_threads
 from llambo_replay.bench.runner import sha256_text
 from llambo_replay.bench.tasks import load_task
@@ -52,6 +53,7 @@ class ComponentSpec:
     n_templates: int = 2
     alpha: float = 0.1
     sampler_policy: str = "robust"
+    objective_protocol: str = PROTOCOL_VERSION  # whose recorded evaluations it uses
 
     @property
     def surrogate(self) -> SurrogateSettings:
@@ -81,7 +83,7 @@ def _summary(frame: pd.DataFrame, method: str, caption: str) -> str:
 
 
 # What component manifests written before these settings existed were made with.
-SPEC_BEFORE_SETTINGS = {"n_templates": 2, "alpha": 0.1, "sampler_policy": "robust"}
+SPEC_BEFORE_SETTINGS = {"n_templates": 2, "alpha": 0.1, "sampler_policy": "robust", "objective_protocol": PROTOCOLS[0]}
 
 
 def spec_from_manifest(manifest: dict) -> ComponentSpec:
@@ -128,8 +130,9 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
     cells = [(dataset, seed) for dataset in spec.datasets for seed in spec.seeds]
     for dataset, seed in tqdm(cells, desc="components", unit="set", disable=None):
         task = load_task(dataset, spec.model)
-        objective = RecordedObjective(task, store, mode, memo=memo)
-        recomputed = RecordedObjective(task, store, mode, memo=memo, compute_misses=True)  # TPE's proposals
+        objective = RecordedObjective(task, store, mode, memo=memo, protocol=spec.objective_protocol)
+        recomputed = RecordedObjective(task, store, mode, memo=memo, compute_misses=True,  # TPE's proposals
+                                       protocol=spec.objective_protocol)
         rng = np.random.default_rng(seed)
         sets = components.ObservedSets.draw(task.space, objective, max(spec.n_observed), spec.n_test, rng)
         transport = make_transport(store, spec.namespace(dataset, seed), mode, base_url, timeout_s=timeout_s)

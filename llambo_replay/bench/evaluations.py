@@ -24,7 +24,7 @@ import pandas as pd
 from llambo_replay.bench.fidelity import is_fragile, same
 from llambo_replay.bench.memo import ObjectiveMemo
 from llambo_replay.bench.numerics import describe, environment
-from llambo_replay.bench.objective import PROTOCOL_VERSION, task_objective
+from llambo_replay.bench.objective import PROTOCOL_VERSION, PROTOCOLS, task_objective
 from llambo_replay.bench.policies import objective_policy
 from llambo_replay.bench.tasks import Task
 from llambo_replay.errors import UsageError
@@ -32,17 +32,30 @@ from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.canonical import canonical_json
 
-FUNCTION = f"bayesmark-objective/{PROTOCOL_VERSION}"
 MISS_HINT = ("record it with --mode auto (or --objective recompute to evaluate on this machine); a run recorded "
              "before evaluations were recorded needs `llambo-replay migrate` first")
 
+OLD_PROTOCOL_HINT = (f"this run was recorded under an older objective protocol, which is replayed, never computed; "
+                     f"record the run anew to use the current one ({PROTOCOL_VERSION})")
 
 METRICS = ("score", "generalization_score")  # what `objective.evaluate` returns, in its order
 
 
-def namespace(task: Task) -> str:
-    """One namespace per task, shared by every run, method and seed on it: an evaluation is recorded once."""
-    return f"evaluations/{PROTOCOL_VERSION}/{task.dataset}/{task.model}"
+def namespace(task: Task, protocol: str = PROTOCOL_VERSION) -> str:
+    """One namespace per task and protocol, shared by every run, method and seed on it: an evaluation is
+    recorded once."""
+    return f"evaluations/{protocol}/{task.dataset}/{task.model}"
+
+
+def function(protocol: str = PROTOCOL_VERSION) -> str:
+    """The recorded function's name, part of every evaluation's key."""
+    return f"bayesmark-objective/{protocol}"
+
+
+def check_protocol(protocol: str) -> str:
+    if protocol not in PROTOCOLS:
+        raise UsageError(f"unknown objective protocol {protocol!r}; this version knows: {', '.join(PROTOCOLS)}")
+    return protocol
 
 
 def encode(result: dict[str, float]) -> dict[str, Any]:
@@ -82,20 +95,26 @@ class RecordedObjective:
     objective_mode: str = "recorded"
     memo: ObjectiveMemo | None = None
     compute_misses: bool = False  # a recomputed method computes what its drifted trajectory asks anew
+    protocol: str = PROTOCOL_VERSION  # an older run replays the evaluations recorded under its own protocol
     computed: int = 0
     replayed: int = 0
     drift: list[Drift] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self.policy = objective_policy(self.objective_mode)
-        self.calls = RecordedCalls(self.store, namespace(self.task), self.mode if self.policy.recorded else RecordMode.LIVE,
-                                   self.compute_misses, MISS_HINT)
+        check_protocol(self.protocol)
+        # Only the current protocol is computed and recorded: an older one's misses are misses, whatever the
+        # mode (`--objective recompute` computes the current protocol and stores nothing).
+        old = self.protocol != PROTOCOL_VERSION
+        mode = (RecordMode.REPLAY if old else self.mode) if self.policy.recorded else RecordMode.LIVE
+        self.calls = RecordedCalls(self.store, namespace(self.task, self.protocol), mode,
+                                   self.compute_misses and not old, OLD_PROTOCOL_HINT if old else MISS_HINT)
         self._compute = task_objective(self.task, self.memo)
         self._environments: dict[str, dict[str, Any] | None] = {}
         self._verified: set[str] = set()
 
     def __call__(self, config: dict[str, Any]) -> dict[str, float]:
-        answer = self.calls.call(FUNCTION, {"task": self.task.name, "config": config}, lambda: self._fresh(config))
+        answer = self.calls.call(function(self.protocol), {"task": self.task.name, "config": config}, lambda: self._fresh(config))
         result = decode(answer.result)
         env = answer.meta.get("environment")
         self._environments.setdefault(canonical_json(env), env)
@@ -125,7 +144,7 @@ class RecordedObjective:
 
     def manifest(self) -> dict[str, Any]:
         """What a run manifest says about its evaluations: where they are and what computed them."""
-        return {"objective": self.objective_mode, "function": FUNCTION,
+        return {"objective": self.objective_mode, "function": function(self.protocol),
                 "computed_on": [env for _, env in sorted(self._environments.items())]}
 
     def used_keys(self) -> dict[str, int]:
@@ -141,14 +160,15 @@ class RecordedObjective:
         return self.calls.namespace
 
 
-def seed_from_history(task: Task, store: CassetteStore, history: pd.DataFrame, source: str) -> dict[str, int]:
+def seed_from_history(task: Task, store: CassetteStore, history: pd.DataFrame, source: str,
+                      protocol: str = PROTOCOLS[0]) -> dict[str, int]:
     """Record the evaluations a history already holds (each row: configuration -> scores), as they
     were when it was made; for runs recorded before evaluations were. Returns key -> rows."""
-    calls = RecordedCalls(store, namespace(task), RecordMode.AUTO)
+    calls = RecordedCalls(store, namespace(task, check_protocol(protocol)), RecordMode.AUTO)
     for row in history.to_dict("records"):
         config = task.space.typed(row)
         result = {metric: float(row[metric]) for metric in METRICS}
-        answer = calls.call(FUNCTION, {"task": task.name, "config": config},
+        answer = calls.call(function(protocol), {"task": task.name, "config": config},
                             lambda result=result: (encode(result), {"environment": None, "migrated_from": source}))
         if answer.recorded and not all(same(v, decode(answer.result)[k]) for k, v in result.items()):
             raise UsageError(f"{source}: {canonical_json(config)} is already recorded with other scores "

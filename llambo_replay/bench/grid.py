@@ -13,11 +13,12 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from llambo_replay.bench.baselines import REGISTRY
 from llambo_replay.bench.runner import Budget, RunSpec, run, run_baseline
 from llambo_replay.errors import LlamboReplayError, UsageError
 from llambo_replay.replay import RecordMode
 
-METHODS = ("llambo", "random", "gp_ei", "tpe")
+METHODS = ("llambo", *REGISTRY)
 
 
 @dataclass(frozen=True)

@@ -23,10 +23,10 @@ import pandas as pd
 
 from llambo_replay import __version__
 from llambo_replay.bench import reference
-from llambo_replay.bench.evaluations import RecordedObjective
+from llambo_replay.bench.evaluations import RecordedObjective, check_protocol
 from llambo_replay.bench.memo import ObjectiveMemo
 from llambo_replay.bench.numerics import environment, pinned_threads
-from llambo_replay.bench.objective import PROTOCOL_VERSION
+from llambo_replay.bench.objective import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bench.policies import RECORDED_PROPOSALS, REPRODUCTION
 from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
@@ -55,6 +55,7 @@ class RunSpec:
     given_points: str | None = None  # or these (canonical JSON of a list of configurations)
     generative_model: str | None = None  # the generative surrogate's completions model (default: llm_model)
     reference_reader: str = "pandas"  # how the paper's initial points are read (reference.INITIAL_POINT_READERS)
+    objective_protocol: str = PROTOCOL_VERSION  # whose recorded evaluations it replays (objective.PROTOCOL_VERSION)
 
     def __post_init__(self) -> None:
         if self.generative_model and self.settings.surrogate != "generative":
@@ -120,13 +121,14 @@ def spec_from_manifest(path: Path, reference_root: str | None = None) -> RunSpec
         start = str(reference.check_reference(reference_root)) if m.get("initial_points") == "reference" else None
         given = given_points(m["given_initial_points"]) if m.get("initial_points") == "given" else None
         reader = m.get("initial_points_reader", "json")  # runs recorded before the reader was an option
+        protocol = check_protocol(m["task"].get("objective_protocol", PROTOCOLS[0]))
         if m.get("method", "llambo") != "llambo":
             budget = LlamboSettings(n_initial=m["budget"]["n_initial"], n_trials=m["budget"]["n_trials"])
             return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], settings=budget, reference=start,
-                           given_points=given, reference_reader=reader)
+                           given_points=given, reference_reader=reader, objective_protocol=protocol)
         return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], m["engine"]["llm_model"],
                        LlamboSettings.from_dict(m["settings"]), start, given, m["engine"].get("generative_model"),
-                       reader)
+                       reader, protocol)
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(f"{path} is not a run manifest ({exc.__class__.__name__}: {exc})") from None
 
@@ -177,7 +179,7 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     _check_writable(paths["history"].parent)
 
     store = CassetteStore(cassettes)
-    objective = RecordedObjective(task, store, mode, objective_mode, memo)
+    objective = RecordedObjective(task, store, mode, objective_mode, memo, protocol=spec.objective_protocol)
     transport = make_transport(store, spec.namespace, mode, base_url, timeout_s=timeout_s)
     engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency, order=request_order,
                     completions_model=spec.generative_model)
@@ -235,22 +237,22 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
     `initial_points_source` says where given initial points came from (`bench.warmstart_eval`); the
     manifest keeps it, with the cassette keys it names beside the run's own.
     """
-    from llambo_replay.bench.baselines import BASELINES
+    from llambo_replay.bench.baselines import baseline
 
-    if method not in BASELINES:
-        raise UsageError(f"unknown method {method!r}; choose one of: llambo, {', '.join(BASELINES)}")
+    optimiser = baseline(method).optimise()
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)
     s = spec.settings
     initial = spec.initial(task.space) or task.space.sample(rng, s.n_initial)  # as LLAMBO's run of this seed
     store = CassetteStore(cassettes)
-    objective = RecordedObjective(task, store, mode, objective_mode, memo, compute_misses=not strict)
+    objective = RecordedObjective(task, store, mode, objective_mode, memo, compute_misses=not strict,
+                                  protocol=spec.objective_protocol)
     paths = spec.outputs(out)
     _check_writable(paths["history"].parent)
 
     def optimise_here() -> pd.DataFrame:
         with pinned_threads():
-            return BASELINES[method](task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
+            return optimiser(task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
 
     if method in RECORDED_PROPOSALS:
         computed: list[pd.DataFrame] = []
@@ -304,7 +306,7 @@ def _manifest_head(method: str, spec: RunSpec, task: Any, history_text: str,
     """What every run manifest (LLAMBO or baseline) says about the task, seed, start, evaluations and history."""
     return {"format": MANIFEST_FORMAT, "method": method, "reproduction": REPRODUCTION[method], "seed": spec.seed,
             "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
-                     "lower_is_better": task.lower_is_better, "objective_protocol": PROTOCOL_VERSION},
+                     "lower_is_better": task.lower_is_better, "objective_protocol": spec.objective_protocol},
             "initial_points": spec.start,
             **({"initial_points_reader": spec.reference_reader} if spec.reference else {}),
             **({"given_initial_points": json.loads(spec.given_points)} if spec.given_points else {}),

@@ -1,8 +1,11 @@
-"""The paper's 25 Bayesmark tasks: 5 scikit-learn models x 5 toy datasets, with its fixed arguments.
+"""The paper's 40 Bayesmark tasks: 5 scikit-learn models x 8 datasets, with its fixed arguments.
 
-Data come from the `bayesmark` package's loaders and split as bayesmark does (test_size
-0.2, shuffle seed 0); diabetes targets are standardised with the training split's
-mean and std, which reproduces the paper's published scores exactly.
+The data are the official repository's own splits (`paper_data/`, converted from its pickles once;
+see SOURCE.md): the five public data sets as bayesmark splits them (test_size 0.2, shuffle seed 0)
+and the paper's three synthetic regression functions (200 train + 200 test rows, 15 features in
+[-1, 1]). Regression targets are standardised with the training split's mean and std, as the
+official `run_bayesmark.py` does; diabetes' pickled targets are standardised already, so diabetes is
+standardised twice, which moves the last bits and is what reproduces the published scores.
 """
 
 from __future__ import annotations
@@ -13,7 +16,6 @@ from typing import Any
 
 import numpy as np
 from sklearn.ensemble import AdaBoostClassifier, AdaBoostRegressor, RandomForestClassifier, RandomForestRegressor
-from sklearn.model_selection import train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.svm import SVC, SVR
 from sklearn.tree import DecisionTreeClassifier, DecisionTreeRegressor
@@ -37,9 +39,15 @@ ESTIMATOR_MODULES = {"RandomForest": "sklearn.ensemble", "DecisionTree": "sklear
                      "AdaBoost": "sklearn.ensemble", "MLP_SGD": "sklearn.neural_network"}
 CLASSIFIER_ONLY_ARGS = {"SVM": {"probability": True, "random_state": 0}}
 DATASETS: dict[str, str] = {"breast": "accuracy", "digits": "accuracy", "iris": "accuracy", "wine": "accuracy",
-                            "diabetes": "neg_mean_squared_error"}
-TEST_SIZE = 0.2
-SPLIT_SEED = 0
+                            "diabetes": "neg_mean_squared_error", "griewank": "neg_mean_squared_error",
+                            "ktablet": "neg_mean_squared_error", "rosenbrock": "neg_mean_squared_error"}
+# The paper reports the public data sets and its synthetic functions as two families.
+FAMILIES: dict[str, str] = {"breast": "public", "digits": "public", "iris": "public", "wine": "public",
+                            "diabetes": "public", "griewank": "synthetic", "ktablet": "synthetic",
+                            "rosenbrock": "synthetic"}
+# where each data set's arrays lie under paper_data/ (the official repository's layout)
+DATA_FILES: dict[str, str] = {name: (f"bayesmark/data/{name}.npz" if family == "public" else f"custom_dataset/{name}.npz")
+                              for name, family in FAMILIES.items()}
 
 
 def _choices(kind: str, value: str, valid: dict[str, Any]) -> str:
@@ -70,6 +78,10 @@ class Task:
     @property
     def metric(self) -> str:
         return DATASETS[self.dataset]
+
+    @property
+    def family(self) -> str:
+        return FAMILIES[self.dataset]
 
     @property
     def is_classification(self) -> bool:
@@ -120,19 +132,26 @@ def training_statistics(X: np.ndarray, y: np.ndarray) -> DatasetStatistics:
                              feature_pairs=len(pairs), pairs_correlated=int(np.sum(pairs[~np.isnan(pairs)] > 0.5)))
 
 
-@lru_cache(maxsize=32)
-def load_task(dataset: str, model: str) -> Task:
-    from bayesmark.data import load_data  # heavy import, only when a task is built
+def load_arrays(dataset: str) -> dict[str, np.ndarray]:
+    """The official split of `dataset` as shipped (train_x, train_y, test_x, test_y); no pickle is read."""
+    from llambo_replay.bench.reference import PACKAGED
 
     _choices("dataset", dataset, DATASETS)
+    with np.load(PACKAGED / DATA_FILES[dataset], allow_pickle=False) as data:
+        return {name: data[name] for name in ("train_x", "train_y", "test_x", "test_y")}
+
+
+@lru_cache(maxsize=64)
+def load_task(dataset: str, model: str) -> Task:
+    _choices("dataset", dataset, DATASETS)
     _choices("model", model, MODELS)
-    X, y, _ = load_data(dataset)
-    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=TEST_SIZE, random_state=SPLIT_SEED,
-                                                        shuffle=True)
-    if DATASETS[dataset] == "neg_mean_squared_error":
-        # The paper standardises regression targets with the training split's mean and std.
-        mean, std = y_train.mean(), y_train.std()
+    data = load_arrays(dataset)
+    X_train, X_test, y_train, y_test = data["train_x"], data["test_x"], data["train_y"], data["test_y"]
+    regression = DATASETS[dataset] == "neg_mean_squared_error"
+    if regression:
+        # As run_bayesmark.py: standardised with the training split's mean and std (np.std, ddof 0).
+        mean, std = np.mean(y_train), np.std(y_train)
         y_train, y_test = (y_train - mean) / std, (y_test - mean) / std
-    counts = tuple(int(c) for c in np.sort(np.unique(y, return_counts=True)[1])[::-1]) \
-        if DATASETS[dataset] != "neg_mean_squared_error" else ()
-    return Task(dataset, model, X_train, y_train, X_test, y_test, len(X), counts)
+    labels = np.concatenate([y_train, y_test])
+    counts = () if regression else tuple(int(c) for c in np.sort(np.unique(labels, return_counts=True)[1])[::-1])
+    return Task(dataset, model, X_train, y_train, X_test, y_test, len(labels), counts)

@@ -10,11 +10,12 @@ from pathlib import Path
 import pandas as pd
 
 from llambo_replay.bench import reference
+from llambo_replay.bench.baselines import REGISTRY
 from llambo_replay.bench.tasks import DATASETS
 from llambo_replay.errors import UsageError
 
 PAPER_METHOD = "LLAMBO (paper, GPT-3.5)"
-BASELINE_LABELS = {"random": "Random search", "gp_ei": "GP-EI (scikit-optimize)", "tpe": "TPE (Optuna)"}
+BASELINE_LABELS = {name: b.label for name, b in REGISTRY.items()}
 
 
 @dataclass(frozen=True)

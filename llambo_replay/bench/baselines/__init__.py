@@ -1,0 +1,71 @@
+"""The baseline optimisers, one module each, behind one signature and one registry.
+
+Every baseline is a function `optimise(space, objective, initial, n_trials, rng, lower_is_better)`
+that evaluates the shared initial points first, then proposes `n_trials` configurations, and returns
+the history in a LLAMBO run's shape (hyperparameters, score, generalization_score). It draws all its
+randomness from `rng` (one seeded generator per run) and knows nothing of cassettes: the caller
+(`bench.runner.run_baseline`) records its proposals and evaluations. Adding a baseline is one module
+plus one `Baseline(...)` line below. This package must not import an optimiser library at import
+time (the command line reads the registry to build its help).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib import import_module
+from typing import Any
+
+import pandas as pd
+
+from llambo_replay.errors import UsageError
+
+Objective = Callable[[dict[str, float]], Mapping[str, float]]
+
+
+@dataclass(frozen=True)
+class Baseline:
+    name: str  # the method's name in `grid --methods`, result folders and manifests
+    label: str  # how tables and figures name it
+    target: str  # "module:function" under this package
+    library: str  # the distribution whose version is part of a recorded proposal's key
+    recorded: bool = True  # proposals come from floating-point numerics, so they are recorded (see policies)
+    extra: str | None = None  # the pip extra that installs `library`, when the default install lacks it
+    paper: str | None = None  # its name in the official exp_baselines/run_all_baselines.py, if it is one
+
+    def optimise(self) -> Callable[..., pd.DataFrame]:
+        """The optimiser function; a missing optional library is a one-line error naming the extra."""
+        module, function = self.target.split(":")
+        try:
+            return getattr(import_module(f"{__name__}.{module}"), function)
+        except ImportError as exc:
+            hint = f"pip install -e '.[{self.extra}]'" if self.extra else "reinstall the package"
+            raise UsageError(f"method {self.name!r} needs {self.library}, which is not installed "
+                             f"(no module {exc.name!r}); {hint}") from None
+
+
+REGISTRY: dict[str, Baseline] = {b.name: b for b in (
+    Baseline("random", "Random search", "random_search:optimise", "numpy", recorded=False, paper="bo_random"),
+    Baseline("gp_ei", "GP-EI (scikit-optimize)", "skopt_gp:gp_ei", "scikit-optimize"),
+    Baseline("skopt", "SKOPT (gp_minimize)", "skopt_gp:gp_minimize_ei", "scikit-optimize", paper="bo_skopt"),
+    Baseline("tpe", "TPE (Optuna, univariate)", "optuna_tpe:univariate", "optuna"),
+    Baseline("optuna", "Optuna (multivariate TPE)", "optuna_tpe:multivariate", "optuna", paper="bo_optuna"),
+    Baseline("smac", "SMAC (1.4, random forest)", "smac_rf:optimise", "smac", extra="baselines", paper="bo_smac"),
+)}
+
+
+def baseline(name: str) -> Baseline:
+    if name not in REGISTRY:
+        raise UsageError(f"unknown method {name!r}; choose one of: llambo, {', '.join(REGISTRY)}")
+    return REGISTRY[name]
+
+
+def library_version(method: str) -> str:
+    """'<library> <version>' of the baseline's optimiser: part of a recorded proposal's key."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    library = baseline(method).library
+    try:
+        return f"{library} {version(library)}"
+    except PackageNotFoundError:
+        raise UsageError(f"method {method!r} needs {library}, which is not installed") from None

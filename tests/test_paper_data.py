@@ -1,0 +1,93 @@
+"""The official repository's data, shipped as .npz: the arrays its pickles hold, read without unpickling,
+and evaluated as its run_bayesmark.py evaluates them."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+
+import numpy as np
+import pytest
+from sklearn import datasets as sklearn_datasets
+from sklearn.model_selection import train_test_split
+
+from llambo_replay.bench import tasks
+from llambo_replay.bench.fidelity import published_config
+from llambo_replay.bench.objective import evaluate
+from llambo_replay.bench.reference import PACKAGED, published_history
+
+CHECKSUMS = json.loads((PACKAGED / "data_checksums.json").read_text())
+# what bayesmark 0.0.8's `bayesmark.data.load_data` calls for each public data set
+LOADERS = {"breast": sklearn_datasets.load_breast_cancer, "digits": sklearn_datasets.load_digits,
+           "iris": sklearn_datasets.load_iris, "wine": sklearn_datasets.load_wine,
+           "diabetes": sklearn_datasets.load_diabetes}
+
+
+@pytest.mark.parametrize("dataset", list(tasks.DATASETS))
+def test_the_shipped_arrays_are_those_the_official_pickles_hold(dataset):
+    recorded = CHECKSUMS[tasks.DATA_FILES[dataset]]
+    arrays = tasks.load_arrays(dataset)
+    for name, digest in recorded["arrays"].items():
+        array = np.ascontiguousarray(arrays[name])
+        assert (array.dtype.str, list(array.shape)) == (digest["dtype"], digest["shape"])
+        assert hashlib.sha256(array.tobytes()).hexdigest() == digest["sha256"], f"{dataset} {name}"
+    assert len(recorded["official_sha256"]) == 64 and recorded["official_file"].endswith(".pickle")
+
+
+@pytest.mark.parametrize("dataset", ["breast", "digits", "iris", "wine"])
+def test_the_classification_splits_are_bayesmarks_split_of_scikit_learns_data(dataset):
+    X, y = LOADERS[dataset](return_X_y=True)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.2, random_state=0, shuffle=True)
+    arrays = tasks.load_arrays(dataset)
+    for ours, theirs in zip((X_train, y_train, X_test, y_test), ("train_x", "train_y", "test_x", "test_y")):
+        assert np.array_equal(ours, arrays[theirs])
+
+
+def test_diabetes_is_pickled_standardised_and_evaluated_standardised_twice():
+    X, y = LOADERS["diabetes"](return_X_y=True)
+    X_train, _, y_train, _ = train_test_split(X, y, test_size=0.2, random_state=0, shuffle=True)
+    pickled = tasks.load_arrays("diabetes")
+    assert np.array_equal(X_train, pickled["train_x"])
+    once = (y_train - y_train.mean()) / y_train.std()
+    assert np.allclose(once, pickled["train_y"], rtol=0, atol=1e-15)
+    task = tasks.load_task("diabetes", "SVM")
+    twice = (pickled["train_y"] - np.mean(pickled["train_y"])) / np.std(pickled["train_y"])
+    assert np.array_equal(task.y, twice)
+    assert not np.array_equal(task.y, pickled["train_y"])  # the second standardisation moves the last bits
+
+
+@pytest.mark.parametrize("dataset", ["griewank", "ktablet", "rosenbrock"])
+def test_the_synthetic_tasks_are_the_papers_regression_functions(dataset):
+    task = tasks.load_task(dataset, "SVM")
+    assert task.family == "synthetic" and task.metric == "neg_mean_squared_error" and task.lower_is_better
+    assert task.X.shape == task.X_test.shape == (200, 15)
+    assert task.X.min() >= -1 and task.X.max() <= 1
+    assert abs(task.y.mean()) < 1e-12 and task.y.std() == pytest.approx(1.0)
+    assert task.context.task == "regression" and task.context.num_samples == 200
+
+
+@pytest.mark.parametrize("dataset,model,seed", [("diabetes", "RandomForest", 0), ("diabetes", "DecisionTree", 1),
+                                                ("rosenbrock", "SVM", 0), ("griewank", "DecisionTree", 2)])
+def test_published_rows_reproduce_on_the_official_data(dataset, model, seed):
+    task = tasks.load_task(dataset, model)
+    history = published_history(None, dataset, model, seed)
+    for _, row in history.head(4).iterrows():
+        ours = evaluate(task, published_config(task, row))
+        assert ours["score"] == pytest.approx(row["score"], abs=1e-9)
+        assert ours["generalization_score"] == pytest.approx(row["generalization_score"], abs=1e-9)
+
+
+def test_no_pickle_is_loaded_to_build_and_evaluate_any_task(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("a pickle was loaded at run time")
+
+    monkeypatch.setattr(pickle, "load", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    monkeypatch.setattr(pickle, "Unpickler", refuse)
+    tasks.load_task.cache_clear()
+    for dataset in tasks.DATASETS:
+        task = tasks.load_task(dataset, "DecisionTree")
+        config = task.space.typed(task.space.sample(np.random.default_rng(0), 1)[0])
+        assert np.isfinite(evaluate(task, config)["score"])
+    tasks.load_task.cache_clear()
