@@ -433,6 +433,10 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     root = reference.check_reference(args.reference)
     datasets, models = args.datasets or list(DATASETS), args.models or list(MODELS)
     memo = _memo(args)
+    try:  # found unwritable before the compute, not after it
+        args.out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write to the output folder {args.out} ({exc.strerror})") from None
 
     def objective_for(dataset: str, model: str) -> Callable[[dict], dict]:
         return task_objective(load_task(dataset, model), memo)
@@ -449,9 +453,11 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     if overall.exact < overall.total:
         print(f"{overall.fragile}/{overall.total - overall.exact} mismatches are numerically fragile: "
               "our own scores move when the training data move by one ulp")
-    args.out.mkdir(parents=True, exist_ok=True)
     table.to_csv(args.out / "fidelity_mismatches.csv", index=False, lineterminator="\n")
-    print(f"mismatches: {args.out / 'fidelity_mismatches.csv'}")
+    fidelity.rows_table(found).to_csv(args.out / "fidelity_rows.csv", index=False, lineterminator="\n")
+    (args.out / "fidelity_summary.md").write_text(fidelity.summary_markdown(fidelity.rows_table(found)))
+    print(f"mismatches: {args.out / 'fidelity_mismatches.csv'}; every row: fidelity_rows.csv; "
+          "the README's table: fidelity_summary.md")
     print(f"{overall.exact}/{overall.total} rows reproduce exactly")
     return 0
 

@@ -113,3 +113,37 @@ def is_fragile(task: Task, config: dict, ours: dict[str, float]) -> bool:
 def mismatch_table(found: list[Row]) -> pd.DataFrame:
     return pd.DataFrame([vars(r) for r in found if not r.exact],
                         columns=list(Row.__dataclass_fields__))
+
+
+def rows_table(found: list[Row]) -> pd.DataFrame:
+    """Every row with its verdict, so that fidelity runs over parts of the data can be summarised together."""
+    return pd.DataFrame([{**vars(r), "exact": r.exact} for r in found], columns=[*Row.__dataclass_fields__, "exact"])
+
+
+# The groups the README reports, as (name, which rows): data-set family x model family, then per data set.
+def _groups(frame: pd.DataFrame) -> list[tuple[str, pd.Series]]:
+    from llambo_replay.bench.tasks import FAMILIES
+
+    family = frame["dataset"].map(FAMILIES)
+    ada = frame["model"] == "AdaBoost"
+    kinds = [("public, classification", family.eq("public") & frame["dataset"].ne("diabetes")),
+             ("public, diabetes", frame["dataset"].eq("diabetes")), ("synthetic", family.eq("synthetic"))]
+    groups = [(f"{name} × {'AdaBoost' if a else 'RandomForest, DecisionTree, SVM, MLP_SGD'}", rows & (ada if a else ~ada))
+              for name, rows in kinds for a in (False, True)]
+    groups += [(f"all non-AdaBoost rows", ~ada), ("all AdaBoost rows", ada)]
+    groups += [(f"{dataset}", frame["dataset"].eq(dataset)) for dataset in FAMILIES if dataset in set(frame["dataset"])]
+    return groups + [("all", frame["dataset"].notna())]
+
+
+def summary_markdown(frame: pd.DataFrame) -> str:
+    """The README's fidelity table, from `rows_table` output (one or many runs concatenated)."""
+    lines = ["| rows | exact | exact or fragile |", "|---|---|---|"]
+    for name, rows in _groups(frame):
+        part = frame[rows]
+        if part.empty:
+            continue
+        exact = int(part["exact"].sum())
+        fragile = int(sum(value is True or value == "True" for value in part["fragile"]))
+        n = len(part)
+        lines.append(f"| {name} | {exact:,}/{n:,} ({100 * exact / n:.1f} %) | {exact + fragile:,}/{n:,} |")
+    return "\n".join(lines) + "\n"

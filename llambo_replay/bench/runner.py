@@ -239,7 +239,7 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
     """
     from llambo_replay.bench.baselines import baseline
 
-    optimiser = baseline(method).optimise()
+    method_info = baseline(method)  # its optimiser is imported only when proposals must be computed
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)
     s = spec.settings
@@ -252,7 +252,7 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
 
     def optimise_here() -> pd.DataFrame:
         with pinned_threads():
-            return optimiser(task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
+            return method_info.optimise()(task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
 
     if method in RECORDED_PROPOSALS:
         computed: list[pd.DataFrame] = []

@@ -16,21 +16,24 @@ import pandas as pd
 from llambo_replay.errors import UsageError
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.tables import metrics
-from llambo_replay.tables.results import BASELINE_LABELS, History
+from llambo_replay.tables.results import BASELINE_LABELS, PAPER_METHOD, History, method_order
 
 FLOAT = "%.6f"
 
 
+def _cell(hit: pd.DataFrame, pm: str) -> str:
+    """'mean ± s.e. (n=k)'; one seed has no standard error to show."""
+    if hit.empty:
+        return "–"
+    mean, se, n = hit["mean"].iloc[0], hit["se"].iloc[0], int(hit["count"].iloc[0])
+    return f"{mean:.4f} (n=1)" if n == 1 else f"{mean:.4f} {pm} {se:.4f} (n={n})"
+
+
 def _table_cells(final: pd.DataFrame, pm: str) -> tuple[list[str], list[list[str]]]:
-    methods = sorted(final["method"].unique())
+    methods = sorted(final["method"].unique(), key=method_order)
     rows = []
     for task in sorted(final["task"].unique()):
-        cells = [task]
-        for method in methods:
-            hit = final[(final["task"] == task) & (final["method"] == method)]
-            cells.append("–" if hit.empty else f"{hit['mean'].iloc[0]:.4f} {pm} {hit['se'].iloc[0]:.4f} "
-                                               f"(n={int(hit['count'].iloc[0])})")
-        rows.append(cells)
+        rows.append([task, *(_cell(final[(final["task"] == task) & (final["method"] == m)], pm) for m in methods)])
     return ["task"] + methods, rows
 
 
@@ -63,7 +66,7 @@ def figure(curves: pd.DataFrame, ranks: pd.DataFrame, path: Path, title: str) ->
 
     with plt.rc_context({"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "llambo-replay",
                          "path.simplify": False}):
-        methods = sorted(curves["method"].unique())
+        methods = sorted(curves["method"].unique(), key=method_order)
         ranked = len(methods) > 1  # with one method a rank panel says nothing
         fig, axes = plt.subplots(1, 2 if ranked else 1, figsize=(10 if ranked else 5.5, 4.2), dpi=110, squeeze=False)
         left, right = axes[0][0], axes[0][-1]
@@ -123,6 +126,20 @@ def describe_scope(kept: list[History], left_out: list[History]) -> str:
 
 
 def build_tables(histories: list[History], out: Path, benchmark: str = "Bayesmark") -> int:
+    """The tables and figures of `histories` in `out`; where they span the paper's two families (public and
+    synthetic data sets), each family's own as well, in `out/public/` and `out/synthetic/`."""
+    families = sorted({h.family for h in histories})
+    _build(histories, out, benchmark + (" (public and synthetic tasks)" if len(families) > 1 else ""))
+    if len(families) > 1:
+        for family in families:
+            _build([h for h in histories if h.family == family], out / family, f"{benchmark} ({family} tasks)")
+    return 0
+
+
+PAPER_NOTE = f"{PAPER_METHOD} is the paper's published LLAMBO histories (GPT-3.5, discriminative surrogate)"
+
+
+def _build(histories: list[History], out: Path, benchmark: str) -> None:
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -136,7 +153,8 @@ def build_tables(histories: list[History], out: Path, benchmark: str = "Bayesmar
         regret = metrics.regret_table(kept, column)
         curves, ranks, final = metrics.curves(regret), metrics.ranks(regret), metrics.final_regret(regret)
         caption = (f"{benchmark}: normalised {'CV' if column == 'score' else 'test-split'} regret after the last "
-                   f"evaluation, mean ± s.e. over seeds; {scope}.")
+                   f"evaluation, mean ± s.e. over seeds; {scope}."
+                   + (f" {PAPER_NOTE}." if any(h.method == PAPER_METHOD for h in kept) else ""))
         files = {f"{stem}_curves.csv": curves.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
                  f"{stem}_ranks.csv": ranks.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
                  f"{stem}_final.csv": final.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
@@ -156,4 +174,3 @@ def build_tables(histories: list[History], out: Path, benchmark: str = "Bayesmar
                 "outputs": {p.name: _sha(p) for p in sorted(written)}}
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     print(f"wrote {len(written)} files and manifest.json to {out} from {len(histories)} histories: {scope}")
-    return 0

@@ -11,7 +11,7 @@ import pandas as pd
 
 from llambo_replay.bench import reference
 from llambo_replay.bench.baselines import REGISTRY
-from llambo_replay.bench.tasks import DATASETS
+from llambo_replay.bench.tasks import DATASETS, FAMILIES
 from llambo_replay.errors import UsageError
 
 PAPER_METHOD = "LLAMBO (paper, GPT-3.5)"
@@ -28,10 +28,36 @@ class History:
     source: str  # where it came from, relative to its root, so manifests are the same on any machine
     sha256: str
     lower_is_better: bool = False
+    protocol: str | None = None  # the objective protocol its manifest names; None for the paper's own histories
 
     @property
     def task(self) -> str:
         return f"{self.dataset}/{self.model}"
+
+    @property
+    def family(self) -> str:
+        """'public' or 'synthetic' (the paper's two Bayesmark families); HPOBench data sets are their own."""
+        return FAMILIES.get(self.dataset, "hpobench")
+
+
+def method_order(label: str) -> tuple[int, str]:
+    """The paper's order: LLAMBO first, then the baselines as the registry lists them, then anything else."""
+    if label.startswith("LLAMBO"):
+        return (0 if label == PAPER_METHOD else 1, label)
+    positions = {b.label: i for i, b in enumerate(REGISTRY.values())}
+    base = next((b for b in positions if label == b or label.startswith(b + " from ")), None)
+    return (2 + positions[base], label) if base is not None else (2 + len(positions), label)
+
+
+def protocol_of(csv: Path) -> str | None:
+    """The objective protocol a run's manifest names (runs recorded before it was named used protocol 2)."""
+    manifest = csv.with_name(f"{csv.stem}.manifest.json")
+    if not manifest.is_file():
+        return None
+    try:
+        return json.loads(manifest.read_text()).get("task", {}).get("objective_protocol", "bayesmark-paper-2")
+    except (OSError, ValueError, AttributeError):
+        raise UsageError(f"{manifest} is not readable JSON; restore it from git") from None
 
 
 def _lower_is_better(dataset: str) -> bool:
@@ -84,9 +110,13 @@ def load_results(results: Path) -> list[History]:
             frame, digest = _read(path)
             histories.append(History(label, dataset, model, int(path.stem), frame,
                                      f"results/{path.relative_to(results).as_posix()}", digest,
-                                     _lower_is_better(dataset)))
+                                     _lower_is_better(dataset), protocol_of(path)))
     if not histories:
         raise UsageError(f"no histories under {results} (expected <method>/<dataset>/<model>/<seed>.csv)")
+    protocols = sorted({h.protocol for h in histories if h.protocol})
+    if len(protocols) > 1:
+        raise UsageError(f"{results} mixes runs recorded under objective protocols {' and '.join(protocols)}; their "
+                         "scores are not comparable: render each protocol's runs from their own folder")
     return histories
 
 

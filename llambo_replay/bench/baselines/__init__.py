@@ -51,6 +51,7 @@ REGISTRY: dict[str, Baseline] = {b.name: b for b in (
     Baseline("tpe", "TPE (Optuna, univariate)", "optuna_tpe:univariate", "optuna"),
     Baseline("optuna", "Optuna (multivariate TPE)", "optuna_tpe:multivariate", "optuna", paper="bo_optuna"),
     Baseline("smac", "SMAC (1.4, random forest)", "smac_rf:optimise", "smac", extra="baselines", paper="bo_smac"),
+    Baseline("gp_botorch", "GP (BoTorch, qEI)", "botorch_gp:optimise", "botorch", extra="botorch", paper="bo_gp"),
 )}
 
 
@@ -61,11 +62,17 @@ def baseline(name: str) -> Baseline:
 
 
 def library_version(method: str) -> str:
-    """'<library> <version>' of the baseline's optimiser: part of a recorded proposal's key."""
-    from importlib.metadata import PackageNotFoundError, version
+    """'<library> <version>' of the baseline's optimiser: part of a recorded proposal's key. Where an optional
+    library is not installed, the version its extra pins: a replay reads recorded proposals and needs no
+    optimiser, so the committed SMAC and BoTorch runs replay on the default install."""
+    from importlib.metadata import PackageNotFoundError, requires, version
 
     library = baseline(method).library
     try:
         return f"{library} {version(library)}"
     except PackageNotFoundError:
-        raise UsageError(f"method {method!r} needs {library}, which is not installed") from None
+        pins = [r.split(";")[0].strip() for r in requires("llambo-replay") or []]
+        pinned = next((p.split("==")[1] for p in pins if p.lower().startswith(f"{library.lower()}==")), None)
+        if pinned is None:
+            raise UsageError(f"method {method!r} needs {library}, which is not installed") from None
+        return f"{library} {pinned}"

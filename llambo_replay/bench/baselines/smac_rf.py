@@ -1,8 +1,10 @@
 """SMAC 1.4 (`SMAC4HPO`: random-forest surrogate, EI, local and random search), as the official
 `exp_baselines/bo_models/bo_smac.py` runs it: no initial design of its own, the shared initial points
-given as its initial configurations (the last of them as the space's default, which SMAC evaluates
-first), a run-count limit of initial points + trials, seeded from the run's generator. Cost is the
-score, negated where higher is better. Needs the `baselines` extra (`smac==1.4.0`, whose `pyrfr`
+as its initial configurations, a run-count limit of initial points + trials, seeded from the run's
+generator; cost is the score, negated where higher is better. One difference: the official code gives
+all but the last initial point as initial configurations and makes the last the space's default,
+which SMAC 1.4 then does not always evaluate (seen: wine/AdaBoost seed 0 with 2 trials); here every
+initial point is an initial configuration, so SMAC starts from the same points as every method. Needs the `baselines` extra (`smac==1.4.0`, whose `pyrfr`
 compiles with the `swig` wheel)."""
 
 from __future__ import annotations
@@ -11,17 +13,18 @@ import logging
 import tempfile
 import warnings
 
+import ConfigSpace as CS  # the optional libraries load with this module, so that a missing one is named at once
 import numpy as np
 import pandas as pd
+from smac.facade.smac_hpo_facade import SMAC4HPO
+from smac.scenario.scenario import Scenario
 
 from llambo_replay.bench.baselines import Objective
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 
 
-def _config_space(space: SearchSpace, default: dict, seed: int) -> object:
-    import ConfigSpace as CS
-
+def _config_space(space: SearchSpace, default: dict, seed: int) -> CS.ConfigurationSpace:
     cs = CS.ConfigurationSpace(seed=seed)
     for p in space.params:
         value = min(max(default[p.name], p.low), p.high)
@@ -36,10 +39,6 @@ def _config_space(space: SearchSpace, default: dict, seed: int) -> object:
 
 def optimise(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
              rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
-    import ConfigSpace as CS
-    from smac.facade.smac_hpo_facade import SMAC4HPO
-    from smac.scenario.scenario import Scenario
-
     seed = int(rng.integers(2**31 - 1))
     start = [space.typed(c) for c in initial]
     cs = _config_space(space, start[-1], seed)
@@ -71,7 +70,7 @@ def optimise(space: SearchSpace, objective: Objective, initial: list[dict], n_tr
         scenario = Scenario({"run_obj": "quality", "runcount-limit": len(start) + n_trials, "cs": cs,
                              "deterministic": True, "output_dir": scratch})
         smac = SMAC4HPO(scenario=scenario, rng=np.random.RandomState(seed), tae_runner=cost,
-                        initial_configurations=[CS.Configuration(cs, values=c) for c in inside[:-1]],
+                        initial_configurations=[CS.Configuration(cs, values=c) for c in inside],
                         initial_design=None)
         smac.optimize()
     # SMAC runs its initial configurations in an order of its own; the history lists them first, in the shared

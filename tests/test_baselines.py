@@ -1,0 +1,93 @@
+"""Every registered baseline: from the shared initial points, seeded by the run's generator alone, its
+proposals recorded, and its run replayed byte for byte without running the optimiser again."""
+
+from __future__ import annotations
+
+import importlib.util
+import numpy as np
+import pytest
+
+from llambo_replay.bench import reference
+from llambo_replay.bench.baselines import REGISTRY, baseline, library_version
+from llambo_replay.bench.check import check_run
+from llambo_replay.bench.objective import evaluate
+from llambo_replay.bench.runner import RunSpec, run_baseline
+from llambo_replay.bench.tasks import load_task
+from llambo_replay.errors import UsageError
+from llambo_replay.llambo import LlamboSettings
+from llambo_replay.replay import RecordMode
+
+INSTALLED = {name: importlib.util.find_spec(b.library.replace("scikit-optimize", "skopt")) is not None
+             for name, b in REGISTRY.items()}
+NEEDS_EXTRA = {name: pytest.mark.skipif(not INSTALLED[name], reason=f"needs the [{b.extra}] extra")
+               for name, b in REGISTRY.items()}
+METHODS = [pytest.param(name, marks=NEEDS_EXTRA[name]) for name in REGISTRY]
+
+
+@pytest.mark.parametrize("method", METHODS)
+def test_a_baseline_starts_from_the_shared_points_and_is_deterministic_for_a_seed(method):
+    task = load_task("rosenbrock", "SVM")  # a synthetic task: every family runs the same way
+    initial = reference.initial_points(None, "SVM", 1, 5)
+    evaluated: list[dict] = []
+
+    def objective(config: dict) -> dict:
+        evaluated.append(dict(config))
+        return evaluate(task, config)
+
+    optimise = baseline(method).optimise()
+    first = optimise(task.space, objective, initial, 3, np.random.default_rng(1), task.lower_is_better)
+    again = optimise(task.space, lambda c: evaluate(task, c), initial, 3, np.random.default_rng(1),
+                     task.lower_is_better)
+    assert len(first) == 8 and first.equals(again)
+    assert first[task.space.names].head(5).to_dict("records") == [task.space.typed(c) for c in initial]
+    assert len(evaluated) == 8, "each configuration is evaluated once"
+    assert all(task.space.typed(c) == c for c in first[task.space.names].tail(3).to_dict("records"))
+
+
+@pytest.mark.parametrize("method", [pytest.param(name, marks=NEEDS_EXTRA[name]) for name, b in REGISTRY.items()
+                                    if b.recorded])
+def test_a_recorded_baseline_replays_without_its_optimiser(method, tmp_path, monkeypatch):
+    spec = RunSpec("wine", "AdaBoost", 0, settings=LlamboSettings(n_initial=5, n_trials=2),
+                   reference=str(reference.check_reference(None)))
+    manifest = run_baseline(method, spec, tmp_path / "results" / method, tmp_path / "cassettes", RecordMode.AUTO)
+    assert any(ns.startswith(f"proposals/{method}/") for ns in manifest["cassettes"])
+    assert manifest["task"]["objective_protocol"] == "bayesmark-paper-3"
+
+    def no_optimiser(self):
+        raise AssertionError("a replay must not run the optimiser")
+    monkeypatch.setattr(type(baseline(method)), "optimise", no_optimiser)
+    path = tmp_path / "results" / method / "wine/AdaBoost/0.manifest.json"
+    checked = check_run(path, tmp_path / "cassettes", tmp_path / "scratch", None)
+    assert (checked.status, checked.detail) == ("identical", "history byte-identical")
+
+
+def test_an_optional_library_that_is_missing_is_named_with_its_extra(monkeypatch):
+    import sys
+
+    for name in [n for n in sys.modules if n == "smac" or n.startswith("smac.")] + ["smac"]:
+        monkeypatch.setitem(sys.modules, name, None)  # as if not installed: importing it raises ImportError
+    monkeypatch.delitem(sys.modules, "llambo_replay.bench.baselines.smac_rf", raising=False)
+    with pytest.raises(UsageError, match=r"method 'smac' needs smac.*pip install -e '\.\[baselines\]'"):
+        baseline("smac").optimise()
+
+
+def test_a_missing_optional_library_keys_its_proposals_by_the_version_its_extra_pins(monkeypatch):
+    import importlib.metadata as metadata
+
+    real = metadata.version
+
+    def missing(name):
+        if name == "botorch":
+            raise metadata.PackageNotFoundError(name)
+        return real(name)
+    monkeypatch.setattr(metadata, "version", missing)
+    assert library_version("gp_botorch") == "botorch 0.18.1"
+
+
+def test_the_registry_names_the_papers_baselines_and_the_grid_offers_each():
+    from llambo_replay.bench.grid import METHODS as GRID_METHODS
+
+    paper = {b.paper for b in REGISTRY.values() if b.paper}
+    assert {"bo_random", "bo_skopt", "bo_optuna", "bo_smac", "bo_gp"} <= paper
+    assert set(GRID_METHODS) == {"llambo", *REGISTRY}
+    assert len({b.label for b in REGISTRY.values()}) == len(REGISTRY), "labels tell methods apart"
