@@ -152,7 +152,7 @@ def _run_spec(args: argparse.Namespace) -> "RunSpec":
         generative_model = PAPER_GENERATIVE_MODEL if args.preset == "paper" else None
     return RunSpec(getattr(args, "dataset", "iris"), getattr(args, "model", "SVM"), getattr(args, "seed", 0),
                    args.llm_model, settings, _paper_start(args.reference), _given_points(args.initial_points),
-                   generative_model, args.reference_reader)
+                   generative_model, args.reference_reader, args.objective_protocol)
 
 
 def _warmstart_settings(args: argparse.Namespace) -> "WarmstartSettings":
@@ -220,7 +220,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     drift = outcome.objective.drift
     for item in drift:
         print(f"  drift          {item.line()}")
-    print(f"  verify         {outcome.objective.verified} recorded evaluation(s) re-evaluated here ({describe(environment())}): "
+    from llambo_replay.bench.objective import PROTOCOL_VERSION
+
+    under = "" if spec.objective_protocol == PROTOCOL_VERSION else \
+        f", under the current objective protocol {PROTOCOL_VERSION} (recorded under {spec.objective_protocol})"
+    print(f"  verify         {outcome.objective.verified} recorded evaluation(s) re-evaluated here "
+          f"({describe(environment())}{under}): "
           f"{len({repr(d.config) for d in drift})} drift, {sum(d.fragile for d in drift)} of {len(drift)} "
           "drifting value(s) numerically fragile")
     if drift and args.fail_on_drift:
@@ -499,6 +504,7 @@ def _memo(args: argparse.Namespace) -> "ObjectiveMemo | None":
 
 def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
+    from llambo_replay.bench.objective import PROTOCOLS as OBJECTIVE_PROTOCOLS
     from llambo_replay.llambo.protocol import PROTOCOLS
     from llambo_replay.llambo.sampler import SAMPLER_POLICIES
 
@@ -523,6 +529,10 @@ def _add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
                         help="how --reference reads the initial points: pandas (pd.read_json, as the official code: "
                              "about 15 significant digits, the values in the paper's histories) or json (the nearest "
                              "doubles, what runs recorded before this option used)")
+    parser.add_argument("--objective-protocol", default=OBJECTIVE_PROTOCOLS[-1], choices=OBJECTIVE_PROTOCOLS,
+                        help="whose recorded evaluations the run uses: the current protocol (recorded and computed) or "
+                             "an older one (replayed only; add --objective verify to see what the current one "
+                             "changes). README 'Objective protocols' says which committed runs used which")
     parser.add_argument("--initial-points", type=Path, default=None, metavar="FILE",
                         help="start from these configurations instead: a JSON list of {name: value} objects, the "
                              "first --init of them (the manifest keeps them, so the run replays without the file)")
@@ -587,7 +597,8 @@ def build_parser() -> argparse.ArgumentParser:
                          description="Run LLAMBO on one Bayesmark task. Every LLM call goes through the cassettes: "
                                      "replay needs no endpoint and no network.",
                          formatter_class=_Help)
-    run.add_argument("--dataset", default="iris", help="breast, digits, iris, wine or diabetes")
+    run.add_argument("--dataset", default="iris", help="breast, digits, iris, wine, diabetes (public) or griewank, "
+                     "ktablet, rosenbrock (the paper's synthetic regression tasks)")
     run.add_argument("--model", default="SVM", help="RandomForest, DecisionTree, SVM, AdaBoost or MLP_SGD")
     run.add_argument("--seed", type=_count(0), default=0, help="run seed: initial points and any fallback draws")
     _add_shared_run_flags(run)

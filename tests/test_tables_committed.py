@@ -41,5 +41,5 @@ def test_the_committed_warmstart_evaluation_names_each_optimiser_and_start():
 
     labels = {h.method for h in load_results(REPO / "results/recorded/warmstart")}
     starts = ("random", "Sobol", "LHS", "LLM, no context", "LLM, partial context", "LLM, full context")
-    assert labels == {f"{optimiser} from {start}" for optimiser in ("TPE (Optuna)", "GP-EI (scikit-optimize)")
+    assert labels == {f"{optimiser} from {start}" for optimiser in ("TPE (Optuna, univariate)", "GP-EI (scikit-optimize)")
                       for start in starts}

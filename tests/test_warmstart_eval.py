@@ -73,7 +73,7 @@ def test_check_derives_the_initial_points_again_and_notices_tampering(recorded, 
 
 def test_tables_name_each_optimiser_with_its_initial_points(recorded):
     out, _, _ = recorded
-    assert {h.method for h in load_results(out)} == {"TPE (Optuna) from LHS", "TPE (Optuna) from LLM, partial context"}
+    assert {h.method for h in load_results(out)} == {"TPE (Optuna, univariate) from LHS", "TPE (Optuna, univariate) from LLM, partial context"}
 
 
 def test_the_generators_give_points_inside_the_space_that_depend_on_the_seed():

@@ -55,6 +55,29 @@ def latex_table(final: pd.DataFrame, caption: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def summary_table(regret: pd.DataFrame, ranks: pd.DataFrame, caption: str) -> str:
+    """Per method, at the last evaluation: average rank, mean regret and, against the first method in the
+    paper's order (LLAMBO), the (task, seed) cells it wins, ties and loses."""
+    last = regret[regret["trial"] == regret["task"].map(regret.groupby("task")["trial"].max())]
+    final_rank = ranks[ranks["trial"] == ranks["trial"].max()].set_index("method")["rank"]
+    methods = sorted(last["method"].unique(), key=method_order)
+    cells = last.assign(regret=last["regret"].round(12)).pivot_table(index=["task", "seed"], columns="method",
+                                                                     values="regret")
+    first = methods[0]
+    lines = [f"{caption}; wins, ties and losses are {first}'s against each method, over (task, seed) cells.\n",
+             f"| method | average rank | mean regret | {first}: wins / ties / losses |", "|---|---|---|---|"]
+    for method in methods:
+        mean = last[last["method"] == method]["regret"].mean()
+        rank = f"{final_rank[method]:.2f}" if method in final_rank else "–"
+        if method == first:
+            versus = "–"
+        else:
+            diff = cells[first] - cells[method]
+            versus = f"{int((diff < 0).sum())} / {int((diff == 0).sum())} / {int((diff > 0).sum())}"
+        lines.append(f"| {method} | {rank} | {mean:.4f} | {versus} |")
+    return "\n".join(lines) + "\n"
+
+
 STYLES = [("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"), ("-", "v"), ("--", "P"), ("-.", "X")]
 
 
@@ -160,6 +183,9 @@ def _build(histories: list[History], out: Path, benchmark: str) -> None:
                  f"{stem}_final.csv": final.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
                  f"{stem}_final.md": markdown_table(final, caption),
                  f"{stem}_final.tex": latex_table(final, caption)}
+        kind = "CV" if column == "score" else "test-split"
+        files[f"{stem}_summary.md"] = summary_table(regret, ranks, f"{benchmark}: normalised {kind} regret at the "
+                                                    "last evaluation per method (mean over task and seed cells)")
         if BASELINE_LABELS["random"] in set(regret["method"]):
             view = metrics.bayesmark_score(regret, BASELINE_LABELS["random"])
             files[f"{stem}_bayesmark_score.csv"] = view.to_csv(index=False, float_format=FLOAT, lineterminator="\n")
