@@ -1,0 +1,57 @@
+"""The `llambo-replay` command. Thin: parse flags, call the library, print, map errors to exit codes.
+
+One module per command (or command group), each with a `register(sub)` that adds its sub-parser and
+handler; this module only assembles them, in the order `--help` lists them, and maps errors to exit codes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+
+from llambo_replay import __version__
+from llambo_replay.errors import LlamboReplayError
+
+from llambo_replay.cli import cassettes, check, components, fidelity, grid, run, serve, tables, warmstart
+from llambo_replay.cli.common import PRESETS, Help, Parser
+
+COMMANDS = (run, cassettes, grid, check, components, fidelity, serve, warmstart, tables)  # --help's order
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="llambo-replay", description=(
+        "LLAMBO (LLM-enhanced Bayesian optimisation) with every LLM call recorded once and replayed "
+        "offline, bit for bit. With no options, `run` replays the committed demo run."),
+        formatter_class=Help)
+    parser.add_argument("--version", action="version", version=f"llambo-replay {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+
+    for command in COMMANDS:
+        command.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
+    try:
+        return int(args.func(args))
+    except LlamboReplayError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if exc.details:
+            print(exc.details, file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted: everything recorded so far is kept; rerun to resume", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
+__all__ = ["PRESETS", "build_parser", "main"]

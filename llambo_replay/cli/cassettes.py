@@ -1,0 +1,105 @@
+"""`llambo-replay cassettes verify|stats|scan|prune`: look after a cassette folder."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError
+from llambo_replay.cli.common import DEFAULT_CASSETTES, Help, Parser
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from llambo_replay.replay import CassetteStore
+
+    store = CassetteStore(args.cassettes).check_usable(writes=False)
+    problems = store.verify()
+    count = sum(1 for _ in store.iter_entries())
+    for leftover in store.leftovers():
+        print(f"note: {leftover} is a temporary file of an interrupted write; it is never read, and the next "
+              "recording into this folder removes it")
+    return _report(problems, CassetteCorrupt(f"{len(problems)} problem(s) in {count} cassette entries under "
+                                             f"{args.cassettes}"),
+                   f"ok: {count} cassette entries under {args.cassettes} verify")
+
+
+def _report(findings: list[str], failure: LlamboReplayError, success: str) -> int:
+    """Print one line per finding; any finding raises `failure`, none is a one-line ok."""
+    for line in findings:
+        print(line)
+    if findings:
+        raise failure
+    print(success)
+    return 0
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from llambo_replay.replay import CassetteStore
+    from llambo_replay.replay.report import NamespaceStats, stats
+
+    table = stats(CassetteStore(args.cassettes).check_usable(writes=False))
+    total = NamespaceStats()
+    columns = [("entries", 8), ("responses", 9), ("prompt_tokens", 12), ("cached_prompt_tokens", 10),
+               ("completion_tokens", 10), ("cost_usd", 9), ("bytes", 7)]
+
+    def cells(row: NamespaceStats) -> str:
+        values = {**vars(row), "cost_usd": f"{row.cost_usd:.4f}", "bytes": f"{row.bytes / 1e6:.2f}"}
+        return " ".join(f"{values[name]:>{width}}" for name, width in columns)
+
+    print(f"{'namespace':60} {'entries':>8} {'responses':>9} {'prompt tok':>12} {'cached':>10} {'compl tok':>10} "
+          f"{'cost $':>9} {'MB':>7}")
+    for namespace, row in table.items():
+        print(f"{namespace:60} {cells(row)}")
+        for name in vars(total):
+            setattr(total, name, getattr(total, name) + getattr(row, name))
+    print(f"{'total':60} {cells(total)}")
+    return 0
+
+
+def cmd_prune(args: argparse.Namespace) -> int:
+    from llambo_replay.replay import CassetteStore
+    from llambo_replay.replay.report import referenced_keys, unreferenced
+
+    store = CassetteStore(args.cassettes).check_usable(writes=False)
+    keep = referenced_keys(args.manifests)  # refuses folders without manifests and malformed manifests
+    drop = unreferenced(store, keep)
+    if args.delete:
+        store.check_usable(writes=True)
+    for ref in drop:
+        print(f"{'dropped' if args.delete else 'would drop'} {ref.namespace} {ref.key}")
+        if args.delete:
+            store.remove(ref)
+    noun = f"{len(drop)} unreferenced entr{'y' if len(drop) == 1 else 'ies'}"
+    print(f"{noun} removed" if args.delete else f"{noun} found (nothing removed; add --delete to remove them)")
+    return 0
+
+
+def cmd_scan(args: argparse.Namespace) -> int:
+    from llambo_replay.replay import CassetteStore
+    from llambo_replay.replay.secrets import scan_tree
+
+    hits = scan_tree(CassetteStore(args.cassettes).check_usable(writes=False).root)
+    return _report(hits, CheckFailed(f"{len(hits)} file(s) under {args.cassettes} look like they hold a secret"),
+                   f"ok: no secrets found under {args.cassettes}")
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    cassettes = sub.add_parser("cassettes", help="verify, summarise, prune or scan a cassette folder",
+                               description="Look after a cassette folder: verify every entry against its hashes, "
+                                           "summarise tokens and cost, scan for credentials, and list or remove "
+                                           "entries no manifest uses.", formatter_class=Help)
+    csub = cassettes.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
+    for name, func, text in (("verify", cmd_verify, "check every entry against its key and sha256; non-zero exit on damage"),
+                             ("stats", cmd_stats, "entries, responses, tokens, recorded cost and size per namespace"),
+                             ("scan", cmd_scan, "look for API keys and auth headers; non-zero exit if any"),
+                             ("prune", cmd_prune, "list (or, with --delete, remove) entries that no manifest "
+                                                  "references; refuses when no manifest references anything")):
+        p = csub.add_parser(name, help=text, description=text, formatter_class=Help)
+        p.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+        if name == "prune":
+            p.add_argument("--manifests", type=Path, nargs="+", required=True,
+                           help="folders searched for *.manifest.json")
+            p.add_argument("--delete", action="store_true",
+                           help="remove the unreferenced entries (without it, prune only lists them)")
+        p.set_defaults(func=func)
+

@@ -1,0 +1,69 @@
+"""`llambo-replay check` and `migrate`: reproduce committed results; upgrade format-1 runs."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from llambo_replay.errors import CheckFailed
+from llambo_replay.cli.common import DEFAULT_CASSETTES, REFERENCE_HELP, Help
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from llambo_replay.bench.check import check_run, run_manifests
+
+    reference = str(args.reference) if args.reference else None  # None: the packaged copy
+    outcomes = []
+    with tempfile.TemporaryDirectory(prefix="llambo-check-") as scratch:
+        for path in [p for folder in args.results for p in run_manifests(folder, components=True)]:
+            checked = check_run(path, args.cassettes, Path(scratch), reference)
+            outcomes.append(checked)
+            label = {"identical": "ok  ", "drift": "ok~ ", "different": "DIFF"}[checked.status]
+            print(f"{label} {checked.reproduction:10} {path}: {checked.detail}")
+    bad = sum(not c.ok for c in outcomes)
+    counts = {status: sum(c.status == status for c in outcomes) for status in ("identical", "drift")}
+    if bad:
+        raise CheckFailed(f"{bad} of {len(outcomes)} committed result(s) did not reproduce")
+    replayed = sum(c.reproduction == "replayed" for c in outcomes)
+    print(f"{len(outcomes)}/{len(outcomes)} committed results reproduce: {replayed} replayed byte for byte, "
+          f"{len(outcomes) - replayed} recomputed ({counts['identical'] - replayed} byte-identical, "
+          f"{counts['drift']} within the numerical-drift tolerance)")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    import tempfile
+
+    from llambo_replay.bench.check import migrate_run, run_manifests
+
+    reference = str(args.reference) if args.reference else None
+    with tempfile.TemporaryDirectory(prefix="llambo-migrate-") as scratch:
+        for path in run_manifests(args.results):
+            print(migrate_run(path, args.cassettes, Path(scratch), reference))
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    check = sub.add_parser("check", help="replay every committed run offline and compare with its manifest",
+                           description="Replay every run under --results from the cassettes (never touching the "
+                                       "network) and check each history's sha256 against its manifest.",
+                           formatter_class=Help)
+    check.add_argument("--results", type=Path, nargs="+", default=[Path("results/recorded"), Path("results/components")],
+                       help="folders searched for run manifests and components.manifest.json (default: the "
+                            "committed results/recorded and results/components)")
+    check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    check.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
+    check.set_defaults(func=cmd_check)
+
+    migrate = sub.add_parser("migrate", help="upgrade format-1 runs (recorded before evaluations were) to format 2",
+                             description="For every format-1 run manifest under --results: record the evaluations "
+                                         "its history holds into the cassettes, replay it offline to prove the same "
+                                         "history comes out, and rewrite the manifest as format 2. Histories are never "
+                                         "changed; runs already in format 2 are left alone.", formatter_class=Help)
+    migrate.add_argument("--results", type=Path, required=True, help="folder of runs")
+    migrate.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    migrate.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
+    migrate.set_defaults(func=cmd_migrate)
+

@@ -1,0 +1,339 @@
+"""What every command shares: presets, flag types, shared flag groups, the run spec built from flags.
+
+Command modules import from here; this module imports no command module.
+"""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
+
+from llambo_replay.errors import UsageError
+
+if TYPE_CHECKING:
+    from llambo_replay.bench.memo import ObjectiveMemo
+    from llambo_replay.bench.runner import Budget, RunSpec
+    from llambo_replay.llambo.estimate import Estimate
+    from llambo_replay.llambo.warmstart import WarmstartSettings
+
+DEFAULT_CASSETTES = Path("cassettes")
+PACKAGED = "(packaged)"  # `--reference` given without a folder: the paper's data shipped with the package
+REFERENCE_HELP = ("folder laid out like the paper's official repository (default: the copy shipped with the "
+                  "package)")
+DEFAULT_OUT = Path("results/runs")
+
+# Settings a preset fills in when the flag is not given. `demo` is what the committed demo
+# run was recorded with (so `llambo-replay run` replays it); `paper` is the paper's setup.
+PRESETS: dict[str, dict[str, object]] = {
+    "demo": {"trials": 10, "n_gens": 5, "protocol": "json", "llm_model": "smollm2-135m-instruct", "concurrency": 1,
+             "sampler_policy": "robust", "warmstart_policy": "robust"},
+    "paper": {"trials": 25, "n_gens": 10, "protocol": "paper", "llm_model": "gpt-3.5-turbo", "concurrency": 4,
+              "sampler_policy": "official", "warmstart_policy": "official"},
+}
+
+
+# The same for `components`: `demo` is what the committed component evaluations were recorded with;
+# `paper` is the official evaluation's setup (5 templates; the sampler asked for M = 20 at alpha -0.2).
+COMPONENT_PRESETS: dict[str, dict[str, object]] = {
+    "demo": {"datasets": ["breast", "wine", "digits"], "n_test": 5, "n_gens": 3, "n_candidates": 10, "n_templates": 2,
+             "alpha": 0.1, "sampler_policy": "robust", "protocol": "json", "llm_model": "smollm2-135m-instruct"},
+    "paper": {"datasets": ["breast", "wine", "digits", "diabetes"], "n_test": 10, "n_gens": 10, "n_candidates": 20,
+              "n_templates": 5, "alpha": -0.2, "sampler_policy": "official", "protocol": "paper",
+              "llm_model": "gpt-3.5-turbo"},
+}
+
+
+# The same for `warmstart`: `demo` is what the committed warm-starting evaluation was recorded with (SmolLM2
+# gives no list of valid configurations, so its answers are read by the robust policy); `paper` is the
+# official experiment's setup (10 seeds, 25 trials, the official request and reading).
+WARMSTART_PRESETS: dict[str, dict[str, object]] = {
+    "demo": {"seeds": [0, 1, 2], "trials": 10, "llm_model": "smollm2-135m-instruct", "protocol": "json",
+             "warmstart_policy": "robust"},
+    "paper": {"seeds": list(range(10)), "trials": 25, "llm_model": "gpt-3.5-turbo", "protocol": "paper",
+              "warmstart_policy": "official"},
+}
+
+
+# The official code asks a completions (instruct) model for the generative surrogate's class logprobs.
+PAPER_GENERATIVE_MODEL = "gpt-3.5-turbo-instruct"
+
+
+class Help(argparse.ArgumentDefaultsHelpFormatter):
+    """Show defaults, but not the uninformative None/False ones."""
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        if action.default in (None, False):
+            return action.help or ""
+        return super()._get_help_string(action)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, but a user mistake is one line, not a usage block."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
+
+
+def at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+        return value
+    return parse
+
+
+def method_labels() -> list[tuple[str, str]]:
+    from llambo_replay.bench.baselines import REGISTRY
+
+    return [("llambo", "LLAMBO"), *((name, b.label) for name, b in REGISTRY.items())]
+
+
+def csv_list(text: str) -> list[str]:
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def task_list(text: str) -> list[tuple[str, str]]:
+    tasks = []
+    for part in csv_list(text):
+        dataset, slash, model = part.partition("/")
+        if not (slash and dataset and model):
+            raise argparse.ArgumentTypeError(f"expected DATASET/MODEL pairs such as iris/SVM, got {part!r}")
+        tasks.append((dataset, model))
+    return tasks
+
+
+def one_task(text: str) -> tuple[str, str]:
+    tasks = task_list(text)
+    if len(tasks) != 1:
+        raise argparse.ArgumentTypeError(f"expected one DATASET/MODEL such as wine/SVM, got {text!r}")
+    return tasks[0]
+
+
+def int_list(text: str) -> list[int]:
+    try:
+        values = [int(part) for part in csv_list(text)]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+    if any(v < 0 for v in values):
+        raise argparse.ArgumentTypeError("seeds must be 0 or more")
+    return values
+
+
+def fill_from_preset(args: argparse.Namespace, presets: dict[str, dict[str, object]]) -> None:
+    """Flags marked (preset) that were not given take the value of `--preset`'s entry."""
+    for name, value in presets[args.preset].items():
+        if getattr(args, name) is None:
+            setattr(args, name, value)
+
+
+def run_spec(args: argparse.Namespace) -> "RunSpec":
+    """RunSpec from the shared run/grid flags, with the preset filling what was not given."""
+    from llambo_replay.bench.runner import RunSpec
+    from llambo_replay.llambo import LlamboSettings, PromptSettings
+    from llambo_replay.llambo.sampler import SamplerSettings
+    from llambo_replay.llambo.surrogate import SurrogateSettings
+
+    fill_from_preset(args, PRESETS)
+    settings = LlamboSettings(
+        n_initial=args.init, n_trials=args.trials, surrogate=args.sm, protocol=args.protocol,
+        warmstart_context=args.warmstart, warmstart_settings=warmstart_settings(args),
+        prompts=PromptSettings(context=args.context, feature_semantics=not args.anonymise, warping=args.warping,
+                               shuffle_features=args.shuffle_features),
+        sampler=SamplerSettings(n_candidates=args.n_candidates, n_templates=args.n_templates, alpha=args.alpha,
+                                policy=args.sampler_policy),
+        surrogate_settings=SurrogateSettings(n_templates=args.n_templates, n_gens=args.n_gens, top_pct=args.top_pct))
+    generative_model = args.generative_model
+    if generative_model is None and args.sm == "generative":
+        generative_model = PAPER_GENERATIVE_MODEL if args.preset == "paper" else None
+    return RunSpec(getattr(args, "dataset", "iris"), getattr(args, "model", "SVM"), getattr(args, "seed", 0),
+                   args.llm_model, settings, paper_start(args.reference), read_initial_points(args.initial_points),
+                   generative_model, args.reference_reader, args.objective_protocol)
+
+
+def warmstart_settings(args: argparse.Namespace) -> "WarmstartSettings":
+    from llambo_replay.llambo.warmstart import WarmstartSettings
+
+    return WarmstartSettings(answers=args.warmstart_answers, max_tokens=args.warmstart_max_tokens,
+                             policy=args.warmstart_policy, statistics=args.warmstart_statistics)
+
+
+def add_warmstart_flags(parser: argparse.ArgumentParser, policy: str | None) -> None:
+    from llambo_replay.llambo.warmstart import POLICIES as WARMSTART_POLICIES
+
+    parser.add_argument("--warmstart-answers", type=at_least(1), default=30, metavar="N",
+                        help="answers asked in the warm-starting request (the official n)")
+    parser.add_argument("--warmstart-max-tokens", type=at_least(1), default=None, metavar="N",
+                        help="limit each warm-starting answer (the official request sends no limit)")
+    parser.add_argument("--warmstart-policy", default=policy, choices=list(WARMSTART_POLICIES),
+                        help="official: keep an answer only if it is a list of at least --init configurations, all "
+                             "valid, and stop when seed k finds no k-th such answer; robust: keep every valid "
+                             "configuration of an answer and top up with random points"
+                             + (" (preset)" if policy is None else ""))
+    parser.add_argument("--warmstart-statistics", action="store_true",
+                        help="fill the full_context template's dataset statistics (skewness, kurtosis, strong "
+                             "correlations), which the official code leaves as literal [SLOTS]")
+
+
+def read_initial_points(path: Path | None) -> str | None:
+    """`--initial-points FILE`: a JSON list of configurations (the layout of the paper's configs/<model>/<seed>.json)."""
+    import json
+
+    from llambo_replay.bench.runner import given_points
+
+    if path is None:
+        return None
+    try:
+        return given_points(json.loads(path.read_text()))
+    except (OSError, ValueError) as exc:
+        raise UsageError(f"--initial-points {path} is not a readable JSON file ({exc.__class__.__name__})") from None
+
+
+def paper_start(value: str | None) -> str | None:
+    """`--reference [DIR]` of run/grid: absent, the seeded generator draws the initial points; given,
+    they are the paper's, from DIR or (with no DIR) the packaged copy."""
+    from llambo_replay.bench import reference
+
+    if value is None:
+        return None
+    return str(reference.check_reference(None if value == PACKAGED else value))
+
+
+def estimate_runs(specs: list["RunSpec"]) -> int:
+    from llambo_replay.bench.runner import estimate
+    from llambo_replay.llambo.estimate import Estimate
+
+    total = Estimate()
+    for spec in specs:
+        total = total + estimate(spec)
+    return print_estimate(total, specs[0].llm_model if specs else "?", f"{len(specs)} LLAMBO run(s)")
+
+
+def print_estimate(total: "Estimate", model: str, what: str, capped: bool = True) -> int:
+    """`--dry-run`: what recording would ask for, without asking anything."""
+    from llambo_replay.bench.runner import honours_n
+    from llambo_replay.replay.pricing import CHARS_PER_TOKEN
+
+    priced = honours_n(model)  # the pricing table lists cloud models, whose endpoints honour n
+    n_note = ("the endpoint answers n samples in one request" if priced
+              else "the endpoint ignores n, as local servers do: one request per sample")
+    print(f"dry run: {what} with {model}; nothing was called")
+    print(f"  requests       about {total.requests:,} (assumes every answer parses; {n_note})")
+    print(f"  prompt tokens  about {total.prompt_tokens:,} (characters / {CHARS_PER_TOKEN}, as LLAMBO's prompts "
+          "tokenize)")
+    print(f"  completion     about {total.completion_tokens:,} tokens")
+    print(f"  cost           about ${total.cost(model):.4f}" + ("" if priced else f" ({model} is not in the pricing table)"))
+    print("  what the cassettes already hold is replayed for free"
+          + ("; --max-requests/--max-cost cap the rest" if capped else ""))
+    return 0
+
+
+def run_budget(args: argparse.Namespace) -> "Budget | None":
+    from llambo_replay.bench.runner import Budget
+
+    if args.max_cost is not None and not args.max_cost > 0:
+        raise UsageError(f"--max-cost must be a positive number of dollars (got {args.max_cost})")
+    if args.max_requests is None and args.max_cost is None:
+        return None
+    return Budget(args.max_requests, args.max_cost)
+
+
+def add_timeout_flag(parser: argparse.ArgumentParser) -> None:
+    # = replay.transport.DEFAULT_TIMEOUT_S, written out so that building the parser imports nothing heavy
+    parser.add_argument("--timeout", type=float, default=120.0, metavar="SECONDS",
+                        help="per request attempt, when recording; a request is tried 6 times before the run stops")
+
+
+def add_memo_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--memo", type=Path, default=None,
+                        help="objective memo folder (default: $LLAMBO_REPLAY_MEMO, else ~/.cache/llambo-replay/objective)")
+    parser.add_argument("--no-memo", action="store_true", help="always retrain; never read or write the memo")
+
+
+def open_memo(args: argparse.Namespace) -> "ObjectiveMemo | None":
+    from llambo_replay.bench.memo import ObjectiveMemo
+
+    return None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
+
+
+def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
+    """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
+    from llambo_replay.bench.objective import PROTOCOLS as OBJECTIVE_PROTOCOLS
+    from llambo_replay.llambo.protocol import PROTOCOLS
+    from llambo_replay.llambo.sampler import SAMPLER_POLICIES
+
+    parser.add_argument("--mode", default=None,
+                     help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for <dataset>/<model>/<seed>.csv and manifest")
+    parser.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    parser.add_argument("--base-url", default=None,
+                     help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, else http://127.0.0.1:8080/v1); "
+                          "the key comes from $OPENAI_API_KEY and is never stored")
+    parser.add_argument("--preset", default="demo", choices=list(PRESETS),
+                     help="defaults for the flags below marked 'preset': demo = "
+                          + ", ".join(f"{k} {v}" for k, v in PRESETS["demo"].items()) + "; paper = "
+                          + ", ".join(f"{k} {v}" for k, v in PRESETS["paper"].items()))
+    parser.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
+    parser.add_argument("--init", type=at_least(1), default=5, help="initial points")
+    parser.add_argument("--trials", type=at_least(0), default=None, help="LLAMBO trials after the initial points (preset)")
+    parser.add_argument("--reference", nargs="?", const=PACKAGED, default=None, metavar="DIR",
+                     help="start from the paper's shared initial points: those shipped with the package, or "
+                          "DIR's (a folder laid out like the paper's repository)")
+    parser.add_argument("--reference-reader", default="pandas", choices=["pandas", "json"],
+                        help="how --reference reads the initial points: pandas (pd.read_json, as the official code: "
+                             "about 15 significant digits, the values in the paper's histories) or json (the nearest "
+                             "doubles, what runs recorded before this option used)")
+    parser.add_argument("--objective-protocol", default=OBJECTIVE_PROTOCOLS[-1], choices=OBJECTIVE_PROTOCOLS,
+                        help="whose recorded evaluations the run uses: the current protocol (recorded and computed) or "
+                             "an older one (replayed only; add --objective verify to see what the current one "
+                             "changes). README 'Objective protocols' says which committed runs used which")
+    parser.add_argument("--initial-points", type=Path, default=None, metavar="FILE",
+                        help="start from these configurations instead: a JSON list of {name: value} objects, the "
+                             "first --init of them (the manifest keeps them, so the run replays without the file)")
+    parser.add_argument("--sm", default="discriminative", choices=["discriminative", "generative"], help="surrogate model")
+    parser.add_argument("--protocol", default=None, choices=list(PROTOCOLS),
+                     help="answer format: the paper's '## ... ##' text; json, asked for and enforced by a schema "
+                          "(what small local models need; its in-context examples keep the '## ... ##' form); "
+                          "json-examples, the same with JSON examples (preset)")
+    parser.add_argument("--warmstart", default=None, choices=["no_context", "partial_context", "full_context"],
+                     help="ask the LLM for the initial points (zero-shot, the official templates) instead of "
+                          "drawing them; seed k takes the k-th usable answer")
+    add_warmstart_flags(parser, policy=None)
+    parser.add_argument("--context", default="full_context", choices=["no_context", "partial_context", "full_context"],
+                     help="how much the prompts say about the task (the paper's context ablation)")
+    parser.add_argument("--anonymise", action="store_true",
+                        help="name the hyperparameters X1..Xn in every prompt (the paper's feature-semantics ablation)")
+    parser.add_argument("--shuffle-features", action="store_true",
+                        help="the discriminative surrogate shows each hyperparameter's name beside another one's "
+                             "value, by one fixed permutation, as the official code's shuffle_features does")
+    parser.add_argument("--warping", action="store_true",
+                        help="show log-scaled hyperparameters as log10 values to the sampler and the discriminative "
+                             "surrogate (the paper's input-warping ablation; the generative surrogate always warps)")
+    parser.add_argument("--n-candidates", type=at_least(1), default=10, help="candidates sampled per trial")
+    parser.add_argument("--n-templates", type=at_least(1), default=2, help="prompt templates (example orders)")
+    parser.add_argument("--n-gens", type=at_least(1), default=None,
+                     help="surrogate samples per candidate and template (preset)")
+    parser.add_argument("--alpha", type=float, default=0.1, help="target = best ± alpha·range of observed scores")
+    parser.add_argument("--sampler-policy", default=None, choices=list(SAMPLER_POLICIES),
+                        help="official: up to 4 rounds, strict `## ... ##` reading, fail when the model gives too "
+                             "little; robust: up to 6 rounds, lenient reading, random top-ups (preset)")
+    parser.add_argument("--top-pct", type=float, default=0.25, help="generative surrogate: the 'good' fraction")
+    parser.add_argument("--generative-model", default=None, metavar="NAME",
+                        help="the generative surrogate's completions model (default: --llm-model; with --preset "
+                             f"paper: {PAPER_GENERATIVE_MODEL}, as in the official code)")
+    add_timeout_flag(parser)
+    parser.add_argument("--max-requests", type=at_least(1), default=None, metavar="N",
+                        help="stop a recording at the first trial boundary after N requests were sent (per run); "
+                             "running the same command again continues it")
+    parser.add_argument("--max-cost", type=float, default=None, metavar="USD",
+                        help="the same for the recorded cost in dollars (per run)")
+    parser.add_argument("--dry-run", action="store_true",
+                        help="print how many requests, tokens and dollars recording would take, and call nothing")
+    parser.add_argument("--concurrency", type=at_least(1), default=None,
+                     help="LLM requests in flight at once; 1 suits llama.cpp, whose prompt cache then hits (preset)")
+    add_memo_flags(parser)

@@ -1,0 +1,77 @@
+"""`llambo-replay components`: LLAMBO's surrogate and sampler evaluated alone."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from llambo_replay.cli.common import (COMPONENT_PRESETS, DEFAULT_CASSETTES, REFERENCE_HELP, Help, add_memo_flags,
+                                      add_timeout_flag, at_least, csv_list, fill_from_preset, int_list, open_memo,
+                                      print_estimate)
+
+
+def cmd_components(args: argparse.Namespace) -> int:
+    from llambo_replay.bench import reference
+    from llambo_replay.bench.component_run import ComponentSpec, run_components
+    from llambo_replay.replay import parse_mode
+
+    fill_from_preset(args, COMPONENT_PRESETS)
+    spec = ComponentSpec(tuple(args.datasets), args.model, tuple(args.seeds), tuple(args.n_observed), args.n_test,
+                         args.llm_model, args.protocol, args.n_gens, args.n_candidates, args.n_templates, args.alpha,
+                         args.sampler_policy)
+    if args.dry_run:
+        from llambo_replay.bench.component_run import estimate_components
+        from llambo_replay.bench.runner import honours_n
+
+        return print_estimate(estimate_components(spec, honours_n(spec.llm_model)), spec.llm_model,
+                               f"the component evaluations of {len(spec.datasets) * len(spec.seeds)} "
+                               "dataset-seed set(s)")
+    memo = open_memo(args)
+    manifest = run_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url,
+                              reference.check_reference(args.reference), memo, args.timeout)
+    for name in ("surrogate.md", "sampler.md"):
+        print((args.out / name).read_text())
+    print(f"{manifest['llm_requests']} LLM requests ({manifest['mode']}); outputs in {args.out}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from llambo_replay.llambo.protocol import PROTOCOLS
+    from llambo_replay.llambo.sampler import SAMPLER_POLICIES
+
+    comp = sub.add_parser("components", help="evaluate LLAMBO's surrogate and candidate sampler alone",
+                          description="The paper's component evaluations: the discriminative surrogate vs a GP and a "
+                                      "random forest (NRMSE, R2, log predictive density, 68% coverage, sharpness, "
+                                      "regret of the EI pick), and the candidate sampler vs TPE and random search "
+                                      "(average/best regret normalised by global_perf.json, generalised variance, "
+                                      "KDE log-likelihood), on the same observed sets.",
+                          formatter_class=Help)
+    comp.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
+    comp.add_argument("--preset", default="demo", choices=list(COMPONENT_PRESETS),
+                      help="defaults for the flags marked 'preset': demo = the committed evaluations' settings; "
+                           "paper = the official evaluation's (5 templates, 20 candidates, alpha -0.2)")
+    comp.add_argument("--datasets", type=csv_list, default=None, help="comma-separated (preset)")
+    comp.add_argument("--model", default="RandomForest", help="the model whose hyperparameters are tuned")
+    comp.add_argument("--seeds", type=int_list, default="0", help="comma-separated")
+    comp.add_argument("--n-observed", type=int_list, default="5,10,20,30", help="observed-set sizes")
+    comp.add_argument("--n-test", type=at_least(2), default=None, help="held-out configurations per set (preset)")
+    comp.add_argument("--n-templates", type=at_least(1), default=None,
+                      help="prompt templates of the surrogate and the sampler (preset)")
+    comp.add_argument("--n-gens", type=at_least(1), default=None,
+                      help="surrogate samples per candidate and template (preset)")
+    comp.add_argument("--n-candidates", type=at_least(1), default=None, help="candidates each sampler proposes (preset)")
+    comp.add_argument("--alpha", type=float, default=None, help="the sampler's target: best ± alpha·range (preset)")
+    comp.add_argument("--sampler-policy", default=None, choices=list(SAMPLER_POLICIES),
+                      help="see `run --help` (preset)")
+    comp.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
+    comp.add_argument("--protocol", default=None, choices=list(PROTOCOLS), help="answer format (preset)")
+    comp.add_argument("--mode", default=None, help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
+    comp.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
+    comp.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    add_timeout_flag(comp)
+    comp.add_argument("--out", type=Path, default=Path("results/components"), help="output folder")
+    comp.add_argument("--dry-run", action="store_true",
+                      help="print how many requests, tokens and dollars recording would take, and call nothing")
+    add_memo_flags(comp)
+    comp.set_defaults(func=cmd_components)
+
