@@ -26,8 +26,8 @@ from llambo_replay.bench.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.transport import OFFLINE_URL
 
-OFFLINE_URL = "http://replay.invalid/v1"
 COMPONENTS_MANIFEST = "components.manifest.json"
 
 

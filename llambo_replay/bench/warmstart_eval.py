@@ -32,7 +32,7 @@ from llambo_replay.llambo.warmstart import WarmstartSettings, ask_warmstart, cho
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.canonical import canonical_json, normalise_numbers
-from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
+from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S, OFFLINE_URL
 
 if TYPE_CHECKING:
     from llambo_replay.llambo.estimate import Estimate
@@ -229,7 +229,6 @@ def estimate_eval(spec: WarmstartEvalSpec, honours_n: bool) -> "Estimate":
 
 def rederive(source: dict[str, Any], dataset: str, model: str, n: int, cassettes: Path) -> list[dict[str, float]]:
     """A manifest's initial points, derived again offline from the recording its source names."""
-    from llambo_replay.bench.check import OFFLINE_URL
 
     store = CassetteStore(cassettes)
     initialiser, seed = source["initialiser"], source["seed"]

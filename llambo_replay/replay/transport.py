@@ -30,6 +30,8 @@ from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.store import CassetteStore
 
 
+# An address that is never contacted (the .invalid top-level domain): the base URL of every offline replay.
+OFFLINE_URL = "http://replay.invalid/v1"
 DEFAULT_TIMEOUT_S = 120.0  # per attempt; a 135M model on two cores needs ~40 s for a 2,600-token prompt
 
 
