@@ -21,10 +21,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from llambo_replay.bench.memo import ObjectiveMemo
-from llambo_replay.bench.objective import evaluate
-from llambo_replay.bench.runner import run, spec_from_manifest
-from llambo_replay.bench.tasks import load_task
+from llambo_replay.bayesmark.memo import ObjectiveMemo
+from llambo_replay.bayesmark.objective import evaluate
+from llambo_replay.experiments.runner import run, spec_from_manifest
+from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.replay import RecordMode
 
 

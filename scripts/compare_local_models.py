@@ -21,7 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from llambo_replay.bench.tasks import load_task
+from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.llambo import Engine, PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.prompts import sampler_prompt

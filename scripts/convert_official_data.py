@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-PAPER_DATA = Path(__file__).resolve().parent.parent / "llambo_replay" / "bench" / "paper_data"
+PAPER_DATA = Path(__file__).resolve().parent.parent / "llambo_replay" / "bayesmark" / "paper_data"
 # official path -> shipped path (relative to paper_data/); the layout of the official repository is kept
 FILES = {f"bayesmark/data/{name}.pickle": f"bayesmark/data/{name}.npz"
          for name in ("breast", "digits", "iris", "wine", "diabetes")}

@@ -9,7 +9,7 @@ import sys
 
 import pandas as pd
 
-from llambo_replay.bench.fidelity import summary_markdown
+from llambo_replay.bayesmark.fidelity import summary_markdown
 
 if __name__ == "__main__":
     if len(sys.argv) < 2:

@@ -47,6 +47,6 @@ def no_network(monkeypatch: pytest.MonkeyPatch) -> list[object]:
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     """The paper's data as shipped with the package (what every command uses by default)."""
-    from llambo_replay.bench.reference import PACKAGED
+    from llambo_replay.bayesmark.reference import PACKAGED
 
     return PACKAGED

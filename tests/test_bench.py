@@ -8,11 +8,11 @@ import sys
 import numpy as np
 import pytest
 
-from llambo_replay.bench import reference
-from llambo_replay.bench.fidelity import published_config
-from llambo_replay.bench.memo import ObjectiveMemo
-from llambo_replay.bench.objective import PROTOCOL_VERSION, evaluate
-from llambo_replay.bench.tasks import DATASETS, MODELS, load_task
+from llambo_replay.bayesmark import reference
+from llambo_replay.bayesmark.fidelity import published_config
+from llambo_replay.bayesmark.memo import ObjectiveMemo
+from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, evaluate
+from llambo_replay.bayesmark.tasks import DATASETS, MODELS, load_task
 from llambo_replay.errors import UsageError
 
 
@@ -51,8 +51,8 @@ def test_reference_initial_points_are_the_papers(reference_dir):
 
 
 def test_the_memo_answers_only_for_the_environment_it_computed_in(tmp_path, monkeypatch):
-    from llambo_replay.bench import memo as memo_module
-    from llambo_replay.bench.numerics import environment
+    from llambo_replay.bayesmark import memo as memo_module
+    from llambo_replay.bayesmark.numerics import environment
 
     task = load_task("iris", "DecisionTree")
     calls = []
@@ -94,7 +94,7 @@ def _published_config(reference_dir, dataset, model, seed, index):
 
 
 def test_fragility_probe_separates_rounding_from_protocol(reference_dir):
-    from llambo_replay.bench.fidelity import is_fragile, nudged
+    from llambo_replay.bayesmark.fidelity import is_fragile, nudged
 
     moved = nudged("diabetes", "SVM", np.inf)
     task = load_task("diabetes", "SVM")

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llambo_replay.bench import components
-from llambo_replay.bench.memo import ObjectiveMemo
-from llambo_replay.bench.component_run import ComponentSpec, run_components
+from llambo_replay.experiments import components
+from llambo_replay.bayesmark.memo import ObjectiveMemo
+from llambo_replay.experiments.component_run import ComponentSpec, run_components
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.replay import RecordMode
 from llambo_replay.replay.loopback import LoopbackServer

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 from scipy.stats import norm
 
-from llambo_replay.bench.runner import history_csv
+from llambo_replay.experiments.runner import history_csv
 from llambo_replay.llambo import Engine, LlamboSettings, SearchSpace, TaskContext, optimise
 from llambo_replay.llambo.engine import Sampling
 from llambo_replay.llambo.sampler import ACCURACY_CEILING, SamplerSettings, target_score

@@ -12,10 +12,10 @@ import pytest
 from sklearn import datasets as sklearn_datasets
 from sklearn.model_selection import train_test_split
 
-from llambo_replay.bench import tasks
-from llambo_replay.bench.fidelity import published_config
-from llambo_replay.bench.objective import evaluate
-from llambo_replay.bench.reference import PACKAGED, published_history
+from llambo_replay.bayesmark import tasks
+from llambo_replay.bayesmark.fidelity import published_config
+from llambo_replay.bayesmark.objective import evaluate
+from llambo_replay.bayesmark.reference import PACKAGED, published_history
 
 CHECKSUMS = json.loads((PACKAGED / "data_checksums.json").read_text())
 # what bayesmark 0.0.8's `bayesmark.data.load_data` calls for each public data set

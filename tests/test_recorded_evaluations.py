@@ -13,10 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from llambo_replay.bench import objective as bayesmark_objective
-from llambo_replay.bench.check import check_run, migrate_run
-from llambo_replay.bench.components import generalised_variance
-from llambo_replay.bench.runner import RunSpec, run, run_baseline, spec_from_manifest
+from llambo_replay.bayesmark import objective as bayesmark_objective
+from llambo_replay.experiments.check import check_run, migrate_run
+from llambo_replay.experiments.components import generalised_variance
+from llambo_replay.experiments.runner import RunSpec, run, run_baseline, spec_from_manifest
 from llambo_replay.errors import ReplayMiss, UsageError
 from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import CassetteStore, RecordMode
@@ -126,7 +126,7 @@ def test_a_baseline_replays_its_recorded_proposals_where_its_optimiser_would_mov
 
     def forked(space, objective, initial, n_trials, rng, lower_is_better):
         raise AssertionError("a replay must not run the optimiser")
-    from llambo_replay.bench.baselines import skopt_gp
+    from llambo_replay.experiments.baselines import skopt_gp
 
     monkeypatch.setattr(skopt_gp, "gp_ei", forked)
     checked = _check(gp_run, tmp_path)

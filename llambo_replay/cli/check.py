@@ -12,7 +12,7 @@ from llambo_replay.cli.common import DEFAULT_CASSETTES, REFERENCE_HELP, Help
 def cmd_check(args: argparse.Namespace) -> int:
     import tempfile
 
-    from llambo_replay.bench.check import check_run, run_manifests
+    from llambo_replay.experiments.check import check_run, run_manifests
 
     reference = str(args.reference) if args.reference else None  # None: the packaged copy
     outcomes = []
@@ -36,7 +36,7 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     import tempfile
 
-    from llambo_replay.bench.check import migrate_run, run_manifests
+    from llambo_replay.experiments.check import migrate_run, run_manifests
 
     reference = str(args.reference) if args.reference else None
     with tempfile.TemporaryDirectory(prefix="llambo-migrate-") as scratch:

@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING, NoReturn
 from llambo_replay.errors import UsageError
 
 if TYPE_CHECKING:
-    from llambo_replay.bench.memo import ObjectiveMemo
-    from llambo_replay.bench.runner import Budget, RunSpec
+    from llambo_replay.bayesmark.memo import ObjectiveMemo
+    from llambo_replay.experiments.runner import Budget, RunSpec
     from llambo_replay.llambo.estimate import Estimate
     from llambo_replay.llambo.warmstart import WarmstartSettings
 
@@ -89,7 +89,7 @@ def at_least(minimum: int) -> Callable[[str], int]:
 
 
 def method_labels() -> list[tuple[str, str]]:
-    from llambo_replay.bench.baselines import REGISTRY
+    from llambo_replay.experiments.baselines import REGISTRY
 
     return [("llambo", "LLAMBO"), *((name, b.label) for name, b in REGISTRY.items())]
 
@@ -134,7 +134,7 @@ def fill_from_preset(args: argparse.Namespace, presets: dict[str, dict[str, obje
 
 def run_spec(args: argparse.Namespace) -> "RunSpec":
     """RunSpec from the shared run/grid flags, with the preset filling what was not given."""
-    from llambo_replay.bench.runner import RunSpec
+    from llambo_replay.experiments.runner import RunSpec
     from llambo_replay.llambo import LlamboSettings, PromptSettings
     from llambo_replay.llambo.sampler import SamplerSettings
     from llambo_replay.llambo.surrogate import SurrogateSettings
@@ -184,7 +184,7 @@ def read_initial_points(path: Path | None) -> str | None:
     """`--initial-points FILE`: a JSON list of configurations (the layout of the paper's configs/<model>/<seed>.json)."""
     import json
 
-    from llambo_replay.bench.runner import given_points
+    from llambo_replay.experiments.runner import given_points
 
     if path is None:
         return None
@@ -197,7 +197,7 @@ def read_initial_points(path: Path | None) -> str | None:
 def paper_start(value: str | None) -> str | None:
     """`--reference [DIR]` of run/grid: absent, the seeded generator draws the initial points; given,
     they are the paper's, from DIR or (with no DIR) the packaged copy."""
-    from llambo_replay.bench import reference
+    from llambo_replay.bayesmark import reference
 
     if value is None:
         return None
@@ -205,7 +205,7 @@ def paper_start(value: str | None) -> str | None:
 
 
 def estimate_runs(specs: list["RunSpec"]) -> int:
-    from llambo_replay.bench.runner import estimate
+    from llambo_replay.experiments.runner import estimate
     from llambo_replay.llambo.estimate import Estimate
 
     total = Estimate()
@@ -216,7 +216,7 @@ def estimate_runs(specs: list["RunSpec"]) -> int:
 
 def print_estimate(total: "Estimate", model: str, what: str, capped: bool = True) -> int:
     """`--dry-run`: what recording would ask for, without asking anything."""
-    from llambo_replay.bench.runner import honours_n
+    from llambo_replay.experiments.runner import honours_n
     from llambo_replay.replay.pricing import CHARS_PER_TOKEN
 
     priced = honours_n(model)  # the pricing table lists cloud models, whose endpoints honour n
@@ -234,7 +234,7 @@ def print_estimate(total: "Estimate", model: str, what: str, capped: bool = True
 
 
 def run_budget(args: argparse.Namespace) -> "Budget | None":
-    from llambo_replay.bench.runner import Budget
+    from llambo_replay.experiments.runner import Budget
 
     if args.max_cost is not None and not args.max_cost > 0:
         raise UsageError(f"--max-cost must be a positive number of dollars (got {args.max_cost})")
@@ -256,14 +256,14 @@ def add_memo_flags(parser: argparse.ArgumentParser) -> None:
 
 
 def open_memo(args: argparse.Namespace) -> "ObjectiveMemo | None":
-    from llambo_replay.bench.memo import ObjectiveMemo
+    from llambo_replay.bayesmark.memo import ObjectiveMemo
 
     return None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
 
 
 def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
-    from llambo_replay.bench.objective import PROTOCOLS as OBJECTIVE_PROTOCOLS
+    from llambo_replay.bayesmark.objective import PROTOCOLS as OBJECTIVE_PROTOCOLS
     from llambo_replay.llambo.protocol import PROTOCOLS
     from llambo_replay.llambo.sampler import SAMPLER_POLICIES
 

@@ -11,8 +11,8 @@ from llambo_replay.cli.common import (COMPONENT_PRESETS, DEFAULT_CASSETTES, REFE
 
 
 def cmd_components(args: argparse.Namespace) -> int:
-    from llambo_replay.bench import reference
-    from llambo_replay.bench.component_run import ComponentSpec, run_components
+    from llambo_replay.bayesmark import reference
+    from llambo_replay.experiments.component_run import ComponentSpec, run_components
     from llambo_replay.replay import parse_mode
 
     fill_from_preset(args, COMPONENT_PRESETS)
@@ -20,8 +20,8 @@ def cmd_components(args: argparse.Namespace) -> int:
                          args.llm_model, args.protocol, args.n_gens, args.n_candidates, args.n_templates, args.alpha,
                          args.sampler_policy)
     if args.dry_run:
-        from llambo_replay.bench.component_run import estimate_components
-        from llambo_replay.bench.runner import honours_n
+        from llambo_replay.experiments.component_run import estimate_components
+        from llambo_replay.experiments.runner import honours_n
 
         return print_estimate(estimate_components(spec, honours_n(spec.llm_model)), spec.llm_model,
                                f"the component evaluations of {len(spec.datasets) * len(spec.seeds)} "

@@ -14,9 +14,9 @@ from llambo_replay.cli.common import REFERENCE_HELP, Help, add_memo_flags, csv_l
 def cmd_fidelity(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from llambo_replay.bench import fidelity, reference
-    from llambo_replay.bench.objective import task_objective
-    from llambo_replay.bench.tasks import DATASETS, MODELS, load_task
+    from llambo_replay.bayesmark import fidelity, reference
+    from llambo_replay.bayesmark.objective import task_objective
+    from llambo_replay.bayesmark.tasks import DATASETS, MODELS, load_task
 
     root = reference.check_reference(args.reference)
     datasets, models = args.datasets or list(DATASETS), args.models or list(MODELS)

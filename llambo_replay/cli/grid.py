@@ -11,8 +11,8 @@ from llambo_replay.cli.common import (Help, add_shared_run_flags, at_least, csv_
 
 
 def cmd_grid(args: argparse.Namespace) -> int:
-    from llambo_replay.bench.grid import GridOptions, cells, run_grid
-    from llambo_replay.bench.memo import DEFAULT_MEMO_DIR
+    from llambo_replay.experiments.grid import GridOptions, cells, run_grid
+    from llambo_replay.bayesmark.memo import DEFAULT_MEMO_DIR
     from llambo_replay.replay import parse_mode
 
     spec = run_spec(args)

@@ -10,8 +10,8 @@ from llambo_replay.cli.common import (Help, add_shared_run_flags, at_least, esti
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from llambo_replay.bench.numerics import describe, environment
-    from llambo_replay.bench.runner import run, summary_lines
+    from llambo_replay.bayesmark.numerics import describe, environment
+    from llambo_replay.experiments.runner import run, summary_lines
     from llambo_replay.replay import parse_mode
 
     mode = parse_mode(args.mode)
@@ -26,7 +26,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     drift = outcome.objective.drift
     for item in drift:
         print(f"  drift          {item.line()}")
-    from llambo_replay.bench.objective import PROTOCOL_VERSION
+    from llambo_replay.bayesmark.objective import PROTOCOL_VERSION
 
     under = "" if spec.objective_protocol == PROTOCOL_VERSION else \
         f", under the current objective protocol {PROTOCOL_VERSION} (recorded under {spec.objective_protocol})"
@@ -41,7 +41,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from llambo_replay.bench.policies import OBJECTIVE_MODES
+    from llambo_replay.bayesmark.objective_modes import OBJECTIVE_MODES
 
     run = sub.add_parser("run", help="run LLAMBO on one Bayesmark task (default: replay the committed demo)",
                          description="Run LLAMBO on one Bayesmark task. Every LLM call goes through the cassettes: "

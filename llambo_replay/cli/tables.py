@@ -10,7 +10,7 @@ from llambo_replay.cli.common import REFERENCE_HELP, Help
 
 
 def cmd_tables(args: argparse.Namespace) -> int:
-    from llambo_replay.bench import reference
+    from llambo_replay.bayesmark import reference
     from llambo_replay.tables.build import build_tables
     from llambo_replay.tables.results import load_paper, load_results
 

@@ -11,7 +11,7 @@ from llambo_replay.cli.common import (DEFAULT_CASSETTES, WARMSTART_PRESETS, Help
 
 
 def cmd_warmstart(args: argparse.Namespace) -> int:
-    from llambo_replay.bench.warmstart_eval import (
+    from llambo_replay.experiments.warmstart_eval import (
         WarmstartEvalSpec,
         run_warmstart_eval,
         summary,
@@ -23,8 +23,8 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
     spec = WarmstartEvalSpec(dataset, model, tuple(args.seeds), tuple(args.initialisers), tuple(args.optimisers),
                              args.init, args.trials, args.llm_model, args.protocol, warmstart_settings(args))
     if args.dry_run:
-        from llambo_replay.bench.runner import honours_n
-        from llambo_replay.bench.warmstart_eval import DESIGNS, estimate_eval
+        from llambo_replay.experiments.runner import honours_n
+        from llambo_replay.experiments.warmstart_eval import DESIGNS, estimate_eval
 
         contexts = sum(i not in DESIGNS for i in spec.initialisers)
         return print_estimate(estimate_eval(spec, honours_n(spec.llm_model)), spec.llm_model,

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from llambo_replay.bench import reference
-from llambo_replay.bench.baselines import REGISTRY
-from llambo_replay.bench.tasks import DATASETS, FAMILIES
+from llambo_replay.bayesmark import reference
+from llambo_replay.experiments.baselines import REGISTRY
+from llambo_replay.bayesmark.tasks import DATASETS, FAMILIES
 from llambo_replay.errors import UsageError
 
 PAPER_METHOD = "LLAMBO (paper, GPT-3.5)"
@@ -80,7 +80,7 @@ def method_label(method_dir: Path) -> str:
     starts = sorted({m["initial_points_source"]["initialiser"] for m in manifests if "initial_points_source" in m})
     methods = {m.get("method") for m in manifests}
     if starts and len(methods) == 1 and methods <= BASELINE_LABELS.keys():
-        from llambo_replay.bench.warmstart_eval import INITIALISERS
+        from llambo_replay.experiments.warmstart_eval import INITIALISERS
 
         return f"{BASELINE_LABELS[methods.pop()]} from {', '.join(INITIALISERS[s] for s in starts)}"
     models = sorted({m.get("engine", {}).get("llm_model", "?") for m in manifests})

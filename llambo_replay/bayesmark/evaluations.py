@@ -7,7 +7,7 @@ score, generalization_score, with the environment it was computed in) is stored 
 tree; a replay takes the recorded value and is exact on any machine.
 
 The recording is the source of truth for what a run saw: it is committed, reviewable and
-machine-independent. The diskcache memo (`bench.memo`) only saves this machine from retraining
+machine-independent. The diskcache memo (`bayesmark.memo`) only saves this machine from retraining
 what it has computed before; it is never consulted for a recorded value.
 """
 
@@ -21,12 +21,12 @@ from typing import Any
 
 import pandas as pd
 
-from llambo_replay.bench.fidelity import is_fragile, same
-from llambo_replay.bench.memo import ObjectiveMemo
-from llambo_replay.bench.numerics import describe, environment
-from llambo_replay.bench.objective import PROTOCOL_VERSION, PROTOCOLS, task_objective
-from llambo_replay.bench.policies import objective_policy
-from llambo_replay.bench.tasks import Task
+from llambo_replay.bayesmark.fidelity import is_fragile, same
+from llambo_replay.bayesmark.memo import ObjectiveMemo
+from llambo_replay.bayesmark.numerics import describe, environment
+from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, PROTOCOLS, task_objective
+from llambo_replay.bayesmark.objective_modes import objective_policy
+from llambo_replay.bayesmark.tasks import Task
 from llambo_replay.errors import UsageError
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.calls import RecordedCalls

@@ -4,7 +4,7 @@ retrain the same models twice.
 It is a cache, not a record: it lives outside the repository, and its key holds the task, the
 configuration, the objective's protocol version and the whole numerical environment (library
 versions, BLAS kernels, SIMD level), so it only ever answers with what this kind of machine
-computes. What a run saw is recorded in the cassettes (`bench.evaluations`). Stored in a
+computes. What a run saw is recorded in the cassettes (`bayesmark.evaluations`). Stored in a
 diskcache folder, which is safe for several processes at once.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import diskcache
 
-from llambo_replay.bench.numerics import environment
+from llambo_replay.bayesmark.numerics import environment
 from llambo_replay.errors import UsageError
 from llambo_replay.replay.canonical import content_hash, normalise_numbers
 

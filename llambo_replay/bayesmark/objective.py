@@ -10,11 +10,11 @@ import numpy as np
 from sklearn.metrics import get_scorer
 from sklearn.model_selection import cross_val_score
 
-from llambo_replay.bench.numerics import pinned_threads
-from llambo_replay.bench.tasks import Task
+from llambo_replay.bayesmark.numerics import pinned_threads
+from llambo_replay.bayesmark.tasks import Task
 
 if TYPE_CHECKING:
-    from llambo_replay.bench.memo import ObjectiveMemo
+    from llambo_replay.bayesmark.memo import ObjectiveMemo
 
 CV_FOLDS = 5
 # Bump when anything here or in `tasks` changes what a score means. Runs keep the version they were

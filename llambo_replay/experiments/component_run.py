@@ -17,13 +17,14 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
-from llambo_replay.bench import components, reference
-from llambo_replay.bench.evaluations import RecordedObjective
-from llambo_replay.bench.memo import ObjectiveMemo
-from llambo_replay.bench.objective import PROTOCOL_VERSION, PROTOCOLS
-from llambo_replay.bench.numerics import environment, pinned_threads
-from llambo_replay.bench.runner import sha256_text
-from llambo_replay.bench.tasks import load_task
+from llambo_replay.bayesmark import reference
+from llambo_replay.experiments import components
+from llambo_replay.bayesmark.evaluations import RecordedObjective
+from llambo_replay.bayesmark.memo import ObjectiveMemo
+from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, PROTOCOLS
+from llambo_replay.bayesmark.numerics import environment, pinned_threads
+from llambo_replay.experiments.runner import sha256_text
+from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.estimate import Estimate, ask_discriminative, ask_sampler, synthetic_history

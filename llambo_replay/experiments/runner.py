@@ -22,13 +22,13 @@ import numpy as np
 import pandas as pd
 
 from llambo_replay import __version__
-from llambo_replay.bench import reference
-from llambo_replay.bench.evaluations import RecordedObjective, check_protocol
-from llambo_replay.bench.memo import ObjectiveMemo
-from llambo_replay.bench.numerics import environment, pinned_threads
-from llambo_replay.bench.objective import PROTOCOL_VERSION, PROTOCOLS
-from llambo_replay.bench.policies import RECORDED_PROPOSALS, REPRODUCTION
-from llambo_replay.bench.tasks import load_task
+from llambo_replay.bayesmark import reference
+from llambo_replay.bayesmark.evaluations import RecordedObjective, check_protocol
+from llambo_replay.bayesmark.memo import ObjectiveMemo
+from llambo_replay.bayesmark.numerics import environment, pinned_threads
+from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, PROTOCOLS
+from llambo_replay.experiments.policies import RECORDED_PROPOSALS, REPRODUCTION
+from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
 from llambo_replay.llambo import Engine, LlamboSettings, RunResult, SearchSpace, TrialRecord, optimise
 from llambo_replay.llambo.estimate import Estimate, estimate_run
@@ -234,10 +234,10 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
 
     Its evaluations go through the cassettes like LLAMBO's; one that is not recorded is computed
     here (and stored when `mode` records), unless `strict`, which a check of a replayed method uses.
-    `initial_points_source` says where given initial points came from (`bench.warmstart_eval`); the
+    `initial_points_source` says where given initial points came from (`experiments.warmstart_eval`); the
     manifest keeps it, with the cassette keys it names beside the run's own.
     """
-    from llambo_replay.bench.baselines import baseline
+    from llambo_replay.experiments.baselines import baseline
 
     method_info = baseline(method)  # its optimiser is imported only when proposals must be computed
     task = load_task(spec.dataset, spec.model)
@@ -288,7 +288,7 @@ def recorded_proposals(method: str, spec: RunSpec, initial: list[dict[str, float
     """A baseline optimiser's proposals after the initial points, from the cassettes (or computed by
     `compute` and recorded when `mode` records), and the cassette keys used. See
     `policies.RECORDED_PROPOSALS` for why they are recorded."""
-    from llambo_replay.bench.baselines import library_version
+    from llambo_replay.experiments.baselines import library_version
 
     task = load_task(spec.dataset, spec.model)
     calls = RecordedCalls(store, f"proposals/{method}/{spec.dataset}/{spec.model}/seed{spec.seed}", mode,

@@ -59,7 +59,7 @@ def _choices(kind: str, value: str, valid: dict[str, Any]) -> str:
 @lru_cache(maxsize=1)
 def search_spaces() -> dict[str, dict[str, Any]]:
     """The paper's search spaces (`hp_configurations/bayesmark.json`), shipped with the package."""
-    from llambo_replay.bench.reference import search_spaces as paper_search_spaces
+    from llambo_replay.bayesmark.reference import search_spaces as paper_search_spaces
 
     return paper_search_spaces()
 
@@ -134,7 +134,7 @@ def training_statistics(X: np.ndarray, y: np.ndarray) -> DatasetStatistics:
 
 def load_arrays(dataset: str) -> dict[str, np.ndarray]:
     """The official split of `dataset` as shipped (train_x, train_y, test_x, test_y); no pickle is read."""
-    from llambo_replay.bench.reference import PACKAGED
+    from llambo_replay.bayesmark.reference import PACKAGED
 
     _choices("dataset", dataset, DATASETS)
     with np.load(PACKAGED / DATA_FILES[dataset], allow_pickle=False) as data:

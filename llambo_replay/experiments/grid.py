@@ -13,8 +13,8 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from llambo_replay.bench.baselines import REGISTRY
-from llambo_replay.bench.runner import Budget, RunSpec, run, run_baseline
+from llambo_replay.experiments.baselines import REGISTRY
+from llambo_replay.experiments.runner import Budget, RunSpec, run, run_baseline
 from llambo_replay.errors import LlamboReplayError, UsageError
 from llambo_replay.replay import RecordMode
 
@@ -45,7 +45,7 @@ class GridOptions:
 
 def cells(methods: list[str], tasks: list[tuple[str, str]], seeds: list[int], base: RunSpec) -> list[Cell]:
     """Every (method, task, seed), tasks being (dataset, model) pairs."""
-    from llambo_replay.bench.tasks import DATASETS, MODELS
+    from llambo_replay.bayesmark.tasks import DATASETS, MODELS
 
     unknown = [m for m in methods if m not in METHODS]
     if unknown:
@@ -60,7 +60,7 @@ def cells(methods: list[str], tasks: list[tuple[str, str]], seeds: list[int], ba
 
 def is_done(cell: Cell, out: Path) -> bool:
     """A cell is done when its manifest is a complete one (a truncated file means the cell is redone)."""
-    from llambo_replay.bench.check import read_manifest
+    from llambo_replay.experiments.check import read_manifest
 
     path = cell.spec.outputs(out / cell.method)["manifest"]
     try:
@@ -71,7 +71,7 @@ def is_done(cell: Cell, out: Path) -> bool:
 
 def run_cell(cell: Cell, options: GridOptions) -> LlamboReplayError | None:
     """Run one cell in this process; returns None or its error (a failed cell never stops the grid)."""
-    from llambo_replay.bench.memo import ObjectiveMemo
+    from llambo_replay.bayesmark.memo import ObjectiveMemo
 
     memo = ObjectiveMemo(options.memo_dir) if options.memo_dir else None
     try:

@@ -17,12 +17,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from llambo_replay.bench.evaluations import seed_from_history
-from llambo_replay.bench.numerics import describe, environment
-from llambo_replay.bench.objective import PROTOCOLS
-from llambo_replay.bench.policies import RECORDED_PROPOSALS, REPRODUCTION
-from llambo_replay.bench.runner import recorded_proposals, run, run_baseline, sha256_text, spec_from_manifest
-from llambo_replay.bench.tasks import load_task
+from llambo_replay.bayesmark.evaluations import seed_from_history
+from llambo_replay.bayesmark.numerics import describe, environment
+from llambo_replay.bayesmark.objective import PROTOCOLS
+from llambo_replay.experiments.policies import RECORDED_PROPOSALS, REPRODUCTION
+from llambo_replay.experiments.runner import recorded_proposals, run, run_baseline, sha256_text, spec_from_manifest
+from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
@@ -129,7 +129,7 @@ def _initial_points_come_from_their_source(manifest: dict[str, Any], cassettes: 
     source = manifest.get("initial_points_source")
     if not source:
         return True
-    from llambo_replay.bench import warmstart_eval
+    from llambo_replay.experiments import warmstart_eval
 
     task = manifest["task"]
     derived = warmstart_eval.rederive(source, task["dataset"], task["model"], manifest["budget"]["n_initial"],
@@ -138,8 +138,9 @@ def _initial_points_come_from_their_source(manifest: dict[str, Any], cassettes: 
 
 
 def check_components(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
-    """Replay the component evaluations; their metrics are recomputed (see `bench.component_run`)."""
-    from llambo_replay.bench import component_run, reference
+    """Replay the component evaluations; their metrics are recomputed (see `experiments.component_run`)."""
+    from llambo_replay.bayesmark import reference
+    from llambo_replay.experiments import component_run
 
     manifest = read_manifest(path, field="outputs")
     if manifest.get("format", 1) < 2:

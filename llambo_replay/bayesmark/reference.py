@@ -19,7 +19,7 @@ INITIAL_POINTS = Path("bayesmark/configs")
 GLOBAL_PERF = Path("bayesmark/data/global_perf.json")
 SEARCH_SPACES = Path("hp_configurations/bayesmark.json")
 HPOBENCH_HISTORIES = Path("exp_hpo_bench/results_discriminative")
-PACKAGED = Path(str(resources.files("llambo_replay.bench").joinpath("paper_data")))
+PACKAGED = Path(str(resources.files("llambo_replay.bayesmark").joinpath("paper_data")))
 
 
 def check_reference(root: str | Path | None = None) -> Path:

@@ -18,9 +18,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from llambo_replay.bench import reference
-from llambo_replay.bench.objective import evaluate
-from llambo_replay.bench.tasks import Task, load_task
+from llambo_replay.bayesmark import reference
+from llambo_replay.bayesmark.objective import evaluate
+from llambo_replay.bayesmark.tasks import Task, load_task
 
 TOLERANCE = 1e-9
 NUDGES = (np.inf, -np.inf)  # directions in which np.nextafter moves every training value
@@ -122,7 +122,7 @@ def rows_table(found: list[Row]) -> pd.DataFrame:
 
 # The groups the README reports, as (name, which rows): data-set family x model family, then per data set.
 def _groups(frame: pd.DataFrame) -> list[tuple[str, pd.Series]]:
-    from llambo_replay.bench.tasks import FAMILIES
+    from llambo_replay.bayesmark.tasks import FAMILIES
 
     family = frame["dataset"].map(FAMILIES)
     ada = frame["model"] == "AdaBoost"

@@ -2,7 +2,7 @@
 
 For one task, the initial points of each seed come from an *initialiser* — random, Sobol or Latin
 hypercube (scikit-optimize's generators, as the official code calls them), or the LLM at one of three
-context levels (`llambo.warmstart`) — and feed TPE and GP-EI (`bench.baselines`). Each (initialiser, optimiser, seed) is a baseline run written as
+context levels (`llambo.warmstart`) — and feed TPE and GP-EI (`experiments.baselines`). Each (initialiser, optimiser, seed) is a baseline run written as
 ``<out>/<optimiser>-<initialiser>/<dataset>/<model>/<seed>.csv`` with its manifest, so `tables` renders
 them and `check` replays them. The manifest names where its initial points came from; `check`
 derives them again from that recording.
@@ -21,9 +21,9 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from llambo_replay.bench.memo import ObjectiveMemo
-from llambo_replay.bench.runner import RunSpec, given_points, model_slug, run_baseline
-from llambo_replay.bench.tasks import load_task
+from llambo_replay.bayesmark.memo import ObjectiveMemo
+from llambo_replay.experiments.runner import RunSpec, given_points, model_slug, run_baseline
+from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.llambo import Engine, LlamboSettings, SearchSpace
 from llambo_replay.llambo.prompts import PromptSettings

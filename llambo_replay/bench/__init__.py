@@ -1,1 +1,0 @@
-"""Bayesmark tasks with the paper's protocol, the objective, its memo, and the run driver."""

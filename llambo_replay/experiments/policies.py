@@ -1,0 +1,21 @@
+"""Reproduction policy as data: how each method's history is reproduced (the objective's own modes are
+`bayesmark.objective_modes`).
+
+Kept free of heavy imports: the command line reads these tables to build its help.
+"""
+
+from __future__ import annotations
+
+from llambo_replay.experiments.baselines import REGISTRY
+
+# "replayed": every number that floating-point rounding could change comes from a recording (LLM
+# answers, evaluations, an optimiser's proposals), so the history is byte-identical on any machine.
+# "recomputed": numerics run again, byte-identical only in the environment they were made in and
+# close elsewhere (the component metrics; see experiments.component_run).
+REPRODUCTION: dict[str, str] = {"llambo": "replayed", **{name: "replayed" for name in REGISTRY}}
+
+# Baselines whose proposals come from floating-point numerics (a GP fit and its acquisition optimum,
+# TPE's Parzen estimators, SMAC's random forest): a trajectory can fork on another BLAS kernel (seen:
+# GP-EI on digits/MLP_SGD, final best score moved by 0.15), so the proposals are recorded like LLM
+# answers. Random search draws from the seeded generator, which is the same everywhere.
+RECORDED_PROPOSALS = frozenset(name for name, b in REGISTRY.items() if b.recorded)
