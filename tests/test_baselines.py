@@ -4,16 +4,18 @@ proposals recorded, and its run replayed byte for byte without running the optim
 from __future__ import annotations
 
 import importlib.util
+
 import numpy as np
 import pytest
 
 from llambo_replay.bayesmark import reference
-from llambo_replay.experiments.baselines import REGISTRY, baseline, library_version
-from llambo_replay.experiments.check import check_run
 from llambo_replay.bayesmark.objective import evaluate
-from llambo_replay.experiments.runner import RunSpec, run_baseline
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
+from llambo_replay.experiments.baseline_run import run_baseline
+from llambo_replay.experiments.baselines import REGISTRY, baseline, library_version
+from llambo_replay.experiments.check import check_run
+from llambo_replay.experiments.runner import RunSpec
 from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import RecordMode
 

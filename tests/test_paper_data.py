@@ -98,8 +98,9 @@ def test_llambo_runs_on_a_synthetic_task_records_and_check_replays_it(tmp_path):
     import subprocess
     import sys
 
-    from llambo_replay.replay.loopback import LoopbackServer
     from llm_responder import llambo_responder
+
+    from llambo_replay.replay.loopback import LoopbackServer
 
     out, cassettes = tmp_path / "results", tmp_path / "cassettes"
     flags = ["--dataset", "rosenbrock", "--model", "SVM", "--reference", "--trials", "2", "--n-candidates", "4",

@@ -12,10 +12,9 @@ import sys
 from collections.abc import Sequence
 
 from llambo_replay import __version__
-from llambo_replay.errors import LlamboReplayError
-
 from llambo_replay.cli import cassettes, check, components, fidelity, grid, run, serve, tables, warmstart
 from llambo_replay.cli.common import PRESETS, Help, Parser
+from llambo_replay.errors import LlamboReplayError
 
 COMMANDS = (run, cassettes, grid, check, components, fidelity, serve, warmstart, tables)  # --help's order
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError
 from llambo_replay.cli.common import DEFAULT_CASSETTES, Help, Parser
+from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError
 
 
 def cmd_verify(args: argparse.Namespace) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.errors import CheckFailed
 from llambo_replay.cli.common import DEFAULT_CASSETTES, REFERENCE_HELP, Help
+from llambo_replay.errors import CheckFailed
 
 
 def cmd_check(args: argparse.Namespace) -> int:

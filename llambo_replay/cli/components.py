@@ -5,9 +5,20 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import (COMPONENT_PRESETS, DEFAULT_CASSETTES, REFERENCE_HELP, Help, add_memo_flags,
-                                      add_timeout_flag, at_least, csv_list, fill_from_preset, int_list, open_memo,
-                                      print_estimate)
+from llambo_replay.cli.common import (
+    COMPONENT_PRESETS,
+    DEFAULT_CASSETTES,
+    REFERENCE_HELP,
+    Help,
+    add_memo_flags,
+    add_timeout_flag,
+    at_least,
+    csv_list,
+    fill_from_preset,
+    int_list,
+    open_memo,
+    print_estimate,
+)
 
 
 def cmd_components(args: argparse.Namespace) -> int:

@@ -7,8 +7,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from llambo_replay.errors import UsageError
 from llambo_replay.cli.common import REFERENCE_HELP, Help, add_memo_flags, csv_list, int_list, open_memo
+from llambo_replay.errors import UsageError
 
 
 def cmd_fidelity(args: argparse.Namespace) -> int:

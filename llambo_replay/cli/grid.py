@@ -5,14 +5,24 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from llambo_replay.cli.common import (
+    Help,
+    add_shared_run_flags,
+    at_least,
+    csv_list,
+    estimate_runs,
+    int_list,
+    method_labels,
+    run_budget,
+    run_spec,
+    task_list,
+)
 from llambo_replay.errors import LlamboReplayError
-from llambo_replay.cli.common import (Help, add_shared_run_flags, at_least, csv_list, estimate_runs, int_list,
-                                      method_labels, run_budget, run_spec, task_list)
 
 
 def cmd_grid(args: argparse.Namespace) -> int:
-    from llambo_replay.experiments.grid import GridOptions, cells, run_grid
     from llambo_replay.bayesmark.memo import DEFAULT_MEMO_DIR
+    from llambo_replay.experiments.grid import GridOptions, cells, run_grid
     from llambo_replay.replay import parse_mode
 
     spec = run_spec(args)

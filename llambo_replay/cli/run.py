@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import argparse
 
+from llambo_replay.cli.common import (
+    Help,
+    add_shared_run_flags,
+    at_least,
+    estimate_runs,
+    open_memo,
+    run_budget,
+    run_spec,
+)
 from llambo_replay.errors import CheckFailed
-from llambo_replay.cli.common import (Help, add_shared_run_flags, at_least, estimate_runs, open_memo, run_budget,
-                                      run_spec)
 
 
 def cmd_run(args: argparse.Namespace) -> int:

@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.errors import UsageError
 from llambo_replay.cli.common import REFERENCE_HELP, Help
+from llambo_replay.errors import UsageError
 
 
 def cmd_tables(args: argparse.Namespace) -> int:

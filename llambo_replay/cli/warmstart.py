@@ -5,9 +5,22 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import (DEFAULT_CASSETTES, WARMSTART_PRESETS, Help, add_memo_flags, add_timeout_flag,
-                                      add_warmstart_flags, at_least, csv_list, fill_from_preset, int_list, one_task,
-                                      open_memo, print_estimate, warmstart_settings)
+from llambo_replay.cli.common import (
+    DEFAULT_CASSETTES,
+    WARMSTART_PRESETS,
+    Help,
+    add_memo_flags,
+    add_timeout_flag,
+    add_warmstart_flags,
+    at_least,
+    csv_list,
+    fill_from_preset,
+    int_list,
+    one_task,
+    open_memo,
+    print_estimate,
+    warmstart_settings,
+)
 
 
 def cmd_warmstart(args: argparse.Namespace) -> int:

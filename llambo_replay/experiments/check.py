@@ -20,10 +20,11 @@ import pandas as pd
 from llambo_replay.bayesmark.evaluations import seed_from_history
 from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.bayesmark.objective import PROTOCOLS
-from llambo_replay.experiments.policies import RECORDED_PROPOSALS, REPRODUCTION
-from llambo_replay.experiments.runner import recorded_proposals, run, run_baseline, sha256_text, spec_from_manifest
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError
+from llambo_replay.experiments.baseline_run import recorded_proposals, run_baseline
+from llambo_replay.experiments.policies import RECORDED_PROPOSALS, REPRODUCTION
+from llambo_replay.experiments.runner import run, sha256_text, spec_from_manifest
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import OFFLINE_URL

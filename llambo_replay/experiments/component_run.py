@@ -18,14 +18,14 @@ import pandas as pd
 from tqdm import tqdm
 
 from llambo_replay.bayesmark import reference
-from llambo_replay.experiments import components
 from llambo_replay.bayesmark.evaluations import RecordedObjective
 from llambo_replay.bayesmark.memo import ObjectiveMemo
-from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
-from llambo_replay.experiments.runner import sha256_text
+from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
+from llambo_replay.experiments import components
+from llambo_replay.experiments.runner import sha256_text
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.estimate import Estimate, ask_discriminative, ask_sampler, synthetic_history
 from llambo_replay.llambo.prompts import PromptSettings
@@ -33,8 +33,8 @@ from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings
 from llambo_replay.llambo.surrogate import SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
-from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
 FLOAT = "%.4g"  # recomputed metrics: four significant digits is what another BLAS kernel leaves alone
 METRIC_RTOL = 2e-3  # two values written with four significant digits may differ by one in the last one

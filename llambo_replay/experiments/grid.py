@@ -13,9 +13,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from llambo_replay.experiments.baselines import REGISTRY
-from llambo_replay.experiments.runner import Budget, RunSpec, run, run_baseline
 from llambo_replay.errors import LlamboReplayError, UsageError
+from llambo_replay.experiments.baseline_run import run_baseline
+from llambo_replay.experiments.baselines import REGISTRY
+from llambo_replay.experiments.runner import Budget, RunSpec, run
 from llambo_replay.replay import RecordMode
 
 METHODS = ("llambo", *REGISTRY)
@@ -110,7 +111,8 @@ def run_grid(todo: list[Cell], options: GridOptions, jobs: int,
 def _execute(pending: list[Cell], options: GridOptions, jobs: int, scheduler: str | None) -> Any:
     if scheduler:
         try:
-            from distributed import Client, as_completed as dask_completed
+            from distributed import Client
+            from distributed import as_completed as dask_completed
         except ImportError:
             raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
         client = Client(scheduler)

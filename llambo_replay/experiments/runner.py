@@ -25,21 +25,19 @@ from llambo_replay import __version__
 from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.evaluations import RecordedObjective, check_protocol
 from llambo_replay.bayesmark.memo import ObjectiveMemo
-from llambo_replay.bayesmark.numerics import environment, pinned_threads
+from llambo_replay.bayesmark.numerics import environment
 from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, PROTOCOLS
-from llambo_replay.experiments.policies import RECORDED_PROPOSALS, REPRODUCTION
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
+from llambo_replay.experiments.policies import REPRODUCTION
 from llambo_replay.llambo import Engine, LlamboSettings, RunResult, SearchSpace, TrialRecord, optimise
 from llambo_replay.llambo.estimate import Estimate, estimate_run
-from llambo_replay.llambo.loop import history_frame
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
-from llambo_replay.replay.calls import RecordedCalls
+from llambo_replay.replay.canonical import canonical_json, normalise_numbers
 from llambo_replay.replay.modes import policy
 from llambo_replay.replay.pricing import PRICE_PER_1K_TOKENS
-from llambo_replay.replay.canonical import canonical_json, normalise_numbers
-from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
 MANIFEST_FORMAT = 2  # 2: evaluations recorded in the cassettes, reproduction class, numerical environment
 
@@ -176,7 +174,7 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
     initial = spec.initial(task.space)
     paths = spec.outputs(out)
-    _check_writable(paths["history"].parent)
+    check_writable(paths["history"].parent)
 
     store = CassetteStore(cassettes)
     objective = RecordedObjective(task, store, mode, objective_mode, memo, protocol=spec.objective_protocol)
@@ -198,19 +196,19 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
 
     text = history_csv(result.history)
     manifest = {
-        **_manifest_head("llambo", spec, task, text, objective),
+        **manifest_head("llambo", spec, task, text, objective),
         "mode": mode.value,
         "settings": spec.settings.as_dict(),
         "engine": {"llm_model": spec.llm_model, "protocol": spec.settings.protocol,
                    **({"generative_model": spec.generative_model} if spec.generative_model else {}),
                    "endpoint_host": transport.endpoint_host if policy(mode).calls_endpoint else None},
-        "cassettes": {spec.namespace: transport.used_keys(), **_evaluation_keys(objective)},
+        "cassettes": {spec.namespace: transport.used_keys(), **evaluation_keys(objective)},
         # summed in completion order, so rounded: the manifest must not depend on that order
         "llm": {**asdict(engine.usage), "cost_usd": round(engine.usage.cost_usd, 9)},
         "fallback_points": result.fallback_points,
-        "versions": {**_versions(), "python": ".".join(map(str, sys.version_info[:3]))},
+        "versions": {**versions(), "python": ".".join(map(str, sys.version_info[:3]))},
     }
-    _write_run(paths, text, manifest)
+    write_run(paths, text, manifest)
     atomic_write_text(paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n"))
     return RunOutcome(result, manifest, paths, objective, memo.hits if memo else 0, transport.live_calls)
 
@@ -227,81 +225,7 @@ def honours_n(llm_model: str) -> bool:
     return any(llm_model.startswith(prefix) for prefix in PRICE_PER_1K_TOKENS)
 
 
-def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: RecordMode = RecordMode.REPLAY,
-                 memo: ObjectiveMemo | None = None, objective_mode: str = "recorded",
-                 strict: bool = False, initial_points_source: dict[str, Any] | None = None) -> dict[str, Any]:
-    """A baseline on the same task, seed, initial points and budget as `spec`; writes CSV + manifest.
-
-    Its evaluations go through the cassettes like LLAMBO's; one that is not recorded is computed
-    here (and stored when `mode` records), unless `strict`, which a check of a replayed method uses.
-    `initial_points_source` says where given initial points came from (`experiments.warmstart_eval`); the
-    manifest keeps it, with the cassette keys it names beside the run's own.
-    """
-    from llambo_replay.experiments.baselines import baseline
-
-    method_info = baseline(method)  # its optimiser is imported only when proposals must be computed
-    task = load_task(spec.dataset, spec.model)
-    rng = np.random.default_rng(spec.seed)
-    s = spec.settings
-    initial = spec.initial(task.space) or task.space.sample(rng, s.n_initial)  # as LLAMBO's run of this seed
-    store = CassetteStore(cassettes)
-    objective = RecordedObjective(task, store, mode, objective_mode, memo, compute_misses=not strict,
-                                  protocol=spec.objective_protocol)
-    paths = spec.outputs(out)
-    _check_writable(paths["history"].parent)
-
-    def optimise_here() -> pd.DataFrame:
-        with pinned_threads():
-            return method_info.optimise()(task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
-
-    if method in RECORDED_PROPOSALS:
-        computed: list[pd.DataFrame] = []
-
-        def propose() -> tuple[list[dict[str, float]], dict[str, Any]]:
-            computed.append(optimise_here())
-            return computed[0][task.space.names].to_dict("records")[len(initial):], {"computed_on": environment()}
-
-        answer, proposal_keys = recorded_proposals(method, spec, initial, store, mode, propose, strict)
-        if computed:  # each configuration evaluated once, whichever way the proposals came
-            history = computed[0]
-        else:
-            configs = [task.space.typed(c) for c in [*initial, *answer]]
-            history = history_frame(task.space, configs, [objective(c) for c in configs])
-        keys = {**_evaluation_keys(objective), **proposal_keys}
-    else:
-        history = optimise_here()
-        keys = _evaluation_keys(objective)
-    text = history_csv(history)
-    source = dict(initial_points_source or {})
-    for namespace, used in source.pop("cassettes", {}).items():
-        keys[namespace] = {**keys.get(namespace, {}), **used}
-    manifest = {**_manifest_head(method, spec, task, text, objective),
-                "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials}, "versions": _versions(),
-                "cassettes": keys, **({"initial_points_source": source} if source else {})}
-    _write_run(paths, text, manifest)
-    return manifest
-
-
-def recorded_proposals(method: str, spec: RunSpec, initial: list[dict[str, float]], store: CassetteStore,
-                       mode: RecordMode, compute: Any, strict: bool = False
-                       ) -> tuple[list[dict[str, float]], dict[str, dict[str, int]]]:
-    """A baseline optimiser's proposals after the initial points, from the cassettes (or computed by
-    `compute` and recorded when `mode` records), and the cassette keys used. See
-    `policies.RECORDED_PROPOSALS` for why they are recorded."""
-    from llambo_replay.experiments.baselines import library_version
-
-    task = load_task(spec.dataset, spec.model)
-    calls = RecordedCalls(store, f"proposals/{method}/{spec.dataset}/{spec.model}/seed{spec.seed}", mode,
-                          compute_misses=not strict,
-                          miss_hint="record it with --mode auto (a baseline's proposals are recorded)")
-    arguments = {"method": method, "dataset": spec.dataset, "model": spec.model, "seed": spec.seed,
-                 "initial": [task.space.typed(c) for c in initial], "n_trials": spec.settings.n_trials,
-                 "library": library_version(method)}
-    answer = calls.call(f"{method}/proposals", arguments, compute)
-    return answer.result, {calls.namespace: calls.used_keys()}
-
-
-def _manifest_head(method: str, spec: RunSpec, task: Any, history_text: str,
+def manifest_head(method: str, spec: RunSpec, task: Any, history_text: str,
                    objective: RecordedObjective) -> dict[str, Any]:
     """What every run manifest (LLAMBO or baseline) says about the task, seed, start, evaluations and history."""
     return {"format": MANIFEST_FORMAT, "method": method, "reproduction": REPRODUCTION[method], "seed": spec.seed,
@@ -314,21 +238,21 @@ def _manifest_head(method: str, spec: RunSpec, task: Any, history_text: str,
             "history_sha256": sha256_text(history_text)}
 
 
-def _evaluation_keys(objective: RecordedObjective) -> dict[str, dict[str, int]]:
+def evaluation_keys(objective: RecordedObjective) -> dict[str, dict[str, int]]:
     keys = objective.used_keys()
     return {objective.namespace: keys} if keys else {}
 
 
-def _versions() -> dict[str, str]:
+def versions() -> dict[str, str]:
     return {"llambo-replay": __version__, **environment()["versions"], "pandas": pd.__version__}
 
 
-def _write_run(paths: dict[str, Path], history_text: str, manifest: dict[str, Any]) -> None:
+def write_run(paths: dict[str, Path], history_text: str, manifest: dict[str, Any]) -> None:
     atomic_write_text(paths["history"], history_text)
     atomic_write_text(paths["manifest"], json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
-def _check_writable(folder: Path) -> None:
+def check_writable(folder: Path) -> None:
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".write-test-", dir=folder)  # unique: parallel cells share folders

@@ -22,9 +22,10 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from llambo_replay.bayesmark.memo import ObjectiveMemo
-from llambo_replay.experiments.runner import RunSpec, given_points, model_slug, run_baseline
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
+from llambo_replay.experiments.baseline_run import run_baseline
+from llambo_replay.experiments.runner import RunSpec, given_points, model_slug
 from llambo_replay.llambo import Engine, LlamboSettings, SearchSpace
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol

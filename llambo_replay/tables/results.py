@@ -10,9 +10,9 @@ from pathlib import Path
 import pandas as pd
 
 from llambo_replay.bayesmark import reference
-from llambo_replay.experiments.baselines import REGISTRY
 from llambo_replay.bayesmark.tasks import DATASETS, FAMILIES
 from llambo_replay.errors import UsageError
+from llambo_replay.experiments.baselines import REGISTRY
 
 PAPER_METHOD = "LLAMBO (paper, GPT-3.5)"
 BASELINE_LABELS = {name: b.label for name, b in REGISTRY.items()}
