@@ -1,6 +1,8 @@
 """What every command shares: presets, flag types, shared flag groups, the run spec built from flags.
 
-Command modules import from here; this module imports no command module.
+Command modules import from here; this module imports no command module. It is longer than the others
+because the flags `run` and `grid` share (LLAMBO's settings, the presets, recording budgets) are one
+group defined once, so that both commands offer exactly the same flags.
 """
 
 from __future__ import annotations

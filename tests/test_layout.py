@@ -1,0 +1,42 @@
+"""The package's layers import only the layers above them (README "Layout"), including imports inside
+functions, so that no circle and no upward arrow can creep in."""
+
+from __future__ import annotations
+
+import ast
+import subprocess
+import sys
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "llambo_replay"
+LAYERS = ["replay", "llambo", "bayesmark", "experiments", "tables", "cli"]  # top first
+SHARED = {"errors", "__init__", "local_server"}  # modules every layer may use
+
+
+def imported_layers(path: Path) -> set[str]:
+    found = set()
+    for node in ast.walk(ast.parse(path.read_text())):
+        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
+            [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+        for name in names:
+            parts = name.split(".")
+            if parts[0] == "llambo_replay" and len(parts) > 1 and parts[1] not in SHARED:
+                found.add(parts[1])
+    return found
+
+
+def test_every_layer_imports_only_the_layers_above_it():
+    wrong = []
+    for layer in LAYERS:
+        allowed = set(LAYERS[: LAYERS.index(layer) + 1])
+        for path in sorted((PACKAGE / layer).rglob("*.py")):
+            for other in imported_layers(path) - allowed:
+                wrong.append(f"{path.relative_to(PACKAGE)} imports llambo_replay.{other}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_the_replay_layer_imports_without_numpy_or_pandas():
+    code = ("import sys, llambo_replay.replay, llambo_replay.replay.calls; "
+            "print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
