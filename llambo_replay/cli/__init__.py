@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from llambo_replay import __version__
 from llambo_replay.cli import cassettes, check, components, fidelity, grid, run, serve, tables, warmstart
-from llambo_replay.cli.common import PRESETS, Help, Parser
+from llambo_replay.cli.common import PRESETS, Parser
 from llambo_replay.errors import LlamboReplayError
 
 COMMANDS = (run, cassettes, grid, check, components, fidelity, serve, warmstart, tables)  # --help's order
@@ -22,8 +22,7 @@ COMMANDS = (run, cassettes, grid, check, components, fidelity, serve, warmstart,
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="llambo-replay", description=(
         "LLAMBO (LLM-enhanced Bayesian optimisation) with every LLM call recorded once and replayed "
-        "offline, bit for bit. With no options, `run` replays the committed demo run."),
-        formatter_class=Help)
+        "offline, bit for bit. With no options, `run` replays the committed demo run."))
     parser.add_argument("--version", action="version", version=f"llambo-replay {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 

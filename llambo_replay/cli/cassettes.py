@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import DEFAULT_CASSETTES, Help, Parser
+from llambo_replay.cli.common import DEFAULT_CASSETTES, Parser
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError
 
 
@@ -87,14 +87,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     cassettes = sub.add_parser("cassettes", help="verify, summarise, prune or scan a cassette folder",
                                description="Look after a cassette folder: verify every entry against its hashes, "
                                            "summarise tokens and cost, scan for credentials, and list or remove "
-                                           "entries no manifest uses.", formatter_class=Help)
+                                           "entries no manifest uses.")
     csub = cassettes.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
     for name, func, text in (("verify", cmd_verify, "check every entry against its key and sha256; non-zero exit on damage"),
                              ("stats", cmd_stats, "entries, responses, tokens, recorded cost and size per namespace"),
                              ("scan", cmd_scan, "look for API keys and auth headers; non-zero exit if any"),
                              ("prune", cmd_prune, "list (or, with --delete, remove) entries that no manifest "
                                                   "references; refuses when no manifest references anything")):
-        p = csub.add_parser(name, help=text, description=text, formatter_class=Help)
+        p = csub.add_parser(name, help=text, description=text)
         p.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
         if name == "prune":
             p.add_argument("--manifests", type=Path, nargs="+", required=True,

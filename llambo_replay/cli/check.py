@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import DEFAULT_CASSETTES, REFERENCE_HELP, Help
+from llambo_replay.cli.common import DEFAULT_CASSETTES, REFERENCE_HELP
 from llambo_replay.errors import CheckFailed
 
 
@@ -48,8 +48,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help="replay every committed run offline and compare with its manifest",
                            description="Replay every run under --results from the cassettes (never touching the "
-                                       "network) and check each history's sha256 against its manifest.",
-                           formatter_class=Help)
+                                       "network) and check each history's sha256 against its manifest.")
     check.add_argument("--results", type=Path, nargs="+", default=[Path("results/recorded"), Path("results/components")],
                        help="folders searched for run manifests and components.manifest.json (default: the "
                             "committed results/recorded and results/components)")
@@ -61,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                              description="For every format-1 run manifest under --results: record the evaluations "
                                          "its history holds into the cassettes, replay it offline to prove the same "
                                          "history comes out, and rewrite the manifest as format 2. Histories are never "
-                                         "changed; runs already in format 2 are left alone.", formatter_class=Help)
+                                         "changed; runs already in format 2 are left alone.")
     migrate.add_argument("--results", type=Path, required=True, help="folder of runs")
     migrate.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     migrate.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)

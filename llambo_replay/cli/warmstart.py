@@ -8,7 +8,6 @@ from pathlib import Path
 from llambo_replay.cli.common import (
     DEFAULT_CASSETTES,
     WARMSTART_PRESETS,
-    Help,
     add_memo_flags,
     add_timeout_flag,
     add_warmstart_flags,
@@ -61,8 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                     "one of three context levels (one request of --warmstart-answers answers per "
                                     "level, shared by every seed: seed k takes the k-th usable answer) -- and run TPE "
                                     "and GP-EI from them. Writes <out>/<optimiser>-<initialiser>/<dataset>/<model>/"
-                                    "<seed>.csv with manifests, which `tables` renders and `check` replays.",
-                        formatter_class=Help)
+                                    "<seed>.csv with manifests, which `tables` renders and `check` replays.")
     ws.add_argument("--task", type=one_task, default="wine/SVM", metavar="DATASET/MODEL", help="the Bayesmark task")
     ws.add_argument("--preset", default="demo", choices=list(WARMSTART_PRESETS),
                     help="defaults for the flags marked 'preset': demo = the committed evaluation's settings; "

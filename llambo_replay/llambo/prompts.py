@@ -4,7 +4,8 @@ Texts follow the LLAMBO paper's templates (Liu et al., ICLR 2024, appendix; offi
 `tennisonliu/LLAMBO`): values printed with the decimals of the lower bound, names or
 anonymised `X1..Xn`, in-context examples shuffled per template, and three context levels.
 The answer format sentence comes from the `Protocol`, so the paper's `## ... ##` and the
-JSON protocol share everything else.
+JSON protocol share everything else. It is one module on purpose, though longer than the others: one
+serialiser for every prompt is what keeps the warm-starting, sampler and surrogate prompts consistent.
 """
 
 from __future__ import annotations
