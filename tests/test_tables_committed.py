@@ -17,6 +17,7 @@ REPO = Path(__file__).resolve().parent.parent
     (["--benchmark", "hpobench"], REPO / "tables" / "hpobench"),
     (["--results", "results/recorded/ablations", "--no-paper"], REPO / "tables" / "ablations"),
     (["--results", "results/recorded/warmstart", "--no-paper"], REPO / "tables" / "warmstart"),
+    (["--results", "results/recorded/paper-grid"], REPO / "tables" / "paper-grid"),
 ])
 def test_committed_tables_regenerate_byte_for_byte(flags, committed, tmp_path):
     manifest = json.loads((committed / "manifest.json").read_text())
@@ -25,6 +26,9 @@ def test_committed_tables_regenerate_byte_for_byte(flags, committed, tmp_path):
     assert result.returncode == 0, result.stderr
     for name in [*manifest["outputs"], "manifest.json"]:
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), f"tables/{name} differs"
+    for family in ("public", "synthetic"):  # a comparison spanning both families also renders each alone
+        for path in sorted((committed / family).glob("*")) if (committed / family).is_dir() else []:
+            assert (tmp_path / family / path.name).read_bytes() == path.read_bytes(), f"{family}/{path.name} differs"
 
 
 def test_each_committed_prompt_ablation_is_named_by_its_settings():
