@@ -38,10 +38,13 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
     from llambo_replay.experiments.check import migrate_run, run_manifests
 
+    from llambo_replay.experiments.protocol_migration import to_current_protocol
+
     reference = str(args.reference) if args.reference else None
+    step = to_current_protocol if args.to_current_protocol else migrate_run
     with tempfile.TemporaryDirectory(prefix="llambo-migrate-") as scratch:
-        for path in run_manifests(args.results):
-            print(migrate_run(path, args.cassettes, Path(scratch), reference))
+        for path in run_manifests(args.results, components=args.to_current_protocol):
+            print(step(path, args.cassettes, Path(scratch), reference))
     return 0
 
 
@@ -62,6 +65,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                          "history comes out, and rewrite the manifest as format 2. Histories are never "
                                          "changed; runs already in format 2 are left alone.")
     migrate.add_argument("--results", type=Path, required=True, help="folder of runs")
+    migrate.add_argument("--to-current-protocol", action="store_true",
+                         help="instead: move format-2 results recorded under an older objective protocol to the "
+                              "current one, each only if its history (or component outputs) stays byte-identical; "
+                              "its configurations are evaluated here and recorded")
     migrate.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     migrate.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     migrate.set_defaults(func=cmd_migrate)

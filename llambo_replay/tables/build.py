@@ -138,6 +138,12 @@ def describe_scope(kept: list[History], left_out: list[History]) -> str:
     budget = f"{budgets[0]}" if len(budgets) == 1 else f"{budgets[0]}–{budgets[-1]} (per task)"
     text = (f"{len(tasks)} task(s) ({', '.join(tasks)}); every method on the same seeds ({seeds}) and the same "
             f"budget of {budget} evaluations")
+    protocols: dict[str, set[str]] = {}
+    for h in kept:
+        if h.protocol:
+            protocols.setdefault(h.protocol, set()).add(h.task)
+    if len(protocols) > 1:  # each task is compared under one protocol (results.load_results); say which
+        text += "; objective protocols " + "; ".join(f"{p} on {', '.join(sorted(t))}" for p, t in sorted(protocols.items()))
     dropped: dict[str, dict[str, list[int]]] = {}
     for h in left_out:
         dropped.setdefault(h.method, {}).setdefault(h.task, []).append(h.seed)

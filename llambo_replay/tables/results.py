@@ -113,10 +113,15 @@ def load_results(results: Path) -> list[History]:
                                      _lower_is_better(dataset), protocol_of(path)))
     if not histories:
         raise UsageError(f"no histories under {results} (expected <method>/<dataset>/<model>/<seed>.csv)")
-    protocols = sorted({h.protocol for h in histories if h.protocol})
-    if len(protocols) > 1:
-        raise UsageError(f"{results} mixes runs recorded under objective protocols {' and '.join(protocols)}; their "
-                         "scores are not comparable: render each protocol's runs from their own folder")
+    by_task: dict[str, set[str]] = {}
+    for h in histories:
+        if h.protocol:
+            by_task.setdefault(h.task, set()).add(h.protocol)
+    mixed = sorted(task for task, protocols in by_task.items() if len(protocols) > 1)
+    if mixed:  # a task's regret compares its runs' scores, which must mean the same thing
+        raise UsageError(f"{results} holds runs of {mixed[0]} recorded under objective protocols "
+                         f"{' and '.join(sorted(by_task[mixed[0]]))}; their scores are not comparable: "
+                         "render each protocol's runs from their own folder")
     return histories
 
 

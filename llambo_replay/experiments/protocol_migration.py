@@ -1,0 +1,85 @@
+"""Move committed results recorded under an older objective protocol to the current one, where that
+changes nothing they show.
+
+A result is moved only if, with its configurations evaluated here under the current protocol (and
+recorded), it replays to the very same history (for the component evaluations: the same output
+files) from its recorded LLM answers and proposals, nothing being sent anywhere. Its manifest then
+keeps everything but what names the protocol: `task.objective_protocol`, `evaluations` and the
+evaluation namespace among its cassette keys. A result whose history would change keeps its protocol
+and replays as it was recorded.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from llambo_replay.bayesmark.objective import PROTOCOL_VERSION
+from llambo_replay.errors import LlamboReplayError
+from llambo_replay.experiments.baseline_run import run_baseline
+from llambo_replay.experiments.check import COMPONENTS_MANIFEST, read_manifest
+from llambo_replay.experiments.runner import run, spec_from_manifest
+from llambo_replay.replay import RecordMode
+from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.transport import OFFLINE_URL
+
+EVALUATIONS = "evaluations/"  # the namespace prefix of recorded evaluations
+
+
+def _with_evaluations(manifest: dict[str, Any], produced: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """The manifest's cassette keys with its evaluation namespaces replaced by those `produced` used."""
+    kept = {ns: keys for ns, keys in manifest["cassettes"].items() if not ns.startswith(EVALUATIONS)}
+    return {**kept, **{ns: keys for ns, keys in produced["cassettes"].items() if ns.startswith(EVALUATIONS)}}
+
+
+def _write(path: Path, manifest: dict[str, Any]) -> None:
+    atomic_write_text(path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+
+
+def to_current_protocol(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> str:
+    """One line saying what happened to the result whose manifest is `path`."""
+    if path.name == COMPONENTS_MANIFEST:
+        return _components(path, cassettes, scratch, reference_root)
+    manifest = read_manifest(path)
+    spec = spec_from_manifest(path, reference_root)
+    if spec.objective_protocol == PROTOCOL_VERSION:
+        return f"already {PROTOCOL_VERSION}: {path}"
+    current = replace(spec, objective_protocol=PROTOCOL_VERSION)
+    try:
+        if manifest["method"] == "llambo":
+            produced = run(current, RecordMode.AUTO, scratch, cassettes, OFFLINE_URL, progress=False).manifest
+        else:
+            produced = run_baseline(manifest["method"], current, scratch, cassettes, RecordMode.AUTO, strict=True)
+    except LlamboReplayError as exc:
+        return f"kept {spec.objective_protocol} (under {PROTOCOL_VERSION} it asks what was never recorded: " \
+               f"{str(exc).splitlines()[0][:90]}…): {path}"
+    if produced["history_sha256"] != manifest["history_sha256"]:
+        return f"kept {spec.objective_protocol} (its history would change under {PROTOCOL_VERSION}): {path}"
+    moved = {**manifest, "task": {**manifest["task"], "objective_protocol": PROTOCOL_VERSION},
+             "evaluations": produced["evaluations"], "cassettes": _with_evaluations(manifest, produced)}
+    _write(path, moved)
+    return f"moved to {PROTOCOL_VERSION} (history byte-identical): {path}"
+
+
+def _components(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> str:
+    from llambo_replay.bayesmark import reference
+    from llambo_replay.experiments import component_run
+
+    manifest = read_manifest(path, field="outputs")
+    spec = component_run.spec_from_manifest(manifest)
+    if spec.objective_protocol == PROTOCOL_VERSION:
+        return f"already {PROTOCOL_VERSION}: {path}"
+    current = replace(spec, objective_protocol=PROTOCOL_VERSION)
+    try:
+        produced = component_run.run_components(current, RecordMode.AUTO, scratch / "components", cassettes,
+                                                OFFLINE_URL, reference.check_reference(reference_root), None)
+    except LlamboReplayError as exc:
+        return f"kept {spec.objective_protocol} ({str(exc).splitlines()[0][:90]}…): {path}"
+    if produced["outputs"] != manifest["outputs"]:
+        return f"kept {spec.objective_protocol} (its outputs would change under {PROTOCOL_VERSION}): {path}"
+    moved = {**manifest, "spec": produced["spec"], "cassettes": _with_evaluations(manifest, produced),
+             "evaluations_computed_on": produced["evaluations_computed_on"]}
+    _write(path, moved)
+    return f"moved to {PROTOCOL_VERSION} (outputs byte-identical): {path}"
