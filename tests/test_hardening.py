@@ -233,9 +233,9 @@ def test_after_a_fatal_error_no_further_request_is_sent(tmp_path):
         assert len(server.received) == 1
 
 
-# -- one table of exit codes ----------------------------------------------------------------------------
-def test_the_readme_shows_the_one_table_of_exit_codes():
-    readme = (REPO / "README.md").read_text()
+# -- one table of exit codes (docs/commands.md) ----------------------------------------------------------------------------
+def test_the_docs_show_the_one_table_of_exit_codes():
+    readme = (REPO / "docs/commands.md").read_text()
     for code, meaning in EXIT_CODES.items():
         assert f"| {code} | {meaning} |" in readme, code
 

@@ -15,6 +15,14 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 README = (REPO / "README.md").read_text()
+DOCS = {path.name: path.read_text() for path in sorted((REPO / "docs").glob("*.md"))}
+TEXT = "\n".join([README, *DOCS.values()])  # what the README and the docs show, together
+
+
+def test_the_readme_is_a_guide_and_links_every_docs_page():
+    assert len(README.splitlines()) <= 200
+    for name in DOCS:
+        assert f"(docs/{name}" in README, f"the README does not link docs/{name}"
 
 
 def test_ci_runs_exactly_the_readme_test_command():
@@ -23,7 +31,7 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 
 def test_the_python_api_example_runs(tmp_path):
-    example = re.search(r"## Python API.*?```python\n(.*?)```", README, re.DOTALL).group(1)
+    example = re.search(r"```python\n(.*?)```", DOCS["python-api.md"], re.DOTALL).group(1)
     result = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True,
                             timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr
@@ -35,17 +43,17 @@ def test_the_component_tables_in_the_readme_are_the_committed_ones():
     for name in ("surrogate", "sampler"):
         committed = (REPO / "results/components" / f"{name}.md").read_text()
         table = "\n".join(line for line in committed.splitlines() if line.startswith("|"))
-        assert table in README, f"README's {name} table differs from results/components/{name}.md"
+        assert table in TEXT, f"the docs' {name} table differs from results/components/{name}.md"
 
 
 def test_the_grid_table_in_the_readme_is_the_committed_one():
-    assert (REPO / "tables/regret_final.md").read_text().strip() in README
+    assert (REPO / "tables/regret_final.md").read_text().strip() in TEXT
 
 
 def readme_commands() -> list[list[str]]:
     """Every `llambo-replay ...` line of the README's bash blocks, as argv, but those that record."""
     commands = []
-    for block in re.findall(r"```bash\n(.*?)```", README, re.DOTALL):
+    for block in re.findall(r"```bash\n(.*?)```", TEXT, re.DOTALL):
         for line in block.replace("\\\n", " ").splitlines():
             if "needs the endpoint" in line or "serve-local" in line:
                 continue
@@ -77,11 +85,11 @@ def test_every_readme_command_runs_as_written(clone):
         result = cli(args, clone)
         assert result.returncode == 0, f"llambo-replay {' '.join(args)}\n{result.stderr}"
         if args[0] == "fidelity":
-            assert result.stdout.splitlines()[-1] in README
-        if args[0] == "check":
-            assert result.stdout.splitlines()[-1].split(" (")[0] in README
+            assert result.stdout.splitlines()[-1] in TEXT
+        if args == ["check"]:
+            assert result.stdout.splitlines()[-1].split(" (")[0] in TEXT
         if args == ["warmstart"]:  # the summary shown is what it prints
-            assert "\n".join(result.stdout.splitlines()[:-1]) in README
+            assert "\n".join(result.stdout.splitlines()[:-1]) in TEXT
     for method in ("llambo", "random", "gp_ei", "tpe"):  # the grid example replays the committed grid, byte for byte
         for produced in (clone / "results/grid" / method).glob("*/*/[0-9].csv"):
             committed = REPO / "results/recorded/grid" / produced.relative_to(clone / "results/grid")
@@ -103,6 +111,6 @@ def test_the_demo_output_shown_is_what_command_1_prints(clone):
 
 
 def test_the_replay_miss_shown_is_what_a_user_gets(clone):
-    shown = re.search(r"`llambo-replay run --n-candidates 12` prints .*?```\n(.*?)```", README, re.DOTALL).group(1)
+    shown = re.search(r"`llambo-replay run --n-candidates 12` prints .*?```\n(.*?)```", TEXT, re.DOTALL).group(1)
     result = cli(["run", "--n-candidates", "12"], clone)
     assert result.returncode == 3 and result.stderr == shown
