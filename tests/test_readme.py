@@ -114,3 +114,19 @@ def test_the_replay_miss_shown_is_what_a_user_gets(clone):
     shown = re.search(r"`llambo-replay run --n-candidates 12` prints .*?```\n(.*?)```", TEXT, re.DOTALL).group(1)
     result = cli(["run", "--n-candidates", "12"], clone)
     assert result.returncode == 3 and result.stderr == shown
+
+
+def test_the_fidelity_table_in_the_docs_is_made_from_the_committed_rows():
+    import pandas as pd
+
+    from llambo_replay.bayesmark.fidelity import summary_markdown
+
+    folder = REPO / "results/fidelity-published"
+    rows = pd.read_csv(folder / "fidelity_rows.csv")
+    assert len(rows) == 6000 and set(rows["dataset"]) == {"breast", "digits", "iris", "wine", "diabetes", "griewank",
+                                                          "ktablet", "rosenbrock"}
+    table = summary_markdown(rows)
+    assert table == (folder / "fidelity_summary.md").read_text()
+    assert table.strip() in DOCS["commands.md"]
+    mismatches = pd.read_csv(folder / "fidelity_mismatches.csv")
+    assert len(mismatches) == int((~rows["exact"]).sum()) and mismatches["fragile"].notna().all()
