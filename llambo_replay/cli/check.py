@@ -37,7 +37,6 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     import tempfile
 
     from llambo_replay.experiments.check import migrate_run, run_manifests
-
     from llambo_replay.experiments.protocol_migration import to_current_protocol
 
     reference = str(args.reference) if args.reference else None

@@ -267,19 +267,24 @@ def open_memo(args: argparse.Namespace) -> "ObjectiveMemo | None":
     return None if args.no_memo else ObjectiveMemo(args.memo) if args.memo else ObjectiveMemo()
 
 
+def add_endpoint_flags(parser: argparse.ArgumentParser) -> None:
+    """Where a command's LLM calls go and are recorded: record mode, endpoint, cassette folder."""
+    parser.add_argument("--mode", default=None,
+                        help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
+    parser.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    parser.add_argument("--base-url", default=None,
+                        help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, else http://127.0.0.1:8080/v1); "
+                             "the key comes from $OPENAI_API_KEY and is never stored")
+
+
 def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
     from llambo_replay.bayesmark.objective import PROTOCOLS as OBJECTIVE_PROTOCOLS
     from llambo_replay.llambo.protocol import PROTOCOLS
     from llambo_replay.llambo.sampler import SAMPLER_POLICIES
 
-    parser.add_argument("--mode", default=None,
-                     help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
+    add_endpoint_flags(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for <dataset>/<model>/<seed>.csv and manifest")
-    parser.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
-    parser.add_argument("--base-url", default=None,
-                     help="OpenAI-compatible endpoint (default: $OPENAI_BASE_URL, else http://127.0.0.1:8080/v1); "
-                          "the key comes from $OPENAI_API_KEY and is never stored")
     parser.add_argument("--preset", default="demo", choices=list(PRESETS),
                      help="defaults for the flags below marked 'preset': demo = "
                           + ", ".join(f"{k} {v}" for k, v in PRESETS["demo"].items()) + "; paper = "

@@ -7,8 +7,8 @@ from pathlib import Path
 
 from llambo_replay.cli.common import (
     COMPONENT_PRESETS,
-    DEFAULT_CASSETTES,
     REFERENCE_HELP,
+    add_endpoint_flags,
     add_memo_flags,
     add_timeout_flag,
     at_least,
@@ -74,9 +74,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="see `run --help` (preset)")
     comp.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
     comp.add_argument("--protocol", default=None, choices=list(PROTOCOLS), help="answer format (preset)")
-    comp.add_argument("--mode", default=None, help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
-    comp.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
-    comp.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    add_endpoint_flags(comp)
     add_timeout_flag(comp)
     comp.add_argument("--out", type=Path, default=Path("results/components"), help="output folder")
     comp.add_argument("--dry-run", action="store_true",

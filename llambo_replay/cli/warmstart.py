@@ -6,8 +6,8 @@ import argparse
 from pathlib import Path
 
 from llambo_replay.cli.common import (
-    DEFAULT_CASSETTES,
     WARMSTART_PRESETS,
+    add_endpoint_flags,
     add_memo_flags,
     add_timeout_flag,
     add_warmstart_flags,
@@ -46,7 +46,7 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
                                    args.timeout)
     print("\n".join(summary(manifests, args.out)))
     print(f"{len(manifests)} runs under {args.out}; tables: llambo-replay tables --results {args.out} --no-paper "
-          "--out tables/warmstart")
+          "--out tables-out/warmstart (tables/warmstart/ is the committed one)")
     return 0
 
 
@@ -77,9 +77,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="paper: the official template's list of Python dicts; json: the same prompt asking for "
                          "a JSON object, enforced by a schema (what small local models need) (preset)")
     add_warmstart_flags(ws, policy=None)
-    ws.add_argument("--mode", default=None, help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)")
-    ws.add_argument("--base-url", default=None, help="OpenAI-compatible endpoint (record modes)")
-    ws.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    add_endpoint_flags(ws)
     ws.add_argument("--out", type=Path, default=Path("results/warmstart"), help="output folder")
     ws.add_argument("--dry-run", action="store_true",
                     help="print how many requests, tokens and dollars recording would take, and call nothing")
