@@ -94,6 +94,10 @@ def test_every_readme_command_runs_as_written(clone):
         for produced in (clone / "results/grid" / method).glob("*/*/[0-9].csv"):
             committed = REPO / "results/recorded/grid" / produced.relative_to(clone / "results/grid")
             assert produced.read_bytes() == committed.read_bytes(), produced
+    for produced in (clone / "results/paper-grid-replay").glob("*/*/*/[0-9].csv"):  # and the paper-scale grid's cells
+        committed = REPO / "results/recorded/paper-grid" / produced.relative_to(clone / "results/paper-grid-replay")
+        assert produced.read_bytes() == committed.read_bytes(), produced
+    assert len(list((clone / "results/paper-grid-replay").glob("*/*/*/[0-9].csv"))) == 10
     for produced in (clone / "results/warmstart").glob("*/*/*/[0-9].csv"):  # and the warm-starting evaluation
         committed = REPO / "results/recorded/warmstart" / produced.relative_to(clone / "results/warmstart")
         assert produced.read_bytes() == committed.read_bytes(), produced

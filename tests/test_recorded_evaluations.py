@@ -98,14 +98,15 @@ def test_recomputing_the_objective_with_drift_leaves_the_recording(drifted_objec
 
 
 def test_an_unrecorded_evaluation_of_an_older_protocol_is_a_miss_that_is_never_computed(tmp_path):
+    """A committed grid cell that kept protocol 2 (README: objective protocols): its evaluations can only be replayed."""
     cassettes = tmp_path / "cassettes"
     shutil.copytree(REPO / "cassettes", cassettes)
-    shutil.rmtree(cassettes / "evaluations/bayesmark-paper-2/iris/SVM")
-    spec = spec_from_manifest(DEMO)
-    assert spec.objective_protocol == "bayesmark-paper-2"  # the demo was recorded before protocol 3
+    shutil.rmtree(cassettes / "evaluations/bayesmark-paper-2/diabetes/SVM")
+    spec = spec_from_manifest(REPO / "results/recorded/grid/random/diabetes/SVM/0.manifest.json")
+    assert spec.objective_protocol == "bayesmark-paper-2"
     for mode in (RecordMode.REPLAY, RecordMode.AUTO):
         with pytest.raises(ReplayMiss, match="no recorded bayesmark-objective/bayesmark-paper-2 call .*older objective"):
-            run(spec, mode, tmp_path / "out", cassettes, OFFLINE, progress=False)
+            run_baseline("random", spec, tmp_path / "out", cassettes, mode)
 
 
 @pytest.fixture
