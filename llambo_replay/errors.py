@@ -2,7 +2,7 @@
 
 The CLI turns any `LlamboReplayError` into its message and `exit_code`; every other
 exception is a bug and keeps its traceback. `EXIT_CODES` is the one table of exit codes,
-for every command (the README shows it, and a test holds the two together).
+for every command (docs/commands.md shows it, and a test holds the two together).
 """
 
 EXIT_CODES: dict[int, str] = {

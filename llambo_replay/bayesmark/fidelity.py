@@ -120,7 +120,7 @@ def rows_table(found: list[Row]) -> pd.DataFrame:
     return pd.DataFrame([{**vars(r), "exact": r.exact} for r in found], columns=[*Row.__dataclass_fields__, "exact"])
 
 
-# The groups the README reports, as (name, which rows): data-set family x model family, then per data set.
+# The groups docs/commands.md reports, as (name, which rows): data-set family x model family, then per data set.
 def _groups(frame: pd.DataFrame) -> list[tuple[str, pd.Series]]:
     from llambo_replay.bayesmark.tasks import FAMILIES
 
@@ -130,13 +130,13 @@ def _groups(frame: pd.DataFrame) -> list[tuple[str, pd.Series]]:
              ("public, diabetes", frame["dataset"].eq("diabetes")), ("synthetic", family.eq("synthetic"))]
     groups = [(f"{name} × {'AdaBoost' if a else 'RandomForest, DecisionTree, SVM, MLP_SGD'}", rows & (ada if a else ~ada))
               for name, rows in kinds for a in (False, True)]
-    groups += [(f"all non-AdaBoost rows", ~ada), ("all AdaBoost rows", ada)]
-    groups += [(f"{dataset}", frame["dataset"].eq(dataset)) for dataset in FAMILIES if dataset in set(frame["dataset"])]
+    groups += [("all non-AdaBoost rows", ~ada), ("all AdaBoost rows", ada)]
+    groups += [(dataset, frame["dataset"].eq(dataset)) for dataset in FAMILIES if dataset in set(frame["dataset"])]
     return groups + [("all", frame["dataset"].notna())]
 
 
 def summary_markdown(frame: pd.DataFrame) -> str:
-    """The README's fidelity table, from `rows_table` output (one or many runs concatenated)."""
+    """The fidelity table of docs/commands.md, from `rows_table` output (one or many runs concatenated)."""
     lines = ["| rows | exact | exact or fragile |", "|---|---|---|"]
     for name, rows in _groups(frame):
         part = frame[rows]

@@ -20,7 +20,7 @@ CV_FOLDS = 5
 # Bump when anything here or in `tasks` changes what a score means. Runs keep the version they were
 # recorded with (their manifest names it) and replay its recorded evaluations; only the current one is
 # computed. 2: bayesmark's loaders and split, scikit-learn 1.1.3. 3: the official repository's data
-# (diabetes standardised twice, the synthetic functions), scikit-learn 1.3.2 (see README "Why these pins").
+# (diabetes standardised twice, the synthetic functions), scikit-learn 1.3.2 (see docs/data.md, "Why these pins").
 PROTOCOL_VERSION = "bayesmark-paper-3"
 PROTOCOLS = ("bayesmark-paper-2", PROTOCOL_VERSION)
 

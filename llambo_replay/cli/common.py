@@ -302,7 +302,7 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--objective-protocol", default=OBJECTIVE_PROTOCOLS[-1], choices=OBJECTIVE_PROTOCOLS,
                         help="whose recorded evaluations the run uses: the current protocol (recorded and computed) or "
                              "an older one (replayed only; add --objective verify to see what the current one "
-                             "changes). README 'Objective protocols' says which committed runs used which")
+                             "changes). docs/data.md, 'Objective protocols', says which committed runs used which")
     parser.add_argument("--initial-points", type=Path, default=None, metavar="FILE",
                         help="start from these configurations instead: a JSON list of {name: value} objects, the "
                              "first --init of them (the manifest keeps them, so the run replays without the file)")

@@ -45,7 +45,7 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     fidelity.rows_table(found).to_csv(args.out / "fidelity_rows.csv", index=False, lineterminator="\n")
     (args.out / "fidelity_summary.md").write_text(fidelity.summary_markdown(fidelity.rows_table(found)))
     print(f"mismatches: {args.out / 'fidelity_mismatches.csv'}; every row: fidelity_rows.csv; "
-          "the README's table: fidelity_summary.md")
+          "the docs' table: fidelity_summary.md")
     print(f"{overall.exact}/{overall.total} rows reproduce exactly")
     return 0
 

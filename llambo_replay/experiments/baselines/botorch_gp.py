@@ -6,7 +6,7 @@ maximised) is standardised; a `SingleTaskGP` is fitted by maximum marginal likel
 is maximised by `optimize_acqf` with 20 restarts from 100 raw samples (batch limit 5, 200
 iterations); integer hyperparameters are rounded. As in the official code, EI's incumbent `best_f`
 is the best *unstandardised* value while the model predicts standardised ones (this keeps its
-behaviour; the README's differences table says so). Randomness (raw samples, the quasi-MC sampler,
+behaviour; docs/differences.md and docs/baselines.md say so). Randomness (raw samples, the quasi-MC sampler,
 fitting restarts) comes from seeds drawn from the run's generator; torch's global generator, which
 gpytorch's fitting reads, is seeded only inside `torch.random.fork_rng`, so nothing outside changes.
 Needs the `botorch` extra (torch, CPU).
