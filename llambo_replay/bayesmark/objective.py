@@ -25,6 +25,11 @@ PROTOCOL_VERSION = "bayesmark-paper-3"
 PROTOCOLS = ("bayesmark-paper-2", PROTOCOL_VERSION)
 
 
+def manifest_protocol(manifest: dict[str, Any]) -> str:
+    """The objective protocol a run manifest names; manifests made before they named one used the first."""
+    return manifest.get("task", {}).get("objective_protocol", PROTOCOLS[0])
+
+
 def task_objective(task: Task, memo: "ObjectiveMemo | None" = None) -> Callable[[dict[str, Any]], dict[str, float]]:
     """`evaluate` bound to a task, behind the memo when one is given."""
     def plain(config: dict[str, Any]) -> dict[str, float]:

@@ -19,7 +19,7 @@ import pandas as pd
 
 from llambo_replay.bayesmark.evaluations import seed_from_history
 from llambo_replay.bayesmark.numerics import describe, environment
-from llambo_replay.bayesmark.objective import PROTOCOLS
+from llambo_replay.bayesmark.objective import manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError
 from llambo_replay.experiments.baseline_run import recorded_proposals, run_baseline
@@ -192,8 +192,8 @@ def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str 
     task = load_task(manifest["task"]["dataset"], manifest["task"]["model"])
     store = CassetteStore(cassettes)
     history = _read_history(history_path)
-    protocol = manifest["task"].get("objective_protocol", PROTOCOLS[0])  # every format-1 run predates protocol 3
-    keys = seed_from_history(task, store, history, source=f"{history_path.name} (format 1)", protocol=protocol)
+    keys = seed_from_history(task, store, history, source=f"{history_path.name} (format 1)",
+                             protocol=manifest_protocol(manifest))
     if manifest.get("method") in RECORDED_PROPOSALS:  # its proposals are the history's rows after the initial points
         spec = spec_from_manifest(path, reference_root)
         rows = [task.space.typed(r) for r in history[task.space.names].to_dict("records")]

@@ -26,7 +26,7 @@ from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.evaluations import RecordedObjective, check_protocol
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment
-from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, PROTOCOLS
+from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
 from llambo_replay.experiments.policies import REPRODUCTION
@@ -119,7 +119,7 @@ def spec_from_manifest(path: Path, reference_root: str | None = None) -> RunSpec
         start = str(reference.check_reference(reference_root)) if m.get("initial_points") == "reference" else None
         given = given_points(m["given_initial_points"]) if m.get("initial_points") == "given" else None
         reader = m.get("initial_points_reader", "json")  # runs recorded before the reader was an option
-        protocol = check_protocol(m["task"].get("objective_protocol", PROTOCOLS[0]))
+        protocol = check_protocol(manifest_protocol(m))
         if m.get("method", "llambo") != "llambo":
             budget = LlamboSettings(n_initial=m["budget"]["n_initial"], n_trials=m["budget"]["n_trials"])
             return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], settings=budget, reference=start,

@@ -58,7 +58,7 @@ def latex_table(final: pd.DataFrame, caption: str) -> str:
 def summary_table(regret: pd.DataFrame, ranks: pd.DataFrame, caption: str) -> str:
     """Per method, at the last evaluation: average rank, mean regret and, against the first method in the
     paper's order (LLAMBO), the (task, seed) cells it wins, ties and loses."""
-    last = regret[regret["trial"] == regret["task"].map(regret.groupby("task")["trial"].max())]
+    last = metrics.at_budget(regret)
     final_rank = ranks[ranks["trial"] == ranks["trial"].max()].set_index("method")["rank"]
     methods = sorted(last["method"].unique(), key=method_order)
     cells = last.assign(regret=last["regret"].round(12)).pivot_table(index=["task", "seed"], columns="method",

@@ -85,13 +85,18 @@ def ranks(regret: pd.DataFrame) -> pd.DataFrame:
     return complete.groupby(["method", "trial"], as_index=False)["rank"].mean()
 
 
+def at_budget(regret: pd.DataFrame) -> pd.DataFrame:
+    """The rows at each task's last trial (the shortest method's, should budgets differ)."""
+    budget = regret.groupby(["task", "method"])["trial"].max().groupby("task").min()
+    return regret[regret["trial"] == regret["task"].map(budget)]
+
+
 def final_regret(regret: pd.DataFrame) -> pd.DataFrame:
     """Per task and method: regret at the task's last trial, mean ± s.e. over seeds."""
-    budget = regret.groupby(["task", "method"])["trial"].max().groupby("task").min()
-    at_budget = regret[regret["trial"] == regret["task"].map(budget)]
-    out = at_budget.groupby(["task", "method"])["regret"].agg(["mean", "std", "count"]).reset_index()
+    last = at_budget(regret)
+    out = last.groupby(["task", "method"])["regret"].agg(["mean", "std", "count"]).reset_index()
     out["se"] = (out["std"].fillna(0.0) / np.sqrt(out["count"])).astype(float)
-    out["trial"] = out["task"].map(budget)
+    out["trial"] = out["task"].map(last.groupby("task")["trial"].first())
     return out.drop(columns=["std"])
 
 

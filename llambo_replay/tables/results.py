@@ -10,6 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from llambo_replay.bayesmark import reference
+from llambo_replay.bayesmark.objective import manifest_protocol
 from llambo_replay.bayesmark.tasks import DATASETS, FAMILIES
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.baselines import REGISTRY
@@ -50,12 +51,12 @@ def method_order(label: str) -> tuple[int, str]:
 
 
 def protocol_of(csv: Path) -> str | None:
-    """The objective protocol a run's manifest names (runs recorded before it was named used protocol 2)."""
+    """The objective protocol named by the manifest beside a run's history; None where there is none."""
     manifest = csv.with_name(f"{csv.stem}.manifest.json")
     if not manifest.is_file():
         return None
     try:
-        return json.loads(manifest.read_text()).get("task", {}).get("objective_protocol", "bayesmark-paper-2")
+        return manifest_protocol(json.loads(manifest.read_text()))
     except (OSError, ValueError, AttributeError):
         raise UsageError(f"{manifest} is not readable JSON; restore it from git") from None
 
