@@ -105,7 +105,7 @@ def test_a_corrupt_cassette_is_refused_not_replayed(tmp_path):
     import shutil
     cassettes = tmp_path / "cassettes"
     shutil.copytree(REPO / "cassettes", cassettes)
-    victim = sorted((cassettes / "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0").rglob("*.json"))[0]
+    victim = sorted((cassettes / "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0").rglob("*.jsonl"))[0]
     victim.write_text(victim.read_text()[:-40])
     verify = cli("cassettes", "verify", "--cassettes", str(cassettes))
     assert verify.returncode == 4 and str(victim) in verify.stdout

@@ -14,6 +14,8 @@ from llambo_replay.replay.canonical import canonical_request, relative_path, req
 from llambo_replay.replay.loopback import Fault, LoopbackServer
 from llambo_replay.replay.transport import RetryPolicy
 
+from cassette_helpers import only_entry
+
 MESSAGES = [{"role": "user", "content": "Suggest a learning rate."}]
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
 
@@ -99,7 +101,7 @@ def test_occurrence_slots_follow_program_order_under_asyncio_gather(tmp_path):
         recorded = asyncio.run(burst(RecordMode.RECORD, server.base_url))
     assert len(set(recorded)) == 6
     # whatever order the server answered in, slot k holds the answer returned to the k-th call
-    entry = json.loads(next(CassetteStore(tmp_path / "c").iter_entries()).path.read_text())
+    entry = only_entry(tmp_path / "c")
     assert [s["response"]["choices"][0]["message"]["content"] for s in entry["responses"]] == recorded
     replayed = asyncio.run(burst(RecordMode.REPLAY, "http://replay.invalid/v1"))
     assert replayed == recorded
@@ -112,8 +114,7 @@ def test_transient_failures_are_retried_and_never_stored(tmp_path, fault):
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
         answer = texts(chat(client))
         assert len(server.received) == 3
-    entry = next(CassetteStore(tmp_path / "cassettes").iter_entries())
-    stored = json.loads(entry.path.read_text())
+    stored = only_entry(tmp_path / "cassettes")
     assert [s["slot"] for s in stored["responses"]] == [0]
     assert [c["message"]["content"] for c in stored["responses"][0]["response"]["choices"]] == answer
     assert stored["responses"][0]["meta"]["attempts"] == 3
@@ -199,6 +200,6 @@ def test_a_timeout_is_retried_and_not_stored(tmp_path):
         client = open_client(transport)
         answer = texts(chat(client))
         assert len(server.received) == 2
-    stored = json.loads(next(CassetteStore(tmp_path / "cassettes").iter_entries()).path.read_text())
+    stored = only_entry(tmp_path / "cassettes")
     assert [s["slot"] for s in stored["responses"]] == [0] and stored["responses"][0]["meta"]["attempts"] == 2
     assert [c["message"]["content"] for c in stored["responses"][0]["response"]["choices"]] == answer

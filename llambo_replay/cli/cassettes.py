@@ -1,4 +1,4 @@
-"""`llambo-replay cassettes verify|stats|scan|prune`: look after a cassette folder."""
+"""`llambo-replay cassettes verify|stats|scan|prune|migrate`: look after a cassette folder."""
 
 from __future__ import annotations
 
@@ -16,8 +16,8 @@ def cmd_verify(args: argparse.Namespace) -> int:
     problems = store.verify()
     count = sum(1 for _ in store.iter_entries())
     for leftover in store.leftovers():
-        print(f"note: {leftover} is a temporary file of an interrupted write; it is never read, and the next "
-              "recording into this folder removes it")
+        print(f"note: {leftover} is a temporary file of an interrupted write (a pack rewrite); it is never read, "
+              "and the next recording into this folder removes it")
     return _report(problems, CassetteCorrupt(f"{len(problems)} problem(s) in {count} cassette entries under "
                                              f"{args.cassettes}"),
                    f"ok: {count} cassette entries under {args.cassettes} verify")
@@ -67,8 +67,8 @@ def cmd_prune(args: argparse.Namespace) -> int:
         store.check_usable(writes=True)
     for ref in drop:
         print(f"{'dropped' if args.delete else 'would drop'} {ref.namespace} {ref.key}")
-        if args.delete:
-            store.remove(ref)
+    if args.delete:
+        store.remove_many(drop)
     noun = f"{len(drop)} unreferenced entr{'y' if len(drop) == 1 else 'ies'}"
     print(f"{noun} removed" if args.delete else f"{noun} found (nothing removed; add --delete to remove them)")
     return 0
@@ -83,19 +83,58 @@ def cmd_scan(args: argparse.Namespace) -> int:
                    f"ok: no secrets found under {args.cassettes}")
 
 
+def cmd_migrate(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from llambo_replay.replay.store import legacy_entry_files
+    from llambo_replay.replay.store_migration import migrate
+
+    total = sum(1 for _ in legacy_entry_files(args.cassettes)) if args.cassettes.is_dir() else 0
+    with tqdm(total=total, desc="migrate", unit="entry", disable=None) as bar:
+        done = migrate(args.cassettes, progress=bar.update)
+    print(f"ok: {done.entries} entries ({done.responses} responses) of {args.cassettes} converted to store format 2: "
+          f"{done.files_before} files, {done.bytes_before / 1e6:.1f} MB -> {done.files_after} files, "
+          f"{done.bytes_after / 1e6:.1f} MB; every entry read back byte-identical before the old files were removed")
+    return 0
+
+
+def cmd_copy(args: argparse.Namespace) -> int:
+    from tqdm import tqdm
+
+    from llambo_replay.replay import CassetteStore
+    from llambo_replay.replay.store_migration import copy_entries
+
+    dest = CassetteStore(args.cassettes).check_usable(writes=True)
+    with tqdm(desc="copy", unit="entry", disable=None) as bar:
+        done = copy_entries(args.source, dest, progress=bar.update)
+    summary = f"{done.entries} entries of {args.source} read, {done.added} responses added to {args.cassettes}"
+    return _report([f"{conflict}: {args.source} holds another response; {args.cassettes} keeps its own"
+                    for conflict in done.conflicts],
+                   CheckFailed(f"{summary}; {len(done.conflicts)} slot(s) recorded differently in the two folders"),
+                   f"ok: {summary}")
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     cassettes = sub.add_parser("cassettes", help="verify, summarise, prune or scan a cassette folder",
                                description="Look after a cassette folder: verify every entry against its hashes, "
-                                           "summarise tokens and cost, scan for credentials, and list or remove "
-                                           "entries no manifest uses.")
+                                           "summarise tokens and cost, scan for credentials, list or remove "
+                                           "entries no manifest uses, and convert an older folder's format.")
     csub = cassettes.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
     for name, func, text in (("verify", cmd_verify, "check every entry against its key and sha256; non-zero exit on damage"),
                              ("stats", cmd_stats, "entries, responses, tokens, recorded cost and size per namespace"),
                              ("scan", cmd_scan, "look for API keys and auth headers; non-zero exit if any"),
                              ("prune", cmd_prune, "list (or, with --delete, remove) entries that no manifest "
-                                                  "references; refuses when no manifest references anything")):
+                                                  "references; refuses when no manifest references anything"),
+                             ("migrate", cmd_migrate, "convert a one-file-per-key folder (store format 1) to packs "
+                                                      "(format 2) in place, checking every entry reads back "
+                                                      "byte-identical before the old files are removed"),
+                             ("copy", cmd_copy, "add every response of another cassette folder (either format) "
+                                                "that this one lacks; a slot both hold keeps this folder's "
+                                                "response, and a differing one is listed")):
         p = csub.add_parser(name, help=text, description=text)
         p.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+        if name == "copy":
+            p.add_argument("--from", dest="source", type=Path, required=True, help="the folder to copy from")
         if name == "prune":
             p.add_argument("--manifests", type=Path, nargs="+", required=True,
                            help="folders searched for *.manifest.json")

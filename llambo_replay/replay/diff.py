@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -93,8 +95,8 @@ def explain_miss(store: "CassetteStore", namespace: str, wanted: dict[str, Any])
     `namespace` first, then in the whole store."""
     found = None
     for scope in (namespace, None):
-        refs = list(store.iter_entries(scope))[:NEAREST_SCAN_LIMIT]
-        requests = ((r.namespace, r.key, store.load_entry(r.path)["request"]) for r in refs)
+        refs = itertools.islice(store.iter_entries(scope), NEAREST_SCAN_LIMIT)
+        requests = ((r.namespace, r.key, store.read(r, check_request=False)["request"]) for r in refs)
         found = nearest(((ns, key, request) for ns, key, request in requests if request.keys() == wanted.keys()),
                         wanted)
         if found:

@@ -26,10 +26,10 @@ class NamespaceStats:
 def stats(store: CassetteStore) -> dict[str, NamespaceStats]:
     table: dict[str, NamespaceStats] = defaultdict(NamespaceStats)
     for ref in store.iter_entries():
-        entry = store.load_entry(ref.path)
+        entry = store.read(ref)
         row = table[ref.namespace]
         row.entries += 1
-        row.bytes += ref.path.stat().st_size
+        row.bytes += ref.bytes
         for slot in entry["responses"]:
             row.responses += 1
             usage = slot["meta"].get("usage") or {}

@@ -1,55 +1,76 @@
-"""Cassette storage: one pretty-printed JSON file per request key, under its namespace.
+"""Cassette storage: content-addressed responses in append-only JSON Lines packs (format 2).
 
-Layout: ``<root>/<namespace>/<key[:2]>/<key>.json``. The path is the index, so a lookup
-is one file read whatever the cassette's size. A file holds the canonical request once
-and the responses to its 1st, 2nd, ... occurrence ("slots"), each with its own sha256,
-sorted by slot. Concurrent identical requests may finish out of order, and an interrupted
-recording may leave a gap: a later run fills it. Writes take an exclusive lock, re-read
-the file, add the slot if it is still free and replace the file atomically, so
-concurrent recorders lose nothing and never duplicate.
+Layout: ``<root>/<namespace>/<key[0]>.jsonl`` holds every response recorded for the
+namespace's keys that start with that hex digit, one line per (key, slot); the first
+line of a key in a pack also carries its canonical request. Data that repeats across entries
+(the numerical environment of every recorded evaluation) is stored once, by its sha256, in
+``<root>/_shared.jsonl``. ``<root>/_store.json`` names the format.
+
+A lookup is one read: the path follows from the namespace and key, and a per-process index of
+the pack (built by slicing line heads, refreshed by reading only what was appended) gives the
+line's offset. Writers lock one pack, not the store, so concurrent recorders of different keys
+never wait for each other; a slot already stored wins, so every process of a run sees one
+history. Why this format rather than SQLite or one file per key: docs/reliability.md.
 """
 
 from __future__ import annotations
 
-import fcntl
 import json
+import multiprocessing
 import os
 import re
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections import OrderedDict, defaultdict
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from llambo_replay.errors import CassetteCorrupt, UsageError
+from llambo_replay.replay import packs
 from llambo_replay.replay.canonical import content_hash, request_key
 
-FORMAT_VERSION = 1
-LOCK_NAME = ".write.lock"
+FORMAT_VERSION = 2
+MARKER_NAME = "_store.json"
+SHARED_NAME = "_shared.jsonl"
+GITATTRIBUTES = "*.jsonl merge=union\n"  # two recordings of one pack merge by keeping both sides' lines
+SHARED_META_FIELDS = ("environment",)  # meta values stored once, by content hash
+SHARED_REF = "$shared"
+CACHED_ENTRIES = 2048
+PACKS_PER_VERIFY_JOB = 2000  # below this many packs per core, verifying in one process is quicker
 SLOT_FIELDS = frozenset({"slot", "response", "meta", "sha256"})
-TEMP_GLOB = ".*.tmp"  # what `atomic_write_text` leaves behind when a writer is killed mid-write
+TEMP_GLOB = ".*.tmp"  # what an interrupted pack rewrite leaves behind
+MIGRATE_HINT = "llambo-replay cassettes migrate --cassettes {root}"
 _NAMESPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=+-]*(/[A-Za-z0-9][A-Za-z0-9._=+-]*)*$")
 _KEY_RE = re.compile(r"^[0-9a-f]{64}$")
+_TEMP_OF_PACK_RE = re.compile(r"^\.([0-9a-f]+\.jsonl)\..*\.tmp$")
+
+
+class _StaleIndex(Exception):
+    """A line is not where this process's index of the pack says: the pack was rewritten meanwhile."""
 
 
 @dataclass(frozen=True)
 class EntryRef:
     namespace: str
     key: str
-    path: Path
+    path: Path  # the pack that holds it
+    bytes: int = 0  # its lines' size in the pack
 
 
 @lru_cache(maxsize=4096)
 def check_namespace(namespace: str) -> str:
-    if not _NAMESPACE_RE.match(namespace) or ".." in namespace:
-        raise UsageError(f"invalid cassette namespace {namespace!r}: use letters, digits, '._=+-' and '/' between parts")
+    if (not _NAMESPACE_RE.match(namespace) or ".." in namespace
+            or any(part.endswith(packs.PACK_SUFFIX) for part in namespace.split("/"))):
+        raise UsageError(f"invalid cassette namespace {namespace!r}: use letters, digits, '._=+-' and '/' between "
+                         f"parts, no part ending in {packs.PACK_SUFFIX}")
     return namespace
 
 
 def slot_hash(slot: dict[str, Any]) -> str:
-    """What a slot's sha256 covers: its number, the raw response and the metadata."""
+    """What a slot's sha256 covers: its number, the raw response and the (expanded) metadata."""
     return content_hash({"slot": slot["slot"], "response": slot["response"], "meta": slot["meta"]})
 
 
@@ -75,23 +96,30 @@ def atomic_write_text(path: Path, text: str) -> None:
         raise
 
 
-def render_entry(entry: dict[str, Any]) -> str:
-    return json.dumps(entry, indent=1, sort_keys=True, ensure_ascii=False) + "\n"
+def legacy_entry_files(root: Path) -> Iterator[Path]:
+    """Entries of the format-1 layout, ``<namespace>/<key[:2]>/<key>.json``."""
+    for path in root.rglob("*.json"):
+        if _KEY_RE.match(path.stem) and path.parent.name == path.stem[:2]:
+            yield path
 
 
 class CassetteStore:
-    """A folder of cassettes. Cheap to construct; parsed entries are cached per process."""
+    """A folder of cassettes. Cheap to construct; indexes and parsed entries are cached per process."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
-        self._cache: dict[tuple[str, str], dict[str, Any]] = {}
-        self._usable: set[bool] = set()  # the `writes` values already checked
+        self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()  # the most recent entries
+        self._indexes: dict[Path, packs.PackIndex] = {}
+        self._shared: dict[str, Any] | None = None
+        self._usable: set[bool] = set()
+        self._format_checked = False
 
+    # -- the folder ---------------------------------------------------------------------
     def check_usable(self, writes: bool) -> "CassetteStore":
         """Fail with one line, before any paid request, if the folder cannot serve (or take) recordings.
 
-        A store that will be written is created if missing, and left-over temporary files of an
-        interrupted write are removed (under the write lock, so no live write is touched)."""
+        A store that will be written is created if missing, and the temporary files of an
+        interrupted pack rewrite are removed (each under its pack's lock, so no live rewrite is touched)."""
         if writes in self._usable:
             return self
         if self.root.exists() and not self.root.is_dir():
@@ -101,14 +129,20 @@ class CassetteStore:
                 raise UsageError(f"cassette folder {self.root} does not exist; pass --cassettes DIR")
             if not os.access(self.root, os.R_OK | os.X_OK):
                 raise UsageError(f"cassette folder {self.root} is not readable (permission denied)")
+            self._check_format()
             self._usable.add(writes)
             return self
         try:
             self.root.mkdir(parents=True, exist_ok=True)
             if not os.access(self.root, os.R_OK | os.W_OK | os.X_OK):
                 raise PermissionError(13, "permission denied")
-            with self._locked():
-                for stale in self.root.rglob(TEMP_GLOB):
+            self._check_format()
+            for stale in self.leftovers():
+                pack = stale.parent / _TEMP_OF_PACK_RE.match(stale.name)[1]
+                if pack.is_file():
+                    with packs.locked(pack):  # a rewrite in progress holds this lock
+                        stale.unlink(missing_ok=True)
+                else:
                     stale.unlink(missing_ok=True)
         except OSError as exc:
             raise UsageError(f"cannot record into the cassette folder {self.root} "
@@ -116,78 +150,192 @@ class CassetteStore:
         self._usable.add(writes)
         return self
 
+    def _check_format(self) -> None:
+        """Refuse a folder of another format with the command that converts it."""
+        if self._format_checked:
+            return
+        marker = self.root / MARKER_NAME
+        if marker.is_file():
+            try:
+                state = json.loads(marker.read_text(encoding="utf-8"))
+                version = state["format"]
+            except (OSError, ValueError, KeyError, TypeError):
+                raise CassetteCorrupt(f"{marker} is not a readable store marker; restore it from git") from None
+            if "migrating_from" in state:
+                raise UsageError(f"the conversion of cassette folder {self.root} to store format {version} was "
+                                 f"interrupted; run `{MIGRATE_HINT.format(root=self.root)}` again")
+            if version != FORMAT_VERSION:
+                raise UsageError(f"cassette folder {self.root} is in store format {version}; this version of "
+                                 f"llambo-replay reads format {FORMAT_VERSION}")
+        elif self.root.is_dir() and next(legacy_entry_files(self.root), None) is not None:
+            raise UsageError(f"cassette folder {self.root} is in the one-file-per-key layout (store format 1); "
+                             f"convert it once with `{MIGRATE_HINT.format(root=self.root)}`")
+        self._format_checked = True
+
+    def _mark(self) -> None:
+        marker = self.root / MARKER_NAME
+        if not marker.is_file():
+            self.root.mkdir(parents=True, exist_ok=True)
+            atomic_write_text(marker, json.dumps({"format": FORMAT_VERSION, "layout": "docs/reliability.md"},
+                                                 indent=1, sort_keys=True) + "\n")
+            attributes = self.root / ".gitattributes"
+            if not attributes.exists():
+                atomic_write_text(attributes, GITATTRIBUTES)
+
     # -- addressing -------------------------------------------------------------------
-    def entry_path(self, namespace: str, key: str) -> Path:
-        return self.root / check_namespace(namespace) / key[:2] / f"{key}.json"
+    def pack_path(self, namespace: str, key: str) -> Path:
+        return self.root / check_namespace(namespace) / f"{key[:packs.PREFIX_DIGITS]}{packs.PACK_SUFFIX}"
+
+    def _index(self, path: Path, refresh: bool = False) -> packs.PackIndex | None:
+        known = self._indexes.get(path)
+        if known is not None and not refresh:
+            return known
+        try:
+            with open(path, "rb") as handle:
+                index = packs.read_index(handle, known)
+        except FileNotFoundError:
+            self._indexes.pop(path, None)
+            return None
+        self._indexes[path] = index
+        return index
+
+    # -- shared data --------------------------------------------------------------------
+    def _shared_values(self, reload: bool = False) -> dict[str, Any]:
+        if self._shared is None or reload:
+            shared: dict[str, Any] = {}
+            path = self.root / SHARED_NAME
+            if path.is_file():
+                for number, line in enumerate(path.read_bytes().split(b"\n")[:-1], 1):
+                    try:
+                        record = json.loads(line)
+                        value, digest = record["value"], record["sha256"]
+                    except (ValueError, KeyError, TypeError):
+                        raise CassetteCorrupt(f"{path} line {number} is unreadable; restore it from git") from None
+                    if content_hash(value) != digest:
+                        raise CassetteCorrupt(f"{path} line {number} does not match its sha256; restore it from git")
+                    shared[digest] = value
+            self._shared = shared
+        return self._shared
+
+    def _expand(self, meta: dict[str, Any], where: str) -> dict[str, Any]:
+        refs = {name: meta[name][SHARED_REF] for name in SHARED_META_FIELDS
+                if isinstance(meta.get(name), dict) and set(meta[name]) == {SHARED_REF}}
+        if not refs:
+            return meta
+        shared = self._shared_values()
+        if not all(ref in shared for ref in refs.values()):
+            shared = self._shared_values(reload=True)
+        missing = [ref for ref in refs.values() if ref not in shared]
+        if missing:
+            raise CassetteCorrupt(f"{where} refers to shared data {missing[0]} that {self.root / SHARED_NAME} "
+                                  "does not hold; restore it from git")
+        return {**meta, **{name: shared[ref] for name, ref in refs.items()}}
+
+    def _intern(self, meta: dict[str, Any]) -> dict[str, Any]:
+        """The meta as stored: every shared field replaced by a reference, its value stored once."""
+        values = {name: meta[name] for name in SHARED_META_FIELDS if isinstance(meta.get(name), dict)}
+        if not values:
+            return meta
+        digests = {name: content_hash(value) for name, value in values.items()}
+        known = self._shared_values()
+        new = {digest: values[name] for name, digest in digests.items() if digest not in known}
+        if new:
+            path = self.root / SHARED_NAME
+            with packs.locked(path) as handle:
+                packs.cut_torn_tail(handle)
+                known = self._shared_values(reload=True)
+                lines = b"".join(json.dumps({"sha256": d, "value": v}, sort_keys=True, ensure_ascii=False,
+                                            separators=(",", ":")).encode("utf-8") + b"\n"
+                                 for d, v in new.items() if d not in known)
+                if lines:
+                    packs.append(handle, lines)
+                    known.update((d, v) for d, v in new.items())
+        return {**meta, **{name: {SHARED_REF: digest} for name, digest in digests.items()}}
 
     # -- reading ----------------------------------------------------------------------
-    def load_entry(self, path: Path, check_request: bool = True) -> dict[str, Any]:
-        """Parse and check one entry file; a damaged file raises CassetteCorrupt naming it.
+    def _entry(self, namespace: str, key: str, path: Path, index: packs.PackIndex,
+               check_request: bool) -> dict[str, Any] | None:
+        spans = index.lines.get((namespace, key))
+        if not spans:
+            if index.damaged:
+                raise CassetteCorrupt(f"cassette pack {path} has a damaged line at byte {index.damaged[0]}, which "
+                                      f"may hold {namespace} {key}; restore the pack from git or re-record it")
+            return None
+        request, slots = None, {}
+        for (slot_number, offset, _), raw in zip(spans, packs.read_lines(path, spans)):
+            where = f"cassette pack {path} (line at byte {offset}, {namespace} {key} slot {slot_number})"
+            if packs.head_of(raw) != (namespace, key, slot_number) or not raw.endswith(b"\n"):
+                raise _StaleIndex(path)
+            try:
+                line = json.loads(raw)
+            except ValueError as exc:
+                raise CassetteCorrupt(f"{where} is unreadable ({exc}); restore the pack from git or re-record it") \
+                    from None
+            if not SLOT_FIELDS - {"slot"} <= line.keys():
+                raise CassetteCorrupt(f"{where} is corrupt: it lacks "
+                                      f"{', '.join(sorted(SLOT_FIELDS - {'slot'} - line.keys()))}; restore the "
+                                      "pack from git or re-record it")
+            stored = {"slot": slot_number, "response": line["response"], "meta": self._expand(line["meta"], where),
+                      "sha256": line["sha256"]}
+            if stored["sha256"] != slot_hash(stored):
+                raise CassetteCorrupt(f"{where} is corrupt: it does not match its sha256; restore the pack from git "
+                                      "or re-record it")
+            earlier = slots.setdefault(slot_number, stored)
+            if earlier["sha256"] != stored["sha256"]:
+                raise CassetteCorrupt(f"{where} is recorded twice with different responses (two recordings merged); "
+                                      "keep one of the two lines and delete the other")
+            if request is None and "request" in line:
+                request = line["request"]
+        if request is None:
+            raise CassetteCorrupt(f"cassette pack {path} holds responses of {namespace} {key} but not its request; "
+                                  "restore the pack from git or re-record it")
+        if check_request and request_key(request) != key:
+            raise CassetteCorrupt(f"cassette pack {path}: the stored request of {namespace} {key} does not hash to "
+                                  "its key; restore the pack from git or re-record it")
+        return {"namespace": namespace, "key": key, "request": request,
+                "responses": [slots[n] for n in sorted(slots)]}
 
-        Every response is always checked against its sha256, so altered data is never
-        returned; `check_request=False` skips re-hashing the stored request, which replay
-        does not return (`verify` always checks it).
-        """
+    def _load(self, namespace: str, key: str, path: Path, check_request: bool) -> dict[str, Any] | None:
+        index = self._index(path)
+        if index is not None and (namespace, key) not in index.lines:
+            index = self._index(path, refresh=True)  # another process may have appended it since
         try:
-            entry = json.loads(path.read_text(encoding="utf-8"))
-        except PermissionError:
-            raise UsageError(f"cassette entry {path} is not readable (permission denied)") from None
-        except (OSError, ValueError) as exc:
-            raise CassetteCorrupt(f"cassette entry {path} is unreadable ({exc.__class__.__name__}: {exc}); "
-                                  "restore it from git or re-record it") from None
-        problem = self._entry_problem(entry, path, check_request)
-        if problem:
-            raise CassetteCorrupt(f"cassette entry {path} is corrupt: {problem}; restore it from git or re-record it")
-        return entry
+            return None if index is None else self._entry(namespace, key, path, index, check_request)
+        except _StaleIndex:
+            self._indexes.pop(path, None)  # the pack was rewritten (a prune elsewhere): index it afresh, once
+            index = self._index(path)
+            return None if index is None else self._entry(namespace, key, path, index, check_request)
 
-    @staticmethod
-    def _entry_problem(entry: Any, path: Path, check_request: bool = True) -> str:
-        if not isinstance(entry, dict) or not {"key", "request", "responses"} <= entry.keys():
-            return "missing fields"
-        if check_request and request_key(entry["request"]) != entry["key"]:
-            return "the stored request does not hash to its key"
-        if path.stem != entry["key"]:
-            return "the file name does not match its key"
-        if not isinstance(entry["responses"], list):
-            return "responses is not a list"
-        for slot in entry["responses"]:
-            if not isinstance(slot, dict) or not SLOT_FIELDS <= slot.keys():
-                missing = SLOT_FIELDS - set(slot) if isinstance(slot, dict) else SLOT_FIELDS
-                return f"a response lacks {', '.join(sorted(missing))}"
-        numbers = [slot["slot"] for slot in entry["responses"]]
-        if any(not isinstance(n, int) or n < 0 for n in numbers) or numbers != sorted(set(numbers)):
-            return "slot numbers are missing, repeated or out of order"
-        for slot in entry["responses"]:
-            if slot.get("sha256") != slot_hash(slot):
-                return f"slot {slot['slot']} does not match its sha256"
-        return ""
+    def read(self, ref: EntryRef, check_request: bool = True) -> dict[str, Any]:
+        """Every slot of one entry, checked (`verify` and reports use this; replay uses `get`)."""
+        entry = self._load(ref.namespace, ref.key, ref.path, check_request)
+        if entry is None:
+            raise CassetteCorrupt(f"cassette pack {ref.path} no longer holds {ref.namespace} {ref.key}")
+        return entry
 
     def get(self, namespace: str, key: str) -> dict[str, Any] | None:
         cached = self._cache.get((namespace, key))
         if cached is not None:
+            self._cache.move_to_end((namespace, key))
             return cached
-        path = self.entry_path(namespace, key)
-        if not path.is_file():
-            return None
-        entry = self.load_entry(path, check_request=False)
-        self._cache[(namespace, key)] = entry
+        self._check_format()
+        entry = self._load(namespace, key, self.pack_path(namespace, key), check_request=False)
+        if entry is not None:
+            self._remember({(namespace, key): entry})
         return entry
+
+    def _remember(self, entries: dict[tuple[str, str], dict[str, Any]]) -> None:
+        """Keep parsed entries for repeated lookups, a bounded number: a store-sized cache would make every
+        garbage collection walk the whole store."""
+        self._cache.update(entries)
+        while len(self._cache) > CACHED_ENTRIES:
+            self._cache.popitem(last=False)
 
     def get_slot(self, namespace: str, key: str, slot: int) -> dict[str, Any] | None:
         entry = self.get(namespace, key)
         return None if entry is None else _find_slot(entry, slot)
 
     # -- writing ----------------------------------------------------------------------
-    @contextmanager
-    def _locked(self) -> Iterator[None]:
-        self.root.mkdir(parents=True, exist_ok=True)
-        with open(self.root / LOCK_NAME, "a+") as lock:
-            fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
-            try:
-                yield
-            finally:
-                fcntl.flock(lock.fileno(), fcntl.LOCK_UN)
-
     def put(self, namespace: str, key: str, slot: int, request: dict[str, Any],
             response: Any, meta: dict[str, Any]) -> dict[str, Any]:
         """Store `response` as occurrence `slot` of `key`; return what is stored there.
@@ -195,55 +343,156 @@ class CassetteStore:
         If another process filled that slot first, its response wins and is returned,
         so every process of a run sees one history.
         """
-        path = self.entry_path(namespace, key)
-        with self._locked():
-            entry = self.load_entry(path) if path.exists() else {
-                "format": FORMAT_VERSION, "namespace": namespace, "key": key, "request": request, "responses": []}
-            existing = _find_slot(entry, slot)
-            if existing is not None:
-                self._cache[(namespace, key)] = entry
-                return existing
-            new = {"slot": slot, "response": response, "meta": meta}
-            new["sha256"] = slot_hash(new)
-            entry["responses"] = sorted([*entry["responses"], new], key=lambda s: s["slot"])
-            atomic_write_text(path, render_entry(entry))
-            self._cache[(namespace, key)] = entry
-            return new
+        new = {"slot": slot, "response": response, "meta": meta}
+        new["sha256"] = slot_hash(new)
+        stored = self.add_entries([{"namespace": namespace, "key": key, "request": request, "responses": [new]}])
+        return _find_slot(stored[0], slot)  # type: ignore[return-value]
+
+    def add_entries(self, entries: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Store every slot of whole entries (their sha256 already computed); slots already stored win.
+        Returns what is stored for each entry, in the order given.
+
+        Entries of one pack are appended with one write and one fsync, under that pack's lock."""
+        self._check_format()
+        self._mark()
+        entries = list(entries)
+        by_pack: dict[Path, list[dict[str, Any]]] = defaultdict(list)
+        for entry in entries:
+            by_pack[self.pack_path(entry["namespace"], entry["key"])].append(entry)
+        stored: dict[tuple[str, str], dict[str, Any]] = {}
+        for path, group in by_pack.items():
+            with packs.locked(path) as handle:
+                packs.cut_torn_tail(handle)
+                index = packs.read_index(handle, self._indexes.get(path))
+                lines, offset, has_request = [], index.size, set(index.lines)
+                for entry in group:
+                    where = (entry["namespace"], entry["key"])
+                    if where not in stored:
+                        on_disk = self._entry(*where, path, index, check_request=False) if where in index.lines \
+                            else None
+                        stored[where] = on_disk or {"namespace": where[0], "key": where[1],
+                                                    "request": entry["request"], "responses": []}
+                    current = stored[where]
+                    taken = {s["slot"] for s in current["responses"]}
+                    for slot in sorted(entry["responses"], key=lambda s: s["slot"]):
+                        if slot["slot"] in taken:
+                            continue
+                        body = {"meta": self._intern(slot["meta"]), "response": slot["response"],
+                                "sha256": slot["sha256"]}
+                        if where not in has_request:
+                            body["request"] = entry["request"]
+                            has_request.add(where)
+                        line = packs.render_line(*where, slot["slot"], body)
+                        index.note(where, slot["slot"], offset, len(line))
+                        lines.append(line)
+                        offset += len(line)
+                        taken.add(slot["slot"])
+                        current["responses"].append({name: slot[name] for name in ("slot", "response", "meta",
+                                                                                   "sha256")})
+                    current["responses"].sort(key=lambda s: s["slot"])
+                if lines:
+                    packs.append(handle, b"".join(lines))
+                index.size = offset
+                self._indexes[path] = index
+        self._remember(stored)
+        return [stored[(entry["namespace"], entry["key"])] for entry in entries]
 
     # -- whole-store operations --------------------------------------------------------
-    def iter_entries(self, namespace: str | None = None) -> Iterator[EntryRef]:
-        """Every entry file, in a stable order."""
+    def pack_paths(self, namespace: str | None = None) -> list[Path]:
         base = self.root / check_namespace(namespace) if namespace else self.root
         if not base.is_dir():
-            return
-        for path in sorted(base.rglob("*.json")):
-            if not _KEY_RE.match(path.stem) or path.parent.name != path.stem[:2]:
+            return []
+        return sorted(p for p in base.rglob(f"*{packs.PACK_SUFFIX}") if packs.PACK_NAME_RE.match(p.name))
+
+    def iter_entries(self, namespace: str | None = None) -> Iterator[EntryRef]:
+        """Every entry, in a stable order (pack by pack, namespace then key)."""
+        self._check_format()
+        for path in self.pack_paths(namespace):
+            index = self._index(path, refresh=True)
+            if index is None:
                 continue
-            ns = path.parent.parent.relative_to(self.root).as_posix()
-            yield EntryRef(ns, path.stem, path)
+            for (ns, key), spans in sorted(index.lines.items()):
+                if namespace is None or ns == namespace or ns.startswith(namespace + "/"):
+                    yield EntryRef(ns, key, path, sum(length for _, _, length in spans))
 
     def namespaces(self) -> list[str]:
         return sorted({ref.namespace for ref in self.iter_entries()})
 
-    def verify(self) -> list[str]:
-        """One line per damaged entry; empty when every entry checks out."""
+    def verify(self, jobs: int | None = None) -> list[str]:
+        """One line per damaged entry, damaged line or misplaced line; empty when everything checks out.
+
+        Checking re-hashes every request and response; a large store is split across `jobs`
+        processes (default: one per core)."""
         problems = []
-        for ref in self.iter_entries():
-            try:
-                self.load_entry(ref.path)
-            except CassetteCorrupt as exc:
-                problems.append(str(exc))
+        try:
+            self._shared_values(reload=True)
+        except CassetteCorrupt as exc:
+            problems.append(str(exc))
+        paths = self.pack_paths()
+        jobs = min(jobs or os.cpu_count() or 1, max(1, len(paths) // PACKS_PER_VERIFY_JOB))
+        if jobs == 1:
+            return problems + self.verify_packs(paths)
+        chunks = [paths[i * len(paths) // jobs:(i + 1) * len(paths) // jobs] for i in range(jobs)]
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+            for found in pool.map(_verify_chunk, [self.root] * jobs, chunks):
+                problems += found
+        return problems
+
+    def verify_packs(self, paths: Iterable[Path]) -> list[str]:
+        problems = []
+        for path in paths:
+            index = self._index(path, refresh=True)
+            if index is None:
+                continue
+            namespace = path.parent.relative_to(self.root).as_posix()
+            problems += [f"cassette pack {path} has a damaged line at byte {offset}; restore the pack from git"
+                         for offset in index.damaged]
+            torn = packs.torn_tail(path)
+            if torn:
+                problems.append(f"cassette pack {path} ends in an incomplete line of {torn} bytes (an interrupted "
+                                "write, or damage): it is never read; the next recording into the pack removes "
+                                "it, or restore the pack from git")
+            for (ns, key), _ in sorted(index.lines.items()):
+                if ns != namespace or not key.startswith(path.stem):
+                    problems.append(f"cassette pack {path} holds {ns} {key}, which belongs in "
+                                    f"{self.pack_path(ns, key)}; move the line there")
+                    continue
+                try:
+                    self.read(EntryRef(ns, key, path))
+                except CassetteCorrupt as exc:
+                    problems.append(str(exc))
+            self._indexes.pop(path, None)  # a whole-store pass keeps no store-sized index
         return problems
 
     def leftovers(self) -> list[Path]:
-        """Temporary files of writes that were killed: never read, removed by the next recording."""
-        return sorted(self.root.rglob(TEMP_GLOB)) if self.root.is_dir() else []
+        """Temporary files of pack rewrites that were killed: never read, removed by the next recording.
+        Only a pack's are: other files' temporaries (an output folder inside the store) are not the store's."""
+        if not self.root.is_dir():
+            return []
+        return sorted(p for p in self.root.rglob(TEMP_GLOB) if _TEMP_OF_PACK_RE.match(p.name))
 
     def remove(self, ref: EntryRef) -> None:
-        with self._locked():
-            ref.path.unlink(missing_ok=True)
-            self._cache.pop((ref.namespace, ref.key), None)
-            for parent in (ref.path.parent, *ref.path.parent.parents):
+        self.remove_many([ref])
+
+    def remove_many(self, refs: Iterable[EntryRef]) -> None:
+        """Rewrite each pack without the given entries' lines (atomically, under the pack's lock)."""
+        by_pack: dict[Path, set[tuple[str, str]]] = defaultdict(set)
+        for ref in refs:
+            by_pack[ref.path].add((ref.namespace, ref.key))
+        for path, drop in by_pack.items():
+            with packs.locked(path) as handle:
+                index = packs.read_index(handle)
+                data = os.pread(handle.fileno(), index.size, 0)
+                dropped = sorted(offset for where in drop for _, offset, _ in index.lines.get(where, []))
+                packs.rewrite(path, packs.without_lines(data, dropped))
+            self._indexes.pop(path, None)
+            for where in drop:
+                self._cache.pop(where, None)
+            for parent in path.parents:
                 if parent == self.root or not parent.is_dir() or any(parent.iterdir()):
                     break
                 parent.rmdir()
+
+
+def _verify_chunk(root: Path, paths: list[Path]) -> list[str]:
+    return CassetteStore(root).verify_packs(paths)

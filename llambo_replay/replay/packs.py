@@ -1,0 +1,164 @@
+"""Pack files: append-only JSON Lines, one complete line per stored response.
+
+A pack holds the responses of one namespace whose keys share their first hex digit: sixteen packs
+per namespace, and a namespace per run keeps a run's lines together (a replay reads its own packs).
+Every line is one JSON object that starts with a fixed head, ``{"key":"<sha256>","ns":"<namespace>",
+"slot":<n>,``, so a pack is indexed by slicing line heads, without parsing the bodies. A line is
+written with one ``write`` under the pack's own lock and fsynced; a writer killed mid-line leaves
+a tail without its newline, which readers ignore and the next writer to the pack cuts off. Lines
+are only ever appended (pruning rewrites a pack whole, atomically), which is what lets git merge
+two recordings of one pack by taking both sides' lines (``merge=union``).
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, BinaryIO
+
+PACK_SUFFIX = ".jsonl"
+PREFIX_DIGITS = 1  # hex digits of the key that name its pack
+PACK_NAME_RE = re.compile(r"^[0-9a-f]{%d}\.jsonl$" % PREFIX_DIGITS)
+_HEAD_RE = re.compile(rb'\{"key":"([0-9a-f]{64})","ns":"([A-Za-z0-9._=+/-]+)","slot":(0|[1-9][0-9]*),')
+
+
+def render_line(namespace: str, key: str, slot: int, body: dict[str, Any]) -> bytes:
+    """One line: the fixed head, then the body's fields, sorted, compact."""
+    rest = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return f'{{"key":"{key}","ns":"{namespace}","slot":{slot},{rest[1:]}\n'.encode("utf-8")
+
+
+@dataclass
+class PackIndex:
+    """Where each (namespace, key)'s lines are in one pack, as of `size` bytes of complete lines."""
+
+    inode: int = -1
+    size: int = 0
+    # (namespace, key) -> ((slot, offset, length), ...): tuples of numbers, which the garbage collector skips
+    lines: dict[tuple[str, str], tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
+    damaged: list[int] = field(default_factory=list)  # offsets of lines whose head does not parse
+
+    def note(self, where: tuple[str, str], slot: int, offset: int, length: int) -> None:
+        self.lines[where] = (*self.lines.get(where, ()), (slot, offset, length))
+
+    def add(self, data: bytes, base: int) -> None:
+        """Index the complete lines of `data`, which starts at byte `base` of the pack."""
+        pos = 0
+        while (end := data.find(b"\n", pos)) >= 0:
+            head = _HEAD_RE.match(data, pos)
+            if head is None:
+                self.damaged.append(base + pos)
+            else:
+                where = (head[2].decode("ascii"), head[1].decode("ascii"))
+                self.note(where, int(head[3]), base + pos, end + 1 - pos)
+            pos = end + 1
+        self.size = base + pos
+
+
+def head_of(line: bytes) -> tuple[str, str, int] | None:
+    """(namespace, key, slot) of a line, or None if it does not start with a line head."""
+    head = _HEAD_RE.match(line)
+    return None if head is None else (head[2].decode("ascii"), head[1].decode("ascii"), int(head[3]))
+
+
+def read_index(handle: BinaryIO, known: PackIndex | None = None) -> PackIndex:
+    """Bring an index up to date with an open pack: read only the new tail when the pack just grew."""
+    stat = os.fstat(handle.fileno())
+    if known is not None and known.inode == stat.st_ino and known.size <= stat.st_size:
+        if known.size < stat.st_size:
+            known.add(os.pread(handle.fileno(), stat.st_size - known.size, known.size), known.size)
+        return known
+    index = PackIndex(inode=stat.st_ino)
+    index.add(os.pread(handle.fileno(), stat.st_size, 0), 0)
+    return index
+
+
+def read_lines(path: Path, spans: tuple[tuple[int, int, int], ...]) -> list[bytes]:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        return [os.pread(fd, length, offset) for _, offset, length in spans]
+    finally:
+        os.close(fd)
+
+
+@contextmanager
+def locked(path: Path) -> Iterator[BinaryIO]:
+    """The pack open for appending, under its exclusive lock; the pack a rewrite replaced is never written."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    while True:
+        handle = open(path, "a+b")
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
+                break
+        except FileNotFoundError:
+            pass
+        handle.close()
+    try:
+        yield handle
+    finally:
+        handle.close()  # closing releases the lock
+
+
+def cut_torn_tail(handle: BinaryIO) -> int:
+    """Drop the bytes after the last complete line (a write that was killed); call under the lock."""
+    torn = torn_tail(handle)
+    if torn:
+        os.ftruncate(handle.fileno(), os.fstat(handle.fileno()).st_size - torn)
+    return torn
+
+
+def append(handle: BinaryIO, data: bytes) -> None:
+    handle.write(data)
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def torn_tail(pack: Path | BinaryIO, step: int = 4096) -> int:
+    """How many bytes at the end of a pack (a path or an open file) are not a complete line."""
+    if isinstance(pack, Path):
+        with open(pack, "rb") as handle:
+            return torn_tail(handle, step)
+    fd = pack.fileno()
+    size = end = os.fstat(fd).st_size
+    while end > 0:
+        start = max(0, end - step)
+        newline = os.pread(fd, end - start, start).rfind(b"\n")
+        if newline >= 0:
+            return size - (start + newline + 1)
+        end = start
+    return size
+
+
+def without_lines(data: bytes, offsets: list[int]) -> bytes:
+    """The pack's bytes without the lines starting at the given (sorted) offsets; damaged lines stay."""
+    kept, pos = [], 0
+    for offset in offsets:
+        kept.append(data[pos:offset])
+        pos = data.index(b"\n", offset) + 1
+    kept.append(data[pos:])
+    return b"".join(kept)
+
+
+def rewrite(path: Path, data: bytes) -> None:
+    """Replace a pack's content atomically (temporary file, fsync, rename); an empty pack is deleted."""
+    if not data:
+        path.unlink(missing_ok=True)
+        return
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
