@@ -21,7 +21,10 @@ from llambo_replay.llambo import Engine
 from llambo_replay.llambo.engine import Sampling
 from llambo_replay.replay import CassetteStore, RecordMode, RetryPolicy, make_transport, open_async_client
 from llambo_replay.replay.loopback import Fault, LoopbackServer
+from llambo_replay.replay.packs import render_line
 from llambo_replay.replay.secrets import scan_text, scan_tree
+
+from cassette_helpers import entry_keys, only_entry
 
 REPO = Path(__file__).resolve().parent.parent
 FAST_RETRY = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
@@ -53,13 +56,14 @@ def demo_cassettes(tmp_path: Path) -> Path:
 # -- damaged entries ------------------------------------------------------------------------
 def test_an_entry_whose_response_lacks_meta_is_named_by_verify_and_refused_by_replay(tmp_path):
     cassettes = demo_cassettes(tmp_path)
-    victim = sorted((cassettes / DEMO_NAMESPACE).rglob("*.json"))[0]
-    entry = json.loads(victim.read_text())
-    del entry["responses"][0]["meta"]
-    victim.write_text(json.dumps(entry))
+    victim = sorted((cassettes / DEMO_NAMESPACE).rglob("*.jsonl"))[0]
+    first, *rest = victim.read_bytes().splitlines(keepends=True)
+    line = json.loads(first)
+    del line["meta"]
+    victim.write_bytes(b"".join([render_line(line.pop("ns"), line.pop("key"), line.pop("slot"), line), *rest]))
     verify = cli("cassettes", "verify", "--cassettes", str(cassettes))
     assert verify.returncode == 4 and "Traceback" not in verify.stderr
-    assert f"{victim} is corrupt: a response lacks meta" in verify.stdout
+    assert f"{victim} (line at byte 0" in verify.stdout and "is corrupt: it lacks meta" in verify.stdout
     replay = cli("run", "--cassettes", str(cassettes), "--out", str(tmp_path / "o"), "--base-url", OFFLINE)
     assert replay.returncode in (3, 4) and "Traceback" not in replay.stderr
 
@@ -85,7 +89,7 @@ def test_a_completion_without_choices_is_retried_not_stored(tmp_path):
         answers = engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
         engine.close()
         assert len(server.received) == 2 and answers[0][0].startswith("reply")
-    stored = json.loads(next(CassetteStore(tmp_path / "c").iter_entries()).path.read_text())
+    stored = only_entry(tmp_path / "c")
     assert stored["responses"][0]["meta"]["attempts"] == 2
 
 
@@ -141,7 +145,7 @@ def test_check_names_a_broken_manifest_in_one_line(tmp_path, content, fragment):
 # -- prune never empties a store by accident --------------------------------------------------------
 def test_prune_refuses_without_manifests_lists_by_default_and_deletes_only_when_asked(tmp_path):
     cassettes = demo_cassettes(tmp_path)
-    before = sorted(p.name for p in cassettes.rglob("*.json"))
+    before = entry_keys(cassettes)
     (tmp_path / "empty").mkdir()
     one_line_error(cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(tmp_path / "empty")),
                    2, "no *.manifest.json")
@@ -155,10 +159,10 @@ def test_prune_refuses_without_manifests_lists_by_default_and_deletes_only_when_
     (manifests / "iris/SVM/0.manifest.json").write_text(json.dumps(broken))
     listed = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests))
     assert listed.returncode == 0 and "nothing removed; add --delete" in listed.stdout
-    assert sorted(p.name for p in cassettes.rglob("*.json")) == before
+    assert entry_keys(cassettes) == before
     deleted = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests), "--delete")
     removed = int(re.search(r"(\d+) unreferenced entr\w+ removed", deleted.stdout).group(1))
-    assert removed > 0 and len(list(cassettes.rglob("*.json"))) == len(before) - removed
+    assert removed > 0 and len(entry_keys(cassettes)) == len(before) - removed
     assert cli("run", "--cassettes", str(cassettes), "--out", str(tmp_path / "o"), "--base-url", OFFLINE).returncode == 0
 
 
@@ -256,3 +260,34 @@ def test_each_command_exits_with_the_documented_code(tmp_path):
         {**manifest, "history_sha256": hashlib.sha256(history.read_bytes()).hexdigest()}))
     check = cli("check", "--results", str(results))
     assert check.returncode == 6 and "DIFF replayed" in check.stdout
+
+
+# -- check binds what is committed, not only the history's hash ---------------------------------------
+@pytest.mark.parametrize("tamper, fragment", [
+    ("edit-history", "the committed 0.csv is not what the replay writes"),
+    ("delete-history", "the committed 0.csv is missing"),
+    ("edit-trials", "the committed 0.trials.csv is not what the replay writes"),
+    ("drop-a-key", "manifest field cassettes."),
+    ("edit-cost", "manifest field llm.cost_usd"),
+])
+def test_check_fails_on_a_committed_file_or_manifest_field_the_replay_does_not_give(tmp_path, tamper, fragment):
+    """Issue: `check` said ok after the committed history was edited or deleted, or manifest fields changed."""
+    results = tmp_path / "results"
+    shutil.copytree(REPO / "results/recorded/demo", results)
+    folder = results / "iris/SVM"
+    manifest = json.loads((folder / "0.manifest.json").read_text())
+    if tamper == "edit-history":
+        (folder / "0.csv").write_text((folder / "0.csv").read_text().replace("\n", "\n ", 1))
+    elif tamper == "delete-history":
+        (folder / "0.csv").unlink()
+    elif tamper == "edit-trials":
+        lines = (folder / "0.trials.csv").read_text().splitlines(keepends=True)
+        (folder / "0.trials.csv").write_text("".join([lines[0], lines[1].replace(",0,", ",7,", 1), *lines[2:]]))
+    elif tamper == "drop-a-key":
+        namespace = next(ns for ns in manifest["cassettes"] if ns.startswith("smollm2"))
+        manifest["cassettes"][namespace].pop(sorted(manifest["cassettes"][namespace])[0])
+    else:
+        manifest["llm"] = {**manifest["llm"], "cost_usd": 12.5}
+    (folder / "0.manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    check = cli("check", "--results", str(results))
+    assert check.returncode == 6 and "DIFF replayed" in check.stdout and fragment in check.stdout, check.stdout

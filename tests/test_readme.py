@@ -36,7 +36,7 @@ def test_the_python_api_example_runs(tmp_path):
                             timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
     assert result.returncode == 0, result.stderr
     assert "score" in result.stdout and len(result.stdout.splitlines()) >= 9  # header + 8 rows
-    assert any((tmp_path / "my-cassettes/my-study/objective").rglob("*.json")), "the objective is recorded too"
+    assert any((tmp_path / "my-cassettes/my-study/objective").rglob("*.jsonl")), "the objective is recorded too"
 
 
 def test_the_component_tables_in_the_readme_are_the_committed_ones():
@@ -134,3 +134,11 @@ def test_the_fidelity_table_in_the_docs_is_made_from_the_committed_rows():
     assert table.strip() in DOCS["commands.md"]
     mismatches = pd.read_csv(folder / "fidelity_mismatches.csv")
     assert len(mismatches) == int((~rows["exact"]).sum()) and mismatches["fragile"].notna().all()
+
+
+def test_the_headline_numbers_are_those_of_the_committed_tables():
+    sys.path.insert(0, str(REPO / "scripts"))
+    from readme_headline import headline
+
+    shown = [line for line in README.splitlines() if line.startswith("- ") and "LLAMBO ranks" in line]
+    assert shown == headline(REPO / "tables/paper-grid")

@@ -109,6 +109,21 @@ def test_an_unrecorded_evaluation_of_an_older_protocol_is_a_miss_that_is_never_c
             run_baseline("random", spec, tmp_path / "out", cassettes, mode)
 
 
+@pytest.mark.parametrize("method", ["random", "gp_ei"])
+def test_a_baseline_replay_never_computes_an_evaluation_or_proposal_that_is_not_recorded(tmp_path, method, monkeypatch):
+    """Issue: a replayed baseline computed its missing evaluations and wrote a manifest saying `replayed`."""
+    from llambo_replay.bayesmark import objective as bayesmark_objective
+
+    def refuse(task, config):
+        raise AssertionError("a replay must not evaluate")
+    monkeypatch.setattr(bayesmark_objective, "evaluate", refuse)
+    (tmp_path / "cassettes").mkdir()
+    spec = RunSpec("iris", "SVM", 7, settings=LlamboSettings(n_initial=4, n_trials=2))
+    with pytest.raises(ReplayMiss, match="replay miss: no recorded"):
+        run_baseline(method, spec, tmp_path / "out", tmp_path / "cassettes", RecordMode.REPLAY)
+    assert not list((tmp_path / "out").rglob("*.manifest.json")), "nothing claims to be a replay"
+
+
 @pytest.fixture
 def gp_run(tmp_path) -> Path:
     """A GP-EI run recorded here, as a committed run would be."""

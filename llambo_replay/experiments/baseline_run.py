@@ -30,11 +30,11 @@ from llambo_replay.replay.calls import RecordedCalls
 
 def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: RecordMode = RecordMode.REPLAY,
                  memo: ObjectiveMemo | None = None, objective_mode: str = "recorded",
-                 strict: bool = False, initial_points_source: dict[str, Any] | None = None) -> dict[str, Any]:
+                 initial_points_source: dict[str, Any] | None = None) -> dict[str, Any]:
     """A baseline on the same task, seed, initial points and budget as `spec`; writes CSV + manifest.
 
-    Its evaluations go through the cassettes like LLAMBO's; one that is not recorded is computed
-    here (and stored when `mode` records), unless `strict`, which a check of a replayed method uses.
+    Its proposals and evaluations go through the cassettes like LLAMBO's answers: in replay mode one
+    that is not recorded is a miss, never computed (a replay computes nothing it claims to replay).
     `initial_points_source` says where given initial points came from (`experiments.warmstart_eval`); the
     manifest keeps it, with the cassette keys it names beside the run's own.
     """
@@ -46,8 +46,7 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
     s = spec.settings
     initial = spec.initial(task.space) or task.space.sample(rng, s.n_initial)  # as LLAMBO's run of this seed
     store = CassetteStore(cassettes)
-    objective = RecordedObjective(task, store, mode, objective_mode, memo, compute_misses=not strict,
-                                  protocol=spec.objective_protocol)
+    objective = RecordedObjective(task, store, mode, objective_mode, memo, protocol=spec.objective_protocol)
     paths = spec.outputs(out)
     check_writable(paths["history"].parent)
 
@@ -62,7 +61,7 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
             computed.append(optimise_here())
             return computed[0][task.space.names].to_dict("records")[len(initial):], {"computed_on": environment()}
 
-        answer, proposal_keys = recorded_proposals(method, spec, initial, store, mode, propose, strict)
+        answer, proposal_keys = recorded_proposals(method, spec, initial, store, mode, propose)
         if computed:  # each configuration evaluated once, whichever way the proposals came
             history = computed[0]
         else:
@@ -84,7 +83,7 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
 
 
 def recorded_proposals(method: str, spec: RunSpec, initial: list[dict[str, float]], store: CassetteStore,
-                       mode: RecordMode, compute: Any, strict: bool = False
+                       mode: RecordMode, compute: Any
                        ) -> tuple[list[dict[str, float]], dict[str, dict[str, int]]]:
     """A baseline optimiser's proposals after the initial points, from the cassettes (or computed by
     `compute` and recorded when `mode` records), and the cassette keys used. See
@@ -93,7 +92,6 @@ def recorded_proposals(method: str, spec: RunSpec, initial: list[dict[str, float
 
     task = load_task(spec.dataset, spec.model)
     calls = RecordedCalls(store, f"proposals/{method}/{spec.dataset}/{spec.model}/seed{spec.seed}", mode,
-                          compute_misses=not strict,
                           miss_hint="record it with --mode auto (a baseline's proposals are recorded)")
     arguments = {"method": method, "dataset": spec.dataset, "model": spec.model, "seed": spec.seed,
                  "initial": [task.space.typed(c) for c in initial], "n_trials": spec.settings.n_trials,

@@ -10,6 +10,7 @@ reported as numerical drift with both environments named.
 from __future__ import annotations
 
 import json
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,8 @@ from llambo_replay.bayesmark.objective import manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError
 from llambo_replay.experiments.baseline_run import recorded_proposals, run_baseline
-from llambo_replay.experiments.policies import RECORDED_PROPOSALS, REPRODUCTION
+from llambo_replay.experiments.policies import (INFORMATIONAL_MANIFEST_FIELDS, INFORMATIONAL_TRIAL_COLUMNS,
+                                                RECORDED_PROPOSALS, REPRODUCTION)
 from llambo_replay.experiments.runner import run, sha256_text, spec_from_manifest
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
@@ -85,13 +87,14 @@ def _read_history(path: Path) -> pd.DataFrame:
 
 
 def _rerun(path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None,
-           strict: bool) -> tuple[dict[str, Any], Path]:
+           initial_points_source: dict[str, Any] | None = None) -> tuple[dict[str, Any], Path]:
     """Run the manifest's run again, offline, into `scratch`; returns the new manifest and history path."""
     spec = spec_from_manifest(path, reference_root)
     if manifest["method"] == "llambo":
         produced = run(spec, RecordMode.REPLAY, scratch, cassettes, OFFLINE_URL, progress=False).manifest
     else:
-        produced = run_baseline(manifest["method"], spec, scratch, cassettes, RecordMode.REPLAY, strict=strict)
+        produced = run_baseline(manifest["method"], spec, scratch, cassettes, RecordMode.REPLAY,
+                                initial_points_source=initial_points_source)
     return produced, spec.outputs(scratch)["history"]
 
 
@@ -102,6 +105,13 @@ def _reproduction(path: Path, manifest: dict[str, Any]) -> str:
 
 
 def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
+    """Replay one committed result into a folder of its own under `scratch` and compare."""
+    Path(scratch).mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=scratch) as own:
+        return _check_run(path, cassettes, Path(own), reference_root)
+
+
+def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
     if path.name == COMPONENTS_MANIFEST:
         return check_components(path, cassettes, scratch, reference_root)
     manifest = read_manifest(path)
@@ -110,32 +120,80 @@ def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | 
                          "`llambo-replay migrate --results DIR`")
     reproduction = _reproduction(path, manifest)
     try:
+        source = _initial_points_source(manifest, cassettes)
+        if source is not None and not source[0]:
+            return Checked(path, reproduction, "different", "its initial points are not what their recorded source "
+                                                            f"({manifest['initial_points_source']['initialiser']}) gives")
         produced, produced_path = _rerun(path, manifest, cassettes, scratch, reference_root,
-                                         strict=reproduction == "replayed")
-        source_ok = _initial_points_come_from_their_source(manifest, cassettes)
+                                         None if source is None else source[1])
     except (ReplayMiss, CassetteCorrupt) as exc:
         return Checked(path, reproduction, "different", str(exc))
-    if not source_ok:
-        return Checked(path, reproduction, "different", "its initial points are not what their recorded source "
-                                                        f"({manifest['initial_points_source']['initialiser']}) gives")
-    if produced["history_sha256"] == manifest["history_sha256"]:
-        return Checked(path, reproduction, "identical", "history byte-identical"
-                       + (" (initial points derived again from their source)" if "initial_points_source" in manifest
-                          else ""))
-    return Checked(path, reproduction, "different", "a replayed history must be byte-identical on any machine")
+    if produced["history_sha256"] != manifest["history_sha256"]:
+        return Checked(path, reproduction, "different", "a replayed history must be byte-identical on any machine")
+    unbound = _committed_differences(path, manifest, produced, produced_path)
+    if unbound:
+        return Checked(path, reproduction, "different", "; ".join(unbound))
+    return Checked(path, reproduction, "identical", "history and manifest byte-identical"
+                   + (" (initial points derived again from their source)" if "initial_points_source" in manifest
+                      else ""))
 
 
-def _initial_points_come_from_their_source(manifest: dict[str, Any], cassettes: Path) -> bool:
-    """For a warm-starting evaluation run: do its initial points come out of their recording again?"""
+def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
+    """A manifest's leaves by dotted name."""
+    if isinstance(value, dict) and value:
+        return {name: leaf for key, item in value.items()
+                for name, leaf in _flat(item, f"{prefix}.{key}" if prefix else key).items()}
+    return {prefix: value}
+
+
+def _committed_differences(path: Path, committed: dict[str, Any], produced: dict[str, Any],
+                           produced_history: Path) -> list[str]:
+    """What the committed files say that the replay does not: any manifest field outside
+    `INFORMATIONAL_MANIFEST_FIELDS`, and the bytes of the history (and trials) files beside it."""
+    def bound(manifest: dict[str, Any]) -> dict[str, Any]:
+        return {name: leaf for name, leaf in _flat(manifest).items()
+                if not any(name == field or name.startswith(f"{field}.") for field in INFORMATIONAL_MANIFEST_FIELDS)}
+
+    ours, theirs = bound(produced), bound(committed)
+    fields = sorted(name for name in ours.keys() | theirs.keys() if ours.get(name, ...) != theirs.get(name, ...))
+    problems = [f"manifest field {', '.join(fields[:3])}{' and more' if len(fields) > 3 else ''} is not what the "
+                "replay gives"] if fields else []
+    stem = produced_history.name.removesuffix(".csv")
+    for name, same in ((f"{stem}.csv", _same_bytes), (f"{stem}.trials.csv", _same_trials)):
+        made, kept = produced_history.with_name(name), path.with_name(name)
+        if made.is_file() and not kept.is_file():
+            problems.append(f"the committed {kept.name} is missing")
+        elif made.is_file() and not same(kept, made):
+            problems.append(f"the committed {kept.name} is not what the replay writes")
+    return problems
+
+
+def _same_bytes(a: Path, b: Path) -> bool:
+    return a.read_bytes() == b.read_bytes()
+
+
+def _same_trials(a: Path, b: Path) -> bool:
+    """Equal as text, cell for cell, but for the columns that time the machine."""
+    try:
+        ours, theirs = (pd.read_csv(p, dtype=str, keep_default_na=False) for p in (a, b))
+    except (ValueError, pd.errors.ParserError):
+        return False
+    drop = [c for c in INFORMATIONAL_TRIAL_COLUMNS if c in ours.columns]
+    return list(ours.columns) == list(theirs.columns) and ours.drop(columns=drop).equals(theirs.drop(columns=drop))
+
+
+def _initial_points_source(manifest: dict[str, Any], cassettes: Path) -> tuple[bool, dict[str, Any]] | None:
+    """For a warm-starting evaluation run: whether its initial points come out of their recording again,
+    and the source as derived again (which the replayed manifest must then state)."""
     source = manifest.get("initial_points_source")
     if not source:
-        return True
+        return None
     from llambo_replay.experiments import warmstart_eval
 
     task = manifest["task"]
-    derived = warmstart_eval.rederive(source, task["dataset"], task["model"], manifest["budget"]["n_initial"],
-                                      cassettes)
-    return warmstart_eval.same_points(derived, manifest["given_initial_points"])
+    points, derived = warmstart_eval.rederive(source, task["dataset"], task["model"], manifest["budget"]["n_initial"],
+                                              cassettes)
+    return warmstart_eval.same_points(points, manifest["given_initial_points"]), derived
 
 
 def check_components(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
@@ -201,7 +259,7 @@ def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str 
         recorded_proposals(manifest["method"], spec, rows[:n], store, RecordMode.AUTO,
                            lambda: (rows[n:], {"computed_on": None, "migrated_from": f"{history_path.name} (format 1)"}))
     reproduction = _reproduction(path, manifest)
-    produced, _ = _rerun(path, manifest, cassettes, scratch, reference_root, strict=True)
+    produced, _ = _rerun(path, manifest, cassettes, scratch, reference_root)
     if produced["history_sha256"] != manifest["history_sha256"]:
         raise CheckFailed(f"{path}: replaying with the evaluations from its history gives another history; "
                                 "not migrated")

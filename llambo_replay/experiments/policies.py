@@ -19,3 +19,15 @@ REPRODUCTION: dict[str, str] = {"llambo": "replayed", **{name: "replayed" for na
 # GP-EI on digits/MLP_SGD, final best score moved by 0.15), so the proposals are recorded like LLM
 # answers. Random search draws from the seeded generator, which is the same everywhere.
 RECORDED_PROPOSALS = frozenset(name for name, b in REGISTRY.items() if b.recorded)
+
+# What `check` does not require a replay to reproduce in a committed run manifest, and why; every other
+# field (budget, settings, LLM request counts and cost, initial points, the cassette keys used, ...) must
+# come out of the replay equal, and the committed history (and trials) files byte-identical.
+INFORMATIONAL_MANIFEST_FIELDS: dict[str, str] = {
+    "versions": "the library versions of the machine that wrote the file",
+    "mode": "the record mode the run was made in (a check replays)",
+    "engine.endpoint_host": "the endpoint the run was recorded from (a replay has none)",
+}
+
+# Columns of a run's trials file (its per-trial diagnostics) that measure this machine, not the run.
+INFORMATIONAL_TRIAL_COLUMNS: dict[str, str] = {"wall_s": "the seconds a trial took on the machine that ran it"}

@@ -51,7 +51,7 @@ def to_current_protocol(path: Path, cassettes: Path, scratch: Path, reference_ro
         if manifest["method"] == "llambo":
             produced = run(current, RecordMode.AUTO, scratch, cassettes, OFFLINE_URL, progress=False).manifest
         else:
-            produced = run_baseline(manifest["method"], current, scratch, cassettes, RecordMode.AUTO, strict=True)
+            produced = run_baseline(manifest["method"], current, scratch, cassettes, RecordMode.AUTO)
     except LlamboReplayError as exc:
         return f"kept {spec.objective_protocol} (under {PROTOCOL_VERSION} it asks what was never recorded: " \
                f"{str(exc).splitlines()[0][:90]}…): {path}"

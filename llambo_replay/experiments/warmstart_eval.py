@@ -116,11 +116,10 @@ def _design_version() -> str:
 
 
 def design_points(initialiser: str, dataset: str, model: str, seed: int, n: int, store: CassetteStore,
-                  mode: RecordMode, strict: bool = False) -> tuple[list[dict[str, float]], dict[str, Any]]:
+                  mode: RecordMode) -> tuple[list[dict[str, float]], dict[str, Any]]:
     """A generator's initial points for one seed, from the cassettes (or computed and recorded)."""
     space = load_task(dataset, model).space
     calls = RecordedCalls(store, f"designs/{initialiser}/{dataset}/{model}/seed{seed}", mode,
-                          compute_misses=not strict,
                           miss_hint="record it with `llambo-replay warmstart --mode auto` (initial designs are recorded)")
     arguments = {"initialiser": initialiser, "dataset": dataset, "model": model, "seed": seed, "n": n,
                  "library": _design_version()}
@@ -228,16 +227,17 @@ def estimate_eval(spec: WarmstartEvalSpec, honours_n: bool) -> "Estimate":
     return total
 
 
-def rederive(source: dict[str, Any], dataset: str, model: str, n: int, cassettes: Path) -> list[dict[str, float]]:
-    """A manifest's initial points, derived again offline from the recording its source names."""
+def rederive(source: dict[str, Any], dataset: str, model: str, n: int,
+             cassettes: Path) -> tuple[list[dict[str, float]], dict[str, Any]]:
+    """A manifest's initial points and their source, derived again offline from the recording it names."""
 
     store = CassetteStore(cassettes)
     initialiser, seed = source["initialiser"], source["seed"]
     if initialiser in DESIGNS:
-        return design_points(initialiser, dataset, model, seed, n, store, RecordMode.REPLAY, strict=True)[0]
+        return design_points(initialiser, dataset, model, seed, n, store, RecordMode.REPLAY)
     spec = WarmstartEvalSpec(dataset, model, (seed,), (initialiser,), n_initial=n, llm_model=source["llm_model"],
                              protocol=source["protocol"], warmstart=WarmstartSettings(**source["warmstart_settings"]))
-    return LlmAnswers(spec, initialiser, store, RecordMode.REPLAY, OFFLINE_URL).points(seed)[0]
+    return LlmAnswers(spec, initialiser, store, RecordMode.REPLAY, OFFLINE_URL).points(seed)
 
 
 def same_points(a: list[dict[str, Any]], b: list[dict[str, Any]]) -> bool:
