@@ -15,6 +15,7 @@ EXIT_CODES: dict[int, str] = {
     7: "budget reached: --max-requests or --max-cost stopped a recording at a trial boundary; rerun to continue",
     8: "model failed: the LLM's answers gave nothing usable where the official code fails (--sampler-policy official, --warmstart-policy official)",
     130: "interrupted (Ctrl-C); everything recorded so far is kept",
+    143: "terminated (SIGTERM): like Ctrl-C, and `grid` stops its workers before it exits",
 }
 
 

@@ -291,3 +291,32 @@ def test_check_fails_on_a_committed_file_or_manifest_field_the_replay_does_not_g
     (folder / "0.manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     check = cli("check", "--results", str(results))
     assert check.returncode == 6 and "DIFF replayed" in check.stdout and fragment in check.stdout, check.stdout
+
+
+# -- a malformed completion is never stored ------------------------------------------------------------
+MALFORMED = {
+    "choice-without-message": Fault(body={"id": "x", "choices": [{"index": 0}]}),
+    "numeric-content": Fault(body={"id": "x", "choices": [{"message": {"role": "assistant", "content": 7}}]}),
+    "choices-of-numbers": Fault(body={"id": "x", "choices": [1, 2, 3]}),
+    "usage-as-string": Fault(body={"choices": [{"message": {"content": "hi"}}], "usage": "lots"}),
+    "usage-as-list": Fault(body={"choices": [{"message": {"content": "hi"}}], "usage": [1]}),
+    "nan": Fault(raw=b'{"choices": [{"message": {"content": "hi"}}], "x": NaN}'),
+    "huge-number": Fault(raw=b'{"choices": [{"message": {"content": "hi"}}], "x": 1e999}'),
+    "lone-surrogate": Fault(raw=b'{"choices": [{"message": {"content": "\\ud800"}}]}'),
+    "deep-nesting": Fault(raw=b'{"choices": [{"message": {"content": "hi"}}], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_a_malformed_completion_is_retried_and_never_stored(tmp_path, name):
+    """Issue: such answers were stored, `verify` called them ok, and every later run crashed on them."""
+    with LoopbackServer(faults={0: MALFORMED[name]}) as server:
+        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url,
+                                   retry=FAST_RETRY)
+        engine = Engine(open_async_client(transport), "m")
+        answers = engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
+        engine.close()
+        assert len(server.received) == 2 and answers[0][0].startswith("reply")
+    stored = only_entry(tmp_path / "c")
+    assert [s["slot"] for s in stored["responses"]] == [0] and stored["responses"][0]["meta"]["attempts"] == 2
+    assert CassetteStore(tmp_path / "c").verify() == []

@@ -307,3 +307,12 @@ def test_the_cli_refuses_an_old_folder_then_migrates_it_and_copies_between_folde
     differ = cli("cassettes", "copy", "--from", str(tmp_path / "other"), "--cassettes", str(tmp_path / "fresh"))
     assert differ.returncode == 6 and "keeps its own" in differ.stdout
     assert CassetteStore(tmp_path / "fresh").get_slot("a", request_key(request(0)), 0)["response"]["text"] == "é→0"
+
+
+def test_verify_names_a_stored_completion_no_replay_could_use(tmp_path):
+    """Written by an older version that stored whatever HTTP 200 carried."""
+    store = CassetteStore(tmp_path)
+    req = canonical_request("POST", "/chat/completions", json.dumps({"model": "m", "messages": []}).encode())
+    store.put("ns", request_key(req), 0, req, {"choices": [{"message": {"content": 7}}]}, {})
+    problems = CassetteStore(tmp_path).verify()
+    assert len(problems) == 1 and "message content is not text" in problems[0]

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from llambo_replay import __version__
@@ -31,12 +33,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, stopped like Ctrl-C: what is recorded is kept, workers are stopped, the exit code says so."""
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    raise Terminated()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()
         return 0
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _on_sigterm)
     try:
         return int(args.func(args))
     except LlamboReplayError as exc:
@@ -44,9 +56,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         if exc.details:
             print(exc.details, file=sys.stderr)
         return exc.exit_code
-    except KeyboardInterrupt:
-        print("interrupted: everything recorded so far is kept; rerun to resume", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as stop:
+        signal_name = "SIGTERM" if isinstance(stop, Terminated) else "Ctrl-C"
+        print(f"interrupted ({signal_name}): everything recorded so far is kept; rerun to resume", file=sys.stderr)
+        return 143 if isinstance(stop, Terminated) else 130
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0

@@ -8,6 +8,7 @@ workers on one folder safe, so stores from different workers merge without confl
 from __future__ import annotations
 
 import itertools
+import signal
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -108,6 +109,11 @@ def run_grid(todo: list[Cell], options: GridOptions, jobs: int,
     return failures
 
 
+def _worker_dies_on_sigterm() -> None:
+    """A worker forked from the command line inherits its SIGTERM handler; the grid stops workers with SIGTERM."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
 def _execute(pending: list[Cell], options: GridOptions, jobs: int, scheduler: str | None) -> Any:
     if scheduler:
         try:
@@ -126,7 +132,15 @@ def _execute(pending: list[Cell], options: GridOptions, jobs: int, scheduler: st
         for cell in pending:
             yield cell, run_cell(cell, options)
     else:
-        with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_dies_on_sigterm)
+        finished = False
+        try:
             futures = {pool.submit(run_cell, cell, options): cell for cell in pending}
             for future in as_completed(futures):
                 yield futures[future], future.result()
+            finished = True
+        finally:
+            if not finished:  # Ctrl-C, SIGTERM or a failure here: no worker may go on recording (and paying)
+                for process in list((pool._processes or {}).values()):
+                    process.terminate()
+            pool.shutdown(wait=True, cancel_futures=True)

@@ -38,6 +38,7 @@ class Fault:
     reset: bool = False
     bad_json: bool = False
     body: dict[str, Any] | None = None  # answer HTTP 200 with this JSON instead of a completion
+    raw: bytes | None = None  # answer HTTP 200 with these bytes (JSON that `json.dumps` would not write)
     delay_s: float = 0.0
 
 
@@ -148,6 +149,9 @@ class LoopbackServer:
                 return
             if fault and fault.body is not None:
                 self._send(handler, 200, fault.body)
+                return
+            if fault and fault.raw is not None:
+                self._send(handler, 200, None, raw=fault.raw)
                 return
             self._send(handler, 200, self._completion(handler.path, body))
         finally:

@@ -31,6 +31,7 @@ from typing import Any
 from llambo_replay.errors import CassetteCorrupt, UsageError
 from llambo_replay.replay import packs
 from llambo_replay.replay.canonical import content_hash, request_key
+from llambo_replay.replay.schema import completion_problem
 
 FORMAT_VERSION = 2
 MARKER_NAME = "_store.json"
@@ -458,9 +459,16 @@ class CassetteStore:
                                     f"{self.pack_path(ns, key)}; move the line there")
                     continue
                 try:
-                    self.read(EntryRef(ns, key, path))
+                    entry = self.read(EntryRef(ns, key, path))
                 except CassetteCorrupt as exc:
                     problems.append(str(exc))
+                    continue
+                where = entry["request"].get("path") if isinstance(entry["request"], dict) else None
+                for slot in entry["responses"] if isinstance(where, str) else ():
+                    malformed = completion_problem(slot["response"], where)
+                    if malformed:
+                        problems.append(f"cassette pack {path}: {ns} {key} slot {slot['slot']} is {malformed}, which "
+                                        "no replay can use; delete its line and re-record it")
             self._indexes.pop(path, None)  # a whole-store pass keeps no store-sized index
         return problems
 

@@ -27,6 +27,7 @@ from llambo_replay.replay import diff
 from llambo_replay.replay.canonical import canonical_json, canonical_request, redact_url, relative_path, request_key
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
+from llambo_replay.replay.schema import completion_problem
 from llambo_replay.replay.store import CassetteStore
 
 
@@ -161,14 +162,14 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                                 f"{_excerpt(response.text)}")
         try:
             body = json.loads(response.content)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise _RetryableFailure("invalid JSON in the response body") from None
         if isinstance(body, dict) and body.get("error"):
             raise EndpointError(f"endpoint {self.endpoint_host} answered HTTP {response.status_code} with an error: "
                                 f"{_excerpt(json.dumps(body['error']))}")
-        if path.split("?")[0].endswith("completions") and not (
-                isinstance(body, dict) and isinstance(body.get("choices"), list) and body["choices"]):
-            raise _RetryableFailure("a completion without choices")
+        problem = completion_problem(body, path)
+        if problem:
+            raise _RetryableFailure(problem)
         return body
 
     def _gave_up(self, failure: BaseException) -> EndpointError:

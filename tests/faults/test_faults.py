@@ -80,3 +80,26 @@ def test_four_concurrent_recorders_of_one_run_share_one_store(tmp_path):
     histories = {(tmp_path / f"{i}.csv").read_text() for i in range(4)}
     assert len(histories) == 1, "every recorder sees the first-stored answers, so all four agree"
     assert not list((tmp_path / "store").rglob("*.tmp"))
+
+
+def test_sigterm_to_a_grid_stops_its_workers_and_exits_143(tmp_path):
+    """Issue: SIGTERM to `grid --jobs 2` exited silently and left both workers recording (and paying)."""
+    from llm_responder import llambo_responder
+
+    with LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server:
+        grid = subprocess.Popen(
+            [sys.executable, "-m", "llambo_replay.cli", "grid", "--methods", "llambo", "--tasks",
+             "iris/SVM,wine/SVM,breast/SVM,digits/SVM", "--seeds", "0", "--trials", "30", "--mode", "record",
+             "--base-url", server.base_url, "--cassettes", str(tmp_path / "c"), "--out", str(tmp_path / "o"),
+             "--no-memo", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + TIMEOUT_S
+        while len(server.received) < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        grid.send_signal(signal.SIGTERM)
+        _, err = grid.communicate(timeout=60)
+        stopped_at = len(server.received)
+        time.sleep(2.0)
+        after = len(server.received)
+    assert grid.returncode == 143 and "interrupted (SIGTERM)" in err and "Traceback" not in err, err
+    assert after == stopped_at, f"{after - stopped_at} requests sent after the grid exited"
+    assert CassetteStore(tmp_path / "c").verify() == []

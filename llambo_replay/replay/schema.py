@@ -1,0 +1,63 @@
+"""What a completion must look like before it is stored: a stored answer is replayed forever, so a
+malformed one (numbers for text, a usage block that is a string, NaN) would break every later run.
+
+The rules are data: per endpoint path, what each choice must hold; the usage block and the body as a
+whole are checked the same way for every path.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+# endpoint path suffix -> (field of each choice, the types its value may have)
+CHOICE_RULES: dict[str, tuple[str, tuple[type, ...]]] = {
+    "chat/completions": ("message", (dict,)),
+    "completions": ("text", (str,)),
+}
+MESSAGE_CONTENT_TYPES = (str, type(None))
+USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+def _bad_value(value: Any, depth: int = 0) -> str:
+    """A non-finite number or a string that is not valid Unicode anywhere in the body."""
+    if depth > 64:
+        return "nested more than 64 levels deep"
+    if isinstance(value, float) and not math.isfinite(value):
+        return f"a non-finite number ({value})"
+    if isinstance(value, str):
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            return "a string that is not valid Unicode (a lone surrogate)"
+        return ""
+    children = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    for child in children:
+        problem = _bad_value(child, depth + 1)
+        if problem:
+            return problem
+    return ""
+
+
+def completion_problem(body: Any, path: str) -> str:
+    """Why `body` is not a completion for `path`, or "" if it is one (other paths: any JSON)."""
+    problem = _bad_value(body)
+    if problem:
+        return f"a response holding {problem}"
+    rule = next((rule for suffix, rule in CHOICE_RULES.items() if path.split("?")[0].endswith(suffix)), None)
+    if rule is None:
+        return ""
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list) or not body["choices"]:
+        return "a completion without choices"
+    field, types = rule
+    for choice in body["choices"]:
+        if not isinstance(choice, dict) or not isinstance(choice.get(field), types):
+            return f"a completion whose choices lack a {field}"
+        if field == "message" and not isinstance(choice["message"].get("content"), MESSAGE_CONTENT_TYPES):
+            return "a completion whose message content is not text"
+    usage = body.get("usage")
+    if usage is not None and (not isinstance(usage, dict) or any(
+            not isinstance(usage.get(name, 0), int) or isinstance(usage.get(name), bool) or usage.get(name, 0) < 0
+            for name in USAGE_FIELDS)):
+        return "a completion whose usage is not token counts"
+    return ""
