@@ -320,3 +320,23 @@ def test_a_malformed_completion_is_retried_and_never_stored(tmp_path, name):
     stored = only_entry(tmp_path / "c")
     assert [s["slot"] for s in stored["responses"]] == [0] and stored["responses"][0]["meta"]["attempts"] == 2
     assert CassetteStore(tmp_path / "c").verify() == []
+
+
+def test_prune_refuses_entries_recorded_after_the_newest_manifest(tmp_path):
+    """Issue: `prune --delete` during a live recording (or after a budget stop) deleted that recording's entries."""
+    from datetime import datetime, timezone
+
+    cassettes = demo_cassettes(tmp_path)
+    manifests = tmp_path / "m"
+    shutil.copytree(REPO / "results/recorded/demo", manifests)
+    for path in manifests.rglob("*.manifest.json"):
+        os.utime(path)  # as in a fresh clone: the manifests are newer than every committed recording
+    now = datetime.now(timezone.utc).replace(year=datetime.now(timezone.utc).year + 1).isoformat(timespec="seconds")
+    CassetteStore(cassettes).put("in-progress/run", "ab" * 32, 0, {"function": "f", "arguments": {}}, {"x": 1},
+                                 {"recorded_at": now})
+    refused = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests), "--delete")
+    one_line_error(refused, 2, "recorded after the newest manifest", "in-progress/run", "--include-recent")
+    assert ("in-progress/run", "ab" * 32) in entry_keys(cassettes)
+    forced = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests), "--delete",
+                 "--include-recent")
+    assert forced.returncode == 0 and ("in-progress/run", "ab" * 32) not in entry_keys(cassettes)

@@ -6,7 +6,7 @@ import argparse
 from pathlib import Path
 
 from llambo_replay.cli.common import DEFAULT_CASSETTES, Parser
-from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError
+from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError, UsageError
 
 
 def cmd_verify(args: argparse.Namespace) -> int:
@@ -58,11 +58,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     from llambo_replay.replay import CassetteStore
-    from llambo_replay.replay.report import referenced_keys, unreferenced
+    from llambo_replay.replay.report import newest_manifest_time, recorded_after, referenced_keys, unreferenced
 
     store = CassetteStore(args.cassettes).check_usable(writes=False)
     keep = referenced_keys(args.manifests)  # refuses folders without manifests and malformed manifests
     drop = unreferenced(store, keep)
+    recent = [] if args.include_recent else recorded_after(store, drop, newest_manifest_time(args.manifests))
+    if recent:
+        raise UsageError(f"{len(recent)} of the unreferenced entries were recorded after the newest manifest under "
+                         f"{' '.join(map(str, args.manifests))} (e.g. {recent[0].namespace}): a recording that has not "
+                         "written its manifest yet would lose them; finish or resume it first, or add --include-recent")
     if args.delete:
         store.check_usable(writes=True)
     for ref in drop:
@@ -140,5 +145,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                            help="folders searched for *.manifest.json")
             p.add_argument("--delete", action="store_true",
                            help="remove the unreferenced entries (without it, prune only lists them)")
+            p.add_argument("--include-recent", action="store_true",
+                           help="also remove entries recorded after the newest manifest (refused by default: a "
+                                "recording still running, or stopped before its manifest, owns them)")
         p.set_defaults(func=func)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 
 from llambo_replay.errors import UsageError
@@ -71,3 +72,16 @@ def referenced_keys(manifest_dirs: list[Path]) -> set[tuple[str, str]]:
 
 def unreferenced(store: CassetteStore, keep: set[tuple[str, str]]) -> list[EntryRef]:
     return [ref for ref in store.iter_entries() if (ref.namespace, ref.key) not in keep]
+
+
+def newest_manifest_time(manifest_dirs: list[Path]) -> str:
+    """When the newest manifest under the folders was written, as the UTC timestamp entries carry."""
+    newest = max(path.stat().st_mtime for folder in manifest_dirs for path in folder.rglob("*.manifest.json"))
+    return datetime.fromtimestamp(newest, timezone.utc).isoformat(timespec="seconds")
+
+
+def recorded_after(store: CassetteStore, refs: list[EntryRef], moment: str) -> list[EntryRef]:
+    """The entries with a response recorded after `moment`: a recording that has not written its manifest yet
+    (still running, or stopped by a budget) would lose them to a prune."""
+    return [ref for ref in refs if any(str(slot["meta"].get("recorded_at") or "") > moment
+                                       for slot in store.read(ref, check_request=False)["responses"])]
