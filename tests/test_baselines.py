@@ -46,6 +46,23 @@ def test_a_baseline_starts_from_the_shared_points_and_is_deterministic_for_a_see
     assert all(task.space.typed(c) == c for c in first[task.space.names].tail(3).to_dict("records"))
 
 
+@pytest.mark.parametrize("method", METHODS)
+def test_a_baseline_survives_evaluations_that_fail_with_nan(method):
+    """Seen: scikit-optimize on diabetes/MLP_SGD, seed 4, where a diverged MLP scores NaN: its GP refused it."""
+    task = load_task("rosenbrock", "SVM")
+    initial = reference.initial_points(None, "SVM", 1, 5)
+    calls = []
+
+    def sometimes_nan(config: dict) -> dict:
+        calls.append(config)
+        result = evaluate(task, config)
+        return {**result, "score": float("nan")} if len(calls) in (2, 7) else result
+
+    history = baseline(method).optimise()(task.space, sometimes_nan, initial, 4, np.random.default_rng(1),
+                                          task.lower_is_better)
+    assert len(history) == 9 and history["score"].isna().sum() == 2, "the history keeps the real (failed) scores"
+
+
 @pytest.mark.parametrize("method", [pytest.param(name, marks=NEEDS_EXTRA[name]) for name, b in REGISTRY.items()
                                     if b.recorded])
 def test_a_recorded_baseline_replays_without_its_optimiser(method, tmp_path, monkeypatch):

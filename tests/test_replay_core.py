@@ -178,6 +178,40 @@ def test_no_secret_reaches_the_store(tmp_path, server):
         assert secret.encode() not in stored
 
 
+HEX_KEY = "3f9a0c1d2e3f4a5b6c7d8e9f00112233"  # an Azure-style key: no `sk-` for a pattern to find
+
+
+def test_a_key_the_endpoint_echoes_is_masked_before_it_is_stored(tmp_path):
+    """Issue: a key echoed in the content or `system_fingerprint` was stored (36 of 44 entries)."""
+    echo = {"id": "x", "system_fingerprint": HEX_KEY, "model": "m",
+            "choices": [{"index": 0, "message": {"role": "assistant", "content": f"you sent Bearer {HEX_KEY}"}}]}
+    with LoopbackServer(faults={0: Fault(body=echo)}) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url, api_key=HEX_KEY)
+        answer = texts(chat(client))
+    assert answer == ["you sent ***"]
+    stored = b"".join(p.read_bytes() for p in (tmp_path / "cassettes").rglob("*") if p.is_file())
+    assert HEX_KEY.encode() not in stored and b"***" in stored
+
+
+def test_an_error_body_that_quotes_the_key_is_printed_masked(tmp_path):
+    refusal = {"error": {"message": f"Incorrect API key provided: Bearer {HEX_KEY}"}}
+    with LoopbackServer(faults={0: Fault(status=401, body=refusal)}) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url, api_key=HEX_KEY)
+        with pytest.raises(Exception) as caught:
+            chat(client)
+    message = str(unwrap(caught.value))
+    assert "HTTP 401" in message and "Incorrect API key provided" in message and HEX_KEY not in message
+
+
+def test_scan_finds_the_literal_key_the_environment_holds(tmp_path, monkeypatch):
+    from llambo_replay.replay.secrets import known_keys, scan_tree
+
+    (tmp_path / "leak.jsonl").write_text(f'{{"note": "{HEX_KEY}"}}\n')
+    assert scan_tree(tmp_path) == []  # no pattern knows this shape
+    monkeypatch.setenv("OPENAI_API_KEY", HEX_KEY)
+    assert len(scan_tree(tmp_path, known_keys())) == 1
+
+
 def test_async_and_sync_clients_share_recordings(tmp_path, server):
     client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
     recorded = texts(chat(client))

@@ -81,9 +81,9 @@ def cmd_prune(args: argparse.Namespace) -> int:
 
 def cmd_scan(args: argparse.Namespace) -> int:
     from llambo_replay.replay import CassetteStore
-    from llambo_replay.replay.secrets import scan_tree
+    from llambo_replay.replay.secrets import known_keys, scan_tree
 
-    hits = scan_tree(CassetteStore(args.cassettes).check_usable(writes=False).root)
+    hits = scan_tree(CassetteStore(args.cassettes).check_usable(writes=False).root, known_keys())
     return _report(hits, CheckFailed(f"{len(hits)} file(s) under {args.cassettes} look like they hold a secret"),
                    f"ok: no secrets found under {args.cassettes}")
 

@@ -133,7 +133,7 @@ def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str |
     unbound = _committed_differences(path, manifest, produced, produced_path)
     if unbound:
         return Checked(path, reproduction, "different", "; ".join(unbound))
-    return Checked(path, reproduction, "identical", "history and manifest byte-identical"
+    return Checked(path, reproduction, "identical", "history byte-identical"
                    + (" (initial points derived again from their source)" if "initial_points_source" in manifest
                       else ""))
 

@@ -51,6 +51,7 @@ class LoopbackServer:
     faults: dict[int, Fault] = field(default_factory=dict)  # by 0-based request number
     received: list[dict[str, Any]] = field(default_factory=list)
     received_headers: list[dict[str, str]] = field(default_factory=list)
+    response_headers: dict[str, str] = field(default_factory=dict)  # sent with every completion
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -137,7 +138,7 @@ class LoopbackServer:
                 return
             if fault and fault.status:
                 headers = {"retry-after": fault.retry_after} if fault.retry_after else {}
-                self._send(handler, fault.status, {"error": {"message": "injected fault"}}, headers=headers)
+                self._send(handler, fault.status, fault.body or {"error": {"message": "injected fault"}}, headers=headers)
                 return
             if over_limit:
                 self._send(handler, 429, {"error": {"message": "too many requests"}}, headers={"retry-after": "0.05"})
@@ -153,7 +154,7 @@ class LoopbackServer:
             if fault and fault.raw is not None:
                 self._send(handler, 200, None, raw=fault.raw)
                 return
-            self._send(handler, 200, self._completion(handler.path, body))
+            self._send(handler, 200, self._completion(handler.path, body), headers=self.response_headers)
         finally:
             with self._lock:
                 self._in_flight -= 1

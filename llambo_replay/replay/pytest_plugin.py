@@ -13,8 +13,19 @@ from typing import Any
 
 import pytest
 
+from llambo_replay.replay.canonical import SECRET_QUERY_PARAMS
+
 SECRET_HEADERS = ("authorization", "openai-organization", "openai-project", "api-key", "x-api-key", "cookie")
+SECRET_RESPONSE_HEADERS = ("openai-organization", "openai-project", "set-cookie", "x-request-id")
 MATCH_ON = ("method", "scheme", "host", "port", "path", "query", "body")
+
+
+def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
+    """Drop response headers that name the account (vcrpy's `filter_headers` covers requests only)."""
+    headers = response.get("headers") or {}
+    for name in [n for n in headers if n.lower() in SECRET_RESPONSE_HEADERS]:
+        del headers[name]
+    return response
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -26,7 +37,8 @@ def vcr_for(cassette_dir: Path, record_mode: str) -> Any:
     import vcr
 
     return vcr.VCR(cassette_library_dir=str(cassette_dir), record_mode=record_mode, match_on=list(MATCH_ON),
-                   filter_headers=list(SECRET_HEADERS), decode_compressed_response=True)
+                   filter_headers=list(SECRET_HEADERS), filter_query_parameters=sorted(SECRET_QUERY_PARAMS),
+                   before_record_response=_scrub_response, decode_compressed_response=True)
 
 
 @pytest.fixture

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
+from typing import Any
 
 # Policy as data: a name and a regular expression per kind of secret. Header names are matched
 # in any serialisation (JSON `"name": v`, YAML or HTTP `name: v`, a query `name=v`).
@@ -19,6 +21,44 @@ SECRET_PATTERNS: dict[str, re.Pattern[str]] = {
     "organisation id": re.compile(r"\borg-[A-Za-z0-9]{16,}"),
     "project id": re.compile(r"\bproj_[A-Za-z0-9]{16,}"),
 }
+
+
+# Request headers whose values are credentials; a value shorter than this is not worth masking.
+CREDENTIAL_HEADERS = ("authorization", "api-key", "x-api-key", "openai-organization", "openai-project")
+MIN_SECRET_LENGTH = 8
+MASK = "***"
+KEY_ENV_VARS = ("OPENAI_API_KEY", "AZURE_OPENAI_API_KEY")  # `cassettes scan` looks for their literal values
+
+
+def credentials_in(headers: Any) -> tuple[str, ...]:
+    """The credential values a request sends (the token of `Authorization: Bearer ...`, API-key headers)."""
+    values = []
+    for name in CREDENTIAL_HEADERS:
+        value = headers.get(name) if headers is not None else None
+        if value:
+            token = value.split(None, 1)[1] if name == "authorization" and " " in value else value
+            values += [v for v in (token, value) if len(v) >= MIN_SECRET_LENGTH]
+    return tuple(sorted(set(values), key=len, reverse=True))
+
+
+def mask(value: Any, secrets: tuple[str, ...]) -> Any:
+    """`value` with every occurrence of each secret in its strings (and keys) replaced by ***."""
+    if not secrets:
+        return value
+    if isinstance(value, str):
+        for secret in secrets:
+            value = value.replace(secret, MASK)
+        return value
+    if isinstance(value, dict):
+        return {mask(k, secrets): mask(v, secrets) for k, v in value.items()}
+    if isinstance(value, list):
+        return [mask(v, secrets) for v in value]
+    return value
+
+
+def known_keys() -> tuple[str, ...]:
+    """The literal keys this environment holds, for scans."""
+    return tuple(v for v in (os.environ.get(name) for name in KEY_ENV_VARS) if v and len(v) >= MIN_SECRET_LENGTH)
 
 
 def scan_text(text: str, extra: tuple[str, ...] = ()) -> list[str]:

@@ -28,6 +28,7 @@ from llambo_replay.replay.canonical import canonical_json, canonical_request, re
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.schema import completion_problem
+from llambo_replay.replay.secrets import credentials_in, mask
 from llambo_replay.replay.store import CassetteStore
 
 
@@ -152,25 +153,26 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         stored = self.store.put(self.namespace, ticket.key, ticket.slot, ticket.canonical, body, meta)
         return stored["response"]
 
-    def _judge(self, response: httpx2.Response, path: str) -> Any:
-        """The JSON body of a good answer; raises for failures (retryable or not). Only a real
+    def _judge(self, response: httpx2.Response, path: str, secrets: tuple[str, ...] = ()) -> Any:
+        """The JSON body of a good answer, with any credential the request sent masked (an endpoint may
+        echo it); raises for failures (retryable or not), whose messages are masked too. Only a real
         completion is ever stored: some servers answer HTTP 200 with an error object."""
         if response.status_code in self.retry.retry_statuses:
             raise _RetryableFailure(f"HTTP {response.status_code}", response.headers.get("retry-after"))
         if response.status_code >= 400:
             raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {response.status_code}: "
-                                f"{_excerpt(response.text)}")
+                                f"{_excerpt(mask(response.text, secrets))}")
         try:
             body = json.loads(response.content)
         except (ValueError, RecursionError):
             raise _RetryableFailure("invalid JSON in the response body") from None
         if isinstance(body, dict) and body.get("error"):
             raise EndpointError(f"endpoint {self.endpoint_host} answered HTTP {response.status_code} with an error: "
-                                f"{_excerpt(json.dumps(body['error']))}")
+                                f"{_excerpt(mask(json.dumps(body['error']), secrets))}")
         problem = completion_problem(body, path)
         if problem:
             raise _RetryableFailure(problem)
-        return body
+        return mask(body, secrets)
 
     def _gave_up(self, failure: BaseException) -> EndpointError:
         reason = str(failure) or failure.__class__.__name__
@@ -206,7 +208,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 self.live_calls += 1
                 response = self.upstream.handle_request(request)
                 response.read()
-                body = self._judge(response, ticket.canonical["path"])
+                body = self._judge(response, ticket.canonical["path"], credentials_in(request.headers))
                 return self._respond(self._store(ticket, body, time.perf_counter() - started, attempt + 1), request)
             except (_RetryableFailure, httpx2.TransportError) as failure:
                 self.sleep(self._backoff(attempt, failure))
@@ -226,7 +228,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 self.live_calls += 1
                 response = await self.async_upstream.handle_async_request(request)
                 await response.aread()
-                body = self._judge(response, ticket.canonical["path"])
+                body = self._judge(response, ticket.canonical["path"], credentials_in(request.headers))
                 # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
                 stored = await asyncio.to_thread(self._store, ticket, body, time.perf_counter() - started, attempt + 1)
                 return self._respond(stored, request)

@@ -26,7 +26,7 @@ from botorch.optim import optimize_acqf
 from botorch.sampling import SobolQMCNormalSampler
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
-from llambo_replay.experiments.baselines import Objective
+from llambo_replay.experiments.baselines import Objective, finite_losses
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 
@@ -57,7 +57,7 @@ def optimise(space: SearchSpace, objective: Objective, initial: list[dict], n_tr
     for _ in range(n_trials):
         seed = int(rng.integers(2**31 - 1))
         x = torch.tensor(np.array([to_unit(c) for c in configs])).double()
-        y = torch.tensor([[sign * r["score"]] for r in results]).double()
+        y = torch.tensor([[-loss] for loss in finite_losses([-sign * r["score"] for r in results])]).double()
         best = float(y.max())  # unstandardised, as the official code passes it
         if float(y.std()) != 0.0:
             y = (y - y.mean()) / y.std()

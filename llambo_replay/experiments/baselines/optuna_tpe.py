@@ -8,6 +8,8 @@ n_startup_trials=n_init)`, the initial points added as finished trials with thei
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -58,6 +60,15 @@ def _distributions(space: SearchSpace) -> dict[str, object]:
             else FloatDistribution(p.low, p.high, log=p.transform == "log") for p in space.params}
 
 
+def _told_trial(params: dict, distributions: dict, score: float) -> object:
+    """A finished trial; a failed evaluation (NaN, inf) is a failed trial, as `study.tell` makes it."""
+    import optuna
+
+    if math.isfinite(score):
+        return optuna.trial.create_trial(params=params, distributions=distributions, value=score)
+    return optuna.trial.create_trial(params=params, distributions=distributions, state=optuna.trial.TrialState.FAIL)
+
+
 def multivariate(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
                  rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
     import optuna
@@ -72,8 +83,7 @@ def multivariate(space: SearchSpace, objective: Objective, initial: list[dict], 
     def inside(config: dict) -> dict:  # a told trial must lie in its distributions: stray points are clipped
         return {name: min(max(config[name], d.low), d.high) for name, d in distributions.items()}
 
-    study.add_trials([optuna.trial.create_trial(params=inside(c), distributions=distributions, value=r["score"])
-                      for c, r in zip(configs, results)])
+    study.add_trials([_told_trial(inside(c), distributions, r["score"]) for c, r in zip(configs, results)])
     for _ in range(n_trials):
         trial = study.ask(distributions)
         config = space.typed(trial.params)

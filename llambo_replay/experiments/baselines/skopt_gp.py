@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from llambo_replay.experiments.baselines import Objective
+from llambo_replay.experiments.baselines import Objective, finite_losses
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 
@@ -43,11 +43,13 @@ def gp_ei(space: SearchSpace, objective: Objective, initial: list[dict], n_trial
     sign = 1.0 if lower_is_better else -1.0
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        optimizer.tell([_inside(dims, c) for c in configs], [sign * r["score"] for r in results])
+        told = finite_losses([sign * r["score"] for r in results])
+        optimizer.tell([_inside(dims, c) for c in configs], told)
         for _ in range(n_trials):
             config = space.typed(dict(zip(space.names, optimizer.ask())))
             result = objective(config)
-            optimizer.tell(_inside(dims, config), sign * result["score"])
+            told = finite_losses([*told, sign * result["score"]])
+            optimizer.tell(_inside(dims, config), told[-1])
             configs.append(config)
             results.append(result)
     return history_frame(space, configs, results)
@@ -61,18 +63,20 @@ def gp_minimize_ei(space: SearchSpace, objective: Objective, initial: list[dict]
     configs = [space.typed(c) for c in initial]
     results = [objective(c) for c in configs]
     sign = 1.0 if lower_is_better else -1.0
+    told = finite_losses([sign * r["score"] for r in results])
 
     def loss(point: list) -> float:
         config = space.typed(dict(zip(space.names, point)))
         result = objective(config)
         configs.append(config)
         results.append(result)
-        return sign * result["score"]
+        told[:] = finite_losses([*told, sign * result["score"]])
+        return told[-1]
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if n_trials:
-            gp_minimize(loss, dims, x0=[_inside(dims, c) for c in configs], y0=[sign * r["score"] for r in results],
+            gp_minimize(loss, dims, x0=[_inside(dims, c) for c in configs], y0=list(told),
                         n_calls=n_trials, n_initial_points=0, random_state=int(rng.integers(2**31 - 1)),
                         acq_func="EI", acq_optimizer="lbfgs")
     return history_frame(space, configs, results)
