@@ -1,12 +1,14 @@
-"""The README's "In numbers" lines, from the committed per-method summaries of tables/paper-grid/.
+"""The README's and docs/results.md's headline: the per-method summary tables of tables/paper-grid/ and
+the "In numbers" lines made from them.
 
-Usage: python scripts/readme_headline.py [tables/paper-grid]
-tests/test_readme.py checks that the README shows exactly these lines.
+Usage: python scripts/readme_headline.py [--write]   (prints the lines; --write puts tables and lines in place)
+tests/test_readme.py checks that README.md and docs/results.md show exactly these.
 """
 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 LLAMBO = "LLAMBO (paper, GPT-3.5)"
@@ -50,5 +52,46 @@ def headline(tables: Path) -> list[str]:
     return lines
 
 
+# Where each summary table is shown: README.md shows the first, docs/results.md all four, in this order.
+SHOWN = [("", "regret"), ("public", "regret"), ("synthetic", "regret"), ("", "generalization_regret")]
+
+
+def summary_tables(tables: Path) -> list[list[str]]:
+    return [[line for line in (tables / family / f"{metric}_summary.md").read_text().splitlines()
+             if line.startswith("|")] for family, metric in SHOWN]
+
+
+def blocks(lines: list[str], starts: Callable[[str], bool], continues: Callable[[str], bool]) -> list[range]:
+    found, i = [], 0
+    while i < len(lines):
+        if starts(lines[i]):
+            j = i
+            while j < len(lines) and continues(lines[j]):
+                j += 1
+            found.append(range(i, j))
+            i = j
+        else:
+            i += 1
+    return found
+
+
+def rewrite(path: Path, tables: Path) -> None:
+    """Replace the summary tables and the "In numbers" lines of `path` with the current ones."""
+    lines = path.read_text().splitlines()
+    new = {"table": summary_tables(tables), "numbers": [headline(tables)]}
+    found = {"table": blocks(lines, lambda l: l.startswith("| method | average rank"), lambda l: l.startswith("|")),
+             "numbers": blocks(lines, lambda l: l.startswith("- ") and "LLAMBO ranks" in l,
+                               lambda l: l.startswith("- ") and "LLAMBO ranks" in l)}
+    edits = sorted(((span, new[kind][n]) for kind in found for n, span in enumerate(found[kind])),
+                   key=lambda edit: edit[0].start, reverse=True)
+    for span, replacement in edits:
+        lines[span.start:span.stop] = replacement
+    path.write_text("\n".join(lines) + "\n")
+
+
 if __name__ == "__main__":
-    print("\n".join(headline(Path(sys.argv[1] if len(sys.argv) > 1 else "tables/paper-grid"))))
+    root = Path(__file__).resolve().parent.parent
+    if "--write" in sys.argv:
+        for shown in ("README.md", "docs/results.md"):
+            rewrite(root / shown, root / "tables/paper-grid")
+    print("\n".join(headline(root / "tables/paper-grid")))

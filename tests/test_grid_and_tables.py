@@ -81,6 +81,17 @@ def test_regret_is_normalised_by_the_tasks_best_and_worst():
     assert view[view["trial"] == 2].set_index("method")["score"].round(6).to_dict() == {"A": 0.0, "B": 100.0}
 
 
+def test_a_failed_evaluation_neither_bounds_the_task_nor_becomes_the_incumbent():
+    """Seen: one NaN (a diverged MLP) in scikit-optimize's diabetes/MLP_SGD seed 4 dropped the whole task."""
+    nan = float("nan")
+    frame = lambda scores: pd.DataFrame({"score": scores, "generalization_score": scores})  # noqa: E731
+    histories = [History("A", "iris", "SVM", 0, frame([nan, 0.7, 0.9, nan]), "a", ""),
+                 History("B", "iris", "SVM", 0, frame([0.5, 0.6, 1.0, 0.8]), "b", "")]
+    regret = metrics.regret_table(histories)
+    a = regret[regret["method"] == "A"]["regret"].tolist()
+    assert np.isnan(a[0]) and np.round(a[1:], 6).tolist() == [0.6, 0.2, 0.2]
+
+
 def test_the_grid_runs_on_a_dask_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,

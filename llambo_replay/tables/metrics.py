@@ -30,12 +30,16 @@ def running_best(scores: np.ndarray, lower_is_better: bool) -> np.ndarray:
 
 
 def incumbent_values(frame: pd.DataFrame, lower_is_better: bool, column: str) -> np.ndarray:
-    """`column` of the best-by-score configuration so far (generalization of the incumbent)."""
+    """`column` of the best-by-score configuration so far (generalization of the incumbent). A failed
+    evaluation (a NaN score) is never the incumbent once any evaluation has succeeded."""
     scores = frame["score"].to_numpy(float)
+    finite = np.isfinite(scores)
     best_index = np.zeros(len(scores), int)
     for i in range(1, len(scores)):
-        better = scores[i] < scores[best_index[i - 1]] if lower_is_better else scores[i] > scores[best_index[i - 1]]
-        best_index[i] = i if better else best_index[i - 1]
+        current = best_index[i - 1]
+        better = finite[i] and (not finite[current] or (
+            scores[i] < scores[current] if lower_is_better else scores[i] > scores[current]))
+        best_index[i] = i if better else current
     return frame[column].to_numpy(float)[best_index]
 
 
@@ -43,7 +47,7 @@ def regret_table(histories: list[History], column: str = "score") -> pd.DataFram
     """One row per (method, task, seed, trial): normalised regret of the incumbent.
 
     regret = |task best - incumbent| / |task best - task worst|, where best and worst are over
-    every method's and seed's observations of `column` on that task.
+    every method's and seed's (finite) observations of `column` on that task.
     """
     rows = []
     by_task: dict[str, list[History]] = {}
@@ -52,6 +56,7 @@ def regret_table(histories: list[History], column: str = "score") -> pd.DataFram
     for task, group in sorted(by_task.items()):
         lower = group[0].lower_is_better
         values = np.concatenate([h.frame[column].to_numpy(float) for h in group])
+        values = values[np.isfinite(values)]  # a failed evaluation (NaN) bounds nothing
         best, worst = (values.min(), values.max()) if lower else (values.max(), values.min())
         span = abs(best - worst) or 1.0
         for h in group:
