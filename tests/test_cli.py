@@ -155,3 +155,9 @@ def test_the_timeout_flag_defaults_to_the_transports_timeout():
     from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
     assert build_parser().parse_args(["run"]).timeout == DEFAULT_TIMEOUT_S
+
+
+def test_python_dash_m_runs_the_same_command_line():
+    result = subprocess.run([sys.executable, "-m", "llambo_replay", "--version"], capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0 and result.stdout.startswith("llambo-replay ")
