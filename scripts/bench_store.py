@@ -8,7 +8,7 @@ the shared numerical environment). For each N:
 - write rate: `put` (one fsync each) by 1 writer, then by 2 writer processes recording different
   runs at once, over min(N/2, 4,000) entries each; the rest of the store is filled with
   `add_entries`, a run at a time;
-- lookup: `get` of 2,000 random entries in a fresh `CassetteStore` (its first read of a pack
+- lookup: `get` of 5,000 random entries in a fresh `CassetteStore` (its first read of a pack
   includes indexing that pack), median and p99;
 - `verify` of the whole store; apparent and allocated size; file count;
 - git: `git add -A && git commit`, `git status`, `git clone --no-local` of the store.
@@ -38,7 +38,7 @@ from llambo_replay.replay.store import CassetteStore, slot_hash
 REPO = Path(__file__).resolve().parent.parent
 RUN_SIZE = 1700
 LLM_SHARE = 0.9
-LOOKUPS = 2000
+LOOKUPS = 5000
 TEMPLATES = {"llm": "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0-paper-init",
              "evaluation": "evaluations/bayesmark-paper-3/iris/SVM"}
 
@@ -131,7 +131,7 @@ def disk(root: Path) -> tuple[int, int, int]:
 
 
 def git(root: Path, *args: str) -> float:
-    command = ["git", "-c", "user.email=bench@example.org", "-c", "user.name=bench", *args]
+    command = ["git", "-c", "user.email=bench@example.org", "-c", "user.name=bench", "-c", "gc.auto=0", *args]
     return timed(subprocess.run, command, cwd=root, check=True, capture_output=True)
 
 

@@ -20,7 +20,12 @@ ENVIRONMENT = {"blas": [{"kernel": "Prescott", "library": "openblas"}], "version
 
 
 def request(i: int) -> dict:
-    return canonical_request("POST", "/chat/completions", json.dumps({"model": "m", "prompt": f"p{i}"}).encode())
+    return canonical_request("POST", "/completions", json.dumps({"model": "m", "prompt": f"p{i}"}).encode())
+
+
+def call(i: int) -> dict:
+    """A recorded function call's request (`replay.calls`), whose result may be any JSON."""
+    return {"function": "f", "arguments": {"i": i}}
 
 
 def put(store: CassetteStore, i: int, slot: int, text: str = "answer", namespace: str = "ns") -> dict:
@@ -67,7 +72,7 @@ def test_verify_and_replay_refuse_a_damaged_line(tmp_path, damage):
     elif damage == "edit-request":
         path.write_text(text.replace('"p1"', '"p2"'))
     else:
-        other = path.with_name("f.jsonl" if path.name != "f.jsonl" else "e.jsonl")
+        other = path.with_name("00.jsonl" if path.name != "00.jsonl" else "04.jsonl")
         path.rename(other)
         path = other
     problems = CassetteStore(tmp_path).verify()
@@ -170,15 +175,15 @@ def test_invalid_namespaces_are_refused(tmp_path):
 def test_shared_metadata_is_stored_once_and_read_back_whole(tmp_path):
     store = CassetteStore(tmp_path)
     for i in range(20):
-        req = request(i)
+        req = call(i)
         store.put("ev", request_key(req), 0, req, {"score": i / 3}, {"environment": ENVIRONMENT, "seconds": i})
     assert len((tmp_path / SHARED_NAME).read_bytes().splitlines()) == 1
     assert all(b'"environment":{"$shared":"' in line for p in store.pack_paths() for line in p.read_bytes().splitlines())
-    slot = CassetteStore(tmp_path).get_slot("ev", request_key(request(7)), 0)
+    slot = CassetteStore(tmp_path).get_slot("ev", request_key(call(7)), 0)
     assert slot["meta"] == {"environment": ENVIRONMENT, "seconds": 7} and slot["response"] == {"score": 7 / 3}
     (tmp_path / SHARED_NAME).write_text("")
     with pytest.raises(CassetteCorrupt, match="refers to shared data"):
-        CassetteStore(tmp_path).get("ev", request_key(request(7)))
+        CassetteStore(tmp_path).get("ev", request_key(call(7)))
 
 
 def test_a_pack_rewritten_under_a_reader_is_read_afresh(tmp_path):
@@ -249,7 +254,7 @@ def varied_store(root):
     """Entries with what a round trip could lose: several slots, unicode, floats, shared data, nesting."""
     store = CassetteStore(root)
     for i in range(40):
-        req = request(i)
+        req = call(i)
         namespace = ["a", "a/b", "evaluations/x=1/y"][i % 3]
         for slot in range(1 + i % 3):
             store.put(namespace, request_key(req), slot, req, {"text": f"é→{i}", "x": 0.1 + i / 7, "n": 10 ** 20},
@@ -278,7 +283,7 @@ def test_an_interrupted_migration_is_refused_then_started_over(tmp_path):
     export_legacy(varied_store(tmp_path / "packs"), legacy)
     (legacy / "_store.json").write_text(json.dumps({"format": 2, "migrating_from": 1}))
     (legacy / "a").mkdir(exist_ok=True)
-    (legacy / "a" / "0.jsonl").write_text('{"key":"half')
+    (legacy / "a" / "00.jsonl").write_text('{"key":"half')
     with pytest.raises(UsageError, match="cassettes migrate"):
         CassetteStore(legacy).get("a", "0" * 64)
     assert migrate(legacy).entries == 40
@@ -303,10 +308,10 @@ def test_the_cli_refuses_an_old_folder_then_migrates_it_and_copies_between_folde
     assert cli("cassettes", "verify", "--cassettes", str(legacy)).returncode == 0
     again = cli("cassettes", "copy", "--from", str(legacy), "--cassettes", str(tmp_path / "fresh"))
     assert again.returncode == 0 and "0 responses added" in again.stdout
-    put(CassetteStore(tmp_path / "other"), 0, 0, "a different answer", namespace="a")
+    CassetteStore(tmp_path / "other").put("a", request_key(call(0)), 0, call(0), {"text": "a different answer"}, {})
     differ = cli("cassettes", "copy", "--from", str(tmp_path / "other"), "--cassettes", str(tmp_path / "fresh"))
     assert differ.returncode == 6 and "keeps its own" in differ.stdout
-    assert CassetteStore(tmp_path / "fresh").get_slot("a", request_key(request(0)), 0)["response"]["text"] == "é→0"
+    assert CassetteStore(tmp_path / "fresh").get_slot("a", request_key(call(0)), 0)["response"]["text"] == "é→0"
 
 
 def test_verify_names_a_stored_completion_no_replay_could_use(tmp_path):
@@ -316,3 +321,10 @@ def test_verify_names_a_stored_completion_no_replay_could_use(tmp_path):
     store.put("ns", request_key(req), 0, req, {"choices": [{"message": {"content": 7}}]}, {})
     problems = CassetteStore(tmp_path).verify()
     assert len(problems) == 1 and "message content is not text" in problems[0]
+
+
+def test_verify_names_a_file_that_looks_like_a_pack_but_is_none(tmp_path):
+    put(CassetteStore(tmp_path), 1, 0)
+    (tmp_path / "ns" / "a.jsonl").write_text("{}\n")  # not a pack name: its lines would never be found
+    problems = CassetteStore(tmp_path).verify()
+    assert len(problems) == 1 and "is not a pack" in problems[0]

@@ -1,7 +1,7 @@
 """Pack files: append-only JSON Lines, one complete line per stored response.
 
-A pack holds the responses of one namespace whose keys share their first hex digit: sixteen packs
-per namespace, and a namespace per run keeps a run's lines together (a replay reads its own packs).
+A pack holds the responses of one namespace whose keys start alike (`pack_name`): 128 packs per
+namespace, and a namespace per run keeps a run's lines together (a replay reads its own packs).
 Every line is one JSON object that starts with a fixed head, ``{"key":"<sha256>","ns":"<namespace>",
 "slot":<n>,``, so a pack is indexed by slicing line heads, without parsing the bodies. A line is
 written with one ``write`` under the pack's own lock and fsynced; a writer killed mid-line leaves
@@ -24,8 +24,14 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 PACK_SUFFIX = ".jsonl"
-PREFIX_DIGITS = 1  # hex digits of the key that name its pack
-PACK_NAME_RE = re.compile(r"^[0-9a-f]{%d}\.jsonl$" % PREFIX_DIGITS)
+PACKS_PER_NAMESPACE = 128  # a namespace of a LLAMBO run (~1,500 answers) makes packs of ~50 kB
+_PACK_MASK = 0x100 - 0x100 // PACKS_PER_NAMESPACE
+PACK_NAME_RE = re.compile(r"^[0-9a-f]{2}\.jsonl$")
+
+
+def pack_name(key: str) -> str:
+    """The pack of a key: its first byte, rounded down to an even number (pack `fe` holds keys fe..–ff..)."""
+    return f"{int(key[:2], 16) & _PACK_MASK:02x}{PACK_SUFFIX}"
 _HEAD_RE = re.compile(rb'\{"key":"([0-9a-f]{64})","ns":"([A-Za-z0-9._=+/-]+)","slot":(0|[1-9][0-9]*),')
 
 

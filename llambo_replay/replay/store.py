@@ -1,7 +1,8 @@
 """Cassette storage: content-addressed responses in append-only JSON Lines packs (format 2).
 
-Layout: ``<root>/<namespace>/<key[0]>.jsonl`` holds every response recorded for the
-namespace's keys that start with that hex digit, one line per (key, slot); the first
+Layout: ``<root>/<namespace>/<pack>.jsonl`` holds every response recorded for the namespace's
+keys whose first byte rounds down to the pack's name (``packs.pack_name``: 128 packs per namespace),
+one line per (key, slot); the first
 line of a key in a pack also carries its canonical request. Data that repeats across entries
 (the numerical environment of every recorded evaluation) is stored once, by its sha256, in
 ``<root>/_shared.jsonl``. ``<root>/_store.json`` names the format.
@@ -185,7 +186,7 @@ class CassetteStore:
 
     # -- addressing -------------------------------------------------------------------
     def pack_path(self, namespace: str, key: str) -> Path:
-        return self.root / check_namespace(namespace) / f"{key[:packs.PREFIX_DIGITS]}{packs.PACK_SUFFIX}"
+        return self.root / check_namespace(namespace) / packs.pack_name(key)
 
     def _index(self, path: Path, refresh: bool = False) -> packs.PackIndex | None:
         known = self._indexes.get(path)
@@ -255,7 +256,8 @@ class CassetteStore:
 
     # -- reading ----------------------------------------------------------------------
     def _entry(self, namespace: str, key: str, path: Path, index: packs.PackIndex,
-               check_request: bool) -> dict[str, Any] | None:
+               check_request: bool, data: bytes | None = None) -> dict[str, Any] | None:
+        """The entry's lines, checked; `data` is the whole pack when the caller has read it already."""
         spans = index.lines.get((namespace, key))
         if not spans:
             if index.damaged:
@@ -263,7 +265,8 @@ class CassetteStore:
                                       f"may hold {namespace} {key}; restore the pack from git or re-record it")
             return None
         request, slots = None, {}
-        for (slot_number, offset, _), raw in zip(spans, packs.read_lines(path, spans)):
+        lines = packs.read_lines(path, spans) if data is None else [data[o:o + n] for _, o, n in spans]
+        for (slot_number, offset, _), raw in zip(spans, lines):
             where = f"cassette pack {path} (line at byte {offset}, {namespace} {key} slot {slot_number})"
             if packs.head_of(raw) != (namespace, key, slot_number) or not raw.endswith(b"\n"):
                 raise _StaleIndex(path)
@@ -430,6 +433,11 @@ class CassetteStore:
         except CassetteCorrupt as exc:
             problems.append(str(exc))
         paths = self.pack_paths()
+        strays = sorted(p for p in self.root.rglob(f"*{packs.PACK_SUFFIX}")
+                        if not packs.PACK_NAME_RE.match(p.name) and p != self.root / SHARED_NAME)
+        problems += [f"{stray} is not a pack of store format {FORMAT_VERSION} (packs are named like "
+                     f"{packs.pack_name('0' * 64)}), so nothing reads it; move its lines into the pack "
+                     "`cassettes verify` would expect, or remove it" for stray in strays]
         jobs = min(jobs or os.cpu_count() or 1, max(1, len(paths) // PACKS_PER_VERIFY_JOB))
         if jobs == 1:
             return problems + self.verify_packs(paths)
@@ -442,26 +450,30 @@ class CassetteStore:
     def verify_packs(self, paths: Iterable[Path]) -> list[str]:
         problems = []
         for path in paths:
-            index = self._index(path, refresh=True)
-            if index is None:
+            try:
+                data = path.read_bytes()  # one read of the pack serves its index and every entry's check
+            except FileNotFoundError:
                 continue
+            index = packs.PackIndex()
+            index.add(data, 0)
             namespace = path.parent.relative_to(self.root).as_posix()
             problems += [f"cassette pack {path} has a damaged line at byte {offset}; restore the pack from git"
                          for offset in index.damaged]
-            torn = packs.torn_tail(path)
+            torn = len(data) - index.size
             if torn:
                 problems.append(f"cassette pack {path} ends in an incomplete line of {torn} bytes (an interrupted "
                                 "write, or damage): it is never read; the next recording into the pack removes "
                                 "it, or restore the pack from git")
             for (ns, key), _ in sorted(index.lines.items()):
-                if ns != namespace or not key.startswith(path.stem):
+                if ns != namespace or packs.pack_name(key) != path.name:
                     problems.append(f"cassette pack {path} holds {ns} {key}, which belongs in "
                                     f"{self.pack_path(ns, key)}; move the line there")
                     continue
                 try:
-                    entry = self.read(EntryRef(ns, key, path))
-                except CassetteCorrupt as exc:
-                    problems.append(str(exc))
+                    entry = self._entry(ns, key, path, index, check_request=True, data=data)
+                except (CassetteCorrupt, _StaleIndex) as exc:
+                    problems.append(str(exc) if isinstance(exc, CassetteCorrupt) else
+                                    f"cassette pack {path}: a line of {ns} {key} is not where its head says")
                     continue
                 where = entry["request"].get("path") if isinstance(entry["request"], dict) else None
                 for slot in entry["responses"] if isinstance(where, str) else ():
@@ -469,7 +481,6 @@ class CassetteStore:
                     if malformed:
                         problems.append(f"cassette pack {path}: {ns} {key} slot {slot['slot']} is {malformed}, which "
                                         "no replay can use; delete its line and re-record it")
-            self._indexes.pop(path, None)  # a whole-store pass keeps no store-sized index
         return problems
 
     def leftovers(self) -> list[Path]:
