@@ -135,27 +135,36 @@ def git(root: Path, *args: str) -> float:
     return timed(subprocess.run, command, cwd=root, check=True, capture_output=True)
 
 
-def bench(folder: Path, n: int) -> dict[str, float]:
-    root = folder / f"store-{n}"
-    shutil.rmtree(folder, ignore_errors=True)
-    root.mkdir(parents=True)
-    one, two, written = write_rates(root, n)
-    fill(root, written, n)
-    times = sorted(lookups(root, n))
-    start = time.perf_counter()
-    problems = CassetteStore(root).verify()
-    verify_s = time.perf_counter() - start
-    if problems:
-        raise SystemExit(f"verify found {len(problems)} problems, e.g. {problems[0]}")
+def latency(times: list[float]) -> dict[str, float]:
+    ordered = sorted(times)
+    return {"median_ms": 1e3 * statistics.median(ordered), "p99_ms": 1e3 * ordered[int(0.99 * (len(ordered) - 1))]}
+
+
+def disk_and_git(folder: Path, root: Path) -> dict[str, float]:
+    """Size and file count of the store, then git's costs on it; the scratch folder is deleted after."""
     apparent, allocated, files = disk(root)
     git(root, "init", "-q")
     commit_s = git(root, "add", "-A") + git(root, "commit", "-qm", "bench")
     status_s = git(root, "status", "--porcelain")
     clone_s = git(folder, "clone", "-q", "--no-local", str(root), str(folder / "clone"))
     shutil.rmtree(folder, ignore_errors=True)
-    return {"n": n, "one": one, "two": two, "median_ms": 1e3 * statistics.median(times),
-            "p99_ms": 1e3 * times[int(0.99 * (len(times) - 1))], "verify_s": verify_s, "apparent": apparent,
-            "allocated": allocated, "files": files, "commit_s": commit_s, "status_s": status_s, "clone_s": clone_s}
+    return {"apparent": apparent, "allocated": allocated, "files": files, "commit_s": commit_s,
+            "status_s": status_s, "clone_s": clone_s}
+
+
+def bench(folder: Path, n: int) -> dict[str, float]:
+    root = folder / f"store-{n}"
+    shutil.rmtree(folder, ignore_errors=True)
+    root.mkdir(parents=True)
+    one, two, written = write_rates(root, n)
+    fill(root, written, n)
+    times = lookups(root, n)
+    start = time.perf_counter()
+    problems = CassetteStore(root).verify()
+    verify_s = time.perf_counter() - start
+    if problems:
+        raise SystemExit(f"verify found {len(problems)} problems, e.g. {problems[0]}")
+    return {"n": n, "one": one, "two": two, "verify_s": verify_s, **latency(times), **disk_and_git(folder, root)}
 
 
 def put_range_diskcache(root: str, numbers: list[int], start=None) -> None:
@@ -188,16 +197,7 @@ def bench_diskcache(folder: Path, n: int) -> dict[str, float]:
             start = time.perf_counter()
             json.loads(cache[(entry["namespace"], entry["key"])])
             times.append(time.perf_counter() - start)
-    times.sort()
-    apparent, allocated, files = disk(root)
-    git(root, "init", "-q")
-    commit_s = git(root, "add", "-A") + git(root, "commit", "-qm", "bench")
-    status_s = git(root, "status", "--porcelain")
-    clone_s = git(folder, "clone", "-q", "--no-local", str(root), str(folder / "clone"))
-    shutil.rmtree(folder, ignore_errors=True)
-    return {"n": n, "one": one, "two": two, "median_ms": 1e3 * statistics.median(times),
-            "p99_ms": 1e3 * times[int(0.99 * (len(times) - 1))], "verify_s": float("nan"), "apparent": apparent,
-            "allocated": allocated, "files": files, "commit_s": commit_s, "status_s": status_s, "clone_s": clone_s}
+    return {"n": n, "one": one, "two": two, "verify_s": float("nan"), **latency(times), **disk_and_git(folder, root)}
 
 
 def main() -> None:

@@ -81,18 +81,6 @@ def test_an_http_200_error_body_is_an_endpoint_failure_and_is_never_stored(tmp_p
     assert CassetteStore(tmp_path / "c").verify() == []
 
 
-def test_a_completion_without_choices_is_retried_not_stored(tmp_path):
-    with LoopbackServer(faults={0: Fault(body={"id": "x", "choices": []})}) as server:
-        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url,
-                                   retry=FAST_RETRY)
-        engine = Engine(open_async_client(transport), "m")
-        answers = engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
-        engine.close()
-        assert len(server.received) == 2 and answers[0][0].startswith("reply")
-    stored = only_entry(tmp_path / "c")
-    assert stored["responses"][0]["meta"]["attempts"] == 2
-
-
 # -- unusable cassette folders, before anything is paid for ---------------------------------------
 @pytest.mark.parametrize("mode", ["record", "auto"])
 @pytest.mark.parametrize("where", ["file", "file/sub"])
@@ -295,6 +283,7 @@ def test_check_fails_on_a_committed_file_or_manifest_field_the_replay_does_not_g
 
 # -- a malformed completion is never stored ------------------------------------------------------------
 MALFORMED = {
+    "no-choices": Fault(body={"id": "x", "choices": []}),
     "choice-without-message": Fault(body={"id": "x", "choices": [{"index": 0}]}),
     "numeric-content": Fault(body={"id": "x", "choices": [{"message": {"role": "assistant", "content": 7}}]}),
     "choices-of-numbers": Fault(body={"id": "x", "choices": [1, 2, 3]}),

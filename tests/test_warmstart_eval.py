@@ -107,12 +107,12 @@ def test_an_unknown_warmstart_policy_is_a_usage_error():
 def test_the_dry_run_counts_the_committed_recordings_requests_and_roughly_its_tokens():
     """wine/SVM, three context levels of 30 answers on a server that ignores n: 90 requests, as recorded;
     tokens from characters (prose tokenizes at ~3.4 characters, not 2.6) and a terse model's answers."""
-    import glob
+    from llambo_replay.replay import CassetteStore
 
     spec = WarmstartEvalSpec(warmstart=WarmstartSettings(policy="robust"))
     estimate = estimate_eval(spec, honours_n=False)
-    recorded = [json.loads(Path(f).read_text()) for f in
-                glob.glob(str(REPO / "cassettes/smollm2-135m-instruct/warmstart-json/wine/SVM/*/*/*.json"))]
+    store = CassetteStore(REPO / "cassettes")
+    recorded = [store.read(ref) for ref in store.iter_entries("smollm2-135m-instruct/warmstart-json/wine/SVM")]
     usage = [r["response"]["usage"] for entry in recorded for r in entry["responses"]]
     assert estimate.requests == len(usage) == 90
     tokens = sum(u["prompt_tokens"] + u["completion_tokens"] for u in usage)

@@ -153,11 +153,9 @@ def without_lines(data: bytes, offsets: list[int]) -> bytes:
     return b"".join(kept)
 
 
-def rewrite(path: Path, data: bytes) -> None:
-    """Replace a pack's content atomically (temporary file, fsync, rename); an empty pack is deleted."""
-    if not data:
-        path.unlink(missing_ok=True)
-        return
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside `path`, fsync, then rename over it."""
+    path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -168,3 +166,11 @@ def rewrite(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+
+
+def rewrite(path: Path, data: bytes) -> None:
+    """Replace a pack's content atomically; an empty pack is deleted."""
+    if data:
+        atomic_write(path, data)
+    else:
+        path.unlink(missing_ok=True)

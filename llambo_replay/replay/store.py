@@ -20,7 +20,6 @@ import json
 import multiprocessing
 import os
 import re
-import tempfile
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -85,17 +84,7 @@ def _find_slot(entry: dict[str, Any], slot: int) -> dict[str, Any] | None:
 
 def atomic_write_text(path: Path, text: str) -> None:
     """Write to a temporary file beside `path`, fsync, then rename over it."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    packs.atomic_write(path, text.encode("utf-8"))
 
 
 def legacy_entry_files(root: Path) -> Iterator[Path]:
