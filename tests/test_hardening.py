@@ -329,3 +329,13 @@ def test_prune_refuses_entries_recorded_after_the_newest_manifest(tmp_path):
     forced = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests), "--delete",
                  "--include-recent")
     assert forced.returncode == 0 and ("in-progress/run", "ab" * 32) not in entry_keys(cassettes)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["grid", "--tasks", ",", "--dry-run"], "expected a comma-separated list"),
+    (["grid", "--seeds", " , ", "--dry-run"], "expected a comma-separated list"),
+    (["grid", "--jobs", "99999999999999999999", "--dry-run"], "must be 256 or less"),
+])
+def test_an_empty_list_or_an_absurd_worker_count_is_refused_not_defaulted(args, fragment):
+    """Issue: `grid --tasks ,` quietly became iris/SVM; `--jobs 99999999999999999999` was taken."""
+    one_line_error(cli(*args), 2, fragment)

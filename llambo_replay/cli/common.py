@@ -82,7 +82,7 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see '{self.prog} --help')\n")
 
 
-def at_least(minimum: int) -> Callable[[str], int]:
+def at_least(minimum: int, most: int | None = None) -> Callable[[str], int]:
     def parse(text: str) -> int:
         try:
             value = int(text)
@@ -90,6 +90,8 @@ def at_least(minimum: int) -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"expected a whole number, got {text!r}") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be {minimum} or more, got {value}")
+        if most is not None and value > most:
+            raise argparse.ArgumentTypeError(f"must be {most} or less, got {value}")
         return value
     return parse
 
@@ -101,7 +103,10 @@ def method_labels() -> list[tuple[str, str]]:
 
 
 def csv_list(text: str) -> list[str]:
-    return [part.strip() for part in text.split(",") if part.strip()]
+    parts = [part.strip() for part in text.split(",") if part.strip()]
+    if not parts:  # `--tasks ,` must not quietly mean the default
+        raise argparse.ArgumentTypeError(f"expected a comma-separated list, got {text!r}")
+    return parts
 
 
 def task_list(text: str) -> list[tuple[str, str]]:

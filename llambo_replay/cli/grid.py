@@ -47,6 +47,9 @@ def cmd_grid(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_JOBS = 256  # more local workers than any machine this runs on could use
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     grid = sub.add_parser("grid", help="run many (method, task, seed) cells: resumable, parallel",
                           description="Run LLAMBO and the baselines over datasets x models x seeds with a progress "
@@ -59,7 +62,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     grid.add_argument("--tasks", type=task_list, default=None, metavar="DATASET/MODEL,...",
                       help="comma-separated tasks, instead of crossing --datasets with --models")
     grid.add_argument("--seeds", type=int_list, default="0", help="comma-separated")
-    grid.add_argument("--jobs", type=at_least(1), default=1, help="local worker processes")
+    grid.add_argument("--jobs", type=at_least(1, MAX_JOBS), default=1, help=f"local worker processes (1–{MAX_JOBS})")
     grid.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
                       help="run the cells on an existing Dask distributed cluster instead")
     add_shared_run_flags(grid)
