@@ -127,11 +127,8 @@ def append(handle: BinaryIO, data: bytes) -> None:
     os.fsync(handle.fileno())
 
 
-def torn_tail(pack: Path | BinaryIO, step: int = 4096) -> int:
-    """How many bytes at the end of a pack (a path or an open file) are not a complete line."""
-    if isinstance(pack, Path):
-        with open(pack, "rb") as handle:
-            return torn_tail(handle, step)
+def torn_tail(pack: BinaryIO, step: int = 4096) -> int:
+    """How many bytes at the end of an open pack are not a complete line."""
     fd = pack.fileno()
     size = end = os.fstat(fd).st_size
     while end > 0:

@@ -94,6 +94,29 @@ def legacy_entry_files(root: Path) -> Iterator[Path]:
             yield path
 
 
+def marker_state(root: Path) -> dict[str, Any] | None:
+    """What `_store.json` says (None when the folder has none); a damaged one is a one-line error."""
+    marker = root / MARKER_NAME
+    if not marker.is_file():
+        return None
+    try:
+        state = json.loads(marker.read_text(encoding="utf-8"))
+        state["format"]
+    except (OSError, ValueError, KeyError, TypeError):
+        raise CassetteCorrupt(f"{marker} is not a readable store marker; restore it from git") from None
+    return state
+
+
+def write_marker(root: Path, state: dict[str, Any] | None = None) -> None:
+    """Mark a folder as a store of this format (or `state`), with the git attributes that let two
+    recordings of one pack merge."""
+    root.mkdir(parents=True, exist_ok=True)
+    state = state or {"format": FORMAT_VERSION, "layout": "docs/reliability.md"}
+    atomic_write_text(root / MARKER_NAME, json.dumps(state, indent=1, sort_keys=True) + "\n")
+    if not (root / ".gitattributes").exists():
+        atomic_write_text(root / ".gitattributes", GITATTRIBUTES)
+
+
 class CassetteStore:
     """A folder of cassettes. Cheap to construct; indexes and parsed entries are cached per process."""
 
@@ -145,13 +168,9 @@ class CassetteStore:
         """Refuse a folder of another format with the command that converts it."""
         if self._format_checked:
             return
-        marker = self.root / MARKER_NAME
-        if marker.is_file():
-            try:
-                state = json.loads(marker.read_text(encoding="utf-8"))
-                version = state["format"]
-            except (OSError, ValueError, KeyError, TypeError):
-                raise CassetteCorrupt(f"{marker} is not a readable store marker; restore it from git") from None
+        state = marker_state(self.root)
+        if state is not None:
+            version = state["format"]
             if "migrating_from" in state:
                 raise UsageError(f"the conversion of cassette folder {self.root} to store format {version} was "
                                  f"interrupted; run `{MIGRATE_HINT.format(root=self.root)}` again")
@@ -164,14 +183,8 @@ class CassetteStore:
         self._format_checked = True
 
     def _mark(self) -> None:
-        marker = self.root / MARKER_NAME
-        if not marker.is_file():
-            self.root.mkdir(parents=True, exist_ok=True)
-            atomic_write_text(marker, json.dumps({"format": FORMAT_VERSION, "layout": "docs/reliability.md"},
-                                                 indent=1, sort_keys=True) + "\n")
-            attributes = self.root / ".gitattributes"
-            if not attributes.exists():
-                atomic_write_text(attributes, GITATTRIBUTES)
+        if not (self.root / MARKER_NAME).is_file():
+            write_marker(self.root)
 
     # -- addressing -------------------------------------------------------------------
     def pack_path(self, namespace: str, key: str) -> Path:

@@ -18,8 +18,9 @@ from typing import Any
 
 from llambo_replay.errors import CassetteCorrupt, UsageError
 from llambo_replay.replay.canonical import request_key
-from llambo_replay.replay.store import (FORMAT_VERSION, GITATTRIBUTES, MARKER_NAME, SHARED_NAME, SLOT_FIELDS,
-                                        CassetteStore, atomic_write_text, legacy_entry_files, slot_hash)
+from llambo_replay.replay.store import (FORMAT_VERSION, MARKER_NAME, SHARED_NAME, SLOT_FIELDS, CassetteStore,
+                                        atomic_write_text, legacy_entry_files, marker_state, slot_hash,
+                                        write_marker)
 
 LEGACY_FORMAT = 1
 LEGACY_LOCK = ".write.lock"
@@ -78,43 +79,40 @@ def migrate(root: Path, progress: Callable[[int], None] = lambda n: None) -> Mig
     """Convert the store at `root`; returns what it converted. Raises if nothing is there to convert."""
     if not root.is_dir():
         raise UsageError(f"cassette folder {root} does not exist")
-    marker = root / MARKER_NAME
     legacy = sorted(legacy_entry_files(root))
     if not legacy:
         raise UsageError(f"cassette folder {root} holds no one-file-per-key entries; nothing to migrate")
     store = CassetteStore(root)
-    if marker.is_file():
-        state = json.loads(marker.read_text(encoding="utf-8"))
+    state = marker_state(root)
+    if state is not None:
         if "migrating_from" not in state:
             raise UsageError(f"cassette folder {root} is already in store format {state.get('format')} and also "
                              "holds one-file-per-key entries; move those into a folder of their own and migrate it")
         for path in [*store.pack_paths(), root / SHARED_NAME]:  # an interrupted migration: start over
             path.unlink(missing_ok=True)
-    atomic_write_text(marker, json.dumps({"format": FORMAT_VERSION, "migrating_from": LEGACY_FORMAT}) + "\n")
+    write_marker(root, {"format": FORMAT_VERSION, "migrating_from": LEGACY_FORMAT})
     store._format_checked = True  # the folder is mid-conversion on purpose
     for batch in _batches(legacy, progress):
         store.add_entries(batch)
 
     readback = CassetteStore(root)
     readback._format_checked = True
+    responses = 0
     for path in legacy:
         namespace = path.parent.parent.relative_to(root).as_posix()
         entry = readback.get(namespace, path.stem)
         if entry is None or render_legacy_entry(entry) != path.read_text(encoding="utf-8"):
             raise CassetteCorrupt(f"migrating {path} would change it; nothing was deleted (the packs beside it are "
                                   "a half-done migration that the next `cassettes migrate` starts over)")
+        responses += len(entry["responses"])
     bytes_before = _size(legacy)
-    atomic_write_text(marker, json.dumps({"format": FORMAT_VERSION, "layout": "docs/reliability.md"},
-                                         indent=1, sort_keys=True) + "\n")
-    if not (root / ".gitattributes").exists():
-        atomic_write_text(root / ".gitattributes", GITATTRIBUTES)
+    write_marker(root)
     for path in legacy:
         path.unlink()
         if not any(path.parent.iterdir()):
             path.parent.rmdir()
     (root / LEGACY_LOCK).unlink(missing_ok=True)
-    after = [*store.pack_paths(), *(p for p in (root / SHARED_NAME, marker) if p.is_file())]
-    responses = sum(len(readback.read(ref, check_request=False)["responses"]) for ref in readback.iter_entries())
+    after = [*store.pack_paths(), *(p for p in (root / SHARED_NAME, root / MARKER_NAME) if p.is_file())]
     return Migration(entries=len(legacy), responses=responses, files_before=len(legacy), files_after=len(after),
                      bytes_before=bytes_before, bytes_after=_size(after))
 

@@ -203,12 +203,13 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             return hit
         assert self.upstream is not None
         started = time.perf_counter()
+        secrets = credentials_in(request.headers)  # masked in what comes back
         for attempt in range(self.retry.max_attempts):
             try:
                 self.live_calls += 1
                 response = self.upstream.handle_request(request)
                 response.read()
-                body = self._judge(response, ticket.canonical["path"], credentials_in(request.headers))
+                body = self._judge(response, ticket.canonical["path"], secrets)
                 return self._respond(self._store(ticket, body, time.perf_counter() - started, attempt + 1), request)
             except (_RetryableFailure, httpx2.TransportError) as failure:
                 self.sleep(self._backoff(attempt, failure))
@@ -223,12 +224,13 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             return hit
         assert self.async_upstream is not None
         started = time.perf_counter()
+        secrets = credentials_in(request.headers)  # masked in what comes back
         for attempt in range(self.retry.max_attempts):
             try:
                 self.live_calls += 1
                 response = await self.async_upstream.handle_async_request(request)
                 await response.aread()
-                body = self._judge(response, ticket.canonical["path"], credentials_in(request.headers))
+                body = self._judge(response, ticket.canonical["path"], secrets)
                 # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
                 stored = await asyncio.to_thread(self._store, ticket, body, time.perf_counter() - started, attempt + 1)
                 return self._respond(stored, request)
