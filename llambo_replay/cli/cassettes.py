@@ -1,4 +1,4 @@
-"""`llambo-replay cassettes verify|stats|scan|prune|migrate`: look after a cassette folder."""
+"""`llambo-replay cassettes verify|stats|scan|prune|migrate|copy`: look after a cassette folder."""
 
 from __future__ import annotations
 
@@ -120,10 +120,11 @@ def cmd_copy(args: argparse.Namespace) -> int:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    cassettes = sub.add_parser("cassettes", help="verify, summarise, prune or scan a cassette folder",
+    cassettes = sub.add_parser("cassettes", help="verify, summarise, prune, scan, migrate or copy a cassette folder",
                                description="Look after a cassette folder: verify every entry against its hashes, "
                                            "summarise tokens and cost, scan for credentials, list or remove "
-                                           "entries no manifest uses, and convert an older folder's format.")
+                                           "entries no manifest uses, convert an older folder's format, and copy "
+                                           "one folder's recordings into another.")
     csub = cassettes.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
     for name, func, text in (("verify", cmd_verify, "check every entry against its key and sha256; non-zero exit on damage"),
                              ("stats", cmd_stats, "entries, responses, tokens, recorded cost and size per namespace"),
