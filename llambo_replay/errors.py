@@ -5,6 +5,8 @@ exception is a bug and keeps its traceback. `EXIT_CODES` is the one table of exi
 for every command (docs/commands.md shows it, and a test holds the two together).
 """
 
+import errno
+
 EXIT_CODES: dict[int, str] = {
     0: "success",
     2: "bad input: an unknown name, a bad flag, a missing or malformed file or folder",
@@ -14,9 +16,30 @@ EXIT_CODES: dict[int, str] = {
     6: "check failed: a committed result did not reproduce, a secret was found, or drift with --fail-on-drift",
     7: "budget reached: --max-requests or --max-cost stopped a recording at a trial boundary; rerun to continue",
     8: "model failed: the LLM's answers gave nothing usable where the official code fails (--sampler-policy official, --warmstart-policy official)",
+    9: "system failure: a full disk, a file size limit, too many open files, a worker process killed (out of memory?); what was recorded is kept, rerun to resume",
     130: "interrupted (Ctrl-C); everything recorded so far is kept",
     143: "terminated (SIGTERM): like Ctrl-C, and `grid` stops its workers before it exits",
 }
+
+
+# What the operating system refused, by errno name: a path the user gave (2), or the machine (9).
+OS_ERROR_EXIT_CODES: dict[str, int] = {
+    "ENAMETOOLONG": 2, "EACCES": 2, "EPERM": 2, "EROFS": 2, "ENOENT": 2, "ENOTDIR": 2, "EISDIR": 2, "ELOOP": 2,
+    "EEXIST": 2, "ENOSPC": 9, "EDQUOT": 9, "EFBIG": 9, "EIO": 9, "EMFILE": 9, "ENFILE": 9, "ENOMEM": 9,
+}
+
+
+def os_error_exit_code(exc: OSError) -> int | None:
+    """The exit code for an operating-system refusal, or None for one that is a bug."""
+    return OS_ERROR_EXIT_CODES.get(errno.errorcode.get(exc.errno or 0, ""))
+
+
+def describe_os_error(exc: OSError) -> str:
+    """One line: what the system said, about which file, and that nothing recorded is lost."""
+    where = f" ({exc.filename})" if exc.filename else ""
+    if len(str(exc.filename or "")) > 200:
+        where = f" ({str(exc.filename)[:80]}...)"
+    return f"{exc.strerror or exc.__class__.__name__}{where}; what was recorded before this is kept, rerun to resume"
 
 
 class LlamboReplayError(Exception):

@@ -5,6 +5,7 @@ mode bits do not bind)."""
 
 from __future__ import annotations
 
+import gzip
 import json
 import os
 import re
@@ -182,6 +183,54 @@ def test_messages_never_show_a_key_given_in_the_url(tmp_path):
     assert "XYZSECRET123" not in query.stderr + query.stdout + password.stderr + password.stdout
 
 
+HEX_KEY = "3f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c"  # an Azure-style key: no pattern knows its shape
+
+
+@pytest.mark.parametrize("flags, what", [
+    (["--llm-model", "sk-abcdefghijklmnop1234"], "the model name"),
+    (["--llm-model", HEX_KEY], "the model name"),
+    (["--sm", "generative", "--generative-model", HEX_KEY], "the model name"),
+    (["--base-url", f"http://127.0.0.1:1/{HEX_KEY}/v1"], "the base URL's path"),
+    (["--base-url", "http://127.0.0.1:1/deployments/sk-abcdefghijklmnop1234/v1"], "the base URL's path"),
+])
+def test_a_key_given_as_a_model_name_or_in_the_url_path_is_refused_unprinted(tmp_path, flags, what):
+    """Issue: such a key reached folder names, request bodies, the manifest and error lines."""
+    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--mode", "record", *flags,
+                             "--cassettes", str(tmp_path / "c"), "--out", str(tmp_path / "o")],
+                            capture_output=True, text=True, cwd=REPO, timeout=600,
+                            env={**os.environ, "OPENAI_API_KEY": HEX_KEY})
+    one_line_error(result, 2, f"{what} looks like it holds a credential")
+    assert HEX_KEY not in result.stderr + result.stdout and "abcdefghijklmnop" not in result.stderr
+    assert HEX_KEY[:6] not in result.stderr
+    assert not (tmp_path / "c").exists() and not (tmp_path / "o").exists()
+
+
+def test_an_overlong_model_name_is_refused_before_it_names_a_folder(tmp_path):
+    one_line_error(cli("run", "--llm-model", "m" * 300, "--out", str(tmp_path / "o")), 2, "1-100 characters")
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_namespace_reached_through_a_symlink_is_verified_counted_and_scanned(tmp_path):
+    """Issue: `verify`, `stats` and `scan` skipped folders reached through a symlink that recording wrote
+    through (a cassette folder on another disk)."""
+    cassettes = demo_cassettes(tmp_path)
+    counted = sum(1 for _ in CassetteStore(cassettes).iter_entries())
+    elsewhere = tmp_path / "other-disk" / "smollm2-135m-instruct"
+    elsewhere.parent.mkdir()
+    shutil.move(cassettes / "smollm2-135m-instruct", elsewhere)
+    (cassettes / "smollm2-135m-instruct").symlink_to(elsewhere, target_is_directory=True)
+    (elsewhere / "loop").symlink_to(elsewhere, target_is_directory=True)  # a cycle ends, it does not hang
+    assert sum(1 for _ in CassetteStore(cassettes).iter_entries()) == counted  # each entry once, cycle or not
+    stats = cli("cassettes", "stats", "--cassettes", str(cassettes))
+    assert stats.returncode == 0 and "smollm2-135m-instruct/discriminative-json" in stats.stdout, stats.stderr
+    victim = sorted((elsewhere / "discriminative-json").rglob("*.jsonl"))[0]
+    victim.write_bytes(victim.read_bytes() + b'{"note": "sk-abcdefghijklmnopqrstuv"}\n')
+    scan = cli("cassettes", "scan", "--cassettes", str(cassettes))
+    assert scan.returncode == 6 and "OpenAI-style API key" in scan.stdout, scan.stdout + scan.stderr
+    verify = cli("cassettes", "verify", "--cassettes", str(cassettes))
+    assert verify.returncode == 4 and victim.name in verify.stdout, verify.stdout
+
+
 def test_the_scanner_finds_keys_in_any_serialisation_and_refuses_unreadable_files(tmp_path, monkeypatch):
     assert scan_text("api-key: 0123456789abcdef0123456789abcdef")
     assert scan_text('"path": "/chat/completions?api-key=tok3nvalu3"')
@@ -211,6 +260,46 @@ def test_a_hanging_endpoint_fails_with_the_timeout_named(tmp_path):
             engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
         assert time.monotonic() - started < 5
         engine.close()
+
+
+def _record_once(tmp_path: Path, fault: Fault, timeout_s: float = 5.0) -> tuple[LoopbackServer, BaseException]:
+    """One recorded chat request answered by `fault` (every attempt): the error it ends in."""
+    with LoopbackServer(faults={i: fault for i in range(3)}) as server:
+        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url,
+                                   retry=FAST_RETRY, timeout_s=timeout_s)
+        engine = Engine(open_async_client(transport), "m")
+        with pytest.raises(EndpointError) as failure:
+            engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
+        engine.close()
+    assert list(CassetteStore(tmp_path / "c").iter_entries()) == []
+    return server, failure.value
+
+
+def test_an_answer_trickled_a_byte_at_a_time_is_cut_at_the_attempt_timeout(tmp_path):
+    """Issue: the read timeout restarted with every byte, so one ~300-byte answer took minutes."""
+    started = time.monotonic()
+    server, failure = _record_once(tmp_path, Fault(trickle_s=0.05), timeout_s=0.5)
+    assert "failed after 3 attempts (last: timed out after 0.5 s (the answer was still arriving))" in str(failure)
+    assert time.monotonic() - started < 6 and len(server.received) == 3
+
+
+def test_a_compressed_bomb_is_refused_at_the_size_cap_without_a_retry(tmp_path):
+    """Issue: 1 MB on the wire took 2.2 GB of memory; there was no size cap."""
+    content = b'{"choices": [{"message": {"content": "' + b"a" * (80 * 2**20) + b'"}}]}'
+    bomb = Fault(raw=gzip.compress(content, 1), headers={"content-encoding": "gzip"})
+    server, failure = _record_once(tmp_path, bomb)
+    assert "sent an answer larger than 64 MB (decoded); nothing was stored" in str(failure)
+    assert len(server.received) == 1
+
+
+@pytest.mark.parametrize("status", [301, 302, 307, 308])
+def test_a_redirect_is_refused_naming_its_target_and_never_stored(tmp_path, status):
+    """Issue: a 302 with a body was stored as an answer, and a 307 retried six times as "invalid JSON"."""
+    completion = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "moved"}}]}
+    redirect = Fault(status=status, body=completion, headers={"location": "http://elsewhere.example/v1/x"})
+    server, failure = _record_once(tmp_path, redirect)
+    assert f"redirected the request (HTTP {status}) to elsewhere.example" in str(failure)
+    assert len(server.received) == 1
 
 
 def test_after_a_fatal_error_no_further_request_is_sent(tmp_path):
@@ -339,3 +428,57 @@ def test_prune_refuses_entries_recorded_after_the_newest_manifest(tmp_path):
 def test_an_empty_list_or_an_absurd_worker_count_is_refused_not_defaulted(args, fragment):
     """Issue: `grid --tasks ,` quietly became iris/SVM; `--jobs 99999999999999999999` was taken."""
     one_line_error(cli(*args), 2, fragment)
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["grid", "--methods", "random", "--scheduler", "x"], "is not a Dask scheduler address"),
+    (["grid", "--methods", "random", "--scheduler", "tcp://"], "is not a Dask scheduler address"),
+    (["components", "--n-observed", "0,0,0"], "observed-set sizes must be 2–10000"),
+    (["components", "--dry-run", "--n-test", "99999999999999999999"], "must be 10000 or less"),
+    (["warmstart", "--seeds", "99999999999999999999"], "seeds must be 0–4294967295"),
+    (["run", "--base-url", "http://[::1"], "is not an http(s) URL"),
+    (["cassettes", "verify", "--cassettes", "/"], "refusing to search the whole file system"),
+    (["cassettes", "scan", "--cassettes", "/"], "refusing to search the whole file system"),
+    (["tables", "--results", "/"], "refusing to search the whole file system"),
+    (["check", "--results", "/"], "refusing to search the whole file system"),
+])
+def test_inputs_that_tracebacked_or_hung_are_one_line_errors(tmp_path, args, fragment):
+    """Issue, item 10: each of these printed a traceback, hung, or walked the whole file system."""
+    one_line_error(cli(*args, "--out", str(tmp_path / "o")) if args[0] in ("grid", "components", "warmstart", "run",
+                                                                            "tables") else cli(*args), 2, fragment)
+    assert not (tmp_path / "o").exists()
+
+
+def test_an_unreachable_dask_scheduler_is_one_line_within_its_timeout(tmp_path):
+    pytest.importorskip("distributed")
+    started = time.monotonic()
+    one_line_error(cli("grid", "--methods", "random", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path)),
+                   2, "cannot reach the Dask scheduler tcp://127.0.0.1:1")
+    assert time.monotonic() - started < 60
+
+
+@pytest.mark.parametrize("field, value", [("seed", "1e400"), ("seed", "0.5"), ("seed", '"2"'), ("seed", "true"),
+                                          ("format", '"2"'), ("method", "7")])
+def test_a_manifest_field_of_the_wrong_type_is_named_in_one_line(tmp_path, field, value):
+    results = tmp_path / "demo"
+    shutil.copytree(REPO / "results/recorded/demo", results)
+    manifest = results / "iris/SVM/0.manifest.json"
+    manifest.write_text(re.sub(rf'"{field}": [^,\n]+', f'"{field}": {value}', manifest.read_text(), count=1))
+    one_line_error(cli("check", "--results", str(results)), 2, f"{manifest}: {field} is ")
+
+
+def test_files_are_created_as_the_umask_says_not_0600(tmp_path):
+    """Issue: entries, histories and manifests were created 0600 whatever the umask (mkstemp's mode)."""
+    result = subprocess.run(["sh", "-c", f"umask 022 && exec {sys.executable} -m llambo_replay.cli run "
+                             f"--out {tmp_path / 'o'} --cassettes {tmp_path / 'c'} --mode auto --base-url {OFFLINE}"],
+                            capture_output=True, text=True, cwd=REPO, timeout=600)
+    # replaying the demo from an empty store misses at once; the store's marker and the run's folder exist
+    assert "Traceback" not in result.stderr
+    written = [p for p in (tmp_path / "c").rglob("*") if p.is_file()]
+    assert written and all(p.stat().st_mode & 0o777 == 0o644 for p in written), [oct(p.stat().st_mode) for p in written]
+
+
+def test_fidelity_finds_an_unwritable_output_folder_before_any_compute(tmp_path):
+    (tmp_path / "file").write_text("")
+    one_line_error(cli("fidelity", "--datasets", "iris", "--models", "SVM", "--seeds", "0", "--out",
+                       str(tmp_path / "file" / "out"), "--no-memo"), 2, "cannot write to the output folder")

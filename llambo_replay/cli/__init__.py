@@ -12,11 +12,12 @@ import signal
 import sys
 import threading
 from collections.abc import Sequence
+from concurrent.futures.process import BrokenProcessPool
 
 from llambo_replay import __version__
 from llambo_replay.cli import cassettes, check, components, fidelity, grid, run, serve, tables, warmstart
 from llambo_replay.cli.common import PRESETS, Parser
-from llambo_replay.errors import LlamboReplayError
+from llambo_replay.errors import LlamboReplayError, describe_os_error, os_error_exit_code
 
 COMMANDS = (run, cassettes, grid, check, components, fidelity, serve, warmstart, tables)  # --help's order
 
@@ -63,6 +64,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except BrokenProcessPool:
+        print("error: a worker process died (killed by the system, perhaps for memory); what was recorded is kept, "
+              "rerun to resume", file=sys.stderr)
+        return 9
+    except OSError as exc:
+        code = os_error_exit_code(exc)
+        if code is None:
+            raise
+        print(f"error: {describe_os_error(exc)}", file=sys.stderr)
+        return code
 
 
 __all__ = ["PRESETS", "build_parser", "main"]

@@ -126,14 +126,21 @@ def one_task(text: str) -> tuple[str, str]:
     return tasks[0]
 
 
-def int_list(text: str) -> list[int]:
-    try:
-        values = [int(part) for part in csv_list(text)]
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
-    if any(v < 0 for v in values):
-        raise argparse.ArgumentTypeError("seeds must be 0 or more")
-    return values
+def whole_numbers(minimum: int, most: int, what: str) -> Callable[[str], list[int]]:
+    """A comma-separated list of whole numbers in [minimum, most]."""
+    def parse(text: str) -> list[int]:
+        try:
+            values = [int(part) for part in csv_list(text)]
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected comma-separated whole numbers, got {text!r}") from None
+        if any(not minimum <= v <= most for v in values):
+            raise argparse.ArgumentTypeError(f"{what} must be {minimum}–{most}")
+        return values
+    return parse
+
+
+MAX_SEED = 2**32 - 1  # numpy's seed sequences take more, but no run needs it and folder names stay short
+int_list = whole_numbers(0, MAX_SEED, "seeds")
 
 
 def fill_from_preset(args: argparse.Namespace, presets: dict[str, dict[str, object]]) -> None:

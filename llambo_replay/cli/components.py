@@ -17,6 +17,7 @@ from llambo_replay.cli.common import (
     int_list,
     open_memo,
     print_estimate,
+    whole_numbers,
 )
 
 
@@ -45,6 +46,9 @@ def cmd_components(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_COMPONENT_POINTS = 10_000  # configurations in one observed or held-out set; far past any prompt's context
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.llambo.protocol import PROTOCOLS
     from llambo_replay.llambo.sampler import SAMPLER_POLICIES
@@ -62,8 +66,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     comp.add_argument("--datasets", type=csv_list, default=None, help="comma-separated (preset)")
     comp.add_argument("--model", default="RandomForest", help="the model whose hyperparameters are tuned")
     comp.add_argument("--seeds", type=int_list, default="0", help="comma-separated")
-    comp.add_argument("--n-observed", type=int_list, default="5,10,20,30", help="observed-set sizes")
-    comp.add_argument("--n-test", type=at_least(2), default=None, help="held-out configurations per set (preset)")
+    comp.add_argument("--n-observed", type=whole_numbers(2, MAX_COMPONENT_POINTS, "observed-set sizes"),
+                      default="5,10,20,30", help=f"observed-set sizes (2–{MAX_COMPONENT_POINTS})")
+    comp.add_argument("--n-test", type=at_least(2, MAX_COMPONENT_POINTS), default=None,
+                      help=f"held-out configurations per set (2–{MAX_COMPONENT_POINTS}; preset)")
     comp.add_argument("--n-templates", type=at_least(1), default=None,
                       help="prompt templates of the surrogate and the sampler (preset)")
     comp.add_argument("--n-gens", type=at_least(1), default=None,

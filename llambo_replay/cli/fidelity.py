@@ -8,7 +8,6 @@ from collections.abc import Callable
 from pathlib import Path
 
 from llambo_replay.cli.common import REFERENCE_HELP, add_memo_flags, csv_list, int_list, open_memo
-from llambo_replay.errors import UsageError
 
 
 def cmd_fidelity(args: argparse.Namespace) -> int:
@@ -17,14 +16,12 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     from llambo_replay.bayesmark import fidelity, reference
     from llambo_replay.bayesmark.objective import task_objective
     from llambo_replay.bayesmark.tasks import DATASETS, MODELS, load_task
+    from llambo_replay.experiments.runner import check_writable
 
     root = reference.check_reference(args.reference)
     datasets, models = args.datasets or list(DATASETS), args.models or list(MODELS)
     memo = open_memo(args)
-    try:  # found unwritable before the compute, not after it
-        args.out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot write to the output folder {args.out} ({exc.strerror})") from None
+    check_writable(args.out)  # found unwritable before the compute, not after it
 
     def objective_for(dataset: str, model: str) -> Callable[[dict], dict]:
         return task_objective(load_task(dataset, model), memo)

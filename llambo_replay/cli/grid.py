@@ -21,9 +21,11 @@ from llambo_replay.errors import LlamboReplayError
 
 def cmd_grid(args: argparse.Namespace) -> int:
     from llambo_replay.bayesmark.memo import DEFAULT_MEMO_DIR
-    from llambo_replay.experiments.grid import GridOptions, cells, run_grid
+    from llambo_replay.experiments.grid import GridOptions, cells, check_scheduler, run_grid
     from llambo_replay.replay import parse_mode
 
+    if args.scheduler:
+        check_scheduler(args.scheduler)
     spec = run_spec(args)
     options = GridOptions(args.out, args.cassettes, parse_mode(args.mode), args.base_url,
                           None if args.no_memo else (args.memo or DEFAULT_MEMO_DIR), args.concurrency, args.timeout,

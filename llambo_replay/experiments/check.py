@@ -30,6 +30,7 @@ from llambo_replay.experiments.runner import run, sha256_text, spec_from_manifes
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import OFFLINE_URL
+from llambo_replay.replay.walk import files_under
 
 COMPONENTS_MANIFEST = "components.manifest.json"
 
@@ -56,6 +57,12 @@ def _largest(a: np.ndarray, b: np.ndarray, relative: bool) -> float:
     return float(np.max(np.where(both_nan, 0.0, delta), initial=0.0))
 
 
+# The type of each top-level manifest field that steers a replay (where the field is present).
+MANIFEST_FIELD_TYPES: dict[str, type] = {"format": int, "seed": int, "method": str, "history_sha256": str,
+                                         "task": dict, "settings": dict, "engine": dict, "budget": dict,
+                                         "cassettes": dict}
+
+
 def read_manifest(path: Path, field: str = "history_sha256") -> dict[str, Any]:
     """A manifest as a dict, or a one-line error saying what is wrong with the file."""
     try:
@@ -64,6 +71,11 @@ def read_manifest(path: Path, field: str = "history_sha256") -> dict[str, Any]:
         raise UsageError(f"{path} is not readable JSON ({exc.__class__.__name__}); restore it from git") from None
     if not isinstance(manifest, dict) or field not in manifest:
         raise UsageError(f"{path} is not a manifest of its kind (no {field}); restore it from git")
+    for name, kind in MANIFEST_FIELD_TYPES.items():
+        value = manifest.get(name, kind())
+        if isinstance(value, bool) or not isinstance(value, kind):
+            raise UsageError(f"{path}: {name} is {json.dumps(value)[:40]}, not {'an integer' if kind is int else kind.__name__}; "
+                             "restore it from git")
     return manifest
 
 
@@ -71,7 +83,7 @@ def run_manifests(results: Path, components: bool = False) -> list[Path]:
     """Run manifests under `results` (and, with `components`, component-evaluation manifests too)."""
     if not Path(results).is_dir():
         raise UsageError(f"results folder {results} does not exist")
-    found = sorted(p for p in Path(results).rglob("*.manifest.json")
+    found = sorted(p for p in files_under(results, "*.manifest.json")
                    if components or p.name != COMPONENTS_MANIFEST)
     if not found:
         raise UsageError(f"no run manifests (*.manifest.json) under {results}")

@@ -25,7 +25,7 @@ from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments import components
-from llambo_replay.experiments.runner import sha256_text
+from llambo_replay.experiments.runner import model_slug, sha256_text
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.estimate import Estimate, ask_discriminative, ask_sampler, synthetic_history
 from llambo_replay.llambo.prompts import PromptSettings
@@ -66,8 +66,7 @@ class ComponentSpec:
                                policy=self.sampler_policy)
 
     def namespace(self, dataset: str, seed: int) -> str:
-        slug = "".join(ch if ch.isalnum() or ch in "._-" else "-" for ch in self.llm_model)
-        return f"{slug}/components-{self.protocol}/{dataset}/{self.model}/seed{seed}"
+        return f"{model_slug(self.llm_model)}/components-{self.protocol}/{dataset}/{self.model}/seed{seed}"
 
 
 def _summary(frame: pd.DataFrame, method: str, caption: str) -> str:

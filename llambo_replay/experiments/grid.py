@@ -8,13 +8,15 @@ workers on one folder safe, so stores from different workers merge without confl
 from __future__ import annotations
 
 import itertools
+import re
 import signal
+import uuid
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from llambo_replay.errors import LlamboReplayError, UsageError
+from llambo_replay.errors import BudgetReached, LlamboReplayError, UsageError
 from llambo_replay.experiments.baseline_run import run_baseline
 from llambo_replay.experiments.baselines import REGISTRY
 from llambo_replay.experiments.runner import Budget, RunSpec, run
@@ -109,6 +111,46 @@ def run_grid(todo: list[Cell], options: GridOptions, jobs: int,
     return failures
 
 
+SCHEDULER_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss)://)?[A-Za-z0-9._-]+:\d{1,5}$|^(?:tcp|tls|ws|wss)://\[[0-9a-fA-F:]+\]:\d{1,5}$")
+SCHEDULER_TIMEOUT_S = 10
+
+
+def check_scheduler(address: str) -> str:
+    """A Dask scheduler address as `tcp://HOST:PORT`; anything else is refused before any work."""
+    if not SCHEDULER_ADDRESS.match(address):
+        raise UsageError(f"--scheduler {address!r} is not a Dask scheduler address such as tcp://127.0.0.1:8786")
+    return address
+
+
+@dataclass(frozen=True)
+class StopWhenSet:
+    """A cell's budget on a Dask cluster: it also stops at the next trial boundary once the grid that
+    submitted it is stopped (Ctrl-C, SIGTERM), so no worker goes on recording (and paying) for nobody."""
+
+    event: str
+    budget: Budget | None = None
+
+    def check(self, requests: int, cost_usd: float, trial: int) -> None:
+        from distributed import Event
+
+        if Event(self.event).is_set():
+            raise BudgetReached(f"stopped after trial {trial}: the grid that submitted this cell was stopped")
+        if self.budget:
+            self.budget.check(requests, cost_usd, trial)
+
+
+def _for_workers(pending: list[Cell], options: GridOptions, stop: str) -> tuple[list[Cell], GridOptions]:
+    """Cells and options as a remote worker must see them: absolute paths (its working folder is not ours)
+    and a budget that watches the grid's stop event."""
+    def absolute(path: Path | None) -> Path | None:
+        return None if path is None else Path(path).resolve()
+
+    cells_ = [replace(c, spec=replace(c.spec, reference=str(absolute(Path(c.spec.reference)))))
+              if c.spec.reference else c for c in pending]
+    return cells_, replace(options, out=absolute(options.out), cassettes=absolute(options.cassettes),
+                           memo_dir=absolute(options.memo_dir), budget=StopWhenSet(stop, options.budget))
+
+
 def _worker_dies_on_sigterm() -> None:
     """A worker forked from the command line inherits its SIGTERM handler; the grid stops workers with SIGTERM."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
@@ -117,16 +159,29 @@ def _worker_dies_on_sigterm() -> None:
 def _execute(pending: list[Cell], options: GridOptions, jobs: int, scheduler: str | None) -> Any:
     if scheduler:
         try:
-            from distributed import Client
+            from distributed import Client, Event
             from distributed import as_completed as dask_completed
         except ImportError:
             raise UsageError("--scheduler needs Dask: pip install 'dask[distributed]'") from None
-        client = Client(scheduler)
         try:
-            futures = {client.submit(run_cell, cell, options, pure=False): cell for cell in pending}
+            client = Client(check_scheduler(scheduler), timeout=SCHEDULER_TIMEOUT_S)
+        except (OSError, ValueError, TypeError) as exc:
+            raise UsageError(f"cannot reach the Dask scheduler {scheduler} within {SCHEDULER_TIMEOUT_S} s "
+                             f"({exc.__class__.__name__}); check that it is up") from None
+        stop = f"llambo-replay-stop-{uuid.uuid4().hex}"
+        remote_cells, remote_options = _for_workers(pending, options, stop)
+        futures: dict[Any, Cell] = {}
+        finished = False
+        try:
+            futures = {client.submit(run_cell, remote, remote_options, pure=False): cell
+                       for remote, cell in zip(remote_cells, pending)}
             for future in dask_completed(futures):
                 yield futures[future], future.result()
+            finished = True
         finally:
+            if not finished:  # running cells stop at their next trial boundary; queued ones never start
+                Event(stop, client=client).set()
+                client.cancel(list(futures))
             client.close()
     elif jobs <= 1:
         for cell in pending:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import numbers
 import os
 import re
 import sys
@@ -36,6 +37,8 @@ from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open
 from llambo_replay.replay.canonical import canonical_json, normalise_numbers
 from llambo_replay.replay.modes import policy
 from llambo_replay.replay.pricing import PRICE_PER_1K_TOKENS
+from llambo_replay.replay.secrets import refuse_credential
+from llambo_replay.replay.session import resolve_base_url
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
@@ -58,10 +61,12 @@ class RunSpec:
     def __post_init__(self) -> None:
         if self.generative_model and self.settings.surrogate != "generative":
             raise UsageError("--generative-model names the generative surrogate's model; add --sm generative")
-        if self.seed < 0:
-            raise UsageError(f"seed must be 0 or more (got {self.seed})")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, numbers.Integral) or self.seed < 0:
+            raise UsageError(f"seed must be a whole number, 0 or more (got {self.seed!r})")
         if self.reference and self.given_points:
             raise UsageError("give either --reference or --initial-points, not both")
+        for name in (self.llm_model, self.generative_model or self.llm_model):
+            model_slug(name)
 
     def initial(self, space: SearchSpace) -> list[dict[str, float]] | None:
         """The initial configurations the run starts from; None when the seeded generator draws them."""
@@ -100,8 +105,15 @@ class RunSpec:
                 "trials": folder / f"{self.seed}.trials.csv"}
 
 
+MAX_MODEL_NAME = 100  # a folder-name component; file systems refuse more than 255 bytes
+
+
 def model_slug(llm_model: str) -> str:
-    """An LLM's name as the first part of its cassette namespaces."""
+    """An LLM's name as the first part of its cassette namespaces; the one check of a model name
+    (it is sent in every request, names folders, and is written into manifests)."""
+    refuse_credential("the model name", llm_model)
+    if not llm_model.strip() or len(llm_model) > MAX_MODEL_NAME:
+        raise UsageError(f"a model name must be 1-{MAX_MODEL_NAME} characters (got {len(llm_model)})")
     return re.sub(r"[^A-Za-z0-9._=+-]+", "-", llm_model).strip("-") or "model"
 
 
@@ -173,6 +185,7 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
     initial = spec.initial(task.space)
+    base_url = resolve_base_url(base_url)  # refused before any folder is made
     paths = spec.outputs(out)
     check_writable(paths["history"].parent)
 

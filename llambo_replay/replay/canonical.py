@@ -74,7 +74,10 @@ def content_hash(value: Any) -> str:
 
 def redact_url(url: str) -> str:
     """`url` fit for a message: a password in it and the values of secret query parameters become ***."""
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:  # unparseable: show it only where it cannot hold a password or a query
+        return url if "@" not in url and "?" not in url else "(an unparseable URL)"
     netloc = parts.netloc
     if parts.password:
         netloc = netloc.replace(f":{parts.password}@", ":***@")

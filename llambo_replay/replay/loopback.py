@@ -40,6 +40,8 @@ class Fault:
     body: dict[str, Any] | None = None  # answer HTTP 200 with this JSON instead of a completion
     raw: bytes | None = None  # answer HTTP 200 with these bytes (JSON that `json.dumps` would not write)
     delay_s: float = 0.0
+    headers: dict[str, str] = field(default_factory=dict)  # sent with the fault's answer (location, encoding)
+    trickle_s: float = 0.0  # send the answer's body one byte at a time, this long apart
 
 
 @dataclass
@@ -104,7 +106,7 @@ class LoopbackServer:
 
     # -- protocol ---------------------------------------------------------------------
     def _send(self, handler: BaseHTTPRequestHandler, status: int, body: Any, raw: bytes | None = None,
-              headers: dict[str, str] | None = None) -> None:
+              headers: dict[str, str] | None = None, trickle_s: float = 0.0) -> None:
         payload = raw if raw is not None else json.dumps(body).encode()
         handler.send_response(status)
         handler.send_header("content-type", "application/json")
@@ -113,7 +115,13 @@ class LoopbackServer:
             handler.send_header(name, value)
         try:
             handler.end_headers()
-            handler.wfile.write(payload)
+            if trickle_s:
+                for i in range(len(payload)):
+                    handler.wfile.write(payload[i:i + 1])
+                    handler.wfile.flush()
+                    time.sleep(trickle_s)
+            else:
+                handler.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):  # the client gave up (a timeout test): nothing to say
             handler.close_connection = True
         with self._lock:
@@ -138,7 +146,8 @@ class LoopbackServer:
                 return
             if fault and fault.status:
                 headers = {"retry-after": fault.retry_after} if fault.retry_after else {}
-                self._send(handler, fault.status, fault.body or {"error": {"message": "injected fault"}}, headers=headers)
+                self._send(handler, fault.status, fault.body or {"error": {"message": "injected fault"}},
+                           headers={**headers, **fault.headers})
                 return
             if over_limit:
                 self._send(handler, 429, {"error": {"message": "too many requests"}}, headers={"retry-after": "0.05"})
@@ -152,9 +161,10 @@ class LoopbackServer:
                 self._send(handler, 200, fault.body)
                 return
             if fault and fault.raw is not None:
-                self._send(handler, 200, None, raw=fault.raw)
+                self._send(handler, 200, None, raw=fault.raw, headers=fault.headers)
                 return
-            self._send(handler, 200, self._completion(handler.path, body), headers=self.response_headers)
+            self._send(handler, 200, self._completion(handler.path, body), headers=self.response_headers,
+                       trickle_s=fault.trickle_s if fault else 0.0)
         finally:
             with self._lock:
                 self._in_flight -= 1

@@ -99,7 +99,10 @@ def locked(path: Path) -> Iterator[BinaryIO]:
     """The pack open for appending, under its exclusive lock; the pack a rewrite replaced is never written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
+        created = not path.exists()
         handle = open(path, "a+b")
+        if created:
+            fsync_folder(path.parent)  # the new pack's name survives a power cut with its first line
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
         try:
             if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
@@ -150,11 +153,23 @@ def without_lines(data: bytes, offsets: list[int]) -> bytes:
     return b"".join(kept)
 
 
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+# Files are created as `open` would create them (mkstemp's 0600 would make a shared clone unreadable).
+FILE_MODE = 0o666 & ~_umask()
+
+
 def atomic_write(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside `path`, fsync, then rename over it."""
+    """Write to a temporary file beside `path`, fsync, rename over it, then fsync the folder, so that
+    after a power cut the file is either the old one or the new one, and is there."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, FILE_MODE)
         with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
@@ -163,6 +178,21 @@ def atomic_write(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    fsync_folder(path.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """Make a rename or a new file in `folder` durable (a no-op where folders cannot be opened)."""
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
 
 
 def rewrite(path: Path, data: bytes) -> None:

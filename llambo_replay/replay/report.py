@@ -11,6 +11,7 @@ from pathlib import Path
 from llambo_replay.errors import UsageError
 from llambo_replay.replay.pricing import cached_tokens
 from llambo_replay.replay.store import CassetteStore, EntryRef
+from llambo_replay.replay.walk import files_under
 
 
 @dataclass
@@ -52,7 +53,7 @@ def referenced_keys(manifest_dirs: list[Path]) -> set[tuple[str, str]]:
     for folder in manifest_dirs:
         if not folder.is_dir():
             raise UsageError(f"manifest folder {folder} does not exist")
-        paths = sorted(folder.rglob("*.manifest.json"))
+        paths = sorted(files_under(folder, "*.manifest.json"))
         if not paths:
             raise UsageError(f"no *.manifest.json under {folder}; prune keeps what manifests name, so it refuses "
                              "to go on without any")
@@ -76,7 +77,8 @@ def unreferenced(store: CassetteStore, keep: set[tuple[str, str]]) -> list[Entry
 
 def newest_manifest_time(manifest_dirs: list[Path]) -> str:
     """When the newest manifest under the folders was written, as the UTC timestamp entries carry."""
-    newest = max(path.stat().st_mtime for folder in manifest_dirs for path in folder.rglob("*.manifest.json"))
+    newest = max(path.stat().st_mtime for folder in manifest_dirs
+                 for path in files_under(folder, "*.manifest.json"))
     return datetime.fromtimestamp(newest, timezone.utc).isoformat(timespec="seconds")
 
 

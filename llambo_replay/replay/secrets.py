@@ -7,6 +7,9 @@ import re
 from pathlib import Path
 from typing import Any
 
+from llambo_replay.errors import UsageError
+from llambo_replay.replay.walk import files_under
+
 # Policy as data: a name and a regular expression per kind of secret. Header names are matched
 # in any serialisation (JSON `"name": v`, YAML or HTTP `name: v`, a query `name=v`).
 _NAMED = r"""(?<![A-Za-z0-9_-])["']?{name}["']?\s*[:=]\s*["']?[^\s"',&]{{8,}}"""
@@ -64,8 +67,18 @@ def known_keys() -> tuple[str, ...]:
 def scan_text(text: str, extra: tuple[str, ...] = ()) -> list[str]:
     """Names of the secret kinds found in `text`; `extra` adds literal strings (a known key)."""
     found = [name for name, pattern in SECRET_PATTERNS.items() if pattern.search(text)]
-    found += [f"literal {value[:6]}..." for value in extra if value and value in text]
+    if any(value and value in text for value in extra):  # never a piece of the key itself: that would print it
+        found.append(f"the literal value of ${' or $'.join(KEY_ENV_VARS)}")
     return found
+
+
+def refuse_credential(what: str, value: str) -> None:
+    """Refuse a value that travels in request bodies, URLs or folder names when it looks like a key
+    (or is the key this environment holds): it would be stored, printed and committed."""
+    kinds = scan_text(value, known_keys())
+    if kinds:
+        raise UsageError(f"{what} looks like it holds a credential ({kinds[0]}); give the key in OPENAI_API_KEY, "
+                         "which is sent as a header and never stored")
 
 
 def scan_tree(root: str | Path, extra: tuple[str, ...] = ()) -> list[str]:
@@ -73,7 +86,7 @@ def scan_tree(root: str | Path, extra: tuple[str, ...] = ()) -> list[str]:
     be read (a file nobody can read is a file nobody has checked)."""
     hits = []
     root = Path(root)
-    for path in sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else []:
+    for path in sorted(files_under(root)) if root.is_dir() else []:
         try:
             text = path.read_text(encoding="utf-8", errors="replace")
         except OSError as exc:

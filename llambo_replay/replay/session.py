@@ -11,6 +11,7 @@ import openai
 from llambo_replay.errors import EndpointError, LlamboReplayError, UsageError
 from llambo_replay.replay.canonical import redact_url
 from llambo_replay.replay.modes import RecordMode, policy
+from llambo_replay.replay.secrets import refuse_credential
 from llambo_replay.replay.store import CassetteStore
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S, ReplayTransport, RetryPolicy
 
@@ -23,13 +24,18 @@ def resolve_base_url(base_url: str | None) -> str:
     """The endpoint to use; refuses URLs the client cannot use as a base (a query string would be
     glued in front of every API path, and a key in it would end up in messages)."""
     url = base_url or os.environ.get("OPENAI_BASE_URL") or DEFAULT_BASE_URL
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"base URL {redact_url(url)} is not an http(s) URL such as http://127.0.0.1:8080/v1")
     if parts.query or parts.fragment:
         raise UsageError(f"base URL {redact_url(url)} has a query string, which the client would put in front of "
                          "every API path; give the key in OPENAI_API_KEY (sent as a header, never stored) and, for "
                          "Azure OpenAI, use its v1 endpoint https://<resource>.openai.azure.com/openai/v1")
+    refuse_credential("the base URL's path", parts.path)
     return url
 
 

@@ -32,6 +32,7 @@ from llambo_replay.errors import CassetteCorrupt, UsageError
 from llambo_replay.replay import packs
 from llambo_replay.replay.canonical import content_hash, request_key
 from llambo_replay.replay.schema import completion_problem
+from llambo_replay.replay.walk import files_under
 
 FORMAT_VERSION = 2
 MARKER_NAME = "_store.json"
@@ -87,9 +88,12 @@ def atomic_write_text(path: Path, text: str) -> None:
     packs.atomic_write(path, text.encode("utf-8"))
 
 
-def legacy_entry_files(root: Path) -> Iterator[Path]:
+LEGACY_PROBE_FOLDERS = 10_000  # a format-1 store shows an entry within its first few folders
+
+
+def legacy_entry_files(root: Path, max_folders: int | None = None) -> Iterator[Path]:
     """Entries of the format-1 layout, ``<namespace>/<key[:2]>/<key>.json``."""
-    for path in root.rglob("*.json"):
+    for path in files_under(root, "*.json", max_folders):
         if _KEY_RE.match(path.stem) and path.parent.name == path.stem[:2]:
             yield path
 
@@ -177,7 +181,7 @@ class CassetteStore:
             if version != FORMAT_VERSION:
                 raise UsageError(f"cassette folder {self.root} is in store format {version}; this version of "
                                  f"llambo-replay reads format {FORMAT_VERSION}")
-        elif self.root.is_dir() and next(legacy_entry_files(self.root), None) is not None:
+        elif self.root.is_dir() and next(legacy_entry_files(self.root, LEGACY_PROBE_FOLDERS), None) is not None:
             raise UsageError(f"cassette folder {self.root} is in the one-file-per-key layout (store format 1); "
                              f"convert it once with `{MIGRATE_HINT.format(root=self.root)}`")
         self._format_checked = True
@@ -408,7 +412,7 @@ class CassetteStore:
         base = self.root / check_namespace(namespace) if namespace else self.root
         if not base.is_dir():
             return []
-        return sorted(p for p in base.rglob(f"*{packs.PACK_SUFFIX}") if packs.PACK_NAME_RE.match(p.name))
+        return sorted(p for p in files_under(base, f"*{packs.PACK_SUFFIX}") if packs.PACK_NAME_RE.match(p.name))
 
     def iter_entries(self, namespace: str | None = None) -> Iterator[EntryRef]:
         """Every entry, in a stable order (pack by pack, namespace then key)."""
@@ -435,7 +439,7 @@ class CassetteStore:
         except CassetteCorrupt as exc:
             problems.append(str(exc))
         paths = self.pack_paths()
-        strays = sorted(p for p in self.root.rglob(f"*{packs.PACK_SUFFIX}")
+        strays = sorted(p for p in files_under(self.root, f"*{packs.PACK_SUFFIX}")
                         if not packs.PACK_NAME_RE.match(p.name) and p != self.root / SHARED_NAME)
         problems += [f"{stray} is not a pack of store format {FORMAT_VERSION} (packs are named like "
                      f"{packs.pack_name('0' * 64)}), so nothing reads it; move its lines into the pack "
@@ -490,7 +494,7 @@ class CassetteStore:
         Only a pack's are: other files' temporaries (an output folder inside the store) are not the store's."""
         if not self.root.is_dir():
             return []
-        return sorted(p for p in self.root.rglob(TEMP_GLOB) if _TEMP_OF_PACK_RE.match(p.name))
+        return sorted(p for p in files_under(self.root, TEMP_GLOB) if _TEMP_OF_PACK_RE.match(p.name))
 
     def remove(self, ref: EntryRef) -> None:
         self.remove_many([ref])

@@ -35,6 +35,8 @@ from llambo_replay.replay.store import CassetteStore
 # An address that is never contacted (the .invalid top-level domain): the base URL of every offline replay.
 OFFLINE_URL = "http://replay.invalid/v1"
 DEFAULT_TIMEOUT_S = 120.0  # per attempt; a 135M model on two cores needs ~40 s for a 2,600-token prompt
+# No completion comes near this (n = 30 with logprobs is ~1 MB); a compressed body is capped after decoding.
+MAX_RESPONSE_BYTES = 64 * 2**20
 
 
 @dataclass(frozen=True)
@@ -80,7 +82,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     async_upstream: httpx2.AsyncBaseTransport | None = None
     sleep: Callable[[float], None] = time.sleep
     async_sleep: Callable[[float], Any] = asyncio.sleep
-    timeout_s: float = DEFAULT_TIMEOUT_S  # per attempt; what the client was built with, for messages
+    timeout_s: float = DEFAULT_TIMEOUT_S  # per attempt, the whole answer included (not per byte)
+    max_response_bytes: int = MAX_RESPONSE_BYTES
 
     def __post_init__(self) -> None:
         self.policy = policy(self.mode)
@@ -153,21 +156,27 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         stored = self.store.put(self.namespace, ticket.key, ticket.slot, ticket.canonical, body, meta)
         return stored["response"]
 
-    def _judge(self, response: httpx2.Response, path: str, secrets: tuple[str, ...] = ()) -> Any:
+    def _judge(self, response: httpx2.Response, content: bytes, path: str, secrets: tuple[str, ...] = ()) -> Any:
         """The JSON body of a good answer, with any credential the request sent masked (an endpoint may
         echo it); raises for failures (retryable or not), whose messages are masked too. Only a real
-        completion is ever stored: some servers answer HTTP 200 with an error object."""
-        if response.status_code in self.retry.retry_statuses:
-            raise _RetryableFailure(f"HTTP {response.status_code}", response.headers.get("retry-after"))
-        if response.status_code >= 400:
-            raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {response.status_code}: "
-                                f"{_excerpt(mask(response.text, secrets))}")
+        completion is ever stored: some servers answer HTTP 200 with an error object, or a redirect."""
+        status = response.status_code
+        if status in self.retry.retry_statuses:
+            raise _RetryableFailure(f"HTTP {status}", response.headers.get("retry-after"))
+        if 300 <= status < 400:
+            target = urlsplit(response.headers.get("location", "")).hostname or "another address"
+            raise EndpointError(f"endpoint {self.endpoint_host} redirected the request (HTTP {status}) to {target}; "
+                                "nothing was stored: pass the final address as --base-url")
+        if status >= 400:
+            text = content.decode("utf-8", "replace")
+            raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {status}: "
+                                f"{_excerpt(mask(text, secrets))}")
         try:
-            body = json.loads(response.content)
+            body = json.loads(content)
         except (ValueError, RecursionError):
             raise _RetryableFailure("invalid JSON in the response body") from None
         if isinstance(body, dict) and body.get("error"):
-            raise EndpointError(f"endpoint {self.endpoint_host} answered HTTP {response.status_code} with an error: "
+            raise EndpointError(f"endpoint {self.endpoint_host} answered HTTP {status} with an error: "
                                 f"{_excerpt(mask(json.dumps(body['error']), secrets))}")
         problem = completion_problem(body, path)
         if problem:
@@ -207,9 +216,13 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         for attempt in range(self.retry.max_attempts):
             try:
                 self.live_calls += 1
+                limit = _BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
                 response = self.upstream.handle_request(request)
-                response.read()
-                body = self._judge(response, ticket.canonical["path"], secrets)
+                try:
+                    content = b"".join(limit.take(chunk) for chunk in response.iter_bytes())
+                finally:
+                    response.close()
+                body = self._judge(response, content, ticket.canonical["path"], secrets)
                 return self._respond(self._store(ticket, body, time.perf_counter() - started, attempt + 1), request)
             except (_RetryableFailure, httpx2.TransportError) as failure:
                 self.sleep(self._backoff(attempt, failure))
@@ -228,9 +241,13 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         for attempt in range(self.retry.max_attempts):
             try:
                 self.live_calls += 1
+                limit = _BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
                 response = await self.async_upstream.handle_async_request(request)
-                await response.aread()
-                body = self._judge(response, ticket.canonical["path"], secrets)
+                try:
+                    content = b"".join([limit.take(chunk) async for chunk in response.aiter_bytes()])
+                finally:
+                    await response.aclose()
+                body = self._judge(response, content, ticket.canonical["path"], secrets)
                 # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
                 stored = await asyncio.to_thread(self._store, ticket, body, time.perf_counter() - started, attempt + 1)
                 return self._respond(stored, request)
@@ -245,6 +262,25 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     async def aclose(self) -> None:
         if self.async_upstream is not None:
             await self.async_upstream.aclose()
+
+
+class _BodyLimit:
+    """An answer read chunk by chunk under the attempt's total time and the size cap (after decoding):
+    neither a trickle (each byte inside the read timeout) nor a compressed bomb gets past them."""
+
+    def __init__(self, max_bytes: int, timeout_s: float, host: str) -> None:
+        self.max_bytes, self.timeout_s, self.host = max_bytes, timeout_s, host
+        self.deadline = time.monotonic() + timeout_s
+        self.size = 0
+
+    def take(self, chunk: bytes) -> bytes:
+        self.size += len(chunk)
+        if self.size > self.max_bytes:
+            raise EndpointError(f"endpoint {self.host} sent an answer larger than {self.max_bytes // 2**20} MB "
+                                "(decoded); nothing was stored")
+        if time.monotonic() > self.deadline:
+            raise _RetryableFailure(f"timed out after {self.timeout_s:g} s (the answer was still arriving)")
+        return chunk
 
 
 def _excerpt(text: str, limit: int = 300) -> str:

@@ -14,6 +14,7 @@ from llambo_replay.bayesmark.objective import manifest_protocol
 from llambo_replay.bayesmark.tasks import DATASETS, FAMILIES
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.baselines import REGISTRY
+from llambo_replay.replay.walk import files_under, refuse_whole_file_system
 
 PAPER_METHOD = "LLAMBO (paper, GPT-3.5)"
 BASELINE_LABELS = {name: b.label for name, b in REGISTRY.items()}
@@ -55,10 +56,7 @@ def protocol_of(csv: Path) -> str | None:
     manifest = csv.with_name(f"{csv.stem}.manifest.json")
     if not manifest.is_file():
         return None
-    try:
-        return manifest_protocol(json.loads(manifest.read_text()))
-    except (OSError, ValueError, AttributeError):
-        raise UsageError(f"{manifest} is not readable JSON; restore it from git") from None
+    return manifest_protocol(_manifest(manifest))
 
 
 def _lower_is_better(dataset: str) -> bool:
@@ -72,12 +70,22 @@ ABLATION_WORDS = (("context", "no_context", "no context"), ("context", "partial_
                   ("warping", True, "warped"))
 
 
+def _manifest(path: Path) -> dict:
+    try:
+        manifest = json.loads(path.read_text())
+    except (OSError, ValueError):
+        raise UsageError(f"{path} is not readable JSON; restore it from git") from None
+    if not isinstance(manifest, dict):
+        raise UsageError(f"{path} is not a run manifest; restore it from git")
+    return manifest
+
+
 def method_label(method_dir: Path) -> str:
     """'LLAMBO (<llm model>[; <prompt ablation>])' for LLAMBO runs, read from their manifests; a
     baseline's own name, with where its initial points came from in a warm-starting evaluation."""
     if method_dir.name in BASELINE_LABELS:
         return BASELINE_LABELS[method_dir.name]
-    manifests = [json.loads(p.read_text()) for p in method_dir.rglob("*.manifest.json")]
+    manifests = [_manifest(p) for p in files_under(method_dir, "*.manifest.json")]
     starts = sorted({m["initial_points_source"]["initialiser"] for m in manifests if "initial_points_source" in m})
     methods = {m.get("method") for m in manifests}
     if starts and len(methods) == 1 and methods <= BASELINE_LABELS.keys():
@@ -99,6 +107,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, str]:
 def load_results(results: Path) -> list[History]:
     if not results.is_dir():
         raise UsageError(f"results folder {results} does not exist")
+    refuse_whole_file_system(results)
     histories = []
     for method_dir in sorted(p for p in results.iterdir() if p.is_dir()):
         label = method_label(method_dir)

@@ -103,3 +103,94 @@ def test_sigterm_to_a_grid_stops_its_workers_and_exits_143(tmp_path):
     assert grid.returncode == 143 and "interrupted (SIGTERM)" in err and "Traceback" not in err, err
     assert after == stopped_at, f"{after - stopped_at} requests sent after the grid exited"
     assert CassetteStore(tmp_path / "c").verify() == []
+
+
+def _children(pid: int) -> list[int]:
+    return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+
+
+def test_a_grid_worker_killed_by_the_system_is_one_line_and_exit_9(tmp_path):
+    """Issue: a worker killed by the OOM killer ended the grid in a BrokenProcessPool traceback."""
+    from llm_responder import llambo_responder
+
+    with LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server:
+        grid = subprocess.Popen(
+            [sys.executable, "-m", "llambo_replay.cli", "grid", "--methods", "llambo", "--tasks",
+             "iris/SVM,wine/SVM,breast/SVM,digits/SVM", "--seeds", "0", "--trials", "30", "--mode", "record",
+             "--base-url", server.base_url, "--cassettes", str(tmp_path / "c"), "--out", str(tmp_path / "o"),
+             "--no-memo", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + TIMEOUT_S
+        while len(server.received) < 20 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        os.kill(_children(grid.pid)[0], signal.SIGKILL)  # what the OOM killer does
+        _, err = grid.communicate(timeout=60)
+        stopped_at = len(server.received)
+        time.sleep(1.0)
+        after = len(server.received)
+    assert grid.returncode == 9 and "Traceback" not in err, err
+    assert err.splitlines()[-1].startswith("error: a worker process died"), err
+    assert after == stopped_at, f"{after - stopped_at} requests sent after the grid exited"
+    assert CassetteStore(tmp_path / "c").verify() == []
+
+
+def test_a_full_disk_is_one_line_and_a_rerun_completes_losing_nothing(tmp_path):
+    """Issue: a full disk (`OSError: [Errno 28]`) ended in a traceback. A file-size limit is the same refusal
+    from the kernel (EFBIG instead of ENOSPC) and needs no privileges to set up."""
+    import resource
+
+    source = Path(__file__).resolve().parents[2] / "cassettes"
+    command = [sys.executable, "-m", "llambo_replay.cli", "cassettes", "copy", "--from", str(source),
+               "--cassettes", str(tmp_path / "c")]
+
+    def small_files() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, resource.RLIM_INFINITY))
+
+    full = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S, preexec_fn=small_files)
+    assert full.returncode == 9 and "Traceback" not in full.stderr, full.stderr
+    assert full.stderr.startswith("error: File too large") and "rerun to resume" in full.stderr, full.stderr
+    again = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S)
+    assert again.returncode == 0, again.stderr
+    copied, original = CassetteStore(tmp_path / "c"), CassetteStore(source)
+    assert copied.verify() == []
+    assert sum(1 for _ in copied.iter_entries()) == sum(1 for _ in original.iter_entries())
+
+
+def _settled(server: LoopbackServer, quiet_s: float = 3.0, limit_s: float = 90.0) -> bool:
+    """Whether the server stops receiving requests (quiet for `quiet_s`) within `limit_s`."""
+    deadline, seen, since = time.monotonic() + limit_s, len(server.received), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if len(server.received) != seen:
+            seen, since = len(server.received), time.monotonic()
+        elif time.monotonic() - since >= quiet_s:
+            return True
+    return False
+
+
+def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_are_ours(tmp_path):
+    """Issue: under --scheduler, relative paths were written on the workers' side, and a stopped grid left
+    its cells running (and paying) on the cluster."""
+    import pytest
+
+    distributed = pytest.importorskip("distributed")
+    from llm_responder import llambo_responder
+
+    with LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server, \
+            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                                     host="127.0.0.1") as cluster:
+        grid = subprocess.Popen(
+            [sys.executable, "-m", "llambo_replay.cli", "grid", "--methods", "llambo", "--tasks",
+             "iris/SVM,wine/SVM,breast/SVM,digits/SVM", "--seeds", "0", "--trials", "30", "--mode", "record",
+             "--base-url", server.base_url, "--cassettes", "rel_c", "--out", "rel_o", "--no-memo",
+             "--scheduler", cluster.scheduler_address], cwd=tmp_path,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + TIMEOUT_S
+        while len(server.received) < 40 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        grid.send_signal(signal.SIGTERM)
+        _, err = grid.communicate(timeout=60)
+        assert _settled(server), "the cluster went on recording after the grid was stopped"
+    assert grid.returncode == 143 and "interrupted (SIGTERM)" in err and "Traceback" not in err, err
+    assert CassetteStore(tmp_path / "rel_c").verify() == []
+    assert sum(1 for _ in CassetteStore(tmp_path / "rel_c").iter_entries()) > 0
+    assert not list(tmp_path.rglob("*.manifest.json")), "a cell ran to its end after the grid was stopped"
