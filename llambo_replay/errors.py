@@ -35,11 +35,12 @@ def os_error_exit_code(exc: OSError) -> int | None:
 
 
 def describe_os_error(exc: OSError) -> str:
-    """One line: what the system said, about which file, and that nothing recorded is lost."""
-    where = f" ({exc.filename})" if exc.filename else ""
-    if len(str(exc.filename or "")) > 200:
-        where = f" ({str(exc.filename)[:80]}...)"
-    return f"{exc.strerror or exc.__class__.__name__}{where}; what was recorded before this is kept, rerun to resume"
+    """One line: what the system said, about which file, and (for the machine's failures) that
+    nothing recorded is lost."""
+    name = str(exc.filename or "")
+    where = f" ({name[:80]}...)" if len(name) > 200 else f" ({name})" if name else ""
+    said = f"{exc.strerror or exc.__class__.__name__}{where}"
+    return said if os_error_exit_code(exc) == 2 else f"{said}; what was recorded before this is kept, rerun to resume"
 
 
 class LlamboReplayError(Exception):

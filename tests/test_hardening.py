@@ -441,6 +441,8 @@ def test_an_empty_list_or_an_absurd_worker_count_is_refused_not_defaulted(args, 
     (["cassettes", "scan", "--cassettes", "/"], "refusing to search the whole file system"),
     (["tables", "--results", "/"], "refusing to search the whole file system"),
     (["check", "--results", "/"], "refusing to search the whole file system"),
+    (["check", "--results", "/tmp/" + "x" * 300], "File name too long"),
+    (["cassettes", "verify", "--cassettes", "/tmp/" + "x" * 300], "File name too long"),
 ])
 def test_inputs_that_tracebacked_or_hung_are_one_line_errors(tmp_path, args, fragment):
     """Issue, item 10: each of these printed a traceback, hung, or walked the whole file system."""
