@@ -296,3 +296,102 @@ def test_the_warmstart_request_is_the_official_one(tmp_path):
     assert body["n"] == 30 and body["temperature"] == 0.7 and body["top_p"] == 0.95 and "max_tokens" not in body
     assert len(texts) == 30
     assert len(kept_sets(texts, SVM, get_protocol("paper"), PromptSettings(), "official", 5)) == 30
+
+
+# -- the rules of issue 27 (items 1, 3-6): each the official code's behaviour by default ------------------------
+def by_sample(*answers: str):
+    return lambda body, sample: answers[sample % len(answers)]
+
+
+def test_the_official_sampler_drops_exact_duplicates_only_the_robust_one_near_ones_too(tmp_path):
+    """The official table's `drop_duplicates` is exact within a round and rounds are concatenated as they
+    are; an answer equal to an observed point at 8 decimals is dropped by both."""
+    near = by_sample("## x: 0.1, depth: 3 ##", "## x: 0.100000001, depth: 3 ##", "## x: 0.2, depth: 5 ##",
+                     "## x: 0.500000001, depth: 3 ##")  # the last equals observed x 0.5 at 8 decimals
+    official, sent = propose(tmp_path / "o", near, "official", n_candidates=8)
+    assert official.rounds == 2 and sent == 4
+    assert list(official.candidates["x"]) == [0.1, 0.100000001, 0.2] * 2
+    robust, _ = propose(tmp_path / "r", near, "robust", n_candidates=8)
+    assert list(robust.candidates["x"])[:2] == [0.1, 0.2] and robust.fallback_points == 3
+
+
+def test_the_official_candidate_table_takes_the_first_answers_column_order_and_prompts_print_it(tmp_path):
+    from llambo_replay.llambo.prompts import discriminative_prompts
+
+    reordered = scripted({}, "## depth: {d}, x: {x} ##")
+    official, _ = propose(tmp_path / "o", reordered, "official", n_candidates=10)
+    assert list(official.candidates.columns) == ["depth", "x"]
+    robust, _ = propose(tmp_path / "r", reordered, "robust", n_candidates=10)
+    assert list(robust.candidates.columns) == ["x", "depth"]
+    observed = pd.DataFrame([{"x": 0.5, "depth": 3}])
+    prompts = discriminative_prompts(CONTEXT, SPACE, observed, [0.8], official.candidates, 1, PromptSettings(),
+                                     get_protocol("paper"))
+    assert "Hyperparameter configuration: x is 0, depth is 3\nPerformance" in prompts[0]  # observed: space order
+    assert prompts[0].endswith("Hyperparameter configuration: depth is 1, x is 0\nPerformance: ")
+
+
+def generative_select(tmp_path, candidates: pd.DataFrame, unreadable_c: str):
+    """The generative surrogate over the loopback server; the candidate whose (warped) C prints as
+    `unreadable_c` gets answers with neither class token, so no readable probability."""
+    from llambo_replay.llambo.surrogate import GenerativeSurrogate, SurrogateSettings
+
+    def respond(body: dict, sample: int) -> str:
+        last = body["prompt"].rsplit("Hyperparameter configuration: ", 1)[1]
+        return "maybe" if last.startswith(f"C: {unreadable_c},") else "1"
+
+    observed = pd.DataFrame([{"C": 12.5, "gamma": 0.0005, "tol": 0.001}, {"C": 50.0, "gamma": 0.0002, "tol": 0.01}])
+    with LoopbackServer(responder=respond) as server:
+        engine = Engine(open_async_client(make_transport(CassetteStore(tmp_path), "g", RecordMode.RECORD,
+                                                         server.base_url)), "m", max_concurrency=1)
+        try:
+            surrogate = GenerativeSurrogate(engine, SVM, CONTEXT, settings=SurrogateSettings(n_templates=1, n_gens=3))
+            return surrogate.select(observed, np.array([0.8, 0.9]), candidates)
+        finally:
+            engine.close()
+
+
+def test_a_generative_candidate_with_no_readable_probability_wins_when_first_as_numpys_argmax_makes_it(tmp_path):
+    """The official code takes `np.argmax` of the `nanmean` probabilities: the first NaN wins (before, the
+    NaN was filled with the mean and the best finite candidate won)."""
+    candidates = pd.DataFrame([{"C": 10.0, "gamma": 0.0005, "tol": 0.001}, {"C": 100.0, "gamma": 0.0005, "tol": 0.001},
+                               {"C": 1000.0, "gamma": 0.0005, "tol": 0.001}])
+    selection = generative_select(tmp_path, candidates, unreadable_c="2.0")
+    assert selection.index == 1 and np.isnan(selection.scores[1]) and np.isfinite(selection.scores[[0, 2]]).all()
+
+
+def test_the_generative_choice_is_the_candidate_warped_to_log10_and_back(tmp_path):
+    candidates = pd.DataFrame([{"C": 10.0, "gamma": 0.0002051, "tol": 0.001}])
+    selection = generative_select(tmp_path, candidates, unreadable_c="none")
+    assert selection.index == 0 and selection.chosen["gamma"] == 10 ** np.log10(0.0002051) == 0.0002050999999999999
+    assert selection.chosen["C"] == 10.0
+
+
+def test_configspace_takes_true_for_an_integer_hyperparameter_so_the_official_reading_does():
+    assert valid_config({"x": 0.5, "depth": True}, SPACE, PromptSettings(), bool_integers=True) == {"x": 0.5, "depth": 1}
+    assert valid_config({"x": 0.5, "depth": False}, SPACE, PromptSettings(), bool_integers=True) is None  # 0 < 1
+    assert valid_config({"x": True, "depth": 3}, SPACE, PromptSettings(), bool_integers=True) is None  # a float
+    answer = "\n".join(f"{i + 1}. {{'x': 0.{i + 1}, 'depth': {'True' if i == 0 else i + 1}}}" for i in range(5))
+    paper = get_protocol("paper")
+    assert len(kept_sets([answer], SPACE, paper, PromptSettings(), "official", 5)) == 1
+    assert kept_sets([answer], SPACE, paper, PromptSettings(), "robust", 5)[0][0] == {"x": 0.2, "depth": 2}
+
+
+def test_run_warmstart_asks_one_request_per_task_shared_by_every_seed(tmp_path):
+    """Issue: the request's namespace held the seed, so seeds 0-2 sent three identical 30-answer requests and
+    seeds 1-2 started from other answers than the official run, which asks once and gives seed k answer k."""
+    with LoopbackServer(responder=llambo_responder, ignore_n=False) as server:
+        for seed in (0, 1):
+            result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--mode", "record",
+                                     "--base-url", server.base_url, "--cassettes", str(tmp_path / "c"),
+                                     "--out", str(tmp_path / "o"), "--seed", str(seed), "--trials", "1",
+                                     "--warmstart", "no_context", "--warmstart-policy", "robust", "--no-memo"],
+                                    capture_output=True, text=True, timeout=600)
+            assert result.returncode == 0, result.stderr
+        warmstarts = [body for body in server.received if body.get("n") == 30]
+    assert len(warmstarts) == 1
+    namespace = "smollm2-135m-instruct/warmstart-json/iris/SVM/no_context"
+    manifests = [json.loads((tmp_path / f"o/iris/SVM/{seed}.manifest.json").read_text()) for seed in (0, 1)]
+    assert all(namespace in m["cassettes"] for m in manifests)
+    check = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "check", "--results", str(tmp_path / "o"),
+                            "--cassettes", str(tmp_path / "c")], capture_output=True, text=True, timeout=600)
+    assert check.returncode == 0 and "2/2" in check.stdout, check.stdout + check.stderr

@@ -105,6 +105,11 @@ class RunSpec:
                 "trials": folder / f"{self.seed}.trials.csv"}
 
 
+def warmstart_namespace(llm_model: str, protocol: str, dataset: str, model: str, context: str) -> str:
+    """Where one task's warm-starting answers at one context level live (one entry, every seed)."""
+    return f"{model_slug(llm_model)}/warmstart-{protocol}/{dataset}/{model}/{context}"
+
+
 MAX_MODEL_NAME = 100  # a folder-name component; file systems refuse more than 255 bytes
 
 
@@ -194,18 +199,31 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     transport = make_transport(store, spec.namespace, mode, base_url, timeout_s=timeout_s)
     engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency, order=request_order,
                     completions_model=spec.generative_model)
+    transports, warmstart_engine = [transport], None
+    if spec.settings.warmstart_context and initial is None:
+        # One warm-starting request per task, shared by every seed (seed k takes its k-th kept answer),
+        # as the official code asks it and as the `warmstart` command records it: the same namespace.
+        s = spec.settings
+        transports.append(make_transport(store, warmstart_namespace(spec.llm_model, s.protocol, spec.dataset,
+                                                                    spec.model, s.warmstart_context),
+                                         mode, base_url, timeout_s=timeout_s))
+        warmstart_engine = Engine(open_async_client(transports[-1]), spec.llm_model, max_concurrency=1,
+                                  usage=engine.usage)
     bar = _progress(spec, progress)
     try:
         def on_trial(record: TrialRecord, history: pd.DataFrame) -> None:
             _advance(bar, record, history, task.lower_is_better)
             if budget and record.trial + 1 < spec.settings.n_trials:
-                budget.check(transport.live_calls, transport.live_cost_usd, record.trial)
+                budget.check(sum(t.live_calls for t in transports), sum(t.live_cost_usd for t in transports),
+                             record.trial)
 
         result = optimise(task.context, task.space, objective, engine, rng, spec.settings, initial, on_trial=on_trial,
-                          warmstart_index=spec.seed)
+                          warmstart_index=spec.seed, warmstart_engine=warmstart_engine)
     finally:
         bar.close()
         engine.close()
+        if warmstart_engine:
+            warmstart_engine.close()
 
     text = history_csv(result.history)
     manifest = {
@@ -215,7 +233,7 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
         "engine": {"llm_model": spec.llm_model, "protocol": spec.settings.protocol,
                    **({"generative_model": spec.generative_model} if spec.generative_model else {}),
                    "endpoint_host": transport.endpoint_host if policy(mode).calls_endpoint else None},
-        "cassettes": {spec.namespace: transport.used_keys(), **evaluation_keys(objective)},
+        "cassettes": {**{t.namespace: t.used_keys() for t in transports}, **evaluation_keys(objective)},
         # summed in completion order, so rounded: the manifest must not depend on that order
         "llm": {**asdict(engine.usage), "cost_usd": round(engine.usage.cost_usd, 9)},
         "fallback_points": result.fallback_points,
@@ -223,7 +241,8 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     }
     write_run(paths, text, manifest)
     atomic_write_text(paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n"))
-    return RunOutcome(result, manifest, paths, objective, memo.hits if memo else 0, transport.live_calls)
+    return RunOutcome(result, manifest, paths, objective, memo.hits if memo else 0,
+                      sum(t.live_calls for t in transports))
 
 
 def estimate(spec: RunSpec) -> Estimate:

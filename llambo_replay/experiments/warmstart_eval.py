@@ -25,7 +25,7 @@ from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.baseline_run import run_baseline
-from llambo_replay.experiments.runner import RunSpec, given_points, model_slug
+from llambo_replay.experiments.runner import RunSpec, given_points, warmstart_namespace
 from llambo_replay.llambo import Engine, LlamboSettings, SearchSpace
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
@@ -131,18 +131,13 @@ def design_points(initialiser: str, dataset: str, model: str, seed: int, n: int,
     return answer.result, {"initialiser": initialiser, "seed": seed, "cassettes": {calls.namespace: calls.used_keys()}}
 
 
-def llm_namespace(llm_model: str, protocol: str, dataset: str, model: str, context: str) -> str:
-    """Where one task's warm-starting answers at one context level live (one entry, every seed)."""
-    return f"{model_slug(llm_model)}/warmstart-{protocol}/{dataset}/{model}/{context}"
-
-
 class LlmAnswers:
     """The warm-starting answers of one task and context, asked once and shared by every seed."""
 
     def __init__(self, spec: WarmstartEvalSpec, context: str, store: CassetteStore, mode: RecordMode,
                  base_url: str | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> None:
         self.spec, self.context = spec, context
-        self.namespace = llm_namespace(spec.llm_model, spec.protocol, spec.dataset, spec.model, context)
+        self.namespace = warmstart_namespace(spec.llm_model, spec.protocol, spec.dataset, spec.model, context)
         self.transport = make_transport(store, self.namespace, mode, base_url, timeout_s=timeout_s)
         task = load_task(spec.dataset, spec.model)
         engine = Engine(open_async_client(self.transport), spec.llm_model, max_concurrency=1)

@@ -113,11 +113,12 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
              rng: np.random.Generator, settings: LlamboSettings = LlamboSettings(),
              initial_configs: list[dict[str, float]] | None = None,
              on_trial: Callable[[TrialRecord, pd.DataFrame], None] | None = None,
-             warmstart_index: int = 0) -> RunResult:
+             warmstart_index: int = 0, warmstart_engine: Engine | None = None) -> RunResult:
     """Run LLAMBO; returns the history (hyperparameters, score, other metrics) and per-trial records.
 
     With `settings.warmstart_context` and no `initial_configs`, the LLM proposes the initial points;
-    `warmstart_index` picks which of its kept answers (the official code's seed)."""
+    `warmstart_index` picks which of its kept answers (the official code's seed); `warmstart_engine`, when
+    given, asks that request (so that the seeds of a task can share it)."""
     protocol = get_protocol(settings.protocol)
     records: list[TrialRecord] = []
 
@@ -130,7 +131,7 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
     started, before = time.perf_counter(), engine.usage.snapshot()
     fallback = 0
     if initial_configs is None and settings.warmstart_context:
-        ws = warmstart(engine, space, context, protocol, settings.n_initial,
+        ws = warmstart(warmstart_engine or engine, space, context, protocol, settings.n_initial,
                        PromptSettings(settings.warmstart_context, settings.prompts.feature_semantics),
                        settings.warmstart_settings, warmstart_index, rng)
         initial_configs, fallback = ws.configs, ws.fallback_points
@@ -159,7 +160,7 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
         scores = np.array([r["score"] for r in results], float)
         proposal = sampler.propose(observed, scores, rng)
         selection = surrogate.select(observed, scores, proposal.candidates)
-        chosen = proposal.candidates.iloc[selection.index].to_dict()
+        chosen = selection.chosen or proposal.candidates.iloc[selection.index].to_dict()
         if not space.contains(space.typed(chosen)):
             raise ModelFailed(f"trial {trial}: the chosen candidate {space.typed(chosen)} lies outside the search "
                               "space (the official sampler takes its last round's answers unfiltered, and the "

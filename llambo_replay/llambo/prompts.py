@@ -99,23 +99,22 @@ def display_name(space: SearchSpace, index: int, settings: PromptSettings) -> st
 
 
 def serialise_config(config: pd.Series | dict, space: SearchSpace, settings: PromptSettings, sep: str = ": ",
-                     value: Callable[[Hyperparameter, float], str] | None = None,
-                     sources: Sequence[str] | None = None) -> str:
+                     value: Callable[[Hyperparameter, float], str] | None = None, shuffled: bool = False) -> str:
     """`name: value, ...`; values as the sampler and the discriminative surrogate print them, unless
-    `value` says otherwise (the generative surrogate's `generative_value`). Slot i shows the value of
-    `sources[i]` (default: its own hyperparameter; see `shuffled_sources`)."""
+    `value` says otherwise (the generative surrogate's `generative_value`).
+
+    Slots follow the configuration's own order, as the official serialiser walks a table's columns (a
+    candidate table takes its order from the LLM's answer; anonymised names number the slots). With
+    `shuffled`, slot i keeps its name and number format but shows the value of another slot, by the
+    official code's one permutation (numpy's legacy generator seeded with 0)."""
     shown = value or (lambda p, v: format_value(p, v, settings.warping))
-    sources = sources or space.names
-    return ", ".join(f"{display_name(space, i, settings)}{sep}{shown(p, float(config[sources[i]]))}"
-                     for i, p in enumerate(space.params))
-
-
-def shuffled_sources(space: SearchSpace, settings: PromptSettings) -> list[str]:
-    """Where each slot's value comes from: itself, or under `shuffle_features` the official code's one
-    permutation (numpy's legacy generator seeded with 0)."""
-    if not settings.shuffle_features:
-        return list(space.names)
-    return [space.names[int(i)] for i in np.random.RandomState(0).permutation(len(space.names))]
+    params = {p.name: p for p in space.params}
+    order = [name for name in config.keys() if name in params]
+    if len(order) != len(params):
+        order = list(space.names)
+    sources = [order[int(i)] for i in np.random.RandomState(0).permutation(len(order))] if shuffled else order
+    return ", ".join(f"{name if settings.feature_semantics else f'X{i + 1}'}{sep}{shown(params[name], float(config[source]))}"
+                     for i, (name, source) in enumerate(zip(order, sources)))
 
 
 @lru_cache(maxsize=1024)
@@ -188,12 +187,12 @@ def discriminative_prompts(ctx: TaskContext, space: SearchSpace, configs: pd.Dat
     if settings.context == "full_context":
         head += _task_sentence(ctx, "and the label contains") + _dataset_sentence(ctx) + " "
     head += " " + protocol.score_instruction(metric)
-    rows, sources = configs.to_dict("records"), shuffled_sources(space, settings)
+    rows, shuffled = configs.to_dict("records"), settings.shuffle_features
     bodies = [head + "".join(f"\nHyperparameter configuration: "
-                             f"{serialise_config(rows[row], space, settings, ' is ', sources=sources)}"
+                             f"{serialise_config(rows[row], space, settings, ' is ', shuffled=shuffled)}"
                              f"\nPerformance: {protocol.show_score(f'{float(scores[row]):.6f}')}"
                              for row in example_order(len(rows), t)) for t in range(n_templates)]
-    return [body + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, ' is ', sources=sources)}"
+    return [body + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, ' is ', shuffled=shuffled)}"
             "\nPerformance: " for candidate in candidates.to_dict("records") for body in bodies]
 
 

@@ -60,17 +60,25 @@ class SamplerPolicy:
     lenient_parsing: bool  # also read bare `name: value` text and skip junk around pairs (paper protocol)
     dedupe_across_rounds: bool
     when_spent: str  # "official": the last round's raw answers if more than 5, else fail; "top-up": random points
+    # Duplicates within a round: equal values (None), or equal at this many decimals. Every policy drops an
+    # answer equal to an observed point at 8 decimals, as the official filter does.
+    duplicate_decimals: int | None
+    columns_from_answer: bool  # the candidate table's columns in the first accepted answer's order
 
 
 SAMPLER_POLICIES: dict[str, SamplerPolicy] = {
     # The official code: up to four rounds; each round's answers are read with `split('##')[1]`, filtered
     # against the observed points and the ranges and deduplicated within the round. The fourth round,
     # reached only when three gave fewer than five, replaces everything with its own parsed answers
-    # (unfiltered) if there are more than five, and otherwise fails.
-    "official": SamplerPolicy(max_rounds=4, lenient_parsing=False, dedupe_across_rounds=False, when_spent="official"),
+    # (unfiltered) if there are more than five, and otherwise fails. Its table (`pd.DataFrame` of the answers,
+    # `drop_duplicates`) keeps the first answer's column order, which the surrogate's prompts then print.
+    "official": SamplerPolicy(max_rounds=4, lenient_parsing=False, dedupe_across_rounds=False, when_spent="official",
+                              duplicate_decimals=None, columns_from_answer=True),
     # Never fails, for models that often miss the format (SmolLM2): six rounds, lenient reading, and
-    # random points from the run's generator top up to five (counted as fallback points).
-    "robust": SamplerPolicy(max_rounds=6, lenient_parsing=True, dedupe_across_rounds=True, when_spent="top-up"),
+    # random points from the run's generator top up to five (counted as fallback points); near-duplicates
+    # (equal at 8 decimals) dropped across rounds; columns in the search space's order.
+    "robust": SamplerPolicy(max_rounds=6, lenient_parsing=True, dedupe_across_rounds=True, when_spent="top-up",
+                            duplicate_decimals=DUPLICATE_DECIMALS, columns_from_answer=False),
 }
 
 
@@ -126,13 +134,13 @@ class CandidateSampler:
         per_template = max(s.n_candidates // s.n_templates, 1)
         rules = s.rules
         observed_prints = {self._fingerprint(c) for c in shown[self.space.names].to_dict("records")}
-        seen = set(observed_prints)
+        seen: set[tuple[float, ...]] = set()
         accepted: list[dict[str, float]] = []
         answers = parsed = rounds = 0
         while len(accepted) < s.min_candidates and rounds < rules.max_rounds:
             rounds += 1  # a retry repeats the same requests: each is a new recorded occurrence
             if not rules.dedupe_across_rounds:
-                seen = set(observed_prints)
+                seen = set()
             this_round: list[dict[str, float]] = []
             for texts in self.engine.chat(prompts, per_template, s.sampling, response_format):
                 for text in texts:
@@ -142,8 +150,11 @@ class CandidateSampler:
                         continue
                     parsed += 1
                     this_round.append(config)
-                    if self.space.contains(config, warped) and self._fingerprint(config) not in seen:
-                        seen.add(self._fingerprint(config))
+                    if not self.space.contains(config, warped) or self._fingerprint(config) in observed_prints:
+                        continue
+                    duplicate = self._fingerprint(config, rules.duplicate_decimals)
+                    if duplicate not in seen:
+                        seen.add(duplicate)
                         accepted.append(config)
             if rules.when_spent == "official" and rounds == rules.max_rounds:
                 if len(this_round) <= s.min_candidates:
@@ -152,7 +163,8 @@ class CandidateSampler:
                                       f"{len(this_round)}, not more than {s.min_candidates} (the official sampler "
                                       "fails here; --sampler-policy robust tops up with random points instead)")
                 accepted = this_round
-        frame = pd.DataFrame(accepted, columns=self.space.names)
+        columns = list(accepted[0]) if rules.columns_from_answer and accepted else self.space.names
+        frame = pd.DataFrame(accepted, columns=columns)
         if warped and len(frame):
             frame = self.space.unwarp(frame)
         fallback = max(s.min_candidates - len(frame), 0) if rules.when_spent == "top-up" else 0
@@ -162,5 +174,6 @@ class CandidateSampler:
             frame = pd.concat([frame, extra], ignore_index=True) if len(frame) else extra
         return Proposal(frame.reset_index(drop=True), target, alpha, rounds, answers, parsed, fallback)
 
-    def _fingerprint(self, config: dict[str, float]) -> tuple[float, ...]:
-        return tuple(round(float(config[name]), DUPLICATE_DECIMALS) for name in self.space.names)
+    def _fingerprint(self, config: dict[str, float], decimals: int | None = DUPLICATE_DECIMALS) -> tuple[float, ...]:
+        return tuple(float(config[name]) if decimals is None else round(float(config[name]), decimals)
+                     for name in self.space.names)

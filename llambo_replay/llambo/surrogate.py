@@ -62,6 +62,7 @@ class Selection:
     std: np.ndarray | None
     answers: int
     parsed: int
+    chosen: dict[str, float] | None = None  # the point to evaluate, where it is not the candidate as proposed
 
 
 @dataclass(frozen=True)
@@ -154,5 +155,11 @@ class GenerativeSurrogate:
         choices = self.engine.complete(prompts, per_template, s.sampling)
         probs = np.array([[probability_of_one(c) for c in group] for group in choices], float)
         per_candidate = probs.reshape(len(candidates), s.n_templates * per_template)
-        mean, _ = summarise_samples(per_candidate)
-        return Selection(int(np.argmax(mean)), mean, None, None, probs.size, int(np.isfinite(probs).sum()))
+        with np.errstate(all="ignore"), _quiet():
+            mean = np.nanmean(per_candidate, axis=1)
+        # As the official code: numpy's argmax of these means, so a candidate with no readable probability
+        # (NaN) is chosen when it is the first such candidate; and the point evaluated is the candidate
+        # warped to log10 and back, as the official surrogate returns it (its last digits can move).
+        index = int(np.argmax(mean))
+        chosen = self.space.unwarp(shown_cand.iloc[[index]]).iloc[0].to_dict() if self.prompt_settings.warping else None
+        return Selection(index, mean, None, None, probs.size, int(np.isfinite(probs).sum()), chosen)

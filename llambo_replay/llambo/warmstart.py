@@ -54,9 +54,12 @@ class Warmstart:
     answers: int
 
 
-def valid_config(raw: dict, space: SearchSpace, settings: PromptSettings) -> dict[str, float] | None:
+def valid_config(raw: dict, space: SearchSpace, settings: PromptSettings,
+                 bool_integers: bool = False) -> dict[str, float] | None:
     """`raw` as a configuration if ConfigSpace would accept it: exactly the space's (displayed) names,
-    integer hyperparameters as integers, every value inside its bounds; else None."""
+    integer hyperparameters as integers, every value inside its bounds; else None. ConfigSpace 0.6 also
+    takes `True` for an integer hyperparameter (a bool is an int to Python; `False` is 0), and a float
+    one refuses both: `bool_integers` reads them so, as 1 and 0."""
     shown = {display_name(space, i, settings): p for i, p in enumerate(space.params)}
     if set(raw) != set(shown):
         return None
@@ -64,6 +67,8 @@ def valid_config(raw: dict, space: SearchSpace, settings: PromptSettings) -> dic
     for name, value in raw.items():
         p = shown[name]
         kinds = (int,) if p.type == "int" else (int, float)
+        if isinstance(value, bool) and bool_integers and p.type == "int":
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, kinds) or not math.isfinite(value):
             return None
         if not p.low <= value <= p.high:
@@ -76,7 +81,7 @@ def _official_reading(text: str, space: SearchSpace, protocol: PaperProtocol, pr
                       n: int) -> list[dict[str, float]]:
     """All of the answer's configurations if it reads as a list of at least n, every one valid; else none."""
     raw = protocol.config_dicts(text) or []
-    configs = [c for c in (valid_config(d, space, prompts) for d in raw) if c is not None]
+    configs = [c for c in (valid_config(d, space, prompts, bool_integers=True) for d in raw) if c is not None]
     return configs if len(raw) >= n and len(configs) == len(raw) else []
 
 
