@@ -52,6 +52,11 @@ class LlamboReplayError(Exception):
         super().__init__(message)
         self.details = details
 
+    @property
+    def message(self) -> str:
+        """The one line (`str()` of a replay miss adds its diff)."""
+        return str(self.args[0]) if self.args else ""
+
 
 class UsageError(LlamboReplayError):
     """Bad input: an unknown name, a malformed file, an impossible setting."""
@@ -60,9 +65,13 @@ class UsageError(LlamboReplayError):
 
 
 class ReplayMiss(LlamboReplayError):
-    """Replay mode met a request that was never recorded."""
+    """Replay mode met a request that was never recorded. `str()` holds the nearest recorded request
+    and the fields that differ, so that a failing test shows them, not only the first line."""
 
     exit_code = 3
+
+    def __str__(self) -> str:
+        return f"{self.message}\n{self.details}" if self.details else self.message
 
 
 class CassetteCorrupt(LlamboReplayError):

@@ -39,6 +39,16 @@ def test_the_python_api_example_runs(tmp_path):
     assert any((tmp_path / "my-cassettes/my-study/objective").rglob("*.jsonl")), "the objective is recorded too"
 
 
+def test_the_own_openai_code_example_runs_offline_after_recording(tmp_path):
+    section = README.split("## Your own openai code", 1)[1]
+    example = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
+    assert len(example.strip().splitlines()) <= 15
+    result = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True,
+                            timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 0, result.stderr
+    assert any((tmp_path / "my-cassettes/my-study").rglob("*.jsonl"))
+
+
 def test_the_component_tables_in_the_readme_are_the_committed_ones():
     for name in ("surrogate", "sampler"):
         committed = (REPO / "results/components" / f"{name}.md").read_text()

@@ -11,7 +11,8 @@ from llambo_replay.errors import EndpointError, ReplayMiss, UsageError
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client, open_client, parse_mode, unwrap
 from llambo_replay.replay.canonical import canonical_request, relative_path, request_key
 from llambo_replay.replay.loopback import Fault, LoopbackServer
-from llambo_replay.replay.transport import RetryPolicy
+from llambo_replay.replay.secrets import scan_tree
+from llambo_replay.replay.transport import OFFLINE_URL, RetryPolicy
 
 from cassette_helpers import only_entry
 
@@ -73,6 +74,7 @@ def test_replay_miss_names_key_slot_and_nearest_difference(tmp_path, server, mon
     assert re.search(r"key [0-9a-f]{64}", message)
     assert "body.messages[0].content" in error.details and "0.95" in error.details and "0.96" in error.details
     assert "1 field(s) differ" in error.details
+    assert error.details in message and message.startswith(error.message + "\n")  # a failing test shows the diff
 
 
 def test_replay_asking_more_occurrences_than_recorded_says_so(tmp_path, server):
@@ -130,14 +132,53 @@ def test_failure_after_the_retry_budget_is_clear_and_stores_nothing(tmp_path):
     assert list(CassetteStore(tmp_path / "cassettes").iter_entries()) == []
 
 
-def test_client_errors_are_not_retried_or_stored(tmp_path):
-    with LoopbackServer(faults={0: Fault(status=400)}) as server:
+def test_a_client_error_is_recorded_once_and_replayed_as_the_sdks_own_exception(tmp_path):
+    """Issue 28: a 400 raised our EndpointError instead of `openai.BadRequestError`, and replay missed, so
+    code that catches the SDK's errors (a context-length fallback) could not be replayed."""
+    import openai
+
+    too_long = {"error": {"message": "maximum context length is 8192 tokens", "type": "invalid_request_error",
+                          "code": "context_length_exceeded"}}
+    with LoopbackServer(faults={0: Fault(status=400, body=too_long, headers={"x-request-id": "req_123"})}) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        with pytest.raises(openai.BadRequestError) as recorded:
+            chat(client)
+        assert len(server.received) == 1  # not retried
+    client, _ = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
+    with pytest.raises(openai.BadRequestError) as replayed:
+        chat(client)
+    for caught in (recorded.value, replayed.value):
+        assert caught.status_code == 400 and caught.code == "context_length_exceeded"
+        assert caught.response.headers["x-request-id"] == "req_123"
+    assert "HTTP 400" in str(unwrap(replayed.value)) and "maximum context length" in str(unwrap(replayed.value))
+    assert CassetteStore(tmp_path / "cassettes").verify() == []
+
+
+@pytest.mark.parametrize("status", [401, 403, 408, 409])
+def test_credential_and_transient_errors_are_never_stored(tmp_path, status):
+    with LoopbackServer(faults={i: Fault(status=status) for i in range(5)}) as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
         with pytest.raises(Exception) as caught:
             chat(client)
-        assert len(server.received) == 1
-    assert "HTTP 400" in str(unwrap(caught.value))
+    assert f"HTTP {status}" in str(unwrap(caught.value))
     assert list(CassetteStore(tmp_path / "cassettes").iter_entries()) == []
+
+
+def test_status_and_response_headers_replay_minus_secrets_cookies_and_framing(tmp_path):
+    """Issue 28: response headers were dropped and every status rebuilt as 200, so `with_raw_response`
+    code could not read `x-request-id` or rate-limit headers."""
+    sent = {"x-request-id": "req_abc", "x-ratelimit-remaining-requests": "99", "set-cookie": "session=s3cr3t",
+            "openai-organization": "org-abcdefghijklmnopqrst", "x-echo": "sk-abcdefghijklmnopqrstuv"}
+    with LoopbackServer(response_headers=sent) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        live = client.chat.completions.with_raw_response.create(model="m", messages=[{"role": "user", "content": "hi"}])
+    client, _ = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
+    again = client.chat.completions.with_raw_response.create(model="m", messages=[{"role": "user", "content": "hi"}])
+    for raw in (live, again):
+        assert raw.status_code == 200 and raw.headers["x-request-id"] == "req_abc"
+        assert raw.headers["x-ratelimit-remaining-requests"] == "99"
+    assert all(name not in again.headers for name in ("set-cookie", "openai-organization", "x-echo", "date"))
+    assert scan_tree(tmp_path / "cassettes") == []
 
 
 def test_live_mode_stores_nothing_and_auto_records_only_misses(tmp_path, server):
@@ -236,3 +277,24 @@ def test_a_timeout_is_retried_and_not_stored(tmp_path):
     stored = only_entry(tmp_path / "cassettes")
     assert [s["slot"] for s in stored["responses"]] == [0] and stored["responses"][0]["meta"]["attempts"] == 2
     assert [c["message"]["content"] for c in stored["responses"][0]["response"]["choices"]] == answer
+
+
+def test_retries_wait_as_the_provider_says_and_otherwise_back_off_with_jitter(tmp_path):
+    """Issue 28: retries ignored `retry-after-ms` and an HTTP-date `Retry-After`, and had no jitter."""
+    from email.utils import format_datetime
+    from datetime import datetime, timedelta, timezone
+
+    policy = RetryPolicy(base_delay_s=0.5, max_delay_s=30.0)
+    assert policy.delay(0, {"retry-after-ms": "250"}) == 0.25
+    assert policy.delay(0, {"retry-after": "2"}) == 2.0
+    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=10), usegmt=True)
+    assert 8.0 < policy.delay(0, {"retry-after": soon}) <= 10.0
+    assert policy.delay(0, {"retry-after": "in a while"}) <= 0.5  # unreadable: the backoff
+    drawn = [policy.delay(2) for _ in range(200)]
+    assert all(1.0 <= d <= 2.0 for d in drawn) and len(set(drawn)) > 100
+    with LoopbackServer(faults={0: Fault(status=429, headers={"retry-after-ms": "30"})}) as server:
+        client, transport = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        waited: list[float] = []
+        transport.sleep = waited.append
+        chat(client)
+    assert waited == [0.03] and len(server.received) == 2

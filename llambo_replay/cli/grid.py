@@ -37,7 +37,7 @@ def cmd_grid(args: argparse.Namespace) -> int:
     failures = run_grid(todo, options, args.jobs, args.scheduler)
     by_error: dict[str, list[str]] = {}
     for label, error in failures.items():
-        by_error.setdefault(str(error), []).append(label)
+        by_error.setdefault(error.message, []).append(label)
     for error, labels in by_error.items():  # one line per distinct reason, not per cell
         print(f"FAILED {len(labels)} cell(s) ({', '.join(labels[:3])}{', ...' if len(labels) > 3 else ''}): {error}")
     if failures:

@@ -12,7 +12,6 @@ two recordings of one pack by taking both sides' lines (``merge=union``).
 
 from __future__ import annotations
 
-import fcntl
 import json
 import os
 import re
@@ -94,6 +93,28 @@ def read_lines(path: Path, spans: tuple[tuple[int, int, int], ...]) -> list[byte
         os.close(fd)
 
 
+try:
+    import fcntl
+except ImportError:  # Windows: replay needs no lock; recording takes msvcrt's byte-range lock instead
+    fcntl = None  # type: ignore[assignment]
+
+
+def lock_exclusive(handle: BinaryIO) -> None:
+    """Block until this process holds the pack's exclusive lock (released when the handle closes)."""
+    if fcntl is not None:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        return
+    import msvcrt  # noqa: PLC0415  (Windows only)
+
+    handle.seek(0)
+    while True:
+        try:
+            msvcrt.locking(handle.fileno(), msvcrt.LK_LOCK, 1)  # gives up after 10 s; a rewrite may take longer
+            return
+        except OSError:
+            continue
+
+
 @contextmanager
 def locked(path: Path) -> Iterator[BinaryIO]:
     """The pack open for appending, under its exclusive lock; the pack a rewrite replaced is never written."""
@@ -103,7 +124,7 @@ def locked(path: Path) -> Iterator[BinaryIO]:
         handle = open(path, "a+b")
         if created:
             fsync_folder(path.parent)  # the new pack's name survives a power cut with its first line
-        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        lock_exclusive(handle)
         try:
             if os.fstat(handle.fileno()).st_ino == os.stat(path).st_ino:
                 break

@@ -91,8 +91,13 @@ def open_client(transport: ReplayTransport, api_key: str | None = None) -> opena
 
 
 def unwrap(exc: BaseException) -> BaseException:
-    """The SDK wraps transport exceptions in APIConnectionError; give ours back."""
+    """The SDK wraps transport exceptions in APIConnectionError; give ours back. A recorded client error
+    (HTTP 400, ...) reaches the SDK as the endpoint sent it, and comes back as one of ours here."""
     cause = exc.__cause__
     if isinstance(exc, openai.APIConnectionError) and isinstance(cause, LlamboReplayError):
         return cause
+    if isinstance(exc, openai.APIStatusError):
+        host = exc.request.url.host if exc.request is not None else "the endpoint"
+        return EndpointError(f"endpoint {host} refused the request with HTTP {exc.status_code}: "
+                             f"{str(exc.message)[:300]}")
     return exc

@@ -76,6 +76,11 @@ def slot_hash(slot: dict[str, Any]) -> str:
     return content_hash({"slot": slot["slot"], "response": slot["response"], "meta": slot["meta"]})
 
 
+def _recorded_error(slot: dict[str, Any]) -> bool:
+    http = slot["meta"].get("http") if isinstance(slot.get("meta"), dict) else None
+    return isinstance(http, dict) and isinstance(http.get("status"), int) and http["status"] >= 400
+
+
 def _find_slot(entry: dict[str, Any], slot: int) -> dict[str, Any] | None:
     for stored in entry["responses"]:
         if stored["slot"] == slot:
@@ -483,6 +488,8 @@ class CassetteStore:
                     continue
                 where = entry["request"].get("path") if isinstance(entry["request"], dict) else None
                 for slot in entry["responses"] if isinstance(where, str) else ():
+                    if _recorded_error(slot):
+                        continue  # a client error replayed as such: not a completion
                     malformed = completion_problem(slot["response"], where)
                     if malformed:
                         problems.append(f"cassette pack {path}: {ns} {key} slot {slot['slot']} is {malformed}, which "

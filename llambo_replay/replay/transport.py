@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -28,33 +30,62 @@ from llambo_replay.replay.canonical import canonical_json, canonical_request, re
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.schema import completion_problem
-from llambo_replay.replay.secrets import credentials_in, mask
+from llambo_replay.replay.secrets import credentials_in, mask, scan_text
 from llambo_replay.replay.store import CassetteStore
 
 
 # An address that is never contacted (the .invalid top-level domain): the base URL of every offline replay.
 OFFLINE_URL = "http://replay.invalid/v1"
 DEFAULT_TIMEOUT_S = 120.0  # per attempt; a 135M model on two cores needs ~40 s for a 2,600-token prompt
+# Response headers never stored: credentials and cookies, and the framing of a body that is stored re-encoded.
+DROPPED_RESPONSE_HEADERS = frozenset({"set-cookie", "cookie", "authorization", "api-key", "x-api-key",
+                                      "openai-organization", "openai-project", "content-length", "content-encoding",
+                                      "transfer-encoding", "connection", "keep-alive", "date"})
+# Client errors that the same request always gets: recorded and replayed, so the SDK raises its own exception
+# both times (a context-length fallback behaves alike). Credentials (401, 403) and transient failures
+# (408, 409, 429, 5xx) are never stored.
+RECORDED_ERROR_STATUSES = frozenset({400, 404, 405, 413, 415, 422})
 # No completion comes near this (n = 30 with logprobs is ~1 MB); a compressed body is capped after decoding.
 MAX_RESPONSE_BYTES = 64 * 2**20
 
 
+_JITTER = random.Random()  # its own generator: retry timing never touches anyone's random state
+
+
 @dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff for live calls. Failed answers are retried, never stored."""
+    """Exponential backoff for live calls, with jitter (so parallel workers do not retry in step) unless
+    the provider says how long to wait (`retry-after-ms`, or `Retry-After` in seconds or as an HTTP
+    date). Failed answers are retried, never stored."""
 
     max_attempts: int = 6
     base_delay_s: float = 0.5
     max_delay_s: float = 30.0
+    jitter: float = 0.5  # a backoff is drawn from [(1 - jitter) * b, b]
     retry_statuses: frozenset[int] = frozenset({408, 409, 429, 500, 502, 503, 504})
 
-    def delay(self, attempt: int, retry_after: str | None) -> float:
-        if retry_after:
-            try:
-                return min(max(float(retry_after), 0.0), self.max_delay_s)
-            except ValueError:
-                pass
-        return min(self.base_delay_s * 2**attempt, self.max_delay_s)
+    def delay(self, attempt: int, hints: Mapping[str, str] | None = None) -> float:
+        hinted = provider_delay(hints or {})
+        if hinted is not None:
+            return min(max(hinted, 0.0), self.max_delay_s)
+        backoff = min(self.base_delay_s * 2**attempt, self.max_delay_s)
+        return backoff * (1.0 - self.jitter * _JITTER.random())
+
+
+def provider_delay(headers: Mapping[str, str]) -> float | None:
+    """Seconds the provider asks to wait, from `retry-after-ms` or `Retry-After` (seconds or an HTTP date)."""
+    try:
+        if headers.get("retry-after-ms"):
+            return float(headers["retry-after-ms"]) / 1000
+        value = headers.get("retry-after")
+        if not value:
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            return (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+    except (ValueError, TypeError, OverflowError):
+        return None
 
 
 @dataclass
@@ -65,10 +96,10 @@ class _Ticket:
 
 
 class _RetryableFailure(Exception):
-    def __init__(self, reason: str, retry_after: str | None = None) -> None:
+    def __init__(self, reason: str, hints: Mapping[str, str] | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
-        self.retry_after = retry_after
+        self.hints = dict(hints or {})  # the provider's retry headers
 
 
 @dataclass
@@ -84,6 +115,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     async_sleep: Callable[[float], Any] = asyncio.sleep
     timeout_s: float = DEFAULT_TIMEOUT_S  # per attempt, the whole answer included (not per byte)
     max_response_bytes: int = MAX_RESPONSE_BYTES
+    recorded_error_statuses: frozenset[int] = RECORDED_ERROR_STATUSES
+    dropped_response_headers: frozenset[str] = DROPPED_RESPONSE_HEADERS
 
     def __post_init__(self) -> None:
         self.policy = policy(self.mode)
@@ -117,12 +150,16 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         if not self.policy.reads_store:
             return None
         stored = self.store.get_slot(self.namespace, ticket.key, ticket.slot)
-        return None if stored is None else self._respond(stored["response"])
+        return None if stored is None else self._respond(stored)
 
     @staticmethod
-    def _respond(body: Any, request: httpx2.Request | None = None) -> httpx2.Response:
-        return httpx2.Response(200, headers=[("content-type", "application/json")],
-                               content=canonical_json(body).encode("utf-8"), request=request)
+    def _respond(stored: dict[str, Any], request: httpx2.Request | None = None) -> httpx2.Response:
+        """The HTTP answer a stored slot stands for: its status and headers (entries recorded before they
+        were kept are 200 and JSON), the body as canonical JSON."""
+        http = stored["meta"].get("http") or {}
+        headers = {**http.get("headers", {}), "content-type": "application/json"}
+        return httpx2.Response(http.get("status", 200), headers=sorted(headers.items()),
+                               content=canonical_json(stored["response"]).encode("utf-8"), request=request)
 
     def _miss(self, ticket: _Ticket) -> ReplayMiss:
         entry = self.store.get(self.namespace, ticket.key)
@@ -135,7 +172,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                    "or --mode record against a live endpoint")
         return ReplayMiss(message, details="\n".join(diff.explain_miss(self.store, self.namespace, ticket.canonical)))
 
-    def _meta(self, body: dict[str, Any], latency_s: float, attempts: int) -> dict[str, Any]:
+    def _meta(self, body: dict[str, Any], http: dict[str, Any], latency_s: float, attempts: int) -> dict[str, Any]:
         usage = body.get("usage") if isinstance(body, dict) else None
         model = body.get("model") if isinstance(body, dict) else None
         return {
@@ -145,28 +182,52 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             "attempts": attempts,
             "usage": usage,
             "cost_usd": cost_usd(model, usage),
+            "http": http,
         }
 
-    def _store(self, ticket: _Ticket, body: Any, latency_s: float, attempts: int) -> Any:
-        meta = self._meta(body, latency_s, attempts)
+    def _store(self, ticket: _Ticket, answer: tuple[Any, dict[str, Any]], latency_s: float,
+               attempts: int) -> dict[str, Any]:
+        body, http = answer
+        meta = self._meta(body, http, latency_s, attempts)
         with self._lock:
             self.live_cost_usd += meta["cost_usd"]
         if not self.policy.writes_store:
-            return body
-        stored = self.store.put(self.namespace, ticket.key, ticket.slot, ticket.canonical, body, meta)
-        return stored["response"]
+            return {"response": body, "meta": meta}
+        return self.store.put(self.namespace, ticket.key, ticket.slot, ticket.canonical, body, meta)
 
-    def _judge(self, response: httpx2.Response, content: bytes, path: str, secrets: tuple[str, ...] = ()) -> Any:
-        """The JSON body of a good answer, with any credential the request sent masked (an endpoint may
-        echo it); raises for failures (retryable or not), whose messages are masked too. Only a real
-        completion is ever stored: some servers answer HTTP 200 with an error object, or a redirect."""
+    def _kept_headers(self, response: httpx2.Response, secrets: tuple[str, ...]) -> dict[str, str]:
+        """The response headers worth replaying (`x-request-id`, rate limits, ...): none that carries a
+        credential, a cookie, or the framing of the body as it came over the wire."""
+        kept: dict[str, str] = {}
+        for name, value in response.headers.multi_items():
+            name = name.lower()
+            if name in self.dropped_response_headers or mask(value, secrets) != value or scan_text(value):
+                continue
+            kept[name] = f"{kept[name]}, {value}" if name in kept else value
+        return kept
+
+    def _judge(self, response: httpx2.Response, content: bytes, path: str,
+               secrets: tuple[str, ...] = ()) -> tuple[Any, dict[str, Any]]:
+        """The JSON body of an answer worth storing and its status and headers, with any credential the
+        request sent masked (an endpoint may echo it); raises for failures (retryable or not), whose
+        messages are masked too. Stored are real completions (some servers answer HTTP 200 with an error
+        object, or a redirect) and the client errors the same request always gets."""
         status = response.status_code
+        http = {"status": status, "headers": self._kept_headers(response, secrets)}
         if status in self.retry.retry_statuses:
-            raise _RetryableFailure(f"HTTP {status}", response.headers.get("retry-after"))
+            raise _RetryableFailure(f"HTTP {status}", {name: response.headers[name] for name in
+                                                       ("retry-after", "retry-after-ms") if name in response.headers})
         if 300 <= status < 400:
             target = urlsplit(response.headers.get("location", "")).hostname or "another address"
             raise EndpointError(f"endpoint {self.endpoint_host} redirected the request (HTTP {status}) to {target}; "
                                 "nothing was stored: pass the final address as --base-url")
+        if status in self.recorded_error_statuses:
+            try:
+                error = json.loads(content)
+            except (ValueError, RecursionError):
+                error = None
+            if isinstance(error, dict) and isinstance(error.get("error"), dict):
+                return mask(error, secrets), http
         if status >= 400:
             text = content.decode("utf-8", "replace")
             raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {status}: "
@@ -181,7 +242,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         problem = completion_problem(body, path)
         if problem:
             raise _RetryableFailure(problem)
-        return mask(body, secrets)
+        return mask(body, secrets), http
 
     def _gave_up(self, failure: BaseException) -> EndpointError:
         reason = str(failure) or failure.__class__.__name__
@@ -202,7 +263,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         """Seconds to wait before the next attempt; past the budget, the final error."""
         if attempt + 1 == self.retry.max_attempts:
             raise self._gave_up(failure) from None
-        return self.retry.delay(attempt, getattr(failure, "retry_after", None))
+        return self.retry.delay(attempt, getattr(failure, "hints", None))
 
     # -- sync -------------------------------------------------------------------------
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
@@ -222,8 +283,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                     content = b"".join(limit.take(chunk) for chunk in response.iter_bytes())
                 finally:
                     response.close()
-                body = self._judge(response, content, ticket.canonical["path"], secrets)
-                return self._respond(self._store(ticket, body, time.perf_counter() - started, attempt + 1), request)
+                answer = self._judge(response, content, ticket.canonical["path"], secrets)
+                return self._respond(self._store(ticket, answer, time.perf_counter() - started, attempt + 1), request)
             except (_RetryableFailure, httpx2.TransportError) as failure:
                 self.sleep(self._backoff(attempt, failure))
         raise AssertionError("unreachable")
@@ -247,9 +308,10 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                     content = b"".join([limit.take(chunk) async for chunk in response.aiter_bytes()])
                 finally:
                     await response.aclose()
-                body = self._judge(response, content, ticket.canonical["path"], secrets)
+                answer = self._judge(response, content, ticket.canonical["path"], secrets)
                 # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
-                stored = await asyncio.to_thread(self._store, ticket, body, time.perf_counter() - started, attempt + 1)
+                stored = await asyncio.to_thread(self._store, ticket, answer, time.perf_counter() - started,
+                                                 attempt + 1)
                 return self._respond(stored, request)
             except (_RetryableFailure, httpx2.TransportError) as failure:
                 await self.async_sleep(self._backoff(attempt, failure))
