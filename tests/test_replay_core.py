@@ -298,3 +298,42 @@ def test_retries_wait_as_the_provider_says_and_otherwise_back_off_with_jitter(tm
         transport.sleep = waited.append
         chat(client)
     assert waited == [0.03] and len(server.received) == 2
+
+
+def _streamed_texts(chunks) -> list[str]:
+    return [c.choices[0].delta.content for c in chunks if c.choices]
+
+
+def test_a_streamed_answer_is_recorded_once_and_replays_as_the_same_stream_sync_and_async(tmp_path):
+    """Issue 28: `stream=True` sent the request six times (SSE is not JSON, so it was retried) and failed."""
+    ask = dict(model="m", messages=[{"role": "user", "content": "hi"}], n=2, stream=True,
+               stream_options={"include_usage": True})
+    with LoopbackServer() as server:
+        client, transport = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        live = list(client.chat.completions.create(**ask))
+        assert len(server.received) == 1 and transport.live_calls == 1
+    client, _ = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
+    replayed = list(client.chat.completions.create(**ask))
+    assert _streamed_texts(replayed) == _streamed_texts(live) and len(_streamed_texts(live)) == 2
+    assert replayed[-1].usage is not None and replayed[-1].usage.total_tokens == live[-1].usage.total_tokens
+
+    async def replay_async() -> list[str]:
+        transport = make_transport(CassetteStore(tmp_path / "cassettes"), "test/run", RecordMode.REPLAY)
+        stream = await open_async_client(transport).chat.completions.create(**ask)
+        return _streamed_texts([chunk async for chunk in stream])
+
+    assert asyncio.run(replay_async()) == _streamed_texts(live)
+    assert CassetteStore(tmp_path / "cassettes").verify() == []
+    (stored,) = only_entry(tmp_path / "cassettes")["responses"]
+    assert stored["meta"]["usage"]["total_tokens"] == live[-1].usage.total_tokens  # priced like any answer
+
+
+def test_a_stream_with_an_event_that_is_not_json_is_retried_and_never_stored(tmp_path):
+    broken = Fault(raw=b'data: {"choices": [\n\ndata: [DONE]\n\n', headers={"content-type": "text/event-stream"})
+    with LoopbackServer(faults={0: broken}) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        chunks = list(client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}],
+                                                     stream=True))
+        assert len(server.received) == 2 and _streamed_texts(chunks)
+    (stored,) = only_entry(tmp_path / "cassettes")["responses"]
+    assert stored["meta"]["attempts"] == 2

@@ -108,10 +108,11 @@ class LoopbackServer:
     def _send(self, handler: BaseHTTPRequestHandler, status: int, body: Any, raw: bytes | None = None,
               headers: dict[str, str] | None = None, trickle_s: float = 0.0) -> None:
         payload = raw if raw is not None else json.dumps(body).encode()
+        headers = dict(headers or {})
         handler.send_response(status)
-        handler.send_header("content-type", "application/json")
+        handler.send_header("content-type", headers.pop("content-type", "application/json"))
         handler.send_header("content-length", str(len(payload)))
-        for name, value in (headers or {}).items():
+        for name, value in headers.items():
             handler.send_header(name, value)
         try:
             handler.end_headers()
@@ -163,7 +164,12 @@ class LoopbackServer:
             if fault and fault.raw is not None:
                 self._send(handler, 200, None, raw=fault.raw, headers=fault.headers)
                 return
-            self._send(handler, 200, self._completion(handler.path, body), headers=self.response_headers,
+            completion = self._completion(handler.path, body)
+            if body.get("stream"):
+                self._send(handler, 200, None, raw=_event_stream(completion, body),
+                           headers={**self.response_headers, "content-type": "text/event-stream"})
+                return
+            self._send(handler, 200, completion, headers=self.response_headers,
                        trickle_s=fault.trickle_s if fault else 0.0)
         finally:
             with self._lock:
@@ -191,6 +197,21 @@ class LoopbackServer:
         obj = "chat.completion" if path.endswith("/chat/completions") else "text_completion"
         return {"id": f"loopback-{hashlib.sha256(identity.encode()).hexdigest()[:10]}", "object": obj,
                 "created": 0, "model": body.get("model", "loopback"), "choices": choices, "usage": usage}
+
+
+def _event_stream(completion: dict[str, Any], body: dict[str, Any]) -> bytes:
+    """The completion as OpenAI streams it: one chunk per choice, a usage chunk if asked for, [DONE]."""
+    chat = completion["object"] == "chat.completion"
+    head = {"id": completion["id"], "object": "chat.completion.chunk" if chat else "text_completion",
+            "created": 0, "model": completion["model"]}
+    chunks = []
+    for choice in completion["choices"]:
+        delta = ({"delta": {"role": "assistant", "content": choice["message"]["content"]}} if chat
+                 else {"text": choice["text"]})
+        chunks.append({**head, "choices": [{"index": choice["index"], **delta, "finish_reason": "stop"}]})
+    if (body.get("stream_options") or {}).get("include_usage"):
+        chunks.append({**head, "choices": [], "usage": completion["usage"]})
+    return b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
 
 
 def _logprobs_for(text: str) -> dict[str, Any]:

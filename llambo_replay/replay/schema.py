@@ -39,6 +39,31 @@ def _bad_value(value: Any, depth: int = 0) -> str:
     return ""
 
 
+EVENT_STREAM = "text/event-stream"
+
+
+def is_event_stream(meta: Any) -> bool:
+    """Whether a stored slot is a streamed answer (`stream=True`): its recorded content type says so."""
+    http = meta.get("http") if isinstance(meta, dict) else None
+    headers = http.get("headers") if isinstance(http, dict) else None
+    return isinstance(headers, dict) and str(headers.get("content-type", "")).startswith(EVENT_STREAM)
+
+
+def stream_problem(body: Any) -> str:
+    """Why `body` is not a stored event stream (`{"sse": [{"event", "data"}, ...]}`), or ""."""
+    events = body.get("sse") if isinstance(body, dict) else None
+    if not isinstance(events, list) or not events:
+        return "a streamed answer without events"
+    for event in events:
+        if not isinstance(event, dict) or set(event) != {"event", "data"} or not (
+                event["event"] is None or isinstance(event["event"], str)):
+            return "a streamed answer with a malformed event"
+        if isinstance(event["data"], dict) and event["data"].get("error"):
+            return "a streamed answer that ends in an error event"
+    problem = _bad_value(body)
+    return f"a streamed answer holding {problem}" if problem else ""
+
+
 def completion_problem(body: Any, path: str) -> str:
     """Why `body` is not a completion for `path`, or "" if it is one (other paths: any JSON)."""
     problem = _bad_value(body)

@@ -31,7 +31,7 @@ from typing import Any
 from llambo_replay.errors import CassetteCorrupt, UsageError
 from llambo_replay.replay import packs
 from llambo_replay.replay.canonical import content_hash, request_key
-from llambo_replay.replay.schema import completion_problem
+from llambo_replay.replay.schema import completion_problem, is_event_stream, stream_problem
 from llambo_replay.replay.walk import files_under
 
 FORMAT_VERSION = 2
@@ -490,7 +490,8 @@ class CassetteStore:
                 for slot in entry["responses"] if isinstance(where, str) else ():
                     if _recorded_error(slot):
                         continue  # a client error replayed as such: not a completion
-                    malformed = completion_problem(slot["response"], where)
+                    malformed = (stream_problem(slot["response"]) if is_event_stream(slot["meta"])
+                                 else completion_problem(slot["response"], where))
                     if malformed:
                         problems.append(f"cassette pack {path}: {ns} {key} slot {slot['slot']} is {malformed}, which "
                                         "no replay can use; delete its line and re-record it")

@@ -29,7 +29,7 @@ from llambo_replay.replay import diff
 from llambo_replay.replay.canonical import canonical_json, canonical_request, redact_url, relative_path, request_key
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
-from llambo_replay.replay.schema import completion_problem
+from llambo_replay.replay.schema import EVENT_STREAM, completion_problem, is_event_stream, stream_problem
 from llambo_replay.replay.secrets import credentials_in, mask, scan_text
 from llambo_replay.replay.store import CassetteStore
 
@@ -155,11 +155,15 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     @staticmethod
     def _respond(stored: dict[str, Any], request: httpx2.Request | None = None) -> httpx2.Response:
         """The HTTP answer a stored slot stands for: its status and headers (entries recorded before they
-        were kept are 200 and JSON), the body as canonical JSON."""
+        were kept are 200 and JSON), the body as canonical JSON or, for a stream, its events again."""
         http = stored["meta"].get("http") or {}
-        headers = {**http.get("headers", {}), "content-type": "application/json"}
-        return httpx2.Response(http.get("status", 200), headers=sorted(headers.items()),
-                               content=canonical_json(stored["response"]).encode("utf-8"), request=request)
+        if is_event_stream(stored["meta"]):
+            headers, content = {**http["headers"], "content-type": EVENT_STREAM}, render_events(stored["response"])
+        else:
+            headers = {**http.get("headers", {}), "content-type": "application/json"}
+            content = canonical_json(stored["response"]).encode("utf-8")
+        return httpx2.Response(http.get("status", 200), headers=sorted(headers.items()), content=content,
+                               request=request)
 
     def _miss(self, ticket: _Ticket) -> ReplayMiss:
         entry = self.store.get(self.namespace, ticket.key)
@@ -173,8 +177,12 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         return ReplayMiss(message, details="\n".join(diff.explain_miss(self.store, self.namespace, ticket.canonical)))
 
     def _meta(self, body: dict[str, Any], http: dict[str, Any], latency_s: float, attempts: int) -> dict[str, Any]:
-        usage = body.get("usage") if isinstance(body, dict) else None
-        model = body.get("model") if isinstance(body, dict) else None
+        if not isinstance(body, dict):
+            parts: list[dict[str, Any]] = []
+        else:
+            parts = [e["data"] for e in body["sse"] if isinstance(e["data"], dict)] if "sse" in body else [body]
+        usage = next((p["usage"] for p in reversed(parts) if isinstance(p.get("usage"), dict)), None)
+        model = next((p["model"] for p in parts if isinstance(p.get("model"), str)), None)
         return {
             "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
             "endpoint_host": self.endpoint_host,
@@ -232,6 +240,15 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             text = content.decode("utf-8", "replace")
             raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {status}: "
                                 f"{_excerpt(mask(text, secrets))}")
+        if response.headers.get("content-type", "").startswith(EVENT_STREAM):
+            body = {"sse": parse_events(content)}
+            problem = stream_problem(body)
+            if "error" in problem:
+                raise EndpointError(f"endpoint {self.endpoint_host} streamed an error: "
+                                    f"{_excerpt(mask(json.dumps(body['sse'][-1]['data']), secrets))}")
+            if problem:
+                raise _RetryableFailure(problem)
+            return mask(body, secrets), http
         try:
             body = json.loads(content)
         except (ValueError, RecursionError):
@@ -343,6 +360,38 @@ class _BodyLimit:
         if time.monotonic() > self.deadline:
             raise _RetryableFailure(f"timed out after {self.timeout_s:g} s (the answer was still arriving)")
         return chunk
+
+
+def parse_events(content: bytes) -> list[dict[str, Any]]:
+    """Server-sent events as `{"event": name or None, "data": JSON value or "[DONE]"}`, in order; a data
+    field that is not JSON fails the answer (retried, never stored)."""
+    events = []
+    for block in content.decode("utf-8").replace("\r\n", "\n").split("\n\n"):
+        name, data = None, []
+        for line in block.split("\n"):
+            field, _, value = line.partition(":")
+            value = value[1:] if value.startswith(" ") else value
+            if field == "event":
+                name = value
+            elif field == "data":
+                data.append(value)
+        if not data:
+            continue
+        text = "\n".join(data)
+        try:
+            events.append({"event": name, "data": text if text == "[DONE]" else json.loads(text)})
+        except (ValueError, RecursionError):
+            raise _RetryableFailure("a streamed event whose data is not JSON") from None
+    return events
+
+
+def render_events(body: dict[str, Any]) -> bytes:
+    """A stored stream as server-sent events again."""
+    out = []
+    for event in body["sse"]:
+        data = event["data"] if event["data"] == "[DONE]" else json.dumps(event["data"], ensure_ascii=False)
+        out.append((f"event: {event['event']}\n" if event["event"] is not None else "") + f"data: {data}\n\n")
+    return "".join(out).encode("utf-8")
 
 
 def _excerpt(text: str, limit: int = 300) -> str:
