@@ -337,3 +337,28 @@ def test_a_stream_with_an_event_that_is_not_json_is_retried_and_never_stored(tmp
         assert len(server.received) == 2 and _streamed_texts(chunks)
     (stored,) = only_entry(tmp_path / "cassettes")["responses"]
     assert stored["meta"]["attempts"] == 2
+
+
+def test_identical_requests_from_threads_need_a_scope_each_and_then_replay_to_their_own_thread(tmp_path):
+    """Issue 28: 8 threads sending the same T=1 request through one client got each other's answers on replay
+    (slots followed arrival order)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    def ask(client, transport, i, scoped=True):
+        if not scoped:
+            return texts(chat(client, n=1, temperature=1))[0]
+        with transport.scope(f"item-{i}"):
+            return texts(chat(client, n=1, temperature=1))[0]
+
+    with LoopbackServer() as server:
+        client, transport = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        with ThreadPoolExecutor(8) as pool:
+            recorded = list(pool.map(lambda i: ask(client, transport, i), range(8)))
+        with ThreadPoolExecutor(2) as pool, pytest.raises(Exception) as caught:
+            list(pool.map(lambda i: ask(client, transport, i, scoped=False), range(8)))
+    assert "came from two threads" in str(unwrap(caught.value))
+    assert len(set(recorded)) == 8  # the server's k-th identical request gets answer k: a swap would show
+    for _ in range(3):
+        client, transport = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(lambda i: ask(client, transport, i), range(8))) == recorded

@@ -15,7 +15,8 @@ import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from email.utils import parsedate_to_datetime
@@ -24,7 +25,7 @@ from urllib.parse import urlsplit
 
 import httpx2
 
-from llambo_replay.errors import EndpointError, ReplayMiss
+from llambo_replay.errors import EndpointError, ReplayMiss, UsageError
 from llambo_replay.replay import diff
 from llambo_replay.replay.canonical import canonical_json, canonical_request, redact_url, relative_path, request_key
 from llambo_replay.replay.modes import RecordMode, policy
@@ -124,6 +125,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         self.endpoint_host = urlsplit(self.base_url).hostname or ""
         self._lock = threading.Lock()
         self._next_slot: Counter[str] = Counter()
+        self._scopes = threading.local()
+        self._first_thread: dict[str, int] = {}  # key -> the thread that first sent it (outside any scope)
         self.live_calls = 0  # requests sent to the endpoint, retries included
         self.live_cost_usd = 0.0  # what the answers received from it cost
         if self.policy.calls_endpoint:
@@ -136,12 +139,34 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         with self._lock:
             return dict(sorted(self._next_slot.items()))
 
+    @contextmanager
+    def scope(self, name: str) -> Iterator[None]:
+        """Requests this thread sends inside get their own occurrence slots (the name is part of their
+        key): give each thread of a pool its own scope, and identical requests from several threads
+        replay deterministically (`transport.scope(f"item-{i}")`, one per work item)."""
+        outer = getattr(self._scopes, "name", None)
+        self._scopes.name = name if outer is None else f"{outer}/{name}"
+        try:
+            yield
+        finally:
+            self._scopes.name = outer
+
     def _begin(self, request: httpx2.Request) -> _Ticket:
         path = relative_path(request.url.path, request.url.query.decode("ascii", "replace")
                              if isinstance(request.url.query, bytes) else str(request.url.query), self._base_path)
         canonical = canonical_request(request.method, path, request.content)
+        scope = getattr(self._scopes, "name", None)
+        if scope is not None:
+            canonical["scope"] = scope
         key = request_key(canonical)
+        thread = threading.get_ident()
         with self._lock:
+            first = self._first_thread.setdefault(key, thread) if scope is None else thread
+            if first != thread:
+                raise UsageError(
+                    "the same request came from two threads through one transport: occurrence slots would follow "
+                    "their arrival order, which changes from run to run, so answers would change hands on replay; "
+                    "give each thread (or work item) its own `with transport.scope(name):`")
             slot = self._next_slot[key]
             self._next_slot[key] += 1
         return _Ticket(key, slot, canonical)
