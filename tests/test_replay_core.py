@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import re
 
 import pytest
@@ -362,3 +363,36 @@ def test_identical_requests_from_threads_need_a_scope_each_and_then_replay_to_th
         client, transport = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
         with ThreadPoolExecutor(8) as pool:
             assert list(pool.map(lambda i: ask(client, transport, i), range(8))) == recorded
+
+
+def _mask_pasted_keys(value):
+    import json as _json
+
+    return _json.loads(re.sub(r"sk-[A-Za-z0-9]{16,}", "sk-***", _json.dumps(value)))
+
+
+def test_request_hooks_leave_volatile_fields_out_of_the_key_and_redact_before_storing(tmp_path):
+    """Issue 28: a volatile field (`user=f"session-{uuid4()}"`) made every replay miss, and a key pasted into
+    a prompt was stored verbatim."""
+    import uuid
+
+    store = CassetteStore(tmp_path / "cassettes")
+    hooks = dict(ignore=("body.user", "body.metadata"), redact=_mask_pasted_keys)
+    pasted = "Why does sk-abcdefghijklmnopqrstuv fail?"
+    with LoopbackServer() as server:
+        live = open_client(make_transport(store, "hooks", RecordMode.RECORD, server.base_url, **hooks))
+        recorded = live.chat.completions.create(model="m", messages=[{"role": "user", "content": pasted}],
+                                                user=f"session-{uuid.uuid4()}", metadata={"run": "1"})
+        assert "sk-abcdefghijklmnopqrstuv" in json.dumps(server.received[0])  # the endpoint gets what was sent
+    offline = open_client(make_transport(store, "hooks", RecordMode.REPLAY, **hooks))
+    again = offline.chat.completions.create(model="m", messages=[{"role": "user", "content": pasted}],
+                                            user=f"session-{uuid.uuid4()}", metadata={"run": "2"})
+    assert texts(again) == texts(recorded)
+    assert scan_tree(tmp_path / "cassettes") == []
+    (stored,) = only_entry(tmp_path / "cassettes")["responses"]
+    assert stored["meta"]["key_rules"] == {"ignore": ["body.user", "body.metadata"],
+                                           "redact": f"{__name__}._mask_pasted_keys"}
+    with pytest.raises(Exception) as caught:  # without the same rules, a replay misses and says so
+        open_client(make_transport(store, "hooks", RecordMode.REPLAY)).chat.completions.create(
+            model="m", messages=[{"role": "user", "content": pasted}], user="someone")
+    assert isinstance(unwrap(caught.value), ReplayMiss)

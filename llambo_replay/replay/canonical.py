@@ -63,6 +63,22 @@ def canonical_request(method: str, path: str, body: bytes) -> dict[str, Any]:
     return {field: values[field] for field in KEY_FIELDS}
 
 
+def without_fields(canonical: dict[str, Any], paths: tuple[str, ...]) -> dict[str, Any]:
+    """The canonical request without the fields at these dotted paths (`body.user`, `body.metadata.run`):
+    what a volatile field should not change, the key and the stored request. A missing path is no error."""
+    if not paths:
+        return canonical
+    out = json.loads(json.dumps(canonical))
+    for path in paths:
+        *parents, leaf = path.split(".")
+        node: Any = out
+        for part in parents:
+            node = node.get(part) if isinstance(node, dict) else None
+        if isinstance(node, dict):
+            node.pop(leaf, None)
+    return out
+
+
 def request_key(canonical: dict[str, Any]) -> str:
     """Full sha256 hex of the canonical request: the entry's address in the store."""
     return hashlib.sha256(canonical_json(canonical).encode("utf-8")).hexdigest()

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx2
@@ -62,7 +64,8 @@ def probe_endpoint(base_url: str, api_key: str, timeout_s: float = 10.0) -> None
 
 def make_transport(store: CassetteStore, namespace: str, mode: RecordMode, base_url: str | None = None,
                    retry: RetryPolicy | None = None, api_key: str | None = None,
-                   timeout_s: float = DEFAULT_TIMEOUT_S) -> ReplayTransport:
+                   timeout_s: float = DEFAULT_TIMEOUT_S, ignore: tuple[str, ...] = (),
+                   redact: Callable[[Any], Any] | None = None) -> ReplayTransport:
     """The transport for one namespace; checks the store (and, in record mode, the endpoint) first,
     so that a bad folder or a dead endpoint fails before anything is paid for."""
     url = resolve_base_url(base_url)
@@ -74,7 +77,7 @@ def make_transport(store: CassetteStore, namespace: str, mode: RecordMode, base_
     if uses.probes_endpoint:
         probe_endpoint(url, _api_key(mode, api_key), timeout_s=min(timeout_s, 10.0))
     return ReplayTransport(store=store, namespace=namespace, mode=mode, base_url=url, retry=retry or RetryPolicy(),
-                           timeout_s=timeout_s)
+                           timeout_s=timeout_s, ignore=tuple(ignore), redact=redact)
 
 
 def open_async_client(transport: ReplayTransport, api_key: str | None = None) -> openai.AsyncOpenAI:

@@ -27,7 +27,8 @@ import httpx2
 
 from llambo_replay.errors import EndpointError, ReplayMiss, UsageError
 from llambo_replay.replay import diff
-from llambo_replay.replay.canonical import canonical_json, canonical_request, redact_url, relative_path, request_key
+from llambo_replay.replay.canonical import (canonical_json, canonical_request, redact_url, relative_path, request_key,
+                                            without_fields)
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.schema import EVENT_STREAM, completion_problem, is_event_stream, stream_problem
@@ -118,6 +119,11 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     max_response_bytes: int = MAX_RESPONSE_BYTES
     recorded_error_statuses: frozenset[int] = RECORDED_ERROR_STATUSES
     dropped_response_headers: frozenset[str] = DROPPED_RESPONSE_HEADERS
+    # Request hooks: dotted fields left out of the key and the stored request (`("body.user",)`), and a
+    # function applied to the request (as keyed and stored) and to the answer (as stored), e.g. to mask a
+    # key pasted into a prompt. What is sent to the endpoint is not changed. Both are noted in each entry.
+    ignore: tuple[str, ...] = ()
+    redact: Callable[[Any], Any] | None = None
 
     def __post_init__(self) -> None:
         self.policy = policy(self.mode)
@@ -154,7 +160,9 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     def _begin(self, request: httpx2.Request) -> _Ticket:
         path = relative_path(request.url.path, request.url.query.decode("ascii", "replace")
                              if isinstance(request.url.query, bytes) else str(request.url.query), self._base_path)
-        canonical = canonical_request(request.method, path, request.content)
+        canonical = without_fields(canonical_request(request.method, path, request.content), self.ignore)
+        if self.redact is not None:
+            canonical = self.redact(canonical)
         scope = getattr(self._scopes, "name", None)
         if scope is not None:
             canonical["scope"] = scope
@@ -197,7 +205,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             return ReplayMiss(f"replay miss: key {ticket.key} ({where}) is recorded, but only as occurrence(s) "
                               f"{_ranges([s['slot'] for s in entry['responses']])}; the run asks for it more often "
                               "than when it was recorded (record the rest with --mode auto against a live endpoint)")
-        message = (f"replay miss: no recording for key {ticket.key} ({where}); record it with --mode auto "
+        rules = f", keyed with {self.key_rules()}" if self.ignore or self.redact else ""
+        message = (f"replay miss: no recording for key {ticket.key} ({where}{rules}); record it with --mode auto "
                    "or --mode record against a live endpoint")
         return ReplayMiss(message, details="\n".join(diff.explain_miss(self.store, self.namespace, ticket.canonical)))
 
@@ -216,11 +225,19 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             "usage": usage,
             "cost_usd": cost_usd(model, usage),
             "http": http,
+            **({"key_rules": self.key_rules()} if self.ignore or self.redact else {}),
         }
+
+    def key_rules(self) -> dict[str, Any]:
+        """The request hooks, as entries note them (a replay must key with the same ones)."""
+        redact = self.redact and f"{getattr(self.redact, '__module__', '?')}.{getattr(self.redact, '__qualname__', '?')}"
+        return {"ignore": list(self.ignore), "redact": redact}
 
     def _store(self, ticket: _Ticket, answer: tuple[Any, dict[str, Any]], latency_s: float,
                attempts: int) -> dict[str, Any]:
         body, http = answer
+        if self.redact is not None:
+            body = self.redact(body)
         meta = self._meta(body, http, latency_s, attempts)
         with self._lock:
             self.live_cost_usd += meta["cost_usd"]
