@@ -7,8 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from llambo_replay.replay.loopback import LoopbackServer
-from llambo_replay.replay.pricing import cost_usd
+from llambo_replay.replay.pricing import cost_usd, is_priced
 from llm_responder import llambo_responder
 
 
@@ -40,9 +42,29 @@ def test_cached_prompt_tokens_are_priced_as_the_provider_reports_them():
     usage = {"prompt_tokens": 2000, "completion_tokens": 100, "prompt_tokens_details": {"cached_tokens": 1024}}
     plain = cost_usd("gpt-4o-mini", {**usage, "prompt_tokens_details": None})
     cached = cost_usd("gpt-4o-mini", usage)
-    assert plain == (2000 * 0.00015 + 100 * 0.0006) / 1000
-    assert cached == (976 * 0.00015 + 1024 * 0.000075 + 100 * 0.0006) / 1000 < plain
+    assert plain == pytest.approx((2000 * 0.15 + 100 * 0.6) / 1e6)  # genai-prices' list price, per million
+    assert cached == pytest.approx((976 * 0.15 + 1024 * 0.075 + 100 * 0.6) / 1e6) and cached < plain
     assert cost_usd("smollm2-135m-instruct", usage) == 0.0
+
+
+@pytest.mark.parametrize("model", ["gpt-4.1", "gpt-4-turbo", "gpt-5", "o1", "o3-mini", "openai/gpt-4o",
+                                   "gpt-3.5-turbo-instruct"])
+def test_current_models_are_priced_from_the_maintained_table(model):
+    """Issue 28: a 5-entry table sent gpt-4.1 and gpt-4-turbo to the 2023 gpt-4 price and gave gpt-5, o1,
+    o3-mini and openai/gpt-4o $0 without a word, so --max-cost stopped nothing for them."""
+    usage = {"prompt_tokens": 1000, "completion_tokens": 1000}
+    assert is_priced(model) and 0 < cost_usd(model, usage) < cost_usd("gpt-4", usage) * 2
+    assert cost_usd("gpt-4.1", usage) != cost_usd("gpt-4", usage)
+
+
+def test_max_cost_refuses_a_model_it_cannot_price_unless_told(tmp_path):
+    refused = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--max-cost", "0.01", "--out",
+                              str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert refused.returncode == 2 and "Traceback" not in refused.stderr
+    assert refused.stderr.startswith("error: --max-cost cannot stop a recording with smollm2-135m-instruct")
+    allowed = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--max-cost", "0.01",
+                              "--allow-unpriced", "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    assert allowed.returncode == 0, allowed.stderr
 
 
 def test_a_dry_run_estimates_within_15_percent_what_a_recording_then_uses(tmp_path):

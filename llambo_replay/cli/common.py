@@ -245,7 +245,7 @@ def print_estimate(total: "Estimate", model: str, what: str, capped: bool = True
     print(f"  prompt tokens  about {total.prompt_tokens:,} (characters / {CHARS_PER_TOKEN}, as LLAMBO's prompts "
           "tokenize)")
     print(f"  completion     about {total.completion_tokens:,} tokens")
-    print(f"  cost           about ${total.cost(model):.4f}" + ("" if priced else f" ({model} is not in the pricing table)"))
+    print(f"  cost           about ${total.cost(model):.4f}" + ("" if priced else f" ({model} is not in genai-prices' table)"))
     print("  what the cassettes already hold is replayed for free"
           + ("; --max-requests/--max-cost cap the rest" if capped else ""))
     return 0
@@ -253,11 +253,17 @@ def print_estimate(total: "Estimate", model: str, what: str, capped: bool = True
 
 def run_budget(args: argparse.Namespace) -> "Budget | None":
     from llambo_replay.experiments.runner import Budget
+    from llambo_replay.replay.pricing import is_priced
 
     if args.max_cost is not None and not args.max_cost > 0:
         raise UsageError(f"--max-cost must be a positive number of dollars (got {args.max_cost})")
     if args.max_requests is None and args.max_cost is None:
         return None
+    models = {args.llm_model, getattr(args, "generative_model", None) or args.llm_model}
+    unpriced = sorted(m for m in models if not is_priced(m))
+    if args.max_cost is not None and unpriced and not args.allow_unpriced:
+        raise UsageError(f"--max-cost cannot stop a recording with {unpriced[0]}: genai-prices has no price for it, "
+                         "so its cost counts as $0; cap it with --max-requests, or pass --allow-unpriced")
     return Budget(args.max_requests, args.max_cost)
 
 
@@ -354,7 +360,10 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
                         help="stop a recording at the first trial boundary after N requests were sent (per run); "
                              "running the same command again continues it")
     parser.add_argument("--max-cost", type=float, default=None, metavar="USD",
-                        help="the same for the recorded cost in dollars (per run)")
+                        help="the same for the recorded cost in dollars (per run), priced by genai-prices; refused "
+                             "for a model it cannot price")
+    parser.add_argument("--allow-unpriced", action="store_true",
+                        help="let --max-cost run against a model genai-prices cannot price (its cost counts as $0)")
     parser.add_argument("--dry-run", action="store_true",
                         help="print how many requests, tokens and dollars recording would take, and call nothing")
     parser.add_argument("--concurrency", type=at_least(1), default=None,

@@ -36,7 +36,7 @@ from llambo_replay.llambo.estimate import Estimate, estimate_run
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.canonical import canonical_json, normalise_numbers
 from llambo_replay.replay.modes import policy
-from llambo_replay.replay.pricing import PRICE_PER_1K_TOKENS
+from llambo_replay.replay.pricing import is_priced
 from llambo_replay.replay.secrets import refuse_credential
 from llambo_replay.replay.session import resolve_base_url
 from llambo_replay.replay.store import atomic_write_text
@@ -254,7 +254,7 @@ def estimate(spec: RunSpec) -> Estimate:
 
 
 def honours_n(llm_model: str) -> bool:
-    return any(llm_model.startswith(prefix) for prefix in PRICE_PER_1K_TOKENS)
+    return is_priced(llm_model)
 
 
 def manifest_head(method: str, spec: RunSpec, task: Any, history_text: str,

@@ -1,13 +1,15 @@
-"""Recorded cost: USD per 1,000 prompt, cached prompt and completion tokens, by model-name prefix.
+"""Recorded cost in USD, from the `genai-prices` data (pydantic's maintained table of provider prices,
+pinned: a price changes with a release of it, never silently).
 
-Prices are list prices at the time of writing; a model not listed (a local model, a
-self-hosted vLLM) costs nothing here and is reported as 0. Prompt tokens the provider says it
-served from its prompt cache (`usage.prompt_tokens_details.cached_tokens`) are priced at the
-cached rate.
+A model the table does not know (a local model, a self-hosted vLLM) is *unpriced*: its cost counts as
+0, `is_priced` says so, and `--max-cost` refuses to run against it unless told. Prompt tokens the
+provider served from its prompt cache (`usage.prompt_tokens_details.cached_tokens`) are priced at the
+cached rate. A `provider/model` name (`openai/gpt-4o`) names the provider.
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 # Characters per token of LLAMBO's digit-heavy prompts, measured on the committed SmolLM2 recordings
@@ -24,28 +26,39 @@ def approx_chat_tokens(messages: list[dict[str, Any]]) -> int:
     """Tokens of a chat prompt: its texts, plus a few per message for roles and separators."""
     return sum(approx_tokens(str(m.get("content", ""))) + 4 for m in messages)
 
-# model-name prefix -> (prompt, cached prompt, completion) USD per 1,000 tokens; longest prefix wins
-PRICE_PER_1K_TOKENS: dict[str, tuple[float, float, float]] = {
-    "gpt-3.5-turbo-instruct": (0.0015, 0.0015, 0.002),
-    "gpt-3.5-turbo": (0.0015, 0.0015, 0.002),  # the rate the LLAMBO paper's code uses; no prompt caching
-    "gpt-4o-mini": (0.00015, 0.000075, 0.0006),
-    "gpt-4o": (0.0025, 0.00125, 0.01),
-    "gpt-4": (0.03, 0.03, 0.06),
-}
-
-
 def cached_tokens(usage: dict[str, Any] | None) -> int:
     details = (usage or {}).get("prompt_tokens_details") or {}
     return int(details.get("cached_tokens") or 0)
 
 
+@lru_cache(maxsize=256)
+def _price_per_token(model: str) -> tuple[float, float, float] | None:
+    """(prompt, cached prompt, completion) USD per token, or None when the table has no such model."""
+    from genai_prices import Usage, calc_price  # imported when a price is needed: it loads the whole table
+
+    provider, _, name = model.rpartition("/")
+    def total(prompt: int, cached: int, completion: int) -> float:
+        usage = Usage(input_tokens=prompt, cache_read_tokens=cached, output_tokens=completion)
+        return float(calc_price(usage, model_ref=name, provider_id=provider or None).total_price)
+    try:
+        prompt_rate = total(1000, 0, 0) / 1000  # 1,000 tokens: below any long-context price tier
+        cached_rate = total(1000, 1000, 0) / 1000
+        completion_rate = total(0, 0, 1000) / 1000
+    except LookupError:
+        return None
+    return prompt_rate, cached_rate, completion_rate
+
+
+def is_priced(model: str | None) -> bool:
+    return bool(model) and _price_per_token(model) is not None
+
+
 def cost_usd(model: str | None, usage: dict[str, Any] | None) -> float:
-    if not model or not usage:
+    """What a response cost, from its usage block; 0 for an unpriced model."""
+    rates = _price_per_token(model) if model and usage else None
+    if rates is None:
         return 0.0
-    matches = [prefix for prefix in PRICE_PER_1K_TOKENS if model.startswith(prefix)]
-    if not matches:
-        return 0.0
-    prompt_rate, cached_rate, completion_rate = PRICE_PER_1K_TOKENS[max(matches, key=len)]
+    prompt_rate, cached_rate, completion_rate = rates
     cached = cached_tokens(usage)
     prompt = (usage.get("prompt_tokens") or 0) - cached
-    return (prompt * prompt_rate + cached * cached_rate + (usage.get("completion_tokens") or 0) * completion_rate) / 1000
+    return prompt * prompt_rate + cached * cached_rate + (usage.get("completion_tokens") or 0) * completion_rate
