@@ -8,6 +8,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parent.parent
 PACKAGE = REPO / "llambo_replay"
 LAYERS = ["replay", "llambo", "bayesmark", "experiments", "tables", "cli"]  # top first
@@ -58,3 +60,17 @@ def test_the_replay_layer_imports_and_replays_where_there_is_no_fcntl():
 def test_the_package_says_it_is_typed():
     assert (REPO / "llambo_replay/py.typed").is_file()
     assert '"llambo_replay" = ["py.typed"]' in (REPO / "pyproject.toml").read_text()
+
+
+@pytest.mark.parametrize("command", ["", "run", "grid", "components", "warmstart", "cassettes", "check", "tables",
+                                     "fidelity", "serve-local"])
+def test_help_loads_neither_the_openai_client_nor_scikit_learn(command):
+    """Issue 29: `--help` took 2.5-4.8 s because every command's parser imported what all commands need.
+    (How long it takes is measured by scripts, never asserted in tests; what it imports can be.)"""
+    code = ("import sys\nfrom llambo_replay.cli import main\n"
+            f"try:\n    main([*{command.split()!r}, '--help'])\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in ('openai', 'sklearn', 'scipy', 'matplotlib', 'optuna', 'skopt') "
+            "if m in sys.modules), file=sys.stderr)")
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
+    assert "usage: llambo-replay" in result.stdout

@@ -24,7 +24,8 @@ import pandas as pd
 from llambo_replay.bayesmark.fidelity import is_fragile, same
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import describe, environment
-from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, PROTOCOLS, task_objective
+from llambo_replay.bayesmark.objective import task_objective
+from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bayesmark.objective_modes import objective_policy
 from llambo_replay.bayesmark.tasks import Task
 from llambo_replay.errors import UsageError

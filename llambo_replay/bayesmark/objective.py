@@ -11,25 +11,13 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import cross_val_score
 
 from llambo_replay.bayesmark.numerics import pinned_threads
+from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
 from llambo_replay.bayesmark.tasks import Task
 
 if TYPE_CHECKING:
     from llambo_replay.bayesmark.memo import ObjectiveMemo
 
 CV_FOLDS = 5
-# Bump when anything here or in `tasks` changes what a score means. Runs keep the version they were
-# recorded with (their manifest names it) and replay its recorded evaluations; only the current one is
-# computed. 2: bayesmark's loaders and split, scikit-learn 1.1.3. 3: the official repository's data
-# (diabetes standardised twice, the synthetic functions), scikit-learn 1.3.2 (see docs/data.md, "Why these pins").
-PROTOCOL_VERSION = "bayesmark-paper-3"
-PROTOCOLS = ("bayesmark-paper-2", PROTOCOL_VERSION)
-
-
-def manifest_protocol(manifest: dict[str, Any]) -> str:
-    """The objective protocol a run manifest names; manifests made before they named one used the first."""
-    return manifest.get("task", {}).get("objective_protocol", PROTOCOLS[0])
-
-
 def task_objective(task: Task, memo: "ObjectiveMemo | None" = None) -> Callable[[dict[str, Any]], dict[str, float]]:
     """`evaluate` bound to a task, behind the memo when one is given."""
     def plain(config: dict[str, Any]) -> dict[str, float]:

@@ -22,7 +22,13 @@ from llambo_replay.errors import LlamboReplayError, describe_os_error, os_error_
 COMMANDS = (run, cassettes, grid, check, components, fidelity, serve, warmstart, tables)  # --help's order
 
 
-def build_parser() -> argparse.ArgumentParser:
+ALL = "*"  # build every command's parser (the docs' tests walk them all)
+
+
+def build_parser(only: str | None = ALL) -> argparse.ArgumentParser:
+    """The command line. With `only`, just that command's parser is built in full and the others are
+    listed by name and one line, so `--help` and every command start without importing what the other
+    commands need (scikit-learn, pandas, the openai client: seconds)."""
     parser = Parser(prog="llambo-replay", description=(
         "LLAMBO (LLM-enhanced Bayesian optimisation) with every LLM call recorded once and replayed "
         "offline, bit for bit. With no options, `run` replays the committed demo run."))
@@ -30,8 +36,18 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
     for command in COMMANDS:
-        command.register(sub)
+        if only == ALL or only in command.LISTING:
+            command.register(sub)
+        else:
+            for name, text in command.LISTING.items():
+                sub.add_parser(name, help=text)
     return parser
+
+
+def _command_in(argv: Sequence[str]) -> str | None:
+    """The command word of a command line (its first word that is not an option), if it names one."""
+    word = next((arg for arg in argv if not arg.startswith("-")), None)
+    return word if any(word in command.LISTING for command in COMMANDS) else None
 
 
 class Terminated(KeyboardInterrupt):
@@ -43,7 +59,8 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    parser = build_parser(_command_in(argv))
     args = parser.parse_args(argv)
     if args.command is None:
         parser.print_help()

@@ -182,7 +182,7 @@ def warmstart_settings(args: argparse.Namespace) -> "WarmstartSettings":
 
 
 def add_warmstart_flags(parser: argparse.ArgumentParser, policy: str | None) -> None:
-    from llambo_replay.llambo.warmstart import POLICIES as WARMSTART_POLICIES
+    from llambo_replay.llambo.policies import WARMSTART_POLICY_NAMES as WARMSTART_POLICIES
 
     parser.add_argument("--warmstart-answers", type=at_least(1), default=30, metavar="N",
                         help="answers asked in the warm-starting request (the official n)")
@@ -297,9 +297,9 @@ def add_endpoint_flags(parser: argparse.ArgumentParser) -> None:
 
 def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
-    from llambo_replay.bayesmark.objective import PROTOCOLS as OBJECTIVE_PROTOCOLS
+    from llambo_replay.bayesmark.protocols import PROTOCOLS as OBJECTIVE_PROTOCOLS
     from llambo_replay.llambo.protocol import PROTOCOLS
-    from llambo_replay.llambo.sampler import SAMPLER_POLICIES
+    from llambo_replay.llambo.policies import SAMPLER_POLICIES
 
     add_endpoint_flags(parser)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="folder for <dataset>/<model>/<seed>.csv and manifest")

@@ -49,11 +49,17 @@ def cmd_components(args: argparse.Namespace) -> int:
 MAX_COMPONENT_POINTS = 10_000  # configurations in one observed or held-out set; far past any prompt's context
 
 
+# What the command list says of each command this module adds (built without importing the heavy parts)
+LISTING = {
+    'components': "evaluate LLAMBO's surrogate and candidate sampler alone",
+}
+
+
 def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.llambo.protocol import PROTOCOLS
-    from llambo_replay.llambo.sampler import SAMPLER_POLICIES
+    from llambo_replay.llambo.policies import SAMPLER_POLICIES
 
-    comp = sub.add_parser("components", help="evaluate LLAMBO's surrogate and candidate sampler alone",
+    comp = sub.add_parser("components", help=LISTING['components'],
                           description="The paper's component evaluations: the discriminative surrogate vs a GP and a "
                                       "random forest (NRMSE, R2, log predictive density, 68% coverage, sharpness, "
                                       "regret of the EI pick), and the candidate sampler vs TPE and random search "

@@ -20,7 +20,7 @@ import pandas as pd
 
 from llambo_replay.bayesmark.evaluations import seed_from_history
 from llambo_replay.bayesmark.numerics import describe, environment
-from llambo_replay.bayesmark.objective import manifest_protocol
+from llambo_replay.bayesmark.protocols import manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError
 from llambo_replay.experiments.baseline_run import recorded_proposals, run_baseline

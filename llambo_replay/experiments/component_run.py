@@ -21,7 +21,7 @@ from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.evaluations import RecordedObjective
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
-from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, PROTOCOLS
+from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments import components

@@ -16,7 +16,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from llambo_replay.bayesmark.objective import PROTOCOL_VERSION
+from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
 from llambo_replay.errors import LlamboReplayError
 from llambo_replay.experiments.baseline_run import run_baseline
 from llambo_replay.experiments.check import COMPONENTS_MANIFEST, read_manifest

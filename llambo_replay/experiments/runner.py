@@ -27,7 +27,7 @@ from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.evaluations import RecordedObjective, check_protocol
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment
-from llambo_replay.bayesmark.objective import PROTOCOL_VERSION, manifest_protocol
+from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
 from llambo_replay.experiments.policies import REPRODUCTION

@@ -10,6 +10,7 @@ import pandas as pd
 from llambo_replay.errors import ModelFailed, UsageError
 from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
+from llambo_replay.llambo.policies import DUPLICATE_DECIMALS, SAMPLER_POLICIES, SamplerPolicy
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext, sampler_prompt
 from llambo_replay.llambo.protocol import PaperProtocol
 from llambo_replay.llambo.space import SearchSpace
@@ -18,7 +19,6 @@ from llambo_replay.llambo.space import SearchSpace
 ALPHA_LADDER = (0.1, 1e-2, 1e-3, -1e-3, -1e-2, -1e-1)
 ACCURACY_CEILING = 0.9999  # a target accuracy must stay below 1
 ERROR_FLOOR = 0.00001  # a target error must stay above 0
-DUPLICATE_DECIMALS = 8
 
 
 def target_score(scores: np.ndarray, alpha: float, lower_is_better: bool, bounded: bool = True) -> tuple[float, float]:
@@ -49,37 +49,6 @@ def target_score(scores: np.ndarray, alpha: float, lower_is_better: bool, bounde
     if out_of_range(desired):
         desired = ERROR_FLOOR * 2 if lower_is_better else min(best, ACCURACY_CEILING - 1e-4)
     return desired, alpha
-
-
-@dataclass(frozen=True)
-class SamplerPolicy:
-    """What the sampler does with the LLM's answers: how many rounds it asks, how it reads an answer,
-    and what it does when the rounds are spent without `min_candidates` new valid configurations."""
-
-    max_rounds: int
-    lenient_parsing: bool  # also read bare `name: value` text and skip junk around pairs (paper protocol)
-    dedupe_across_rounds: bool
-    when_spent: str  # "official": the last round's raw answers if more than 5, else fail; "top-up": random points
-    # Duplicates within a round: equal values (None), or equal at this many decimals. Every policy drops an
-    # answer equal to an observed point at 8 decimals, as the official filter does.
-    duplicate_decimals: int | None
-    columns_from_answer: bool  # the candidate table's columns in the first accepted answer's order
-
-
-SAMPLER_POLICIES: dict[str, SamplerPolicy] = {
-    # The official code: up to four rounds; each round's answers are read with `split('##')[1]`, filtered
-    # against the observed points and the ranges and deduplicated within the round. The fourth round,
-    # reached only when three gave fewer than five, replaces everything with its own parsed answers
-    # (unfiltered) if there are more than five, and otherwise fails. Its table (`pd.DataFrame` of the answers,
-    # `drop_duplicates`) keeps the first answer's column order, which the surrogate's prompts then print.
-    "official": SamplerPolicy(max_rounds=4, lenient_parsing=False, dedupe_across_rounds=False, when_spent="official",
-                              duplicate_decimals=None, columns_from_answer=True),
-    # Never fails, for models that often miss the format (SmolLM2): six rounds, lenient reading, and
-    # random points from the run's generator top up to five (counted as fallback points); near-duplicates
-    # (equal at 8 decimals) dropped across rounds; columns in the search space's order.
-    "robust": SamplerPolicy(max_rounds=6, lenient_parsing=True, dedupe_across_rounds=True, when_spent="top-up",
-                            duplicate_decimals=DUPLICATE_DECIMALS, columns_from_answer=False),
-}
 
 
 @dataclass(frozen=True)

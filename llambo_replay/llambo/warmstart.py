@@ -19,6 +19,7 @@ import numpy as np
 
 from llambo_replay.errors import ModelFailed, UsageError
 from llambo_replay.llambo.engine import Engine, Sampling
+from llambo_replay.llambo.policies import WARMSTART_POLICY_NAMES
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext, display_name, warmstart_prompt
 from llambo_replay.llambo.protocol import PaperProtocol
 from llambo_replay.llambo.space import SearchSpace
@@ -98,8 +99,9 @@ class WarmstartPolicy:
     tops_up: bool  # fill a gap with random points (else a seed without a usable answer stops the run)
 
 
-POLICIES = {"official": WarmstartPolicy(_official_reading, tops_up=False),
-            "robust": WarmstartPolicy(_robust_reading, tops_up=True)}
+# under the names the command line lists (llambo.policies), in that order: official, robust
+POLICIES = dict(zip(WARMSTART_POLICY_NAMES, (WarmstartPolicy(_official_reading, tops_up=False),
+                                             WarmstartPolicy(_robust_reading, tops_up=True)), strict=True))
 
 
 def kept_sets(texts: list[str], space: SearchSpace, protocol: PaperProtocol, prompts: PromptSettings,
