@@ -484,3 +484,18 @@ def test_fidelity_finds_an_unwritable_output_folder_before_any_compute(tmp_path)
     (tmp_path / "file").write_text("")
     one_line_error(cli("fidelity", "--datasets", "iris", "--models", "SVM", "--seeds", "0", "--out",
                        str(tmp_path / "file" / "out"), "--no-memo"), 2, "cannot write to the output folder")
+
+
+def test_ctrl_c_during_check_is_one_line_with_no_event_loop_noise():
+    """Issue 29: Ctrl-C during `check` printed 25-51 lines of "Exception ignored ... Event loop is closed"."""
+    import signal
+
+    check = subprocess.Popen([sys.executable, "-m", "llambo_replay.cli", "check", "--results",
+                              "results/recorded/ablations"], cwd=REPO, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    check.stdout.readline()  # the first result is checked: the next one is replaying its LLM calls
+    time.sleep(0.3)
+    check.send_signal(signal.SIGINT)
+    _, err = check.communicate(timeout=120)
+    assert check.returncode == 130, err
+    assert err.splitlines() == ["interrupted (Ctrl-C): everything recorded so far is kept; rerun to resume"], err

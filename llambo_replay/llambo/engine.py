@@ -120,8 +120,18 @@ class Engine:
         return self._run(prompts, n, call, extract, {"text": "", "tokens": [], "top_logprobs": []}, model)
 
     def close(self) -> None:
+        self._drain()
         self._loop.run_until_complete(self.client.close())
         self._loop.close()
+
+    def _drain(self) -> None:
+        """Cancel what an interruption (Ctrl-C, SIGTERM) left running on the loop and let it unwind, so
+        that closing the loop leaves no half-run request behind (and prints no "Event loop is closed")."""
+        pending = [task for task in asyncio.all_tasks(self._loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
     # -- internals --------------------------------------------------------------------
     def _run(self, prompts: Sequence[str], n: int, call: Any, extract: Any, empty: Any,
@@ -132,7 +142,11 @@ class Engine:
         unique = list(counts)  # first-seen order
         wanted = {p: n * counts[p] for p in unique}
         self._failed = None
-        answers = self._loop.run_until_complete(self._gather(unique, wanted, n, call, extract, empty, model))
+        try:
+            answers = self._loop.run_until_complete(self._gather(unique, wanted, n, call, extract, empty, model))
+        except BaseException:
+            self._drain()
+            raise
         by_prompt = dict(zip(unique, answers))
         taken: dict[str, int] = {}
         out = []
