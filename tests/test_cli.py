@@ -161,3 +161,27 @@ def test_python_dash_m_runs_the_same_command_line():
     result = subprocess.run([sys.executable, "-m", "llambo_replay", "--version"], capture_output=True, text=True,
                             timeout=60)
     assert result.returncode == 0 and result.stdout.startswith("llambo-replay ")
+
+
+@pytest.mark.parametrize("args, where", [(["check", "--out", "x"], "llambo-replay check --help"),
+                                         (["cassettes", "verify", "--nope"], "llambo-replay cassettes verify --help"),
+                                         (["--nope"], "llambo-replay --help")])
+def test_an_unknown_flag_points_to_the_help_of_the_command_it_was_given_to(args, where):
+    """Issue 29: unknown flags pointed to the top-level help."""
+    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True,
+                            timeout=120)
+    assert result.returncode == 2 and result.stderr.strip().endswith(f"(see '{where}')"), result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_one_task_vocabulary_in_every_command_that_takes_one_task():
+    """Issue 29: `run` took --dataset/--model and `warmstart` --task; both now take either spelling."""
+    def dry(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args, "--dry-run"], capture_output=True,
+                              text=True, timeout=300)
+
+    assert dry("run", "--task", "wine/SVM").stdout == dry("run", "--dataset", "wine", "--model", "SVM").stdout != ""
+    assert dry("warmstart", "--task", "breast/RandomForest").stdout == \
+        dry("warmstart", "--dataset", "breast", "--model", "RandomForest").stdout != ""
+    both = dry("run", "--task", "wine/SVM", "--model", "SVM")
+    assert both.returncode == 2 and both.stderr.startswith("error: give the task as --task DATASET/MODEL or as")

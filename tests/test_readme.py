@@ -88,9 +88,19 @@ def clone(tmp_path_factory) -> Path:
     return target
 
 
+def committed_digests(root: Path) -> dict[str, str]:
+    """sha256 of every file git tracks, as it is under `root`."""
+    import hashlib
+
+    tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
+    return {name: hashlib.sha256((root / name).read_bytes()).hexdigest() for name in tracked.decode().split("\0")
+            if name and (root / name).is_file()}
+
+
 def test_every_readme_command_runs_as_written(clone):
     commands = readme_commands()
     assert len(commands) >= 10, commands
+    before = committed_digests(clone)
     for args in commands:
         result = cli(args, clone)
         assert result.returncode == 0, f"llambo-replay {' '.join(args)}\n{result.stderr}"
@@ -115,6 +125,8 @@ def test_every_readme_command_runs_as_written(clone):
     for table in ("regret_final.md", "hpobench/regret_final.md", "ablations/regret_final.md",
                   "warmstart/regret_final.md"):
         assert (clone / "tables" / table).read_bytes() == (REPO / "tables" / table).read_bytes()
+    changed = sorted(name for name, digest in committed_digests(clone).items() if before.get(name) != digest)
+    assert changed == [], f"documented commands changed committed files: {changed[:5]}"
 
 
 def test_the_demo_output_shown_is_what_command_1_prints(clone):

@@ -61,7 +61,11 @@ def _on_sigterm(signum: int, frame: object) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     parser = build_parser(_command_in(argv))
-    args = parser.parse_args(argv)
+    args, unknown = parser.parse_known_args(argv)
+    if unknown:  # said by the command's own parser, so the hint names the command's --help
+        where = " ".join(w for w in ("llambo-replay", args.command, getattr(args, "action", None)) if w)
+        print(f"error: unrecognized arguments: {' '.join(unknown)} (see '{where} --help')", file=sys.stderr)
+        return 2
     if args.command is None:
         parser.print_help()
         return 0

@@ -150,6 +150,26 @@ def fill_from_preset(args: argparse.Namespace, presets: dict[str, dict[str, obje
             setattr(args, name, value)
 
 
+def add_task_flags(parser: argparse.ArgumentParser, default: tuple[str, str]) -> None:
+    """One vocabulary for one task, in every command that takes one: `--task DATASET/MODEL`, or
+    `--dataset` and `--model` (`grid` and `components` take their plurals, `--tasks`, `--datasets`)."""
+    parser.add_argument("--task", type=one_task, default=None, metavar="DATASET/MODEL",
+                        help=f"the Bayesmark task, such as wine/SVM (default: {'/'.join(default)}); or:")
+    parser.add_argument("--dataset", default=None, help=f"breast, digits, iris, wine, diabetes (public) or griewank, "
+                        f"ktablet, rosenbrock (the paper's synthetic regression tasks; default: {default[0]})")
+    parser.add_argument("--model", default=None,
+                        help=f"RandomForest, DecisionTree, SVM, AdaBoost or MLP_SGD (default: {default[1]})")
+    parser.set_defaults(task_default=default)
+
+
+def chosen_task(args: argparse.Namespace) -> tuple[str, str]:
+    """The task `add_task_flags` parsed: `--task`, or `--dataset`/`--model` over the command's default."""
+    if args.task and (args.dataset or args.model):
+        raise UsageError("give the task as --task DATASET/MODEL or as --dataset and --model, not both")
+    dataset, model = args.task or (args.dataset or args.task_default[0], args.model or args.task_default[1])
+    return dataset, model
+
+
 def run_spec(args: argparse.Namespace) -> "RunSpec":
     """RunSpec from the shared run/grid flags, with the preset filling what was not given."""
     from llambo_replay.experiments.runner import RunSpec
@@ -169,7 +189,8 @@ def run_spec(args: argparse.Namespace) -> "RunSpec":
     generative_model = args.generative_model
     if generative_model is None and args.sm == "generative":
         generative_model = PAPER_GENERATIVE_MODEL if args.preset == "paper" else None
-    return RunSpec(getattr(args, "dataset", "iris"), getattr(args, "model", "SVM"), getattr(args, "seed", 0),
+    dataset, model = chosen_task(args) if hasattr(args, "task_default") else ("iris", "SVM")
+    return RunSpec(dataset, model, getattr(args, "seed", 0),
                    args.llm_model, settings, paper_start(args.reference), read_initial_points(args.initial_points),
                    generative_model, args.reference_reader, args.objective_protocol)
 

@@ -88,7 +88,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     comp.add_argument("--protocol", default=None, choices=list(PROTOCOLS), help="answer format (preset)")
     add_endpoint_flags(comp)
     add_timeout_flag(comp)
-    comp.add_argument("--out", type=Path, default=Path("results/components"), help="output folder")
+    comp.add_argument("--out", type=Path, default=Path("results/runs/components"),
+                      help="output folder (default: results/runs/components; the committed results/components is "
+                           "written only when named)")
     comp.add_argument("--dry-run", action="store_true",
                       help="print how many requests, tokens and dollars recording would take, and call nothing")
     add_memo_flags(comp)

@@ -6,6 +6,7 @@ import argparse
 
 from llambo_replay.cli.common import (
     add_shared_run_flags,
+    add_task_flags,
     at_least,
     estimate_runs,
     open_memo,
@@ -58,9 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = sub.add_parser("run", help=LISTING['run'],
                          description="Run LLAMBO on one Bayesmark task. Every LLM call goes through the cassettes: "
                                      "replay needs no endpoint and no network.")
-    run.add_argument("--dataset", default="iris", help="breast, digits, iris, wine, diabetes (public) or griewank, "
-                     "ktablet, rosenbrock (the paper's synthetic regression tasks)")
-    run.add_argument("--model", default="SVM", help="RandomForest, DecisionTree, SVM, AdaBoost or MLP_SGD")
+    add_task_flags(run, ("iris", "SVM"))
     run.add_argument("--seed", type=at_least(0), default=0, help="run seed: initial points and any fallback draws")
     add_shared_run_flags(run)
     run.add_argument("--objective", default="recorded", choices=list(OBJECTIVE_MODES),

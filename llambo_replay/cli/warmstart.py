@@ -9,13 +9,14 @@ from llambo_replay.cli.common import (
     WARMSTART_PRESETS,
     add_endpoint_flags,
     add_memo_flags,
+    add_task_flags,
     add_timeout_flag,
     add_warmstart_flags,
     at_least,
+    chosen_task,
     csv_list,
     fill_from_preset,
     int_list,
-    one_task,
     open_memo,
     print_estimate,
     warmstart_settings,
@@ -31,7 +32,7 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
     from llambo_replay.replay import parse_mode
 
     fill_from_preset(args, WARMSTART_PRESETS)
-    dataset, model = args.task
+    dataset, model = chosen_task(args)
     spec = WarmstartEvalSpec(dataset, model, tuple(args.seeds), tuple(args.initialisers), tuple(args.optimisers),
                              args.init, args.trials, args.llm_model, args.protocol, warmstart_settings(args))
     if args.dry_run:
@@ -40,8 +41,8 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
 
         contexts = sum(i not in DESIGNS for i in spec.initialisers)
         return print_estimate(estimate_eval(spec, honours_n(spec.llm_model)), spec.llm_model,
-                               f"the warm-starting requests of {contexts} context level(s) on {args.task[0]}/"
-                               f"{args.task[1]}", capped=False)
+                               f"the warm-starting requests of {contexts} context level(s) on {dataset}/"
+                               f"{model}", capped=False)
     manifests = run_warmstart_eval(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, open_memo(args),
                                    args.timeout)
     print("\n".join(summary(manifests, args.out)))
@@ -66,7 +67,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                     "level, shared by every seed: seed k takes the k-th usable answer) -- and run TPE "
                                     "and GP-EI from them. Writes <out>/<optimiser>-<initialiser>/<dataset>/<model>/"
                                     "<seed>.csv with manifests, which `tables` renders and `check` replays.")
-    ws.add_argument("--task", type=one_task, default="wine/SVM", metavar="DATASET/MODEL", help="the Bayesmark task")
+    add_task_flags(ws, ("wine", "SVM"))
     ws.add_argument("--preset", default="demo", choices=list(WARMSTART_PRESETS),
                     help="defaults for the flags marked 'preset': demo = the committed evaluation's settings; "
                          "paper = the official experiment's (10 seeds, 25 trials, gpt-3.5-turbo, the official "
