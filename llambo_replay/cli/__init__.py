@@ -19,6 +19,9 @@ from llambo_replay.cli import cassettes, check, components, fidelity, grid, run,
 from llambo_replay.cli.common import PRESETS, Parser
 from llambo_replay.errors import LlamboReplayError, describe_os_error, os_error_exit_code
 
+# What the `paper` extra brings (pyproject.toml), by import name: the core install is the replay layer only.
+PAPER_STACK_MODULES = frozenset({"numpy", "scipy", "sklearn", "pandas", "matplotlib", "diskcache", "vcr", "tqdm",
+                                 "optuna", "skopt", "threadpoolctl"})
 COMMANDS = (run, cassettes, grid, check, components, fidelity, serve, warmstart, tables)  # --help's order
 
 
@@ -60,6 +63,18 @@ def _on_sigterm(signum: int, frame: object) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
+    try:
+        return _main(argv)
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] not in PAPER_STACK_MODULES:
+            raise
+        print(f"error: `llambo-replay {_command_in(argv) or ''}` needs the paper stack ({exc.name} is not "
+              "installed): pip install 'llambo-replay[paper]' (the replay layer alone needs only the core install)",
+              file=sys.stderr)
+        return 2
+
+
+def _main(argv: list[str]) -> int:
     parser = build_parser(_command_in(argv))
     args, unknown = parser.parse_known_args(argv)
     if unknown:  # said by the command's own parser, so the hint names the command's --help
