@@ -396,3 +396,24 @@ def test_request_hooks_leave_volatile_fields_out_of_the_key_and_redact_before_st
         open_client(make_transport(store, "hooks", RecordMode.REPLAY)).chat.completions.create(
             model="m", messages=[{"role": "user", "content": pasted}], user="someone")
     assert isinstance(unwrap(caught.value), ReplayMiss)
+
+
+def test_binary_answers_and_multipart_uploads_record_once_and_replay(tmp_path):
+    """Issue 28: `audio.speech.create` failed like streaming did; `files.create` recorded, but its key held
+    httpx's random multipart boundary, so it never replayed and every re-record added an entry."""
+    with LoopbackServer() as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        speech = client.audio.speech.create(model="tts-1", voice="alloy", input="Hello").read()
+        upload = client.files.create(file=("data.jsonl", b'{"a": 1}\n'), purpose="batch")
+        again = client.files.create(file=("data.jsonl", b'{"a": 1}\n'), purpose="batch")  # a new boundary
+        assert len(server.received) == 3 and speech.startswith(b"ID3")
+    client, _ = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
+    assert client.audio.speech.create(model="tts-1", voice="alloy", input="Hello").read() == speech
+    replayed = [client.files.create(file=("data.jsonl", b'{"a": 1}\n'), purpose="batch").id for _ in range(2)]
+    assert replayed == [upload.id, again.id]  # one key whatever the boundary: occurrences 0 and 1
+    with pytest.raises(Exception) as caught:  # other file bytes are another request
+        client.files.create(file=("data.jsonl", b'{"a": 2}\n'), purpose="batch")
+    assert isinstance(unwrap(caught.value), ReplayMiss)
+    keys = [e.key for e in CassetteStore(tmp_path / "cassettes").iter_entries()]
+    assert len(keys) == 2  # the speech and the upload: both uploads share one key (occurrences 0 and 1)
+    assert CassetteStore(tmp_path / "cassettes").verify() == []

@@ -48,18 +48,45 @@ def relative_path(url_path: str, query: str, base_path: str) -> str:
     return path + ("?" + urlencode(params) if params else "")
 
 
-def parse_body(body: bytes) -> Any:
-    """JSON bodies are canonicalised; anything else is kept as text."""
+def multipart_parts(body: bytes, content_type: str) -> list[dict[str, Any]] | None:
+    """A multipart/form-data body as its parts, in order, without the random boundary httpx draws: a
+    field's text, or a file's name, type, size and sha256 (the bytes themselves are not kept)."""
+    from email.parser import BytesParser
+    from email.policy import HTTP
+
+    if not content_type.lower().startswith("multipart/form-data"):
+        return None
+    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode("latin-1") + body)
+    if not message.is_multipart():
+        return None
+    parts = []
+    for part in message.iter_parts():
+        payload = part.get_payload(decode=True) or b""
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        if filename is None:
+            parts.append({"name": name, "value": payload.decode("utf-8", "replace")})
+        else:
+            parts.append({"name": name, "filename": filename, "content_type": part.get_content_type(),
+                          "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()})
+    return parts
+
+
+def parse_body(body: bytes, content_type: str = "") -> Any:
+    """JSON bodies are canonicalised, multipart ones reduced to their parts; anything else is kept as text."""
     if not body:
         return None
+    parts = multipart_parts(body, content_type)
+    if parts is not None:
+        return {"multipart": parts}
     try:
         return normalise_numbers(json.loads(body))
     except (ValueError, UnicodeDecodeError):
         return body.decode("utf-8", errors="replace")
 
 
-def canonical_request(method: str, path: str, body: bytes) -> dict[str, Any]:
-    values = {"method": method.upper(), "path": path, "body": parse_body(body)}
+def canonical_request(method: str, path: str, body: bytes, content_type: str = "") -> dict[str, Any]:
+    values = {"method": method.upper(), "path": path, "body": parse_body(body, content_type)}
     return {field: values[field] for field in KEY_FIELDS}
 
 

@@ -80,7 +80,10 @@ class LoopbackServer:
             def do_POST(self) -> None:  # noqa: N802
                 length = int(self.headers.get("content-length", 0))
                 raw = self.rfile.read(length)
-                server._handle(self, raw)
+                if self.path.endswith("/files"):  # an upload (multipart): a file object, as OpenAI answers
+                    server._upload(self, raw)
+                else:
+                    server._handle(self, raw)
 
         self._httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
         self._httpd.daemon_threads = True
@@ -128,6 +131,14 @@ class LoopbackServer:
         with self._lock:
             self.status_counts[status] += 1
 
+    def _upload(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
+        with self._lock:
+            self.received.append({"upload_bytes": len(raw)})
+            self.received_headers.append({k.lower(): v for k, v in handler.headers.items()})
+        digest = hashlib.sha256(raw).hexdigest()[:12]
+        self._send(handler, 200, {"id": f"file-{digest}", "object": "file", "bytes": len(raw), "created_at": 0,
+                                  "filename": "upload", "purpose": "batch", "status": "processed"})
+
     def _handle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
         body = json.loads(raw or b"{}")
         with self._lock:
@@ -163,6 +174,10 @@ class LoopbackServer:
                 return
             if fault and fault.raw is not None:
                 self._send(handler, 200, None, raw=fault.raw, headers=fault.headers)
+                return
+            if handler.path.endswith("/audio/speech"):  # speech: bytes, as OpenAI answers (audio/mpeg)
+                audio = b"ID3" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).digest() * 64
+                self._send(handler, 200, None, raw=audio, headers={"content-type": "audio/mpeg"})
                 return
             completion = self._completion(handler.path, body)
             if body.get("stream"):

@@ -42,6 +42,14 @@ def _bad_value(value: Any, depth: int = 0) -> str:
 EVENT_STREAM = "text/event-stream"
 
 
+# Answers that are bytes, not text (speech, images, file contents): stored as base64 beside their type.
+BINARY_TYPES = ("audio/", "image/", "video/", "application/octet-stream", "application/pdf", "application/zip")
+
+
+def is_binary_type(content_type: str) -> bool:
+    return content_type.lower().startswith(BINARY_TYPES)
+
+
 def is_event_stream(meta: Any) -> bool:
     """Whether a stored slot is a streamed answer (`stream=True`): its recorded content type says so."""
     http = meta.get("http") if isinstance(meta, dict) else None

@@ -10,6 +10,7 @@ program order, not completion order.
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import random
 import threading
@@ -31,7 +32,8 @@ from llambo_replay.replay.canonical import (canonical_json, canonical_request, r
                                             without_fields)
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
-from llambo_replay.replay.schema import EVENT_STREAM, completion_problem, is_event_stream, stream_problem
+from llambo_replay.replay.schema import (EVENT_STREAM, completion_problem, is_binary_type, is_event_stream,
+                                         stream_problem)
 from llambo_replay.replay.secrets import credentials_in, mask, scan_text
 from llambo_replay.replay.store import CassetteStore
 
@@ -160,7 +162,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     def _begin(self, request: httpx2.Request) -> _Ticket:
         path = relative_path(request.url.path, request.url.query.decode("ascii", "replace")
                              if isinstance(request.url.query, bytes) else str(request.url.query), self._base_path)
-        canonical = without_fields(canonical_request(request.method, path, request.content), self.ignore)
+        canonical = without_fields(canonical_request(request.method, path, request.content,
+                                                     request.headers.get("content-type", "")), self.ignore)
         if self.redact is not None:
             canonical = self.redact(canonical)
         scope = getattr(self._scopes, "name", None)
@@ -192,6 +195,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         http = stored["meta"].get("http") or {}
         if is_event_stream(stored["meta"]):
             headers, content = {**http["headers"], "content-type": EVENT_STREAM}, render_events(stored["response"])
+        elif is_binary_type(http.get("headers", {}).get("content-type", "")):
+            headers, content = http["headers"], base64.b64decode(stored["response"]["base64"])
         else:
             headers = {**http.get("headers", {}), "content-type": "application/json"}
             content = canonical_json(stored["response"]).encode("utf-8")
@@ -282,6 +287,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             text = content.decode("utf-8", "replace")
             raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {status}: "
                                 f"{_excerpt(mask(text, secrets))}")
+        if is_binary_type(response.headers.get("content-type", "")):
+            return {"base64": base64.b64encode(content).decode("ascii")}, http
         if response.headers.get("content-type", "").startswith(EVENT_STREAM):
             body = {"sse": parse_events(content)}
             problem = stream_problem(body)
