@@ -56,3 +56,52 @@ def test_vcrpy_cassettes_hold_no_key_query_and_no_account_response_header(tmp_pa
     for secret in ("QUERYSECRET123456", "org-abcdefghijklmnopqrstu", "proj_abcdefghijklmnopqrstu", "session="):
         assert secret not in text
     assert scan_text(text) == []
+
+
+USER_TEST = '''
+import uuid
+import pytest
+
+@pytest.mark.llm_replay(ignore=("body.user",))
+def test_hello(llm_replay):
+    client = llm_replay.client()
+    answer = client.chat.completions.create(model="m", messages=[{"role": "user", "content": "{content}"}],
+                                            user=f"session-{uuid.uuid4()}")
+    print("ANSWER", answer.choices[0].message.content)
+'''
+
+
+def test_the_llm_replay_fixture_records_per_test_and_replays_anywhere_with_the_network_blocked(tmp_path):
+    """Issue 28: the plugin matched on host and port (a stub on port 0 never replayed), two tests of one name
+    in two files shared a cassette, and it had no marker, config override or --block-network."""
+    import os
+    import subprocess
+    import sys
+
+    for folder, content in (("a", "first"), ("b", "second")):
+        (tmp_path / folder).mkdir()
+        (tmp_path / folder / "test_chat.py").write_text(USER_TEST.replace("{content}", content))
+
+    def pytest_run(*args: str, **env: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "--import-mode=importlib", *args],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                              env={**os.environ, **env})
+
+    with LoopbackServer() as server:
+        recorded = pytest_run("--llm-mode", "record", OPENAI_BASE_URL=server.base_url)
+        assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    replayed = pytest_run("--block-network")  # the server is gone, its port with it; replay is the default
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    import re
+
+    answers = lambda out: sorted(re.findall(r"ANSWER reply \w+ #\d+", out))  # noqa: E731
+    assert answers(replayed.stdout) == answers(recorded.stdout) and len(set(answers(recorded.stdout))) == 2
+    from llambo_replay.replay.store import CassetteStore
+
+    for folder in ("a", "b"):
+        (entry,) = CassetteStore(tmp_path / folder / "cassettes").iter_entries()
+        assert entry.namespace == f"{folder}/test_chat.py/test_hello"
+    blocked = tmp_path / "test_blocked.py"
+    blocked.write_text("import socket\n\ndef test_out():\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\n")
+    result = pytest_run("--block-network", str(blocked))
+    assert result.returncode == 1 and "--block-network" in result.stdout and "tried to connect" in result.stdout
