@@ -417,3 +417,25 @@ def test_binary_answers_and_multipart_uploads_record_once_and_replay(tmp_path):
     keys = [e.key for e in CassetteStore(tmp_path / "cassettes").iter_entries()]
     assert len(keys) == 2  # the speech and the upload: both uploads share one key (occurrences 0 and 1)
     assert CassetteStore(tmp_path / "cassettes").verify() == []
+
+
+def test_streamed_completions_and_responses_record_and_replay_like_chat(tmp_path):
+    """Issue 28 names streaming on chat, completions and responses: the legacy completions stream and the
+    Responses API's named events replay as they came."""
+    with LoopbackServer() as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        legacy = [c.choices[0].text for c in client.completions.create(model="m", prompt="Once", stream=True)]
+        events = [(e.type, getattr(e, "delta", None)) for e in client.responses.create(model="m", input="Hi",
+                                                                                        stream=True)]
+        plain = client.responses.create(model="m", input="Hi").output_text
+        assert len(server.received) == 3
+    client, _ = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
+    assert [c.choices[0].text for c in client.completions.create(model="m", prompt="Once", stream=True)] == legacy
+    assert [(e.type, getattr(e, "delta", None)) for e in client.responses.create(model="m", input="Hi",
+                                                                                 stream=True)] == events
+    assert events[-1][0] == "response.completed" and events[1][1].startswith("reply ") and plain.startswith("reply ")
+    assert client.responses.create(model="m", input="Hi").output_text == plain
+    store = CassetteStore(tmp_path / "cassettes")
+    (streamed,) = [entry for entry in map(store.read, store.iter_entries())
+                   if entry["request"]["path"] == "/responses" and entry["request"]["body"].get("stream")]
+    assert streamed["responses"][0]["meta"]["usage"]["total_tokens"] > 0  # the completed event's usage is kept

@@ -179,6 +179,14 @@ class LoopbackServer:
                 audio = b"ID3" + hashlib.sha256(json.dumps(body, sort_keys=True).encode()).digest() * 64
                 self._send(handler, 200, None, raw=audio, headers={"content-type": "audio/mpeg"})
                 return
+            if handler.path.endswith("/responses"):  # the Responses API, plain or streamed
+                response = self._response(body)
+                if body.get("stream"):
+                    self._send(handler, 200, None, raw=_response_events(response),
+                               headers={**self.response_headers, "content-type": "text/event-stream"})
+                else:
+                    self._send(handler, 200, response, headers=self.response_headers)
+                return
             completion = self._completion(handler.path, body)
             if body.get("stream"):
                 self._send(handler, 200, None, raw=_event_stream(completion, body),
@@ -189,6 +197,21 @@ class LoopbackServer:
         finally:
             with self._lock:
                 self._in_flight -= 1
+
+    def _response(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A Responses API answer: one output message whose text the responder writes."""
+        identity = json.dumps(body, sort_keys=True)
+        with self._lock:
+            sample = self._samples[identity]
+            self._samples[identity] += 1
+        text = self.responder(body, sample)
+        prompt = approx_tokens(json.dumps(body.get("input", "")))
+        usage = {"input_tokens": prompt, "output_tokens": approx_tokens(text), "total_tokens": prompt + approx_tokens(text)}
+        message = {"type": "message", "id": "msg_loopback", "status": "completed", "role": "assistant",
+                   "content": [{"type": "output_text", "text": text, "annotations": []}]}
+        return {"id": f"resp_{hashlib.sha256(identity.encode()).hexdigest()[:10]}", "object": "response",
+                "created_at": 0, "model": body.get("model", "loopback"), "status": "completed", "output": [message],
+                "parallel_tool_calls": True, "tool_choice": "auto", "tools": [], "usage": usage}
 
     def _completion(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         n = 1 if self.ignore_n else int(body.get("n") or 1)
@@ -227,6 +250,18 @@ def _event_stream(completion: dict[str, Any], body: dict[str, Any]) -> bytes:
     if (body.get("stream_options") or {}).get("include_usage"):
         chunks.append({**head, "choices": [], "usage": completion["usage"]})
     return b"".join(f"data: {json.dumps(c)}\n\n".encode() for c in chunks) + b"data: [DONE]\n\n"
+
+
+def _response_events(response: dict[str, Any]) -> bytes:
+    """A Responses API answer as its named events: created, one text delta, completed."""
+    text = response["output"][0]["content"][0]["text"]
+    events = [("response.created", {"type": "response.created", "sequence_number": 0,
+                                    "response": {**response, "status": "in_progress", "output": []}}),
+              ("response.output_text.delta", {"type": "response.output_text.delta", "sequence_number": 1,
+                                              "item_id": "msg_loopback", "output_index": 0, "content_index": 0,
+                                              "delta": text, "logprobs": []}),
+              ("response.completed", {"type": "response.completed", "sequence_number": 2, "response": response})]
+    return b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in events)
 
 
 def _logprobs_for(text: str) -> dict[str, Any]:

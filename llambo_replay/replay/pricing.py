@@ -27,7 +27,8 @@ def approx_chat_tokens(messages: list[dict[str, Any]]) -> int:
     return sum(approx_tokens(str(m.get("content", ""))) + 4 for m in messages)
 
 def cached_tokens(usage: dict[str, Any] | None) -> int:
-    details = (usage or {}).get("prompt_tokens_details") or {}
+    usage = usage or {}
+    details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
     return int(details.get("cached_tokens") or 0)
 
 
@@ -60,5 +61,7 @@ def cost_usd(model: str | None, usage: dict[str, Any] | None) -> float:
         return 0.0
     prompt_rate, cached_rate, completion_rate = rates
     cached = cached_tokens(usage)
-    prompt = (usage.get("prompt_tokens") or 0) - cached
-    return prompt * prompt_rate + cached * cached_rate + (usage.get("completion_tokens") or 0) * completion_rate
+    # chat and completions count prompt/completion tokens; the Responses API input/output tokens
+    prompt = (usage.get("prompt_tokens") or usage.get("input_tokens") or 0) - cached
+    completion = usage.get("completion_tokens") or usage.get("output_tokens") or 0
+    return prompt * prompt_rate + cached * cached_rate + completion * completion_rate

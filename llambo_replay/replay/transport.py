@@ -220,6 +220,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             parts: list[dict[str, Any]] = []
         else:
             parts = [e["data"] for e in body["sse"] if isinstance(e["data"], dict)] if "sse" in body else [body]
+            parts += [p["response"] for p in parts if isinstance(p.get("response"), dict)]  # Responses API events
         usage = next((p["usage"] for p in reversed(parts) if isinstance(p.get("usage"), dict)), None)
         model = next((p["model"] for p in parts if isinstance(p.get("model"), str)), None)
         return {
