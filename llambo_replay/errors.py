@@ -43,6 +43,13 @@ def describe_os_error(exc: OSError) -> str:
     return said if os_error_exit_code(exc) == 2 else f"{said}; what was recorded before this is kept, rerun to resume"
 
 
+def missing_folder(what: str, path: object, flag: str) -> "UsageError":
+    """A folder that is not there: a relative one most often because the command ran elsewhere."""
+    where = ("; it is a relative path: run from the clone's root folder, or give " if not str(path).startswith("/")
+             else "; give ")
+    return UsageError(f"{what} {path} does not exist{where}{flag}")
+
+
 class LlamboReplayError(Exception):
     """A user-facing failure. `details` are extra lines printed after the message."""
 

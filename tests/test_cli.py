@@ -185,3 +185,14 @@ def test_one_task_vocabulary_in_every_command_that_takes_one_task():
         dry("warmstart", "--dataset", "breast", "--model", "RandomForest").stdout != ""
     both = dry("run", "--task", "wine/SVM", "--model", "SVM")
     assert both.returncode == 2 and both.stderr.startswith("error: give the task as --task DATASET/MODEL or as")
+
+
+@pytest.mark.parametrize("args", [["run"], ["check"], ["tables"], ["components"], ["grid", "--methods", "random"]])
+def test_run_from_another_folder_says_so_and_leaves_nothing_behind(tmp_path, args):
+    """Issue 29: run from another folder, every command failed without saying "run from the clone root"
+    and left empty output folders."""
+    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], cwd=tmp_path, capture_output=True,
+                            text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "run from the clone's root folder" in result.stdout + result.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -12,7 +12,7 @@ from typing import Any
 
 import pandas as pd
 
-from llambo_replay.errors import UsageError
+from llambo_replay.errors import UsageError, missing_folder
 
 HISTORIES = Path("exp_bayesmark/results_discriminative")
 INITIAL_POINTS = Path("bayesmark/configs")
@@ -26,7 +26,7 @@ def check_reference(root: str | Path | None = None) -> Path:
     """`root`, or the packaged copy when None, once it looks like the paper's repository."""
     root = PACKAGED if root is None else Path(root)
     if not root.is_dir():
-        raise UsageError(f"reference folder {root} does not exist")
+        raise missing_folder("reference folder", root, "--reference DIR")
     if not (root / HISTORIES).is_dir() and not (root / INITIAL_POINTS).is_dir():
         raise UsageError(f"{root} is not a LLAMBO reference folder: expected {HISTORIES}/ or {INITIAL_POINTS}/ inside")
     return root

@@ -22,7 +22,7 @@ from llambo_replay.bayesmark.evaluations import seed_from_history
 from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.bayesmark.protocols import manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
-from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError
+from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError, missing_folder
 from llambo_replay.experiments.baseline_run import recorded_proposals, run_baseline
 from llambo_replay.experiments.policies import (INFORMATIONAL_MANIFEST_FIELDS, INFORMATIONAL_TRIAL_COLUMNS,
                                                 RECORDED_PROPOSALS, REPRODUCTION)
@@ -82,7 +82,7 @@ def read_manifest(path: Path, field: str = "history_sha256") -> dict[str, Any]:
 def run_manifests(results: Path, components: bool = False) -> list[Path]:
     """Run manifests under `results` (and, with `components`, component-evaluation manifests too)."""
     if not Path(results).is_dir():
-        raise UsageError(f"results folder {results} does not exist")
+        raise missing_folder("results folder", results, "--results DIR")
     found = sorted(p for p in files_under(results, "*.manifest.json")
                    if components or p.name != COMPONENTS_MANIFEST)
     if not found:

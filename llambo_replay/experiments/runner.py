@@ -192,11 +192,10 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     initial = spec.initial(task.space)
     base_url = resolve_base_url(base_url)  # refused before any folder is made
     paths = spec.outputs(out)
-    check_writable(paths["history"].parent)
-
     store = CassetteStore(cassettes)
     objective = RecordedObjective(task, store, mode, objective_mode, memo, protocol=spec.objective_protocol)
     transport = make_transport(store, spec.namespace, mode, base_url, timeout_s=timeout_s)
+    check_writable(paths["history"].parent)  # after the store and the endpoint: a failure leaves no empty folder
     engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency, order=request_order,
                     completions_model=spec.generative_model)
     transports, warmstart_engine = [transport], None

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from llambo_replay.errors import UsageError
+from llambo_replay.errors import UsageError, missing_folder
 from llambo_replay.replay.pricing import cached_tokens
 from llambo_replay.replay.store import CassetteStore, EntryRef
 from llambo_replay.replay.walk import files_under
@@ -52,7 +52,7 @@ def referenced_keys(manifest_dirs: list[Path]) -> set[tuple[str, str]]:
     keep: set[tuple[str, str]] = set()
     for folder in manifest_dirs:
         if not folder.is_dir():
-            raise UsageError(f"manifest folder {folder} does not exist")
+            raise missing_folder("manifest folder", folder, "--manifests DIR")
         paths = sorted(files_under(folder, "*.manifest.json"))
         if not paths:
             raise UsageError(f"no *.manifest.json under {folder}; prune keeps what manifests name, so it refuses "

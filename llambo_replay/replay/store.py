@@ -28,7 +28,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from llambo_replay.errors import CassetteCorrupt, UsageError
+from llambo_replay.errors import CassetteCorrupt, UsageError, missing_folder
 from llambo_replay.replay import packs
 from llambo_replay.replay.canonical import content_hash, request_key
 from llambo_replay.replay.schema import completion_problem, is_event_stream, stream_problem
@@ -149,7 +149,7 @@ class CassetteStore:
             raise UsageError(f"cassette folder {self.root} is a file, not a folder; pass --cassettes DIR")
         if not writes:
             if not self.root.is_dir():
-                raise UsageError(f"cassette folder {self.root} does not exist; pass --cassettes DIR")
+                raise missing_folder("cassette folder", self.root, "--cassettes DIR")
             if not os.access(self.root, os.R_OK | os.X_OK):
                 raise UsageError(f"cassette folder {self.root} is not readable (permission denied)")
             self._check_format()

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from llambo_replay.errors import CassetteCorrupt, UsageError
+from llambo_replay.errors import CassetteCorrupt, UsageError, missing_folder
 from llambo_replay.replay.canonical import request_key
 from llambo_replay.replay.store import (FORMAT_VERSION, MARKER_NAME, SHARED_NAME, SLOT_FIELDS, CassetteStore,
                                         atomic_write_text, legacy_entry_files, marker_state, slot_hash,
@@ -78,7 +78,7 @@ def _size(paths: Iterable[Path]) -> int:
 def migrate(root: Path, progress: Callable[[int], None] = lambda n: None) -> Migration:
     """Convert the store at `root`; returns what it converted. Raises if nothing is there to convert."""
     if not root.is_dir():
-        raise UsageError(f"cassette folder {root} does not exist")
+        raise missing_folder("cassette folder", root, "--cassettes DIR")
     legacy = sorted(legacy_entry_files(root))
     if not legacy:
         raise UsageError(f"cassette folder {root} holds no one-file-per-key entries; nothing to migrate")
@@ -148,7 +148,7 @@ class Copy:
 def copy_entries(source: Path, dest: CassetteStore, progress: Callable[[int], None] = lambda n: None) -> Copy:
     """Add every response of `source` that `dest` lacks; a slot `dest` holds is kept, and named if it differs."""
     if not source.is_dir():
-        raise UsageError(f"cassette folder {source} does not exist")
+        raise missing_folder("cassette folder", source, "--from DIR")
     if source.resolve() == dest.root.resolve():
         raise UsageError(f"{source} is the destination folder itself")
     count = added = 0

@@ -12,7 +12,7 @@ import pandas as pd
 from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.protocols import manifest_protocol
 from llambo_replay.bayesmark.tasks import DATASETS, FAMILIES
-from llambo_replay.errors import UsageError
+from llambo_replay.errors import UsageError, missing_folder
 from llambo_replay.experiments.baselines import REGISTRY
 from llambo_replay.replay.walk import files_under, refuse_whole_file_system
 
@@ -106,7 +106,7 @@ def _read(path: Path) -> tuple[pd.DataFrame, str]:
 
 def load_results(results: Path) -> list[History]:
     if not results.is_dir():
-        raise UsageError(f"results folder {results} does not exist")
+        raise missing_folder("results folder", results, "--results DIR")
     refuse_whole_file_system(results)
     histories = []
     for method_dir in sorted(p for p in results.iterdir() if p.is_dir()):
