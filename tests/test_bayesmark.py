@@ -107,3 +107,17 @@ def test_fragility_probe_separates_rounding_from_protocol(reference_dir):
     # iris/AdaBoost seed 0 row 5 (learning_rate 6.2) does not reproduce either, but for another reason.
     task, robust = _published_config(reference_dir, "iris", "AdaBoost", 0, 5)
     assert not is_fragile(task, robust, evaluate(task, robust))
+
+
+def test_dataset_statistics_of_constant_columns_raise_no_numpy_warning():
+    """Issue 29: `check` and `components` printed numpy's "invalid value encountered in divide" (digits has
+    constant pixels, whose correlation is NaN and is not counted)."""
+    import warnings
+
+    from llambo_replay.bayesmark.tasks import load_task, training_statistics
+
+    task = load_task("digits", "SVM")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", RuntimeWarning)
+        stats = training_statistics(task.X, task.y)
+    assert stats.feature_pairs == 64 * 63 // 2 and 0 < stats.pairs_correlated < stats.feature_pairs

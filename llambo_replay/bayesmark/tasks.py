@@ -124,8 +124,9 @@ def training_statistics(X: np.ndarray, y: np.ndarray) -> DatasetStatistics:
 
     features = pd.DataFrame(X)
     target = pd.Series(np.unique(y, return_inverse=True)[1].astype(float))  # LabelEncoder's codes
-    to_target = features.corrwith(target).abs().to_numpy()
-    pairs = features.corr().abs().to_numpy()[np.triu_indices(features.shape[1], k=1)]
+    with np.errstate(invalid="ignore", divide="ignore"):  # a constant column (digits has some) correlates as NaN
+        to_target = features.corrwith(target).abs().to_numpy()
+        pairs = features.corr().abs().to_numpy()[np.triu_indices(features.shape[1], k=1)]
     return DatasetStatistics(skew=tuple(float(v) for v in features.skew()),
                              kurtosis=tuple(float(v) for v in features.kurtosis()),
                              target_correlated=int(np.sum(to_target[~np.isnan(to_target)] > 0.5)),
