@@ -196,3 +196,24 @@ def test_run_from_another_folder_says_so_and_leaves_nothing_behind(tmp_path, arg
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "run from the clone's root folder" in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_flag_of_every_command_is_documented():
+    """Issue 29: the README's `run` synopsis omitted 12 flags."""
+    import argparse
+
+    from llambo_replay.cli import build_parser
+
+    docs = "\n".join(path.read_text() for path in sorted((REPO / "docs").glob("*.md")))
+
+    def flags(parser: argparse.ArgumentParser, name: str):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub_name, sub in action.choices.items():
+                    yield from flags(sub, f"{name} {sub_name}".strip())
+            else:
+                yield from ((name, o) for o in action.option_strings if o.startswith("--") and o != "--help")
+
+    undocumented = sorted({(name, flag) for name, flag in flags(build_parser(), "")
+                           if not re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", docs)})
+    assert undocumented == []
