@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from pathlib import Path
 
 import pandas as pd
@@ -81,6 +82,19 @@ def summary_table(regret: pd.DataFrame, ranks: pd.DataFrame, caption: str) -> st
 STYLES = [("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"), ("-", "v"), ("--", "P"), ("-.", "X")]
 
 
+def _seeds_note(kept: list) -> str:
+    """`0–4`, or, where tasks have different seeds, also how many tasks have how many: a title must not
+    suggest five seeds where most tasks have one."""
+    by_task: dict[str, set[int]] = {}
+    for h in kept:
+        by_task.setdefault(h.task, set()).add(h.seed)
+    note = _ranges([h.seed for h in kept])
+    counts = sorted(Counter(len(seeds) for seeds in by_task.values()).items())
+    if len(counts) > 1:
+        note += "; " + ", ".join(f"{tasks} task(s) with {n}" for n, tasks in counts)
+    return note
+
+
 def figure(curves: pd.DataFrame, ranks: pd.DataFrame, path: Path, title: str) -> None:
     import matplotlib
 
@@ -133,11 +147,10 @@ def _ranges(numbers: list[int]) -> str:
 def describe_scope(kept: list[History], left_out: list[History]) -> str:
     """Which tasks, seeds and budget the comparison uses, and what it had to leave out."""
     tasks = sorted({h.task for h in kept})
-    seeds = _ranges([h.seed for h in kept])
     budgets = sorted({len(h.frame) for h in kept})
     budget = f"{budgets[0]}" if len(budgets) == 1 else f"{budgets[0]}–{budgets[-1]} (per task)"
-    text = (f"{len(tasks)} task(s) ({', '.join(tasks)}); every method on the same seeds ({seeds}) and the same "
-            f"budget of {budget} evaluations")
+    text = (f"{len(tasks)} task(s) ({', '.join(tasks)}); every method on the same seeds ({_seeds_note(kept)}) and the "
+            f"same budget of {budget} evaluations")
     protocols: dict[str, set[str]] = {}
     for h in kept:
         if h.protocol:
@@ -200,7 +213,7 @@ def _build(histories: list[History], out: Path, benchmark: str) -> None:
             written.append(out / name)
         tasks = sorted({h.task for h in kept})
         figure(curves, ranks, out / f"{stem}.png", f"{benchmark}, {'CV' if column == 'score' else 'test-split'} "
-               f"regret on {len(tasks)} task(s), seeds {_ranges([h.seed for h in kept])}")
+               f"regret on {len(tasks)} task(s), seeds {_seeds_note(kept)}")
         written.append(out / f"{stem}.png")
     manifest = {"inputs": {h.source: h.sha256 for h in sorted(histories, key=lambda h: h.source)},
                 "outputs": {p.name: _sha(p) for p in sorted(written)}}
