@@ -212,8 +212,10 @@ def _build(histories: list[History], out: Path, benchmark: str) -> None:
             atomic_write_text(out / name, text)
             written.append(out / name)
         tasks = sorted({h.task for h in kept})
+        alone = len({h.method for h in kept}) == 1  # its regret is normalised by its own best and worst
         figure(curves, ranks, out / f"{stem}.png", f"{benchmark}, {'CV' if column == 'score' else 'test-split'} "
-               f"regret on {len(tasks)} task(s), seeds {_seeds_note(kept)}")
+               f"regret on {len(tasks)} task(s), seeds {_seeds_note(kept)}"
+               + ("\none method: normalised by its own best and worst score per task" if alone else ""))
         written.append(out / f"{stem}.png")
     manifest = {"inputs": {h.source: h.sha256 for h in sorted(histories, key=lambda h: h.source)},
                 "outputs": {p.name: _sha(p) for p in sorted(written)}}
