@@ -217,3 +217,12 @@ def test_every_flag_of_every_command_is_documented():
     undocumented = sorted({(name, flag) for name, flag in flags(build_parser(), "")
                            if not re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", docs)})
     assert undocumented == []
+
+
+def test_one_manifest_replays_on_its_own():
+    """Issue 29: no single command replayed one committed result without reading its manifest for flags."""
+    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "check", "--results",
+                             "results/recorded/demo/iris/SVM/0.manifest.json"], cwd=REPO, capture_output=True,
+                            text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1].startswith("1/1 committed results reproduce: 1 replayed byte for byte")

@@ -59,7 +59,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                            description="Replay every run under --results from the cassettes (never touching the "
                                        "network) and check each history's sha256 against its manifest.")
     check.add_argument("--results", type=Path, nargs="+", default=[Path("results/recorded"), Path("results/components")],
-                       help="folders searched for run manifests and components.manifest.json (default: the "
+                       help="folders searched for run manifests, or single *.manifest.json files, and components.manifest.json (default: the "
                             "committed results/recorded and results/components)")
     check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     check.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)

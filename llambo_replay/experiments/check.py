@@ -80,7 +80,10 @@ def read_manifest(path: Path, field: str = "history_sha256") -> dict[str, Any]:
 
 
 def run_manifests(results: Path, components: bool = False) -> list[Path]:
-    """Run manifests under `results` (and, with `components`, component-evaluation manifests too)."""
+    """Run manifests under `results` (and, with `components`, component-evaluation manifests too); a
+    manifest file names just itself, so every committed result replays with `check --results <manifest>`."""
+    if Path(results).is_file() and Path(results).name.endswith(".manifest.json"):
+        return [Path(results)]
     if not Path(results).is_dir():
         raise missing_folder("results folder", results, "--results DIR")
     found = sorted(p for p in files_under(results, "*.manifest.json")
