@@ -82,19 +82,26 @@ def test_four_concurrent_recorders_of_one_run_share_one_store(tmp_path):
     assert not list((tmp_path / "store").rglob("*.tmp"))
 
 
+def start_recording_grid(server: LoopbackServer, cassettes: object, out: object, *extra: str, wait_for: int,
+                         cwd: Path | None = None) -> subprocess.Popen:
+    """`grid` recording four LLAMBO cells of 30 trials from `server`, once `wait_for` requests reached it."""
+    grid = subprocess.Popen(
+        [sys.executable, "-m", "llambo_replay.cli", "grid", "--methods", "llambo", "--tasks",
+         "iris/SVM,wine/SVM,breast/SVM,digits/SVM", "--seeds", "0", "--trials", "30", "--mode", "record",
+         "--base-url", server.base_url, "--cassettes", str(cassettes), "--out", str(out), "--no-memo", *extra],
+        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + TIMEOUT_S
+    while len(server.received) < wait_for and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return grid
+
+
 def test_sigterm_to_a_grid_stops_its_workers_and_exits_143(tmp_path):
     """Issue: SIGTERM to `grid --jobs 2` exited silently and left both workers recording (and paying)."""
     from llm_responder import llambo_responder
 
     with LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server:
-        grid = subprocess.Popen(
-            [sys.executable, "-m", "llambo_replay.cli", "grid", "--methods", "llambo", "--tasks",
-             "iris/SVM,wine/SVM,breast/SVM,digits/SVM", "--seeds", "0", "--trials", "30", "--mode", "record",
-             "--base-url", server.base_url, "--cassettes", str(tmp_path / "c"), "--out", str(tmp_path / "o"),
-             "--no-memo", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + TIMEOUT_S
-        while len(server.received) < 40 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        grid = start_recording_grid(server, tmp_path / "c", tmp_path / "o", "--jobs", "2", wait_for=40)
         grid.send_signal(signal.SIGTERM)
         _, err = grid.communicate(timeout=60)
         stopped_at = len(server.received)
@@ -114,14 +121,7 @@ def test_a_grid_worker_killed_by_the_system_is_one_line_and_exit_9(tmp_path):
     from llm_responder import llambo_responder
 
     with LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server:
-        grid = subprocess.Popen(
-            [sys.executable, "-m", "llambo_replay.cli", "grid", "--methods", "llambo", "--tasks",
-             "iris/SVM,wine/SVM,breast/SVM,digits/SVM", "--seeds", "0", "--trials", "30", "--mode", "record",
-             "--base-url", server.base_url, "--cassettes", str(tmp_path / "c"), "--out", str(tmp_path / "o"),
-             "--no-memo", "--jobs", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + TIMEOUT_S
-        while len(server.received) < 20 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        grid = start_recording_grid(server, tmp_path / "c", tmp_path / "o", "--jobs", "2", wait_for=20)
         os.kill(_children(grid.pid)[0], signal.SIGKILL)  # what the OOM killer does
         _, err = grid.communicate(timeout=60)
         stopped_at = len(server.received)
@@ -178,15 +178,8 @@ def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_
     with LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server, \
             distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
                                      host="127.0.0.1") as cluster:
-        grid = subprocess.Popen(
-            [sys.executable, "-m", "llambo_replay.cli", "grid", "--methods", "llambo", "--tasks",
-             "iris/SVM,wine/SVM,breast/SVM,digits/SVM", "--seeds", "0", "--trials", "30", "--mode", "record",
-             "--base-url", server.base_url, "--cassettes", "rel_c", "--out", "rel_o", "--no-memo",
-             "--scheduler", cluster.scheduler_address], cwd=tmp_path,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        deadline = time.monotonic() + TIMEOUT_S
-        while len(server.received) < 40 and time.monotonic() < deadline:
-            time.sleep(0.05)
+        grid = start_recording_grid(server, "rel_c", "rel_o", "--scheduler", cluster.scheduler_address,
+                                    wait_for=40, cwd=tmp_path)
         grid.send_signal(signal.SIGTERM)
         _, err = grid.communicate(timeout=60)
         assert _settled(server), "the cluster went on recording after the grid was stopped"
