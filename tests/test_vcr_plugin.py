@@ -94,13 +94,21 @@ def test_the_llm_replay_fixture_records_per_test_and_replays_anywhere_with_the_n
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
     import re
 
-    answers = lambda out: sorted(re.findall(r"ANSWER reply \w+ #\d+", out))  # noqa: E731
+    answers = lambda out: sorted(re.findall(r"ANSWER (?:changed )?reply \w+ #\d+", out))  # noqa: E731
     assert answers(replayed.stdout) == answers(recorded.stdout) and len(set(answers(recorded.stdout))) == 2
     from llambo_replay.replay.store import CassetteStore
 
     for folder in ("a", "b"):
         (entry,) = CassetteStore(tmp_path / folder / "cassettes").iter_entries()
         assert entry.namespace == f"{folder}/test_chat.py/test_hello"
+    from llambo_replay.replay.loopback import echo_responder
+
+    with LoopbackServer(responder=lambda body, k: "changed " + echo_responder(body, k)) as server:  # the model moved on
+        rewritten = pytest_run("--llm-mode", "rewrite", "a", OPENAI_BASE_URL=server.base_url)
+        assert rewritten.returncode == 0, rewritten.stdout + rewritten.stderr
+    again = pytest_run("a")
+    assert re.findall(r"ANSWER changed reply \w+ #0", again.stdout), again.stdout  # only the new answer is left
+    (entry,) = CassetteStore(tmp_path / "a" / "cassettes").iter_entries()
     blocked = tmp_path / "test_blocked.py"
     blocked.write_text("import socket\n\ndef test_out():\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\n")
     result = pytest_run("--block-network", str(blocked))

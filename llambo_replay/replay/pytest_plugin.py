@@ -5,7 +5,8 @@ transport and store, one namespace per test (named by its node id, so tests of o
 never share answers), matched on the request alone (host and port are never part of a key, so a stub
 server on port 0 replays). Options, as pytest-recording has them:
 
-- ``--llm-mode replay|record|auto|live`` (default: $LLAMBO_REPLAY_MODE, else replay);
+- ``--llm-mode replay|record|auto|live|rewrite`` (default: $LLAMBO_REPLAY_MODE, else replay; rewrite
+  forgets what each test recorded and records it afresh);
 - ``--llm-cassette-dir DIR`` (default: ``cassettes/`` beside each test file);
 - ``--block-network``: any connection to a host other than the loopback fails the test;
 - ``@pytest.mark.llm_replay(namespace=..., ignore=(...), redact=..., mode=..., base_url=...)`` for one test,
@@ -45,8 +46,9 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--llm-record-mode", default="none", choices=["none", "once", "new_episodes", "all"],
                      help="vcrpy record mode for the vcr_llm fixture (default: none = replay only)")
     group = parser.getgroup("llm_replay", "record and replay LLM calls (llambo-replay)")
-    group.addoption("--llm-mode", default=None, choices=["replay", "record", "auto", "live"],
-                    help="record mode of the llm_replay fixture (default: $LLAMBO_REPLAY_MODE, else replay)")
+    group.addoption("--llm-mode", default=None, choices=["replay", "record", "auto", "live", "rewrite"],
+                    help="record mode of the llm_replay fixture (default: $LLAMBO_REPLAY_MODE, else replay); "
+                         "rewrite: forget what each test recorded, then record it afresh")
     group.addoption("--llm-cassette-dir", default=None,
                     help="one cassette store for every test (default: cassettes/ beside each test file)")
     group.addoption("--block-network", action="store_true",
@@ -115,10 +117,15 @@ def llm_replay(request: pytest.FixtureRequest, llm_replay_config: dict[str, Any]
     marker = request.node.get_closest_marker("llm_replay")
     options = {**llm_replay_config, **(marker.kwargs if marker else {})}
     folder = request.config.getoption("--llm-cassette-dir") or Path(request.node.path).parent / "cassettes"
-    mode = parse_mode(options.get("mode") or request.config.getoption("--llm-mode"))
-    transport = make_transport(CassetteStore(folder), options.get("namespace") or namespace_of_test(request.node.nodeid),
-                               mode, options.get("base_url"), ignore=tuple(options.get("ignore", ())),
-                               redact=options.get("redact"))
+    wanted = options.get("mode") or request.config.getoption("--llm-mode")
+    store = CassetteStore(folder)
+    namespace = options.get("namespace") or namespace_of_test(request.node.nodeid)
+    if wanted == "rewrite":  # pytest-recording's rewrite: this test's recordings go, then it records
+        if store.root.is_dir():
+            store.remove_many(list(store.iter_entries(namespace)))
+        wanted = "record"
+    transport = make_transport(store, namespace, parse_mode(wanted), options.get("base_url"),
+                               ignore=tuple(options.get("ignore", ())), redact=options.get("redact"))
     try:
         yield LlmReplay(transport)
     finally:
