@@ -22,6 +22,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
+try:
+    import fcntl
+except ImportError:  # Windows: replay needs no lock; recording takes msvcrt's byte-range lock instead
+    fcntl = None  # type: ignore[assignment]
+
+
 PACK_SUFFIX = ".jsonl"
 PACKS_PER_NAMESPACE = 128  # a namespace of a LLAMBO run (~1,500 answers) makes packs of ~50 kB
 _PACK_MASK = 0x100 - 0x100 // PACKS_PER_NAMESPACE
@@ -91,12 +97,6 @@ def read_lines(path: Path, spans: tuple[tuple[int, int, int], ...]) -> list[byte
         return [os.pread(fd, length, offset) for _, offset, length in spans]
     finally:
         os.close(fd)
-
-
-try:
-    import fcntl
-except ImportError:  # Windows: replay needs no lock; recording takes msvcrt's byte-range lock instead
-    fcntl = None  # type: ignore[assignment]
 
 
 def lock_exclusive(handle: BinaryIO) -> None:
