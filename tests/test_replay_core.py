@@ -329,8 +329,9 @@ def test_a_streamed_answer_is_recorded_once_and_replays_as_the_same_stream_sync_
     assert stored["meta"]["usage"]["total_tokens"] == live[-1].usage.total_tokens  # priced like any answer
 
 
-def test_a_stream_with_an_event_that_is_not_json_is_retried_and_never_stored(tmp_path):
-    broken = Fault(raw=b'data: {"choices": [\n\ndata: [DONE]\n\n', headers={"content-type": "text/event-stream"})
+@pytest.mark.parametrize("raw", [b'data: {"choices": [\n\ndata: [DONE]\n\n', b'data: {"x": "\xff\xfe"}\n\n'])
+def test_a_stream_with_an_event_that_is_not_json_is_retried_and_never_stored(tmp_path, raw):
+    broken = Fault(raw=raw, headers={"content-type": "text/event-stream"})
     with LoopbackServer(faults={0: broken}) as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
         chunks = list(client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}],

@@ -40,21 +40,32 @@ def _bad_value(value: Any, depth: int = 0) -> str:
 
 
 EVENT_STREAM = "text/event-stream"
-
-
 # Answers that are bytes, not text (speech, images, file contents): stored as base64 beside their type.
 BINARY_TYPES = ("audio/", "image/", "video/", "application/octet-stream", "application/pdf", "application/zip")
 
 
-def is_binary_type(content_type: str) -> bool:
-    return content_type.lower().startswith(BINARY_TYPES)
+def answer_kind(content_type: str) -> str:
+    """How an answer of this content type is stored: "event-stream" (its events), "binary" (base64) or
+    "json"; the one rule for recording, replaying and verifying."""
+    content_type = content_type.lower()
+    if content_type.startswith(EVENT_STREAM):
+        return "event-stream"
+    return "binary" if content_type.startswith(BINARY_TYPES) else "json"
 
 
-def is_event_stream(meta: Any) -> bool:
-    """Whether a stored slot is a streamed answer (`stream=True`): its recorded content type says so."""
+def recorded_http(meta: Any) -> dict[str, Any]:
+    """A stored slot's status and headers (`{}` for entries recorded before they were kept: 200, JSON)."""
     http = meta.get("http") if isinstance(meta, dict) else None
-    headers = http.get("headers") if isinstance(http, dict) else None
-    return isinstance(headers, dict) and str(headers.get("content-type", "")).startswith(EVENT_STREAM)
+    return http if isinstance(http, dict) and isinstance(http.get("headers", {}), dict) else {}
+
+
+def stored_kind(meta: Any) -> str:
+    """The `answer_kind` of a stored slot, from its recorded content type; "error" for a recorded client error."""
+    http = recorded_http(meta)
+    status = http.get("status", 200)
+    if isinstance(status, int) and status >= 400:
+        return "error"
+    return answer_kind(str(http.get("headers", {}).get("content-type", "")))
 
 
 def stream_problem(body: Any) -> str:

@@ -31,7 +31,7 @@ from typing import Any
 from llambo_replay.errors import CassetteCorrupt, UsageError, missing_folder
 from llambo_replay.replay import packs
 from llambo_replay.replay.canonical import content_hash, request_key
-from llambo_replay.replay.schema import completion_problem, is_event_stream, stream_problem
+from llambo_replay.replay.schema import completion_problem, stored_kind, stream_problem
 from llambo_replay.replay.walk import files_under
 
 FORMAT_VERSION = 2
@@ -74,11 +74,6 @@ def check_namespace(namespace: str) -> str:
 def slot_hash(slot: dict[str, Any]) -> str:
     """What a slot's sha256 covers: its number, the raw response and the (expanded) metadata."""
     return content_hash({"slot": slot["slot"], "response": slot["response"], "meta": slot["meta"]})
-
-
-def _recorded_error(slot: dict[str, Any]) -> bool:
-    http = slot["meta"].get("http") if isinstance(slot.get("meta"), dict) else None
-    return isinstance(http, dict) and isinstance(http.get("status"), int) and http["status"] >= 400
 
 
 def _find_slot(entry: dict[str, Any], slot: int) -> dict[str, Any] | None:
@@ -488,9 +483,10 @@ class CassetteStore:
                     continue
                 where = entry["request"].get("path") if isinstance(entry["request"], dict) else None
                 for slot in entry["responses"] if isinstance(where, str) else ():
-                    if _recorded_error(slot):
+                    kind = stored_kind(slot.get("meta"))
+                    if kind == "error":
                         continue  # a client error replayed as such: not a completion
-                    malformed = (stream_problem(slot["response"]) if is_event_stream(slot["meta"])
+                    malformed = (stream_problem(slot["response"]) if kind == "event-stream"
                                  else completion_problem(slot["response"], where))
                     if malformed:
                         problems.append(f"cassette pack {path}: {ns} {key} slot {slot['slot']} is {malformed}, which "

@@ -32,8 +32,8 @@ from llambo_replay.replay.canonical import (canonical_json, canonical_request, r
                                             without_fields)
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
-from llambo_replay.replay.schema import (EVENT_STREAM, completion_problem, is_binary_type, is_event_stream,
-                                         stream_problem)
+from llambo_replay.replay.schema import (EVENT_STREAM, answer_kind, completion_problem, recorded_http,
+                                         stored_kind, stream_problem)
 from llambo_replay.replay.secrets import credentials_in, mask, scan_text
 from llambo_replay.replay.store import CassetteStore
 
@@ -192,10 +192,11 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     def _respond(stored: dict[str, Any], request: httpx2.Request | None = None) -> httpx2.Response:
         """The HTTP answer a stored slot stands for: its status and headers (entries recorded before they
         were kept are 200 and JSON), the body as canonical JSON or, for a stream, its events again."""
-        http = stored["meta"].get("http") or {}
-        if is_event_stream(stored["meta"]):
+        http = recorded_http(stored["meta"])
+        kind = stored_kind(stored["meta"])
+        if kind == "event-stream":
             headers, content = {**http["headers"], "content-type": EVENT_STREAM}, render_events(stored["response"])
-        elif is_binary_type(http.get("headers", {}).get("content-type", "")):
+        elif kind == "binary":
             headers, content = http["headers"], base64.b64decode(stored["response"]["base64"])
         else:
             headers = {**http.get("headers", {}), "content-type": "application/json"}
@@ -288,9 +289,10 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             text = content.decode("utf-8", "replace")
             raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {status}: "
                                 f"{_excerpt(mask(text, secrets))}")
-        if is_binary_type(response.headers.get("content-type", "")):
+        kind = answer_kind(response.headers.get("content-type", ""))
+        if kind == "binary":
             return {"base64": base64.b64encode(content).decode("ascii")}, http
-        if response.headers.get("content-type", "").startswith(EVENT_STREAM):
+        if kind == "event-stream":
             body = {"sse": parse_events(content)}
             problem = stream_problem(body)
             if "error" in problem:
@@ -413,10 +415,14 @@ class _BodyLimit:
 
 
 def parse_events(content: bytes) -> list[dict[str, Any]]:
-    """Server-sent events as `{"event": name or None, "data": JSON value or "[DONE]"}`, in order; a data
-    field that is not JSON fails the answer (retried, never stored)."""
+    """Server-sent events as `{"event": name or None, "data": JSON value or "[DONE]"}`, in order; a stream
+    that is not UTF-8, or a data field that is not JSON, fails the answer (retried, never stored)."""
+    try:
+        text = content.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _RetryableFailure("a streamed answer that is not UTF-8") from None
     events = []
-    for block in content.decode("utf-8").replace("\r\n", "\n").split("\n\n"):
+    for block in text.replace("\r\n", "\n").split("\n\n"):
         name, data = None, []
         for line in block.split("\n"):
             field, _, value = line.partition(":")
@@ -427,9 +433,9 @@ def parse_events(content: bytes) -> list[dict[str, Any]]:
                 data.append(value)
         if not data:
             continue
-        text = "\n".join(data)
+        joined = "\n".join(data)
         try:
-            events.append({"event": name, "data": text if text == "[DONE]" else json.loads(text)})
+            events.append({"event": name, "data": joined if joined == "[DONE]" else json.loads(joined)})
         except (ValueError, RecursionError):
             raise _RetryableFailure("a streamed event whose data is not JSON") from None
     return events
