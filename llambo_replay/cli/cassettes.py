@@ -119,14 +119,13 @@ def cmd_copy(args: argparse.Namespace) -> int:
                    f"ok: {summary}")
 
 
-# What the command list says of each command this module adds (built without importing the heavy parts)
 LISTING = {
-    'cassettes': 'verify, summarise, prune, scan, migrate or copy a cassette folder',
+    "cassettes": "verify, summarise, prune, scan, migrate or copy a cassette folder",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    cassettes = sub.add_parser("cassettes", help=LISTING['cassettes'],
+    cassettes = sub.add_parser("cassettes", help=LISTING["cassettes"],
                                description="Look after a cassette folder: verify every entry against its hashes, "
                                            "summarise tokens and cost, scan for credentials, list or remove "
                                            "entries no manifest uses, convert an older folder's format, and copy "

@@ -47,15 +47,14 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-# What the command list says of each command this module adds (built without importing the heavy parts)
 LISTING = {
-    'check': 'replay every committed run offline and compare with its manifest',
-    'migrate': 'upgrade format-1 runs (recorded before evaluations were) to format 2',
+    "check": "replay every committed run offline and compare with its manifest",
+    "migrate": "upgrade format-1 runs (recorded before evaluations were) to format 2",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    check = sub.add_parser("check", help=LISTING['check'],
+    check = sub.add_parser("check", help=LISTING["check"],
                            description="Replay every run under --results from the cassettes (never touching the "
                                        "network) and check each history's sha256 against its manifest.")
     check.add_argument("--results", type=Path, nargs="+", default=[Path("results/recorded"), Path("results/components")],
@@ -65,7 +64,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     check.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     check.set_defaults(func=cmd_check)
 
-    migrate = sub.add_parser("migrate", help=LISTING['migrate'],
+    migrate = sub.add_parser("migrate", help=LISTING["migrate"],
                              description="For every format-1 run manifest under --results: record the evaluations "
                                          "its history holds into the cassettes, replay it offline to prove the same "
                                          "history comes out, and rewrite the manifest as format 2. Histories are never "

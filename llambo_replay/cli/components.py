@@ -49,9 +49,8 @@ def cmd_components(args: argparse.Namespace) -> int:
 MAX_COMPONENT_POINTS = 10_000  # configurations in one observed or held-out set; far past any prompt's context
 
 
-# What the command list says of each command this module adds (built without importing the heavy parts)
 LISTING = {
-    'components': "evaluate LLAMBO's surrogate and candidate sampler alone",
+    "components": "evaluate LLAMBO's surrogate and candidate sampler alone",
 }
 
 
@@ -59,7 +58,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.llambo.protocol import PROTOCOLS
     from llambo_replay.llambo.policies import SAMPLER_POLICIES
 
-    comp = sub.add_parser("components", help=LISTING['components'],
+    comp = sub.add_parser("components", help=LISTING["components"],
                           description="The paper's component evaluations: the discriminative surrogate vs a GP and a "
                                       "random forest (NRMSE, R2, log predictive density, 68% coverage, sharpness, "
                                       "regret of the EI pick), and the candidate sampler vs TPE and random search "

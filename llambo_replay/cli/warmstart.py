@@ -51,16 +51,16 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
     return 0
 
 
-# What the command list says of each command this module adds (built without importing the heavy parts)
 LISTING = {
-    'warmstart': "the paper's warm-starting evaluation: LLM vs random/Sobol/LHS initial points feeding TPE and GP-EI (default: replay the committed one)",
+    "warmstart": "the paper's warm-starting evaluation: LLM vs random/Sobol/LHS initial points feeding TPE and "
+                 "GP-EI (default: replay the committed one)",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.llambo.protocol import PROTOCOLS
 
-    ws = sub.add_parser("warmstart", help=LISTING['warmstart'],
+    ws = sub.add_parser("warmstart", help=LISTING["warmstart"],
                         description="For one task and each seed, take initial points from each initialiser -- random, "
                                     "Sobol, LHS (scikit-optimize's generators, as the official code uses them) or the LLM at "
                                     "one of three context levels (one request of --warmstart-answers answers per "

@@ -198,13 +198,17 @@ class LoopbackServer:
             with self._lock:
                 self._in_flight -= 1
 
-    def _response(self, body: dict[str, Any]) -> dict[str, Any]:
-        """A Responses API answer: one output message whose text the responder writes."""
-        identity = json.dumps(body, sort_keys=True)
+    def _answer(self, body: dict[str, Any], identity: str) -> str:
+        """The responder's next sample for this request: the k-th identical request gets sample k."""
         with self._lock:
             sample = self._samples[identity]
             self._samples[identity] += 1
-        text = self.responder(body, sample)
+        return self.responder(body, sample)
+
+    def _response(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A Responses API answer: one output message whose text the responder writes."""
+        identity = json.dumps(body, sort_keys=True)
+        text = self._answer(body, identity)
         prompt = approx_tokens(json.dumps(body.get("input", "")))
         usage = {"input_tokens": prompt, "output_tokens": approx_tokens(text), "total_tokens": prompt + approx_tokens(text)}
         message = {"type": "message", "id": "msg_loopback", "status": "completed", "role": "assistant",
@@ -218,10 +222,7 @@ class LoopbackServer:
         identity = json.dumps(body, sort_keys=True)
         choices = []
         for index in range(n):
-            with self._lock:
-                sample = self._samples[identity]
-                self._samples[identity] += 1
-            text = self.responder(body, sample)
+            text = self._answer(body, identity)
             if path.endswith("/chat/completions"):
                 choices.append({"index": index, "finish_reason": "stop",
                                 "message": {"role": "assistant", "content": text}})
