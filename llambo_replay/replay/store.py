@@ -438,9 +438,9 @@ class CassetteStore:
             self._shared_values(reload=True)
         except CassetteCorrupt as exc:
             problems.append(str(exc))
-        paths = self.pack_paths()
-        strays = sorted(p for p in files_under(self.root, f"*{packs.PACK_SUFFIX}")
-                        if not packs.PACK_NAME_RE.match(p.name) and p != self.root / SHARED_NAME)
+        found = sorted(files_under(self.root, f"*{packs.PACK_SUFFIX}")) if self.root.is_dir() else []  # one walk
+        paths = [p for p in found if packs.PACK_NAME_RE.match(p.name)]
+        strays = [p for p in found if not packs.PACK_NAME_RE.match(p.name) and p != self.root / SHARED_NAME]
         problems += [f"{stray} is not a pack of store format {FORMAT_VERSION} (packs are named like "
                      f"{packs.pack_name('0' * 64)}), so nothing reads it; move its lines into the pack "
                      "`cassettes verify` would expect, or remove it" for stray in strays]
