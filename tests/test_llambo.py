@@ -94,6 +94,49 @@ def test_engine_tops_up_endpoints_that_ignore_n(tmp_path, llm_server):
     assert sorted(transport.used_keys().values()) == [4, 8]
 
 
+
+class _InterruptedTransport:
+    """Delegates to the replay transport, and raises Ctrl-C inside the task of request number `at`."""
+
+    def __init__(self, inner, at: int):
+        self.inner, self.at, self.seen = inner, at, 0
+
+    async def handle_async_request(self, request):
+        self.seen += 1
+        if self.seen == self.at:
+            raise KeyboardInterrupt
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self):
+        await self.inner.aclose()
+
+
+def test_ctrl_c_inside_a_request_unwinds_every_task_with_nothing_logged_later(tmp_path, llm_server, caplog):
+    """The server ignores `n`, so each prompt's top-up round sends several requests at once; a Ctrl-C in
+    one of them reaches the tasks awaiting it as KeyboardInterrupt, not as their cancellation, and each
+    re-raises it while the engine unwinds. CI printed 'Task exception was never retrieved' and 95 lines."""
+    import gc
+
+    import httpx2
+    import openai
+
+    prompts = ["prompt a", "prompt b", "prompt c"]
+    recorder, _ = engine_for(CassetteStore(tmp_path), RecordMode.RECORD, llm_server.base_url)
+    recorder.chat(prompts, 4, Sampling(0.7, 0.95, 8))
+    recorder.close()
+    for order, concurrency, at in (("program", 4, 4), ("program", 4, 6), ("prefix", 4, 5), ("prefix", 1, 3)):
+        transport = make_transport(CassetteStore(tmp_path), "e2e", RecordMode.REPLAY, llm_server.base_url)
+        client = openai.AsyncOpenAI(base_url=transport.base_url, api_key="unused", max_retries=0,
+                                    http_client=httpx2.AsyncClient(transport=_InterruptedTransport(transport, at)))
+        engine = Engine(client, "loopback-model", max_concurrency=concurrency, order=order)
+        with pytest.raises(KeyboardInterrupt):
+            engine.chat(prompts, 4, Sampling(0.7, 0.95, 8))
+        engine.close()  # as the runner's `finally` does: nothing left to unwind, nothing raised
+        del engine, client
+        gc.collect()
+    assert "never retrieved" not in caplog.text, caplog.text
+
+
 SETTINGS = LlamboSettings(n_initial=4, n_trials=3, protocol="paper",
                           sampler=SamplerSettings(n_candidates=4, n_templates=2),
                           surrogate_settings=SurrogateSettings(n_templates=2, n_gens=3))

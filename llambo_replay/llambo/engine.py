@@ -22,6 +22,7 @@ from llambo_replay.replay.pricing import cached_tokens, cost_usd
 from llambo_replay.replay.session import unwrap
 
 MAX_TOPUP_ROUNDS = 4
+_DRAIN_ROUNDS = 20  # one per level of nested tasks is enough; bounded all the same
 # The order in which the distinct prompts of one call are sent. Answers, request keys and occurrence
 # slots do not depend on it (each prompt's requests keep their own order); a server's prompt cache
 # does. "prefix": sorted, so that neighbours share the longest prefix (LLAMBO's prompts for one
@@ -126,12 +127,26 @@ class Engine:
 
     def _drain(self) -> None:
         """Cancel what an interruption (Ctrl-C, SIGTERM) left running on the loop and let it unwind, so
-        that closing the loop leaves no half-run request behind (and prints no "Event loop is closed")."""
-        pending = [task for task in asyncio.all_tasks(self._loop) if not task.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+        that closing the loop leaves no half-run request behind (and prints no "Event loop is closed").
+
+        A Ctrl-C that lands inside a request's task is re-raised by each task awaiting it as it unwinds
+        (asyncio lets KeyboardInterrupt out of the loop): keep unwinding, and take every task's outcome
+        so that none is reported later as "Task exception was never retrieved"."""
+        touched: set[asyncio.Task] = set()
+        for _ in range(_DRAIN_ROUNDS):
+            pending = [task for task in asyncio.all_tasks(self._loop) if not task.done()]
+            if not pending:
+                break
+            touched.update(pending)
+            for task in pending:
+                task.cancel()
+            try:
+                self._loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            except (KeyboardInterrupt, SystemExit):
+                continue  # the interruption being unwound, re-raised by the next task up
+        for task in touched:
+            if task.done() and not task.cancelled():
+                task.exception()
 
     # -- internals --------------------------------------------------------------------
     def _run(self, prompts: Sequence[str], n: int, call: Any, extract: Any, empty: Any,
