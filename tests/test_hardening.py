@@ -346,6 +346,7 @@ def test_each_command_exits_with_the_documented_code(tmp_path):
     ("edit-trials", "the committed 0.trials.csv is not what the replay writes"),
     ("drop-a-key", "manifest field cassettes."),
     ("edit-cost", "manifest field llm.cost_usd"),
+    ("edit-command", "manifest field replay_command"),
 ])
 def test_check_fails_on_a_committed_file_or_manifest_field_the_replay_does_not_give(tmp_path, tamper, fragment):
     """Issue: `check` said ok after the committed history was edited or deleted, or manifest fields changed."""
@@ -363,6 +364,8 @@ def test_check_fails_on_a_committed_file_or_manifest_field_the_replay_does_not_g
     elif tamper == "drop-a-key":
         namespace = next(ns for ns in manifest["cassettes"] if ns.startswith("smollm2"))
         manifest["cassettes"][namespace].pop(sorted(manifest["cassettes"][namespace])[0])
+    elif tamper == "edit-command":
+        manifest["replay_command"] = "llambo-replay run --seed 3"
     else:
         manifest["llm"] = {**manifest["llm"], "cost_usd": 12.5}
     (folder / "0.manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 from llambo_replay.errors import UsageError
+from llambo_replay.experiments.presets import PACKAGED, PAPER_GENERATIVE_MODEL, PRESETS, RUN_DEFAULTS
 
 if TYPE_CHECKING:
     from llambo_replay.bayesmark.memo import ObjectiveMemo
@@ -21,46 +22,9 @@ if TYPE_CHECKING:
     from llambo_replay.llambo.warmstart import WarmstartSettings
 
 DEFAULT_CASSETTES = Path("cassettes")
-PACKAGED = "(packaged)"  # `--reference` given without a folder: the paper's data shipped with the package
 REFERENCE_HELP = ("folder laid out like the paper's official repository (default: the copy shipped with the "
                   "package)")
 DEFAULT_OUT = Path("results/runs")
-
-# Settings a preset fills in when the flag is not given. `demo` is what the committed demo
-# run was recorded with (so `llambo-replay run` replays it); `paper` is the paper's setup.
-PRESETS: dict[str, dict[str, object]] = {
-    "demo": {"trials": 10, "n_gens": 5, "protocol": "json", "llm_model": "smollm2-135m-instruct", "concurrency": 1,
-             "sampler_policy": "robust", "warmstart_policy": "robust"},
-    "paper": {"trials": 25, "n_gens": 10, "protocol": "paper", "llm_model": "gpt-3.5-turbo", "concurrency": 4,
-              "sampler_policy": "official", "warmstart_policy": "official"},
-}
-
-
-# The same for `components`: `demo` is what the committed component evaluations were recorded with;
-# `paper` is the official evaluation's setup (5 templates; the sampler asked for M = 20 at alpha -0.2).
-COMPONENT_PRESETS: dict[str, dict[str, object]] = {
-    "demo": {"datasets": ["breast", "wine", "digits"], "n_test": 5, "n_gens": 3, "n_candidates": 10, "n_templates": 2,
-             "alpha": 0.1, "sampler_policy": "robust", "protocol": "json", "llm_model": "smollm2-135m-instruct"},
-    "paper": {"datasets": ["breast", "wine", "digits", "diabetes"], "n_test": 10, "n_gens": 10, "n_candidates": 20,
-              "n_templates": 5, "alpha": -0.2, "sampler_policy": "official", "protocol": "paper",
-              "llm_model": "gpt-3.5-turbo"},
-}
-
-
-# The same for `warmstart`: `demo` is what the committed warm-starting evaluation was recorded with (SmolLM2
-# gives no list of valid configurations, so its answers are read by the robust policy); `paper` is the
-# official experiment's setup (10 seeds, 25 trials, the official request and reading).
-WARMSTART_PRESETS: dict[str, dict[str, object]] = {
-    "demo": {"seeds": [0, 1, 2], "trials": 10, "llm_model": "smollm2-135m-instruct", "protocol": "json",
-             "warmstart_policy": "robust"},
-    "paper": {"seeds": list(range(10)), "trials": 25, "llm_model": "gpt-3.5-turbo", "protocol": "paper",
-              "warmstart_policy": "official"},
-}
-
-
-# The official code asks a completions (instruct) model for the generative surrogate's class logprobs.
-PAPER_GENERATIVE_MODEL = "gpt-3.5-turbo-instruct"
-
 
 class Help(argparse.ArgumentDefaultsHelpFormatter):
     """Show defaults, but not the uninformative None/False ones."""
@@ -172,27 +136,12 @@ def chosen_task(args: argparse.Namespace) -> tuple[str, str]:
 
 def run_spec(args: argparse.Namespace) -> "RunSpec":
     """RunSpec from the shared run/grid flags, with the preset filling what was not given."""
-    from llambo_replay.experiments.runner import RunSpec
-    from llambo_replay.llambo import LlamboSettings, PromptSettings
-    from llambo_replay.llambo.sampler import SamplerSettings
-    from llambo_replay.llambo.surrogate import SurrogateSettings
+    from llambo_replay.experiments.commands import spec_from_options
 
     fill_from_preset(args, PRESETS)
-    settings = LlamboSettings(
-        n_initial=args.init, n_trials=args.trials, surrogate=args.sm, protocol=args.protocol,
-        warmstart_context=args.warmstart, warmstart_settings=warmstart_settings(args),
-        prompts=PromptSettings(context=args.context, feature_semantics=not args.anonymise, warping=args.warping,
-                               shuffle_features=args.shuffle_features),
-        sampler=SamplerSettings(n_candidates=args.n_candidates, n_templates=args.n_templates, alpha=args.alpha,
-                                policy=args.sampler_policy),
-        surrogate_settings=SurrogateSettings(n_templates=args.n_templates, n_gens=args.n_gens, top_pct=args.top_pct))
-    generative_model = args.generative_model
-    if generative_model is None and args.sm == "generative":
-        generative_model = PAPER_GENERATIVE_MODEL if args.preset == "paper" else None
     dataset, model = chosen_task(args) if hasattr(args, "task_default") else ("iris", "SVM")
-    return RunSpec(dataset, model, getattr(args, "seed", 0),
-                   args.llm_model, settings, paper_start(args.reference), read_initial_points(args.initial_points),
-                   generative_model, args.reference_reader, args.objective_protocol)
+    return spec_from_options(vars(args), dataset, model, getattr(args, "seed", 0), paper_start(args.reference),
+                             read_initial_points(args.initial_points))
 
 
 def warmstart_settings(args: argparse.Namespace) -> "WarmstartSettings":
@@ -205,7 +154,7 @@ def warmstart_settings(args: argparse.Namespace) -> "WarmstartSettings":
 def add_warmstart_flags(parser: argparse.ArgumentParser, policy: str | None) -> None:
     from llambo_replay.llambo.policies import WARMSTART_POLICY_NAMES as WARMSTART_POLICIES
 
-    parser.add_argument("--warmstart-answers", type=at_least(1), default=30, metavar="N",
+    parser.add_argument("--warmstart-answers", type=at_least(1), default=RUN_DEFAULTS["warmstart_answers"], metavar="N",
                         help="answers asked in the warm-starting request (the official n)")
     parser.add_argument("--warmstart-max-tokens", type=at_least(1), default=None, metavar="N",
                         help="limit each warm-starting answer (the official request sends no limit)")
@@ -219,18 +168,24 @@ def add_warmstart_flags(parser: argparse.ArgumentParser, policy: str | None) -> 
                              "correlations), which the official code leaves as literal [SLOTS]")
 
 
-def read_initial_points(path: Path | None) -> str | None:
-    """`--initial-points FILE`: a JSON list of configurations (the layout of the paper's configs/<model>/<seed>.json)."""
+def read_initial_points(value: str | None) -> str | None:
+    """`--initial-points`: a JSON list of configurations (the layout of the paper's configs/<model>/<seed>.json),
+    in a file or, when it starts with `[`, given on the command line (as a manifest's replay command does)."""
     import json
 
     from llambo_replay.experiments.runner import given_points
 
-    if path is None:
+    if value is None:
         return None
+    if value.lstrip().startswith("["):
+        try:
+            return given_points(json.loads(value))
+        except ValueError as exc:
+            raise UsageError(f"--initial-points is not a JSON list ({exc.__class__.__name__})") from None
     try:
-        return given_points(json.loads(path.read_text()))
+        return given_points(json.loads(Path(value).read_text()))
     except (OSError, ValueError) as exc:
-        raise UsageError(f"--initial-points {path} is not a readable JSON file ({exc.__class__.__name__})") from None
+        raise UsageError(f"--initial-points {value} is not a readable JSON file ({exc.__class__.__name__})") from None
 
 
 def paper_start(value: str | None) -> str | None:
@@ -329,12 +284,12 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
                           + ", ".join(f"{k} {v}" for k, v in PRESETS["demo"].items()) + "; paper = "
                           + ", ".join(f"{k} {v}" for k, v in PRESETS["paper"].items()))
     parser.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
-    parser.add_argument("--init", type=at_least(1), default=5, help="initial points")
+    parser.add_argument("--init", type=at_least(1), default=RUN_DEFAULTS["init"], help="initial points")
     parser.add_argument("--trials", type=at_least(0), default=None, help="LLAMBO trials after the initial points (preset)")
     parser.add_argument("--reference", nargs="?", const=PACKAGED, default=None, metavar="DIR",
                      help="start from the paper's shared initial points: those shipped with the package, or "
                           "DIR's (a folder laid out like the paper's repository)")
-    parser.add_argument("--reference-reader", default="pandas", choices=["pandas", "json"],
+    parser.add_argument("--reference-reader", default=RUN_DEFAULTS["reference_reader"], choices=["pandas", "json"],
                         help="how --reference reads the initial points: pandas (pd.read_json, as the official code: "
                              "about 15 significant digits, the values in the paper's histories) or json (the nearest "
                              "doubles, what runs recorded before this option used)")
@@ -342,10 +297,11 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
                         help="whose recorded evaluations the run uses: the current protocol (recorded and computed) or "
                              "an older one (replayed only; add --objective verify to see what the current one "
                              "changes). docs/data.md, 'Objective protocols', says which committed runs used which")
-    parser.add_argument("--initial-points", type=Path, default=None, metavar="FILE",
+    parser.add_argument("--initial-points", default=None, metavar="FILE",
                         help="start from these configurations instead: a JSON list of {name: value} objects, the "
-                             "first --init of them (the manifest keeps them, so the run replays without the file)")
-    parser.add_argument("--sm", default="discriminative", choices=["discriminative", "generative"], help="surrogate model")
+                             "first --init of them, in FILE or given as the list itself (the manifest keeps them, "
+                             "so the run replays without the file)")
+    parser.add_argument("--sm", default=RUN_DEFAULTS["sm"], choices=["discriminative", "generative"], help="surrogate model")
     parser.add_argument("--protocol", default=None, choices=list(PROTOCOLS),
                      help="answer format: the paper's '## ... ##' text; json, asked for and enforced by a schema "
                           "(what small local models need; its in-context examples keep the '## ... ##' form); "
@@ -354,7 +310,7 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
                      help="ask the LLM for the initial points (zero-shot, the official templates) instead of "
                           "drawing them; seed k takes the k-th usable answer")
     add_warmstart_flags(parser, policy=None)
-    parser.add_argument("--context", default="full_context", choices=["no_context", "partial_context", "full_context"],
+    parser.add_argument("--context", default=RUN_DEFAULTS["context"], choices=["no_context", "partial_context", "full_context"],
                      help="how much the prompts say about the task (the paper's context ablation)")
     parser.add_argument("--anonymise", action="store_true",
                         help="name the hyperparameters X1..Xn in every prompt (the paper's feature-semantics ablation)")
@@ -364,15 +320,15 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--warping", action="store_true",
                         help="show log-scaled hyperparameters as log10 values to the sampler and the discriminative "
                              "surrogate (the paper's input-warping ablation; the generative surrogate always warps)")
-    parser.add_argument("--n-candidates", type=at_least(1), default=10, help="candidates sampled per trial")
-    parser.add_argument("--n-templates", type=at_least(1), default=2, help="prompt templates (example orders)")
+    parser.add_argument("--n-candidates", type=at_least(1), default=RUN_DEFAULTS["n_candidates"], help="candidates sampled per trial")
+    parser.add_argument("--n-templates", type=at_least(1), default=RUN_DEFAULTS["n_templates"], help="prompt templates (example orders)")
     parser.add_argument("--n-gens", type=at_least(1), default=None,
                      help="surrogate samples per candidate and template (preset)")
-    parser.add_argument("--alpha", type=float, default=0.1, help="target = best ± alpha·range of observed scores")
+    parser.add_argument("--alpha", type=float, default=RUN_DEFAULTS["alpha"], help="target = best ± alpha·range of observed scores")
     parser.add_argument("--sampler-policy", default=None, choices=list(SAMPLER_POLICIES),
                         help="official: up to 4 rounds, strict `## ... ##` reading, fail when the model gives too "
                              "little; robust: up to 6 rounds, lenient reading, random top-ups (preset)")
-    parser.add_argument("--top-pct", type=float, default=0.25, help="generative surrogate: the 'good' fraction")
+    parser.add_argument("--top-pct", type=float, default=RUN_DEFAULTS["top_pct"], help="generative surrogate: the 'good' fraction")
     parser.add_argument("--generative-model", default=None, metavar="NAME",
                         help="the generative surrogate's completions model (default: --llm-model; with --preset "
                              f"paper: {PAPER_GENERATIVE_MODEL}, as in the official code)")

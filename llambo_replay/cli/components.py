@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llambo_replay.cli.common import (
-    COMPONENT_PRESETS,
     REFERENCE_HELP,
     add_endpoint_flags,
     add_memo_flags,
@@ -19,17 +19,18 @@ from llambo_replay.cli.common import (
     print_estimate,
     whole_numbers,
 )
+from llambo_replay.experiments.presets import COMPONENT_DEFAULTS, COMPONENT_PRESETS
+
+if TYPE_CHECKING:
+    from llambo_replay.experiments.component_run import ComponentSpec
 
 
 def cmd_components(args: argparse.Namespace) -> int:
     from llambo_replay.bayesmark import reference
-    from llambo_replay.experiments.component_run import ComponentSpec, run_components
+    from llambo_replay.experiments.component_run import run_components
     from llambo_replay.replay import parse_mode
 
-    fill_from_preset(args, COMPONENT_PRESETS)
-    spec = ComponentSpec(tuple(args.datasets), args.model, tuple(args.seeds), tuple(args.n_observed), args.n_test,
-                         args.llm_model, args.protocol, args.n_gens, args.n_candidates, args.n_templates, args.alpha,
-                         args.sampler_policy)
+    spec = component_spec(args)
     if args.dry_run:
         from llambo_replay.experiments.component_run import estimate_components
         from llambo_replay.experiments.runner import honours_n
@@ -46,12 +47,26 @@ def cmd_components(args: argparse.Namespace) -> int:
     return 0
 
 
+def component_spec(args: argparse.Namespace) -> "ComponentSpec":
+    """The evaluations the flags ask for, the preset filling what was not given."""
+    from llambo_replay.experiments.component_run import ComponentSpec
+
+    fill_from_preset(args, COMPONENT_PRESETS)
+    return ComponentSpec(tuple(args.datasets), args.model, tuple(args.seeds), tuple(args.n_observed), args.n_test,
+                         args.llm_model, args.protocol, args.n_gens, args.n_candidates, args.n_templates, args.alpha,
+                         args.sampler_policy)
+
+
 MAX_COMPONENT_POINTS = 10_000  # configurations in one observed or held-out set; far past any prompt's context
 
 
 LISTING = {
     "components": "evaluate LLAMBO's surrogate and candidate sampler alone",
 }
+
+
+def _listed(values: object) -> str:
+    return ",".join(map(str, values))  # type: ignore[call-overload]
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -69,10 +84,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                       help="defaults for the flags marked 'preset': demo = the committed evaluations' settings; "
                            "paper = the official evaluation's (5 templates, 20 candidates, alpha -0.2)")
     comp.add_argument("--datasets", type=csv_list, default=None, help="comma-separated (preset)")
-    comp.add_argument("--model", default="RandomForest", help="the model whose hyperparameters are tuned")
-    comp.add_argument("--seeds", type=int_list, default="0", help="comma-separated")
+    comp.add_argument("--model", default=COMPONENT_DEFAULTS["model"], help="the model whose hyperparameters are tuned")
+    comp.add_argument("--seeds", type=int_list, default=_listed(COMPONENT_DEFAULTS["seeds"]), help="comma-separated")
     comp.add_argument("--n-observed", type=whole_numbers(2, MAX_COMPONENT_POINTS, "observed-set sizes"),
-                      default="5,10,20,30", help=f"observed-set sizes (2–{MAX_COMPONENT_POINTS})")
+                      default=_listed(COMPONENT_DEFAULTS["n_observed"]), help=f"observed-set sizes (2–{MAX_COMPONENT_POINTS})")
     comp.add_argument("--n-test", type=at_least(2, MAX_COMPONENT_POINTS), default=None,
                       help=f"held-out configurations per set (2–{MAX_COMPONENT_POINTS}; preset)")
     comp.add_argument("--n-templates", type=at_least(1), default=None,

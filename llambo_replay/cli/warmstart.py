@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from llambo_replay.cli.common import (
-    WARMSTART_PRESETS,
     add_endpoint_flags,
     add_memo_flags,
     add_task_flags,
@@ -21,20 +21,18 @@ from llambo_replay.cli.common import (
     print_estimate,
     warmstart_settings,
 )
+from llambo_replay.experiments.presets import WARMSTART_PRESETS
+
+if TYPE_CHECKING:
+    from llambo_replay.experiments.warmstart_eval import WarmstartEvalSpec
 
 
 def cmd_warmstart(args: argparse.Namespace) -> int:
-    from llambo_replay.experiments.warmstart_eval import (
-        WarmstartEvalSpec,
-        run_warmstart_eval,
-        summary,
-    )
+    from llambo_replay.experiments.warmstart_eval import run_warmstart_eval, summary
     from llambo_replay.replay import parse_mode
 
-    fill_from_preset(args, WARMSTART_PRESETS)
-    dataset, model = chosen_task(args)
-    spec = WarmstartEvalSpec(dataset, model, tuple(args.seeds), tuple(args.initialisers), tuple(args.optimisers),
-                             args.init, args.trials, args.llm_model, args.protocol, warmstart_settings(args))
+    spec = warmstart_spec(args)
+    dataset, model = spec.dataset, spec.model
     if args.dry_run:
         from llambo_replay.experiments.runner import honours_n
         from llambo_replay.experiments.warmstart_eval import DESIGNS, estimate_eval
@@ -49,6 +47,16 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
     print(f"{len(manifests)} runs under {args.out}; tables: llambo-replay tables --results {args.out} --no-paper "
           "--out tables-out/warmstart (tables/warmstart/ is the committed one)")
     return 0
+
+
+def warmstart_spec(args: argparse.Namespace) -> "WarmstartEvalSpec":
+    """The evaluation the flags ask for, the preset filling what was not given."""
+    from llambo_replay.experiments.warmstart_eval import WarmstartEvalSpec
+
+    fill_from_preset(args, WARMSTART_PRESETS)
+    dataset, model = chosen_task(args)
+    return WarmstartEvalSpec(dataset, model, tuple(args.seeds), tuple(args.initialisers), tuple(args.optimisers),
+                             args.init, args.trials, args.llm_model, args.protocol, warmstart_settings(args))
 
 
 LISTING = {

@@ -25,6 +25,7 @@ from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments import components
+from llambo_replay.experiments.commands import replay_command
 from llambo_replay.experiments.runner import model_slug, sha256_text
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.estimate import Estimate, ask_discriminative, ask_sampler, synthetic_history
@@ -171,5 +172,6 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
                 "mode": mode.value, "cassettes": keys, "llm_requests": llm_requests, "reproduction": "recomputed", "recomputed_on": environment(),
                 "evaluations_computed_on": [env for _, env in sorted(computed_on.items())],
                 "outputs": {name: sha256_text(text) for name, text in sorted(files.items())}}
+    manifest["replay_command"] = replay_command(manifest)
     atomic_write_text(out / "components.manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

@@ -30,6 +30,7 @@ from llambo_replay.bayesmark.numerics import environment
 from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
+from llambo_replay.experiments.commands import replay_command
 from llambo_replay.experiments.policies import REPRODUCTION
 from llambo_replay.llambo import Engine, LlamboSettings, RunResult, SearchSpace, TrialRecord, optimise
 from llambo_replay.llambo.estimate import Estimate, estimate_run
@@ -279,6 +280,8 @@ def versions() -> dict[str, str]:
 
 
 def write_run(paths: dict[str, Path], history_text: str, manifest: dict[str, Any]) -> None:
+    """The history, then the manifest, naming the command line that replays it (`commands.replay_command`)."""
+    manifest["replay_command"] = replay_command(manifest)
     atomic_write_text(paths["history"], history_text)
     atomic_write_text(paths["manifest"], json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
