@@ -16,14 +16,25 @@ from collections.abc import Sequence
 from concurrent.futures.process import BrokenProcessPool
 
 from llambo_replay import __version__
-from llambo_replay.cli import cassettes, check, components, fidelity, grid, run, serve, tables, warmstart
+from llambo_replay.cli import (
+    cassettes,
+    check,
+    components,
+    fidelity,
+    grid,
+    run,
+    serve,
+    surrogate_eval,
+    tables,
+    warmstart,
+)
 from llambo_replay.cli.common import PRESETS, Parser
 from llambo_replay.errors import LlamboReplayError, describe_os_error, os_error_exit_code
 
 # What the `paper` extra brings (pyproject.toml), by import name: the core install is the replay layer only.
 PAPER_STACK_MODULES = frozenset({"numpy", "scipy", "sklearn", "pandas", "matplotlib", "diskcache", "vcr", "tqdm",
                                  "optuna", "skopt", "threadpoolctl"})
-COMMANDS = (run, cassettes, grid, check, components, fidelity, serve, warmstart, tables)  # --help's order
+COMMANDS = (run, cassettes, grid, check, components, surrogate_eval, fidelity, serve, warmstart, tables)  # --help's order
 
 
 ALL = "*"  # build every command's parser (the docs' tests walk them all)

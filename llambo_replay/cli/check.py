@@ -47,6 +47,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
+COMMITTED_RESULTS = ("results/recorded", "results/components", "results/surrogate-eval")
+
 LISTING = {
     "check": "replay every committed run offline and compare with its manifest",
     "migrate": "upgrade format-1 runs (recorded before evaluations were) to format 2",
@@ -57,9 +59,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser("check", help=LISTING["check"],
                            description="Replay every run under --results from the cassettes (never touching the "
                                        "network) and check each history's sha256 against its manifest.")
-    check.add_argument("--results", type=Path, nargs="+", default=[Path("results/recorded"), Path("results/components")],
-                       help="folders searched for run manifests, or single *.manifest.json files, and components.manifest.json (default: the "
-                            "committed results/recorded and results/components)")
+    check.add_argument("--results", type=Path, nargs="+", default=[Path(folder) for folder in COMMITTED_RESULTS],
+                       help="folders searched for run manifests and the recomputed evaluations' (components, "
+                            "surrogate-eval), or single *.manifest.json files (default: the committed "
+                            + ", ".join(COMMITTED_RESULTS) + ")")
     check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     check.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     check.set_defaults(func=cmd_check)

@@ -33,6 +33,8 @@ from llambo_replay.replay.transport import OFFLINE_URL
 from llambo_replay.replay.walk import files_under
 
 COMPONENTS_MANIFEST = "components.manifest.json"
+SURROGATE_EVAL_MANIFEST = "surrogate_eval.manifest.json"
+RECOMPUTED_MANIFESTS = (COMPONENTS_MANIFEST, SURROGATE_EVAL_MANIFEST)  # evaluations whose metrics are recomputed
 
 
 @dataclass(frozen=True)
@@ -80,14 +82,14 @@ def read_manifest(path: Path, field: str = "history_sha256") -> dict[str, Any]:
 
 
 def run_manifests(results: Path, components: bool = False) -> list[Path]:
-    """Run manifests under `results` (and, with `components`, component-evaluation manifests too); a
+    """Run manifests under `results` (and, with `components`, the recomputed evaluations' too); a
     manifest file names just itself, so every committed result replays with `check --results <manifest>`."""
     if Path(results).is_file() and Path(results).name.endswith(".manifest.json"):
         return [Path(results)]
     if not Path(results).is_dir():
         raise missing_folder("results folder", results, "--results DIR")
     found = sorted(p for p in files_under(results, "*.manifest.json")
-                   if components or p.name != COMPONENTS_MANIFEST)
+                   if components or p.name not in RECOMPUTED_MANIFESTS)
     if not found:
         raise UsageError(f"no run manifests (*.manifest.json) under {results}")
     return found
@@ -129,6 +131,8 @@ def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | 
 def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
     if path.name == COMPONENTS_MANIFEST:
         return check_components(path, cassettes, scratch, reference_root)
+    if path.name == SURROGATE_EVAL_MANIFEST:
+        return check_surrogate_eval(path, cassettes, scratch)
     manifest = read_manifest(path)
     if manifest.get("format", 1) < 2:
         raise UsageError(f"{path} is a format-1 run (made before evaluations were recorded); upgrade it once with "
@@ -227,6 +231,26 @@ def check_components(path: Path, cassettes: Path, scratch: Path, reference_root:
         produced = component_run.run_components(spec, RecordMode.REPLAY, out, cassettes, OFFLINE_URL, root, None)
     except (ReplayMiss, CassetteCorrupt) as exc:
         return Checked(path, "recomputed", "different", str(exc))
+    return _compare_recomputed(path, manifest, produced, out, component_run.METRIC_RTOL)
+
+
+def check_surrogate_eval(path: Path, cassettes: Path, scratch: Path) -> Checked:
+    """Replay the official surrogate evaluation; its metrics are recomputed from recorded predictions."""
+    from llambo_replay.experiments import component_run, surrogate_eval_run
+
+    manifest = read_manifest(path, field="outputs")
+    spec = surrogate_eval_run.spec_from_manifest(manifest)
+    out = Path(scratch) / "surrogate-eval"
+    try:
+        produced = surrogate_eval_run.run_surrogate_eval(spec, RecordMode.REPLAY, out, cassettes, OFFLINE_URL)
+    except (ReplayMiss, CassetteCorrupt) as exc:
+        return Checked(path, "recomputed", "different", str(exc))
+    return _compare_recomputed(path, manifest, produced, out, component_run.METRIC_RTOL)
+
+
+def _compare_recomputed(path: Path, manifest: dict[str, Any], produced: dict[str, Any], out: Path,
+                        tolerance: float) -> Checked:
+    """Byte-identical outputs; else, made in another numerical environment, metrics within `tolerance`."""
     if produced["outputs"] == manifest["outputs"]:
         return Checked(path, "recomputed", "identical", "outputs byte-identical")
     made_on, here = manifest.get("recomputed_on"), environment()
@@ -235,10 +259,10 @@ def check_components(path: Path, cassettes: Path, scratch: Path, reference_root:
                                                         f"({describe(here)}), yet the outputs differ")
     worst = max(table_drift(pd.read_csv(path.parent / name), pd.read_csv(out / name))
                 for name in manifest["outputs"] if name.endswith(".csv"))
-    within = worst <= component_run.METRIC_RTOL
+    within = worst <= tolerance
     return Checked(path, "recomputed", "drift" if within else "different",
                    f"numerical drift {'within' if within else 'BEYOND'} tolerance: metrics up to {worst:.2g} relative "
-                   f"(tolerance {component_run.METRIC_RTOL:g}); made on {describe(made_on)}, here {describe(here)}")
+                   f"(tolerance {tolerance:g}); made on {describe(made_on)}, here {describe(here)}")
 
 
 def table_drift(committed: pd.DataFrame, produced: pd.DataFrame) -> float:

@@ -22,6 +22,8 @@ from llambo_replay.experiments.presets import (
     PAPER_GENERATIVE_MODEL,
     PRESETS,
     RUN_DEFAULTS,
+    SURROGATE_EVAL_DEFAULTS,
+    SURROGATE_EVAL_PRESETS,
     WARMSTART_PRESETS,
 )
 
@@ -78,6 +80,7 @@ def _warmstart(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
     return manifest["settings"].get("warmstart_settings", {})
 
 
+SURROGATE_EVAL_OPTIONS = ("n_observed", "seeds", "n_gens", "llm_model", "protocol")
 COMPONENT_OPTIONS = ("datasets", "model", "seeds", "n_observed", "n_test", "n_templates", "n_gens", "n_candidates",
                      "alpha", "sampler_policy", "llm_model", "protocol")
 
@@ -115,7 +118,9 @@ def replay_command(manifest: Mapping[str, Any]) -> str | None:
     """The command line that replays `manifest`'s result into the command's default output folder, or
     None when no command line gives its settings."""
     try:
-        if "spec" in manifest and "outputs" in manifest:
+        if manifest.get("kind") == "surrogate-eval":
+            argv = _surrogate_eval_command(manifest)
+        elif "spec" in manifest and "outputs" in manifest:
             argv = _components_command(manifest)
         elif "initial_points_source" in manifest:
             argv = _warmstart_command(manifest)
@@ -220,6 +225,15 @@ def _components_command(manifest: Mapping[str, Any]) -> list[str] | None:
     preset, flags = _by_fewest_flags(COMPONENT_PRESETS, COMPONENT_DEFAULTS,
                                      {k: spec[k] for k in COMPONENT_OPTIONS})[0]
     return [PROGRAM, "components"] + _preset_flag(preset) + _flags(flags)
+
+
+def _surrogate_eval_command(manifest: Mapping[str, Any]) -> list[str]:
+    spec = manifest["spec"]
+    task = ["--task", f"{spec['dataset']}/{spec['model']}"]
+    if (spec["dataset"], spec["model"]) == tuple(SURROGATE_EVAL_DEFAULTS["task"]):  # type: ignore[arg-type]
+        task = []
+    preset, flags = _by_fewest_flags(SURROGATE_EVAL_PRESETS, {}, {k: spec[k] for k in SURROGATE_EVAL_OPTIONS})[0]
+    return [PROGRAM, "surrogate-eval", *task] + _preset_flag(preset) + _flags(flags)
 
 
 def _flags(options: Mapping[str, Any]) -> list[str]:

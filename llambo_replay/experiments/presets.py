@@ -55,3 +55,14 @@ RUN_DEFAULTS: dict[str, object] = {
 
 # `components` flags that no preset sets.
 COMPONENT_DEFAULTS: dict[str, object] = {"model": "RandomForest", "seeds": [0], "n_observed": [5, 10, 20, 30]}
+
+
+# The same for `surrogate-eval`: `demo` is what the committed evaluation was recorded with (SmolLM2, small
+# scale); `paper` is the official evaluation's setup (seeds 0-4, 10 samples per template, the paper's format).
+SURROGATE_EVAL_PRESETS: dict[str, dict[str, object]] = {
+    "demo": {"n_observed": [5, 10], "seeds": [0], "n_gens": 5, "llm_model": "smollm2-135m-instruct",
+             "protocol": "json"},
+    "paper": {"n_observed": [5, 10, 20, 30], "seeds": [0, 1, 2, 3, 4], "n_gens": 10, "llm_model": "gpt-3.5-turbo",
+              "protocol": "paper"},
+}
+SURROGATE_EVAL_DEFAULTS: dict[str, object] = {"task": ["breast", "RandomForest"]}

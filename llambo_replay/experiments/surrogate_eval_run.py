@@ -1,0 +1,168 @@
+"""Run the official surrogate evaluation (`surrogate_eval`) with every black box recorded.
+
+Recorded: the pool (five TPE studies and their 500 test-split scores, one entry per task), the
+comparators' predictions (SMAC's GP and random forest, one entry per observed set: SMAC is an optional
+extra, and a replay needs neither it nor its numerics) and every LLM answer. The metrics are
+recomputed from those, so `check` compares them within a tolerance where the numerical environment
+differs.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from tqdm import tqdm
+
+from llambo_replay.bayesmark.numerics import environment, pinned_threads
+from llambo_replay.bayesmark.tasks import load_task
+from llambo_replay.errors import UsageError
+from llambo_replay.experiments import surrogate_eval as protocol_of
+from llambo_replay.experiments.commands import replay_command
+from llambo_replay.experiments.runner import model_slug, sha256_text
+from llambo_replay.llambo import Engine
+from llambo_replay.llambo.prompts import PromptSettings
+from llambo_replay.llambo.protocol import get_protocol
+from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, SurrogateSettings
+from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
+from llambo_replay.replay.calls import RecordedCalls
+from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
+
+MANIFEST = "surrogate_eval.manifest.json"
+FLOAT = "%.4g"  # as the component metrics: recomputed numbers, four significant digits
+POOL_FUNCTION = "surrogate-eval/pool/1"
+COMPARATOR_FUNCTION = "surrogate-eval/smac-model/1"
+# The rows of the official table: LLAMBO with five templates ("calibrated") and with one ("vanilla").
+LLAMBO_ROWS = {"LLAMBO": 5, "LLAMBO (vanilla, 1 template)": 1}
+COMPARATORS = {"GP (SMAC)": "gp", "RF (SMAC)": "rf"}
+
+
+@dataclass(frozen=True)
+class SurrogateEvalSpec:
+    dataset: str = "breast"
+    model: str = "RandomForest"
+    n_observed: tuple[int, ...] = (5, 10, 20, 30)
+    seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
+    llm_model: str = "gpt-3.5-turbo"
+    protocol: str = "paper"
+    n_gens: int = 10
+
+    def namespace(self) -> str:
+        return f"{model_slug(self.llm_model)}/surrogate-eval-{self.protocol}/{self.dataset}/{self.model}"
+
+
+def _calls(store: CassetteStore, spec: SurrogateEvalSpec, mode: RecordMode) -> RecordedCalls:
+    return RecordedCalls(store, f"surrogate-eval/{spec.dataset}/{spec.model}", mode,
+                         miss_hint="record it with --mode auto (the pool and SMAC's predictions are recorded)")
+
+
+def recorded_pool(spec: SurrogateEvalSpec, calls: RecordedCalls) -> pd.DataFrame:
+    import optuna
+    import sklearn
+
+    task = load_task(spec.dataset, spec.model)
+    arguments = {"dataset": spec.dataset, "model": spec.model, "studies": protocol_of.POOL_STUDIES,
+                 "trials": protocol_of.POOL_TRIALS, "sampler_seed": protocol_of.POOL_SEED,
+                 "fit_seed": protocol_of.FIT_SEED, "optuna": optuna.__version__, "scikit-learn": sklearn.__version__}
+
+    def compute() -> tuple[Any, dict[str, Any]]:
+        frame = protocol_of.pool(task, task.space, lambda config: protocol_of.test_score(task, config))
+        return frame.to_dict("records"), {"computed_on": environment()}
+
+    rows = calls.call(POOL_FUNCTION, arguments, compute).result
+    return pd.DataFrame(rows)
+
+
+def recorded_prediction(name: str, space: Any, observed: pd.DataFrame, scores: np.ndarray,
+                        candidates: pd.DataFrame, calls: RecordedCalls) -> tuple[np.ndarray, np.ndarray]:
+    from llambo_replay.experiments.smac_models import library_version, predict
+
+    arguments = {"model": name, "observed": observed.to_dict("records"), "scores": [float(s) for s in scores],
+                 "candidates": candidates.to_dict("records"), "smac": library_version()}
+
+    def compute() -> tuple[Any, dict[str, Any]]:
+        mean, std = predict(name, space, observed, scores, candidates)
+        return {"mean": [float(v) for v in mean], "std": [float(v) for v in std]}, {"computed_on": environment()}
+
+    result = calls.call(COMPARATOR_FUNCTION, arguments, compute).result
+    return np.array(result["mean"], float), np.array(result["std"], float)
+
+
+def run_surrogate_eval(spec: SurrogateEvalSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None,
+                       timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:
+    task = load_task(spec.dataset, spec.model)
+    protocol_of.pool_estimator(task, {})  # refuses what the official code cannot run, before any work
+    store = CassetteStore(cassettes)
+    calls = _calls(store, spec, mode)
+    pool = recorded_pool(spec, calls)
+    configs, scores = pool[task.space.names], pool["score"]
+    transport = make_transport(store, spec.namespace(), mode, base_url, timeout_s=timeout_s)
+    engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=1)
+    llm_protocol = get_protocol(spec.protocol)
+    candidates, truth = protocol_of.sample_configurations(configs, scores.copy(), protocol_of.CANDIDATES,
+                                                          protocol_of.CANDIDATE_SEED)
+    rows = []
+    cells = [(n, seed) for n in spec.n_observed for seed in spec.seeds]
+    try:
+        for n, seed in tqdm(cells, desc=f"surrogate-eval {spec.dataset}/{spec.model}", unit="set", disable=None):
+            observed, seen = protocol_of.sample_configurations(configs, scores.copy(), n, seed)
+            predictions = {}
+            for name, templates in LLAMBO_ROWS.items():
+                llm = DiscriminativeSurrogate(engine, task.space, task.context, llm_protocol, PromptSettings(),
+                                              SurrogateSettings(n_templates=templates, n_gens=spec.n_gens))
+                mean, std, _, _ = llm.predict(observed, seen.to_numpy(float), candidates)
+                predictions[name] = (mean, std)
+            for name, kind in COMPARATORS.items():
+                predictions[name] = recorded_prediction(kind, task.space, observed, seen.to_numpy(float),
+                                                        candidates, calls)
+            with pinned_threads():
+                for name, (mean, std) in predictions.items():
+                    rows.append({"n_observed": n, "seed": seed, "surrogate": name,
+                                 **protocol_of.posterior_metrics(mean, std, truth.to_numpy(float),
+                                                                 seen.to_numpy(float), task.lower_is_better)})
+    finally:
+        engine.close()
+    frame = pd.DataFrame(rows)
+    files = {"surrogate_eval.csv": frame.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
+             "surrogate_eval.md": summary(frame, spec)}
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        atomic_write_text(out / name, text)
+    keys = {transport.namespace: transport.used_keys(), calls.namespace: calls.used_keys()}
+    manifest = {"format": 2, "kind": "surrogate-eval", "spec": {k: list(v) if isinstance(v, tuple) else v
+                                                               for k, v in asdict(spec).items()},
+                "mode": mode.value, "cassettes": keys, "llm_requests": sum(keys[transport.namespace].values()),
+                "reproduction": "recomputed", "recomputed_on": environment(),
+                "outputs": {name: sha256_text(text) for name, text in sorted(files.items())}}
+    manifest["replay_command"] = replay_command(manifest)
+    atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest
+
+
+def summary(frame: pd.DataFrame, spec: SurrogateEvalSpec) -> str:
+    """Mean and standard error over seeds, per observed-set size and surrogate (the official table)."""
+    metrics = [c for c in frame.columns if c not in ("n_observed", "seed", "surrogate")]
+    grouped = frame.groupby(["n_observed", "surrogate"], sort=False)[metrics]
+    means, errors = grouped.mean(), grouped.sem()
+    seeds = frame["seed"].nunique()
+    lines = [f"Surrogate models on {spec.dataset}/{spec.model}, the official evaluation (a pool of 5 x 100 TPE "
+             f"configurations scored on the test split; 10 candidates); mean over {seeds} seed(s)"
+             + (" ± standard error" if seeds > 1 else "") + f"; {spec.llm_model} ({spec.protocol} protocol), "
+             f"{spec.n_gens} samples per template.", "",
+             "| n_observed | surrogate | " + " | ".join(metrics) + " |", "|" + "---|" * (len(metrics) + 2)]
+    for (n, name), row in means.iterrows():
+        cells = [f"{row[m]:.4g}" + (f" ± {errors.loc[(n, name), m]:.2g}" if seeds > 1 else "") for m in metrics]
+        lines.append(f"| {n} | {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines) + "\n"
+
+
+def spec_from_manifest(manifest: dict[str, Any]) -> SurrogateEvalSpec:
+    try:
+        return SurrogateEvalSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["spec"].items()})
+    except (KeyError, TypeError) as exc:
+        raise UsageError(f"not a surrogate-eval manifest ({exc.__class__.__name__}: {exc})") from None
