@@ -15,7 +15,8 @@ from llambo_replay.experiments.commands import replay_command
 from llambo_replay.experiments.runner import spec_from_manifest
 
 REPO = Path(__file__).resolve().parent.parent
-MANIFESTS = sorted(p for folder in ("results/recorded", "results/components", "results/surrogate-eval")
+MANIFESTS = sorted(p for folder in ("results/recorded", "results/components", "results/surrogate-eval",
+                                    "results/surrogate-eval-generative")
                    for p in (REPO / folder).rglob("*.manifest.json"))
 
 

@@ -102,6 +102,33 @@ def test_the_committed_evaluation_replays_offline(tmp_path):
     pd.testing.assert_frame_equal(table, committed_table, rtol=2e-3)
 
 
-def test_the_docs_show_the_committed_table():
-    table = (REPO / "results/surrogate-eval/surrogate_eval.md").read_text().split("\n\n", 1)[1].strip()
+@pytest.mark.parametrize("folder", ["surrogate-eval", "surrogate-eval-generative"])
+def test_the_docs_show_the_committed_tables(folder):
+    table = (REPO / "results" / folder / "surrogate_eval.md").read_text().split("\n\n", 1)[1].strip()
     assert table in (REPO / "docs/commands.md").read_text()
+
+
+def test_score_metrics_follow_evaluate_score():
+    y = np.array([0.9, 0.95, 0.8])
+    m = se.score_metrics(np.array([0.2, 0.1, 0.7]), y, lower_is_better=False)
+    assert m["corr"] == pytest.approx(np.corrcoef([0.2, 0.1, 0.7], y)[0, 1])
+    assert m["regret"] == pytest.approx((0.95 - 0.8) / abs(0.95 - 0.8))
+    # lower is better: the scores are negated first, and the official normaliser is |max - min |y|| of them
+    mse = np.array([2.0, 1.0, 3.0])
+    m = se.score_metrics(np.array([0.0, 1.0, 0.0]), mse, lower_is_better=True)
+    assert m["corr"] == pytest.approx(np.corrcoef([0.0, 1.0, 0.0], -mse)[0, 1])
+    assert m["regret"] == pytest.approx((-1.0 - -3.0) / abs(-1.0 - 1.0))
+
+
+def test_tpe_scores_rank_candidates_like_the_good_observations():
+    """TPE's log l/g is highest where the good observations are: a check on how Optuna's estimators are asked."""
+    from llambo_replay.llambo.space import SearchSpace
+
+    space = SearchSpace.from_spec({"x": ["float", "linear", [0.0, 1.0]], "y": ["float", "linear", [0.0, 1.0]]})
+    rng = np.random.default_rng(0)
+    observed = pd.DataFrame({"x": rng.uniform(0, 1, 30), "y": rng.uniform(0, 1, 30)})
+    scores = -((observed["x"] - 0.2) ** 2 + (observed["y"] - 0.8) ** 2).to_numpy()  # best near (0.2, 0.8)
+    candidates = pd.DataFrame({"x": [0.2, 0.9], "y": [0.8, 0.1]})
+    for multivariate in (False, True):
+        values = se.tpe_scores(space, observed, scores, candidates, multivariate, lower_is_better=False)
+        assert values[0] > values[1]

@@ -47,7 +47,8 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMITTED_RESULTS = ("results/recorded", "results/components", "results/surrogate-eval")
+COMMITTED_RESULTS = ("results/recorded", "results/components", "results/surrogate-eval",
+                     "results/surrogate-eval-generative")
 
 LISTING = {
     "check": "replay every committed run offline and compare with its manifest",

@@ -40,12 +40,12 @@ def surrogate_eval_spec(args: argparse.Namespace) -> "SurrogateEvalSpec":
     fill_from_preset(args, SURROGATE_EVAL_PRESETS)
     dataset, model = chosen_task(args)
     return SurrogateEvalSpec(dataset, model, tuple(args.n_observed), tuple(args.seeds), args.llm_model, args.protocol,
-                             args.n_gens)
+                             args.n_gens, args.sm)
 
 
 LISTING = {
-    "surrogate-eval": "the official evaluation of the discriminative surrogate: LLAMBO (5 templates and 1) against "
-                      "SMAC's GP and random forest on a pool of TPE configurations",
+    "surrogate-eval": "the official surrogate evaluations: the discriminative surrogate against SMAC's GP and "
+                      "random forest, or the generative one against TPE, on a pool of TPE configurations",
 }
 
 
@@ -63,6 +63,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                                     "predictive density, MACE, sharpness, 68% coverage and the regret of the EI "
                                     "pick. The pool, SMAC's predictions and the LLM answers are recorded.")
     add_task_flags(ev, default_task)  # type: ignore[arg-type]
+    ev.add_argument("--sm", default="discriminative", choices=["discriminative", "generative"],
+                    help="whose official evaluation: discriminative (evaluate_dis_sm.py) or generative "
+                         "(evaluate_gen_sm.py: LLAMBO's classifier, 6 samples over 2 templates with the top 20%% as "
+                         "'good', against independent and multivariate TPE; correlation and regret)")
     ev.add_argument("--preset", default="demo", choices=list(SURROGATE_EVAL_PRESETS),
                     help="defaults for the flags marked 'preset': demo = the committed evaluation's; paper = the "
                          "official one's (observed sets of 5, 10, 20 and 30, 5 seeds, 10 samples per template, "
@@ -72,7 +76,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                          "preset)")
     ev.add_argument("--seeds", type=int_list, default=None, help="comma-separated (preset; the official --num_seeds "
                                                                  "N is seeds 0..N-1)")
-    ev.add_argument("--n-gens", type=at_least(1), default=None, help="LLM samples per candidate and template (preset)")
+    ev.add_argument("--n-gens", type=at_least(1), default=None,
+                    help="the discriminative surrogate's LLM samples per candidate and template (preset)")
     ev.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
     ev.add_argument("--protocol", default=None, choices=list(PROTOCOLS), help="answer format (preset)")
     add_endpoint_flags(ev)

@@ -80,7 +80,7 @@ def _warmstart(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
     return manifest["settings"].get("warmstart_settings", {})
 
 
-SURROGATE_EVAL_OPTIONS = ("n_observed", "seeds", "n_gens", "llm_model", "protocol")
+SURROGATE_EVAL_OPTIONS = ("sm", "n_observed", "seeds", "n_gens", "llm_model", "protocol")
 COMPONENT_OPTIONS = ("datasets", "model", "seeds", "n_observed", "n_test", "n_templates", "n_gens", "n_candidates",
                      "alpha", "sampler_policy", "llm_model", "protocol")
 
@@ -232,7 +232,10 @@ def _surrogate_eval_command(manifest: Mapping[str, Any]) -> list[str]:
     task = ["--task", f"{spec['dataset']}/{spec['model']}"]
     if (spec["dataset"], spec["model"]) == tuple(SURROGATE_EVAL_DEFAULTS["task"]):  # type: ignore[arg-type]
         task = []
-    preset, flags = _by_fewest_flags(SURROGATE_EVAL_PRESETS, {}, {k: spec[k] for k in SURROGATE_EVAL_OPTIONS})[0]
+    wanted = {k: spec.get(k, SURROGATE_EVAL_DEFAULTS.get(k)) for k in SURROGATE_EVAL_OPTIONS}
+    if wanted["sm"] != "discriminative":
+        del wanted["n_gens"]  # the generative evaluation's samples are the official script's
+    preset, flags = _by_fewest_flags(SURROGATE_EVAL_PRESETS, SURROGATE_EVAL_DEFAULTS, wanted)[0]
     return [PROGRAM, "surrogate-eval", *task] + _preset_flag(preset) + _flags(flags)
 
 

@@ -152,3 +152,64 @@ def posterior_metrics(mean: np.ndarray, std: np.ndarray, y: np.ndarray, observed
             "sharpness": float(np.sqrt(np.mean(std ** 2))),
             "coverage": float(np.mean(np.abs(residual) <= COVERAGE_Z * std)),
             "regret": float(regret / union) if union else 0.0}
+
+
+# -- the generative surrogate's evaluation (`exp_evaluate_sm/evaluate_gen_sm.py`) ---------------------
+GENERATIVE = {"n_gens": 6, "top_pct": 0.2, "n_templates": 2}  # LLM_GEN_SM as that script builds it
+TPE_TOP_PCT = 0.5  # the comparators' "good" fraction: gamma(n) = min(ceil(0.5 n), 25)
+TPE_SEED = 69
+
+
+def tpe_scores(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame,
+               multivariate: bool, lower_is_better: bool) -> np.ndarray:
+    """Each candidate's TPE acquisition, log l(x) - log g(x), from Optuna's TPE told the observed set, as
+    the official `fit_and_predict_with_TPE` sets it up (no startup trials, prior on, endpoints not
+    considered, gamma min(ceil(0.5 n), 25), seed 69; an integer hyperparameter is never log-scaled there).
+    The official code calls TPESampler methods public Optuna does not have (`evaluate_independent`,
+    `_evaluate_relative`); this asks Optuna's own Parzen estimators: the joint one (multivariate) or one
+    per hyperparameter, their log-ratios summed (independent)."""
+    import math
+
+    import optuna
+    from optuna.samplers._tpe.sampler import _split_trials
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # multivariate is "experimental"
+        sampler = optuna.samplers.TPESampler(multivariate=multivariate, consider_prior=True, consider_endpoints=False,
+                                             n_startup_trials=0, n_ei_candidates=1, seed=TPE_SEED,
+                                             gamma=lambda n: min(int(math.ceil(TPE_TOP_PCT * n)), 25))
+    distributions = {p.name: (optuna.distributions.IntDistribution(int(p.low), int(p.high)) if p.type == "int" else
+                              optuna.distributions.FloatDistribution(p.low, p.high, log=p.transform == "log"))
+                     for p in space.params}
+    study = optuna.create_study(direction="minimize" if lower_is_better else "maximize", sampler=sampler)
+    for config, value in zip(observed[space.names].to_dict("records"), scores):
+        study.add_trial(optuna.trial.create_trial(params=config, distributions=distributions, value=float(value)))
+    trials = study.get_trials(deepcopy=False)
+    below, above = _split_trials(study, trials, min(int(math.ceil(TPE_TOP_PCT * len(trials))), 25))
+    samples = {name: np.array([dist.to_internal_repr(v) for v in candidates[name]], float)
+               for name, dist in distributions.items()}
+    groups = [distributions] if multivariate else [{name: dist} for name, dist in distributions.items()]
+    total = np.zeros(len(candidates))
+    for group in groups:
+        low = sampler._build_parzen_estimator(study, group, below, handle_below=True)
+        high = sampler._build_parzen_estimator(study, group, above, handle_below=False)
+        total += sampler._compute_acquisition_func({k: samples[k] for k in group}, low, high)
+    return total
+
+
+def score_metrics(predicted: np.ndarray, y: np.ndarray, lower_is_better: bool) -> dict[str, float]:
+    """The official `evaluate_score`: the correlation of the predicted scores with the candidates' (sign
+    flipped for lower-is-better), and the regret of the highest-scored candidate, divided, as there, by
+    |max - min |y||."""
+    y = np.asarray(y, float).ravel()
+    if lower_is_better:
+        y = -y
+    predicted = np.asarray(predicted, float).ravel()
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        corr = float(np.corrcoef(predicted, y)[0, 1])
+    pick = int(np.argmax(predicted))
+    regret = (y[pick] - y.min()) if lower_is_better else (y.max() - y[pick])
+    scale = abs(y.max() - np.abs(y).min())
+    return {"corr": corr, "regret": float(regret / scale) if scale else float("nan")}

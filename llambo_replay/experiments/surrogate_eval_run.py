@@ -27,7 +27,7 @@ from llambo_replay.experiments.runner import model_slug, sha256_text
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
-from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, SurrogateSettings
+from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, GenerativeSurrogate, SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.store import atomic_write_text
@@ -37,9 +37,13 @@ MANIFEST = "surrogate_eval.manifest.json"
 FLOAT = "%.4g"  # as the component metrics: recomputed numbers, four significant digits
 POOL_FUNCTION = "surrogate-eval/pool/1"
 COMPARATOR_FUNCTION = "surrogate-eval/smac-model/1"
-# The rows of the official table: LLAMBO with five templates ("calibrated") and with one ("vanilla").
+TPE_FUNCTION = "surrogate-eval/tpe-acquisition/1"
+# The rows of the official tables. Discriminative: LLAMBO with five templates ("calibrated") and with one
+# ("vanilla"), against SMAC's models; generative: LLAMBO against independent and multivariate TPE.
 LLAMBO_ROWS = {"LLAMBO": 5, "LLAMBO (vanilla, 1 template)": 1}
 COMPARATORS = {"GP (SMAC)": "gp", "RF (SMAC)": "rf"}
+TPE_ROWS = {"TPE (independent)": False, "TPE (multivariate)": True}
+EVALUATIONS = ("discriminative", "generative")
 
 
 @dataclass(frozen=True)
@@ -50,10 +54,16 @@ class SurrogateEvalSpec:
     seeds: tuple[int, ...] = (0, 1, 2, 3, 4)
     llm_model: str = "gpt-3.5-turbo"
     protocol: str = "paper"
-    n_gens: int = 10
+    n_gens: int = 10  # the discriminative surrogate's; the generative one's are the official script's (GENERATIVE)
+    sm: str = "discriminative"  # which surrogate's official evaluation
+
+    def __post_init__(self) -> None:
+        if self.sm not in EVALUATIONS:
+            raise UsageError(f"unknown surrogate {self.sm!r}; choose one of: {', '.join(EVALUATIONS)}")
 
     def namespace(self) -> str:
-        return f"{model_slug(self.llm_model)}/surrogate-eval-{self.protocol}/{self.dataset}/{self.model}"
+        kind = "surrogate-eval" if self.sm == "discriminative" else f"surrogate-eval-{self.sm}"
+        return f"{model_slug(self.llm_model)}/{kind}-{self.protocol}/{self.dataset}/{self.model}"
 
 
 def _calls(store: CassetteStore, spec: SurrogateEvalSpec, mode: RecordMode) -> RecordedCalls:
@@ -108,23 +118,13 @@ def run_surrogate_eval(spec: SurrogateEvalSpec, mode: RecordMode, out: Path, cas
                                                           protocol_of.CANDIDATE_SEED)
     rows = []
     cells = [(n, seed) for n in spec.n_observed for seed in spec.seeds]
+    evaluate = _discriminative_rows if spec.sm == "discriminative" else _generative_rows
     try:
         for n, seed in tqdm(cells, desc=f"surrogate-eval {spec.dataset}/{spec.model}", unit="set", disable=None):
             observed, seen = protocol_of.sample_configurations(configs, scores.copy(), n, seed)
-            predictions = {}
-            for name, templates in LLAMBO_ROWS.items():
-                llm = DiscriminativeSurrogate(engine, task.space, task.context, llm_protocol, PromptSettings(),
-                                              SurrogateSettings(n_templates=templates, n_gens=spec.n_gens))
-                mean, std, _, _ = llm.predict(observed, seen.to_numpy(float), candidates)
-                predictions[name] = (mean, std)
-            for name, kind in COMPARATORS.items():
-                predictions[name] = recorded_prediction(kind, task.space, observed, seen.to_numpy(float),
-                                                        candidates, calls)
-            with pinned_threads():
-                for name, (mean, std) in predictions.items():
-                    rows.append({"n_observed": n, "seed": seed, "surrogate": name,
-                                 **protocol_of.posterior_metrics(mean, std, truth.to_numpy(float),
-                                                                 seen.to_numpy(float), task.lower_is_better)})
+            for name, metrics in evaluate(spec, task, engine, llm_protocol, calls, observed, seen.to_numpy(float),
+                                          candidates, truth.to_numpy(float)):
+                rows.append({"n_observed": n, "seed": seed, "surrogate": name, **metrics})
     finally:
         engine.close()
     frame = pd.DataFrame(rows)
@@ -144,16 +144,67 @@ def run_surrogate_eval(spec: SurrogateEvalSpec, mode: RecordMode, out: Path, cas
     return manifest
 
 
+def _discriminative_rows(spec: SurrogateEvalSpec, task: Any, engine: Engine, llm_protocol: Any, calls: RecordedCalls,
+                         observed: pd.DataFrame, seen: np.ndarray, candidates: pd.DataFrame,
+                         truth: np.ndarray) -> list[tuple[str, dict[str, float]]]:
+    """`evaluate_dis_sm.py`'s rows: each surrogate's posterior at the candidates, scored by `evaluate_posterior`."""
+    predictions = {}
+    for name, templates in LLAMBO_ROWS.items():
+        llm = DiscriminativeSurrogate(engine, task.space, task.context, llm_protocol, PromptSettings(),
+                                      SurrogateSettings(n_templates=templates, n_gens=spec.n_gens))
+        mean, std, _, _ = llm.predict(observed, seen, candidates)
+        predictions[name] = (mean, std)
+    for name, kind in COMPARATORS.items():
+        predictions[name] = recorded_prediction(kind, task.space, observed, seen, candidates, calls)
+    with pinned_threads():
+        return [(name, protocol_of.posterior_metrics(mean, std, truth, seen, task.lower_is_better))
+                for name, (mean, std) in predictions.items()]
+
+
+def _generative_rows(spec: SurrogateEvalSpec, task: Any, engine: Engine, llm_protocol: Any, calls: RecordedCalls,
+                     observed: pd.DataFrame, seen: np.ndarray, candidates: pd.DataFrame,
+                     truth: np.ndarray) -> list[tuple[str, dict[str, float]]]:
+    """`evaluate_gen_sm.py`'s rows: TPE's acquisition (recorded: Optuna's numerics) and LLAMBO's P(top)
+    at the candidates, scored by `evaluate_score`."""
+    g = protocol_of.GENERATIVE
+    llm = GenerativeSurrogate(engine, task.space, task.context,
+                              settings=SurrogateSettings(n_templates=g["n_templates"], n_gens=g["n_gens"],
+                                                         top_pct=g["top_pct"]))
+    predicted = {name: recorded_tpe(multivariate, task, observed, seen, candidates, calls)
+                 for name, multivariate in TPE_ROWS.items()}
+    predicted["LLAMBO (generative)"] = llm.select(observed, seen, candidates).scores
+    return [(name, protocol_of.score_metrics(values, truth, task.lower_is_better)) for name, values in predicted.items()]
+
+
+def recorded_tpe(multivariate: bool, task: Any, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame,
+                 calls: RecordedCalls) -> np.ndarray:
+    import optuna
+
+    arguments = {"multivariate": multivariate, "observed": observed.to_dict("records"),
+                 "scores": [float(s) for s in scores], "candidates": candidates.to_dict("records"),
+                 "lower_is_better": task.lower_is_better, "optuna": optuna.__version__}
+
+    def compute() -> tuple[Any, dict[str, Any]]:
+        values = protocol_of.tpe_scores(task.space, observed, scores, candidates, multivariate, task.lower_is_better)
+        return [float(v) for v in values], {"computed_on": environment()}
+
+    return np.array(calls.call(TPE_FUNCTION, arguments, compute).result, float)
+
+
 def summary(frame: pd.DataFrame, spec: SurrogateEvalSpec) -> str:
     """Mean and standard error over seeds, per observed-set size and surrogate (the official table)."""
     metrics = [c for c in frame.columns if c not in ("n_observed", "seed", "surrogate")]
     grouped = frame.groupby(["n_observed", "surrogate"], sort=False)[metrics]
     means, errors = grouped.mean(), grouped.sem()
     seeds = frame["seed"].nunique()
-    lines = [f"Surrogate models on {spec.dataset}/{spec.model}, the official evaluation (a pool of 5 x 100 TPE "
-             f"configurations scored on the test split; 10 candidates); mean over {seeds} seed(s)"
+    samples = (f"{spec.n_gens} samples per template" if spec.sm == "discriminative" else
+               f"{protocol_of.GENERATIVE['n_gens']} samples over {protocol_of.GENERATIVE['n_templates']} templates, "
+               f"top {protocol_of.GENERATIVE['top_pct']:g} as 'good'")
+    what = "Surrogate models" if spec.sm == "discriminative" else "Generative surrogate models"
+    lines = [f"{what} on {spec.dataset}/{spec.model}, the official evaluation (a pool "
+             f"of 5 x 100 TPE configurations scored on the test split; 10 candidates); mean over {seeds} seed(s)"
              + (" ± standard error" if seeds > 1 else "") + f"; {spec.llm_model} ({spec.protocol} protocol), "
-             f"{spec.n_gens} samples per template.", "",
+             f"{samples}.", "",
              "| n_observed | surrogate | " + " | ".join(metrics) + " |", "|" + "---|" * (len(metrics) + 2)]
     for (n, name), row in means.iterrows():
         cells = [f"{row[m]:.4g}" + (f" ± {errors.loc[(n, name), m]:.2g}" if seeds > 1 else "") for m in metrics]
