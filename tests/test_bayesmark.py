@@ -89,6 +89,23 @@ def test_fidelity_command_counts_exact_rows(reference_dir, tmp_path):
     assert (tmp_path / "fidelity_mismatches.csv").read_text().startswith("dataset,model,seed,row")
 
 
+def test_without_avx512_the_public_adaboost_rows_reproduce(tmp_path):
+    """Issue 22: the robust AdaBoost mismatches on the public data were numpy's AVX-512 code paths (exp,
+    log, power round their last bit otherwise): iris/AdaBoost seed 0 has three such rows. On a CPU without
+    AVX-512 the flag changes nothing and the rows reproduce as they are."""
+    from llambo_replay.cli.fidelity import avx512_features
+
+    args = [sys.executable, "-m", "llambo_replay.cli", "fidelity", "--datasets", "iris", "--models", "AdaBoost",
+            "--seeds", "0", "--out", str(tmp_path)]
+    result = subprocess.run([*args, "--without-avx512"], capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.splitlines()[-1] == "30/30 rows reproduce exactly"
+    if avx512_features():
+        assert result.stdout.startswith("fidelity with numpy's AVX-512 code paths turned off (NPY_DISABLE_CPU_FEATURES=")
+        native = subprocess.run([*args, "--no-memo"], capture_output=True, text=True, timeout=600)
+        assert native.stdout.splitlines()[-1] == "27/30 rows reproduce exactly"
+
+
 def _published_config(reference_dir, dataset, model, seed, index):
     task = load_task(dataset, model)
     return task, published_config(task, reference.published_history(reference_dir, dataset, model, seed).iloc[index])
