@@ -153,12 +153,13 @@ def readme_cell(name: str) -> str:
 
 
 def page() -> str:
+    total = sum(1 for name in FOLDERS for _ in (REPO / name).rglob("*.manifest.json"))
     lines = ["# The command that replays each committed result", "", *textwrap.wrap(
              "Made by `python scripts/replay_commands.py --write` from the `replay_command` every manifest names "
              "(a test checks it). Each command replays into its own default output folder under `results/`, "
              "never into the committed one; `llambo-replay check --results <folder or manifest>` replays the "
              "same results and compares them with the committed files. (The blocks are `text`, not `bash`: the "
-             "README test runs every `bash` line, and these replay 1,153 results; tests/test_replay_commands.py "
+             f"README test runs every `bash` line, and these replay {total:,} results; tests/test_replay_commands.py "
              "runs a sample of them instead.)", width=105), ""]
     for name in FOLDERS:
         commands = folder_commands(REPO / name)

@@ -495,9 +495,13 @@ def test_ctrl_c_during_check_is_one_line_with_no_event_loop_noise():
 
     # Unbuffered, so the first line arrives when it is printed, not at exit; the grid's 72 results take
     # far longer than the 0.3 s, so the interrupt lands while LLM calls are replayed, however loaded the machine.
+    # A shell that starts the tests in the background (`cmd &`) has them ignore SIGINT, and Python then
+    # installs no KeyboardInterrupt handler in the child: give the child the default disposition, as a
+    # terminal's foreground process has it.
     check = subprocess.Popen([sys.executable, "-u", "-m", "llambo_replay.cli", "check", "--results",
                               "results/recorded/ablations", "results/recorded/grid"], cwd=REPO,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     check.stdout.readline()  # the first result is checked: the next one is replaying its LLM calls
     time.sleep(0.3)
     check.send_signal(signal.SIGINT)
