@@ -15,8 +15,7 @@ from llambo_replay.experiments.commands import replay_command
 from llambo_replay.experiments.runner import spec_from_manifest
 
 REPO = Path(__file__).resolve().parent.parent
-MANIFESTS = sorted(p for folder in ("results/recorded", "results/components", "results/surrogate-eval",
-                                    "results/surrogate-eval-generative")
+MANIFESTS = sorted(p for folder in ("results/recorded", "results/components", "results/surrogate-eval")
                    for p in (REPO / folder).rglob("*.manifest.json"))
 
 

@@ -87,7 +87,7 @@ def test_the_official_refusal_of_svr_is_one_line():
 
 
 def test_the_committed_evaluation_replays_offline(tmp_path):
-    committed = REPO / "results/surrogate-eval"
+    committed = REPO / "results/surrogate-eval/discriminative"
     manifest = json.loads((committed / "surrogate_eval.manifest.json").read_text())
     assert manifest["replay_command"] == "llambo-replay surrogate-eval"
     result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "surrogate-eval", "--out", str(tmp_path),
@@ -102,9 +102,9 @@ def test_the_committed_evaluation_replays_offline(tmp_path):
     pd.testing.assert_frame_equal(table, committed_table, rtol=2e-3)
 
 
-@pytest.mark.parametrize("folder", ["surrogate-eval", "surrogate-eval-generative"])
+@pytest.mark.parametrize("folder", ["discriminative", "generative", "ablation"])
 def test_the_docs_show_the_committed_tables(folder):
-    table = (REPO / "results" / folder / "surrogate_eval.md").read_text().split("\n\n", 1)[1].strip()
+    table = (REPO / "results/surrogate-eval" / folder / "surrogate_eval.md").read_text().split("\n\n", 1)[1].strip()
     assert table in (REPO / "docs/commands.md").read_text()
 
 

@@ -47,8 +47,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMITTED_RESULTS = ("results/recorded", "results/components", "results/surrogate-eval",
-                     "results/surrogate-eval-generative")
+COMMITTED_RESULTS = ("results/recorded", "results/components", "results/surrogate-eval")
 
 LISTING = {
     "check": "replay every committed run offline and compare with its manifest",

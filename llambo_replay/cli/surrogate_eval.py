@@ -40,12 +40,12 @@ def surrogate_eval_spec(args: argparse.Namespace) -> "SurrogateEvalSpec":
     fill_from_preset(args, SURROGATE_EVAL_PRESETS)
     dataset, model = chosen_task(args)
     return SurrogateEvalSpec(dataset, model, tuple(args.n_observed), tuple(args.seeds), args.llm_model, args.protocol,
-                             args.n_gens, args.sm)
+                             args.n_gens, args.sm, args.prompts)
 
 
 LISTING = {
     "surrogate-eval": "the official surrogate evaluations: the discriminative surrogate against SMAC's GP and "
-                      "random forest, or the generative one against TPE, on a pool of TPE configurations",
+                      "random forest, the generative one against TPE, or the prompt ablation",
 }
 
 
@@ -76,6 +76,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                          "preset)")
     ev.add_argument("--seeds", type=int_list, default=None, help="comma-separated (preset; the official --num_seeds "
                                                                  "N is seeds 0..N-1)")
+    ev.add_argument("--prompts", default="full", choices=["full", "uninformed"],
+                    help="full: the paper's prompts; uninformed: the official prompt ablation (ablate_sm.py: no task "
+                         "context, hyperparameters named X1..Xn; LLAMBO with 5 templates, its one row)")
     ev.add_argument("--n-gens", type=at_least(1), default=None,
                     help="the discriminative surrogate's LLM samples per candidate and template (preset)")
     ev.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
@@ -83,5 +86,5 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_endpoint_flags(ev)
     add_timeout_flag(ev)
     ev.add_argument("--out", type=Path, default=Path("results/runs/surrogate-eval"),
-                    help="output folder (the committed results/surrogate-eval is written only when named)")
+                    help="output folder (the committed results/surrogate-eval/<evaluation> is written only when named)")
     ev.set_defaults(func=cmd_surrogate_eval)

@@ -80,7 +80,7 @@ def _warmstart(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
     return manifest["settings"].get("warmstart_settings", {})
 
 
-SURROGATE_EVAL_OPTIONS = ("sm", "n_observed", "seeds", "n_gens", "llm_model", "protocol")
+SURROGATE_EVAL_OPTIONS = ("sm", "prompts", "n_observed", "seeds", "n_gens", "llm_model", "protocol")
 COMPONENT_OPTIONS = ("datasets", "model", "seeds", "n_observed", "n_test", "n_templates", "n_gens", "n_candidates",
                      "alpha", "sampler_policy", "llm_model", "protocol")
 

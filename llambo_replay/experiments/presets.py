@@ -65,4 +65,5 @@ SURROGATE_EVAL_PRESETS: dict[str, dict[str, object]] = {
     "paper": {"n_observed": [5, 10, 20, 30], "seeds": [0, 1, 2, 3, 4], "n_gens": 10, "llm_model": "gpt-3.5-turbo",
               "protocol": "paper"},
 }
-SURROGATE_EVAL_DEFAULTS: dict[str, object] = {"task": ["breast", "RandomForest"], "sm": "discriminative"}
+SURROGATE_EVAL_DEFAULTS: dict[str, object] = {"task": ["breast", "RandomForest"], "sm": "discriminative",
+                                               "prompts": "full"}

@@ -44,6 +44,11 @@ LLAMBO_ROWS = {"LLAMBO": 5, "LLAMBO (vanilla, 1 template)": 1}
 COMPARATORS = {"GP (SMAC)": "gp", "RF (SMAC)": "rf"}
 TPE_ROWS = {"TPE (independent)": False, "TPE (multivariate)": True}
 EVALUATIONS = ("discriminative", "generative")
+# The prompts the discriminative rows are asked with: the paper's (full context, named hyperparameters), or
+# those of the official ablation, "LLAMBO_Uninf" (use_context=False, use_feature_semantics=False: no task
+# description, hyperparameters named X1..Xn, the metric called "a metric"), 5 templates, its one row.
+PROMPTS = {"full": PromptSettings(), "uninformed": PromptSettings(context="no_context", feature_semantics=False)}
+UNINFORMED_ROW = "LLAMBO (uninformed: no context, anonymised)"
 
 
 @dataclass(frozen=True)
@@ -56,13 +61,20 @@ class SurrogateEvalSpec:
     protocol: str = "paper"
     n_gens: int = 10  # the discriminative surrogate's; the generative one's are the official script's (GENERATIVE)
     sm: str = "discriminative"  # which surrogate's official evaluation
+    prompts: str = "full"  # "uninformed": the official prompt ablation (ablate_sm.py), discriminative only
 
     def __post_init__(self) -> None:
         if self.sm not in EVALUATIONS:
             raise UsageError(f"unknown surrogate {self.sm!r}; choose one of: {', '.join(EVALUATIONS)}")
+        if self.prompts not in PROMPTS:
+            raise UsageError(f"unknown prompts {self.prompts!r}; choose one of: {', '.join(PROMPTS)}")
+        if self.prompts != "full" and self.sm != "discriminative":
+            raise UsageError("--prompts uninformed is the discriminative surrogate's ablation (ablate_sm.py); "
+                             "drop --sm generative")
 
     def namespace(self) -> str:
         kind = "surrogate-eval" if self.sm == "discriminative" else f"surrogate-eval-{self.sm}"
+        kind += "" if self.prompts == "full" else f"-{self.prompts}"
         return f"{model_slug(self.llm_model)}/{kind}-{self.protocol}/{self.dataset}/{self.model}"
 
 
@@ -149,12 +161,13 @@ def _discriminative_rows(spec: SurrogateEvalSpec, task: Any, engine: Engine, llm
                          truth: np.ndarray) -> list[tuple[str, dict[str, float]]]:
     """`evaluate_dis_sm.py`'s rows: each surrogate's posterior at the candidates, scored by `evaluate_posterior`."""
     predictions = {}
-    for name, templates in LLAMBO_ROWS.items():
-        llm = DiscriminativeSurrogate(engine, task.space, task.context, llm_protocol, PromptSettings(),
+    rows = LLAMBO_ROWS if spec.prompts == "full" else {UNINFORMED_ROW: LLAMBO_ROWS["LLAMBO"]}
+    for name, templates in rows.items():
+        llm = DiscriminativeSurrogate(engine, task.space, task.context, llm_protocol, PROMPTS[spec.prompts],
                                       SurrogateSettings(n_templates=templates, n_gens=spec.n_gens))
         mean, std, _, _ = llm.predict(observed, seen, candidates)
         predictions[name] = (mean, std)
-    for name, kind in COMPARATORS.items():
+    for name, kind in COMPARATORS.items() if spec.prompts == "full" else ():
         predictions[name] = recorded_prediction(kind, task.space, observed, seen, candidates, calls)
     with pinned_threads():
         return [(name, protocol_of.posterior_metrics(mean, std, truth, seen, task.lower_is_better))
@@ -200,7 +213,8 @@ def summary(frame: pd.DataFrame, spec: SurrogateEvalSpec) -> str:
     samples = (f"{spec.n_gens} samples per template" if spec.sm == "discriminative" else
                f"{protocol_of.GENERATIVE['n_gens']} samples over {protocol_of.GENERATIVE['n_templates']} templates, "
                f"top {protocol_of.GENERATIVE['top_pct']:g} as 'good'")
-    what = "Surrogate models" if spec.sm == "discriminative" else "Generative surrogate models"
+    what = {("discriminative", "full"): "Surrogate models", ("generative", "full"): "Generative surrogate models",
+            ("discriminative", "uninformed"): "The prompt ablation (ablate_sm.py)"}[(spec.sm, spec.prompts)]
     lines = [f"{what} on {spec.dataset}/{spec.model}, the official evaluation (a pool "
              f"of 5 x 100 TPE configurations scored on the test split; 10 candidates); mean over {seeds} seed(s)"
              + (" ± standard error" if seeds > 1 else "") + f"; {spec.llm_model} ({spec.protocol} protocol), "
