@@ -49,6 +49,14 @@ def test_sampling_draws_what_the_official_code_draws(n, seed):
     assert not ours_c.duplicated().any()
 
 
+def test_an_observed_set_larger_than_the_pool_is_refused_not_looped_on():
+    from llambo_replay.errors import UsageError
+
+    configs = pd.DataFrame({"a": [1, 2, 3, 1, 2, 3]})
+    with pytest.raises(UsageError, match="the pool holds 3 distinct configurations"):
+        se.sample_configurations(configs, pd.Series([0.1, 0.2, 0.3, 0.1, 0.2, 0.3]), 5, 0)
+
+
 def test_mace_is_uncertainty_toolboxs():
     y = np.array([0.1, 0.5, 0.9])
     # A prediction equal to the truth lies inside every central interval, the zero-width one included.

@@ -106,6 +106,7 @@ def sample_configurations(configs: pd.DataFrame, scores: pd.Series, n: int, seed
     taken_configs, taken_scores = pd.DataFrame(), pd.Series(dtype=float)
     round_ = 0
     while len(taken_configs) < n:
+        before = len(taken_configs)
         picked = [group.sample(1, random_state=seed + round_).index[0]
                   for _, group in scores.to_frame("score").assign(rank=ranks).groupby("rank")]
         taken_configs = pd.concat([taken_configs, configs.iloc[picked]]).reset_index(drop=True)
@@ -114,6 +115,9 @@ def sample_configurations(configs: pd.DataFrame, scores: pd.Series, n: int, seed
         taken_configs, taken_scores = (taken_configs[keep].reset_index(drop=True),
                                        taken_scores[keep].reset_index(drop=True))
         round_ += 1
+        if round_ > 1 and len(taken_configs) == before and len(taken_configs) >= configs.drop_duplicates().shape[0]:
+            raise UsageError(f"the pool holds {len(taken_configs)} distinct configurations; an observed set of {n} "
+                             "cannot be drawn from it")
     return taken_configs.head(n), taken_scores.head(n)
 
 

@@ -23,7 +23,7 @@ from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments import surrogate_eval as protocol_of
 from llambo_replay.experiments.commands import replay_command
-from llambo_replay.experiments.runner import model_slug, sha256_text
+from llambo_replay.experiments.runner import check_writable, model_slug, sha256_text
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
@@ -119,6 +119,7 @@ def run_surrogate_eval(spec: SurrogateEvalSpec, mode: RecordMode, out: Path, cas
                        timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:
     task = load_task(spec.dataset, spec.model)
     protocol_of.pool_estimator(task, {})  # refuses what the official code cannot run, before any work
+    check_writable(out)  # and an output folder it cannot write
     store = CassetteStore(cassettes)
     calls = _calls(store, spec, mode)
     pool = recorded_pool(spec, calls)
