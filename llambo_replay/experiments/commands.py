@@ -15,6 +15,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
+from llambo_replay.errors import UsageError
 from llambo_replay.experiments.presets import (
     COMPONENT_DEFAULTS,
     COMPONENT_PRESETS,
@@ -128,7 +129,7 @@ def replay_command(manifest: Mapping[str, Any]) -> str | None:
             argv = _run_command(manifest)
         else:
             argv = _grid_command(manifest)
-    except (KeyError, TypeError, AttributeError, ValueError):
+    except (KeyError, TypeError, AttributeError, ValueError, UsageError):  # naming it must never stop a write
         return None
     return None if argv is None else shlex.join(argv)
 
