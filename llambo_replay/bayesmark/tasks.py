@@ -99,15 +99,21 @@ class Task:
     def space(self) -> SearchSpace:
         return SearchSpace.from_spec(search_spaces()[self.model])
 
-    def estimator(self, params: dict[str, Any]) -> Any:
-        classifier, regressor, fixed, regressor_only = MODELS[self.model]
+    @property
+    def estimator_class(self) -> type:
+        classifier, regressor, _, _ = MODELS[self.model]
+        return classifier if self.is_classification else regressor
+
+    def estimator(self, params: dict[str, Any], overrides: dict[str, Any] | None = None) -> Any:
+        """The model with hyperparameters `params` and the benchmark's fixed arguments, `overrides` replacing
+        some of those (a hyperparameter that collides with a fixed argument is an error, as it should be)."""
+        _, _, fixed, regressor_only = MODELS[self.model]
         extra = CLASSIFIER_ONLY_ARGS.get(self.model, {}) if self.is_classification else regressor_only
-        return (classifier if self.is_classification else regressor)(**params, **fixed, **extra)
+        return self.estimator_class(**params, **{**fixed, **extra, **(overrides or {})})
 
     @cached_property
     def context(self) -> TaskContext:
-        classifier, regressor, _, _ = MODELS[self.model]
-        estimator = classifier if self.is_classification else regressor
+        estimator = self.estimator_class
         return TaskContext(model=self.model, task="classification" if self.is_classification else "regression",
                            metric=self.metric, lower_is_better=self.lower_is_better, num_samples=len(self.X),
                            tot_feats=self.X.shape[1], num_feats=self.X.shape[1], cat_feats=0,

@@ -145,10 +145,9 @@ def run_spec(args: argparse.Namespace) -> "RunSpec":
 
 
 def warmstart_settings(args: argparse.Namespace) -> "WarmstartSettings":
-    from llambo_replay.llambo.warmstart import WarmstartSettings
+    from llambo_replay.experiments.commands import warmstart_settings as from_options
 
-    return WarmstartSettings(answers=args.warmstart_answers, max_tokens=args.warmstart_max_tokens,
-                             policy=args.warmstart_policy, statistics=args.warmstart_statistics)
+    return from_options(vars(args))
 
 
 def add_warmstart_flags(parser: argparse.ArgumentParser, policy: str | None) -> None:

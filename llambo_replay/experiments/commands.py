@@ -77,6 +77,8 @@ WARMSTART_SOURCE_OPTIONS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "warmstart_policy": lambda s: s["warmstart_settings"]["policy"],
     "warmstart_statistics": lambda s: s["warmstart_settings"]["statistics"],
 }
+
+
 def _warmstart(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
     return manifest["settings"].get("warmstart_settings", {})
 
@@ -84,6 +86,15 @@ def _warmstart(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
 SURROGATE_EVAL_OPTIONS = ("sm", "prompts", "n_observed", "seeds", "n_gens", "llm_model", "protocol")
 COMPONENT_OPTIONS = ("datasets", "model", "seeds", "n_observed", "n_test", "n_templates", "n_gens", "n_candidates",
                      "alpha", "sampler_policy", "llm_model", "protocol")
+
+
+def warmstart_settings(options: Mapping[str, Any]) -> Any:
+    """The warm-start's settings of `run`, `grid` or `warmstart` options (the preset already filled in)."""
+    from llambo_replay.llambo.warmstart import WarmstartSettings
+
+    o = options
+    return WarmstartSettings(answers=o["warmstart_answers"], max_tokens=o["warmstart_max_tokens"],
+                             policy=o["warmstart_policy"], statistics=o["warmstart_statistics"])
 
 
 def spec_from_options(options: Mapping[str, Any], dataset: str, model: str, seed: int, reference_root: str | None,
@@ -95,14 +106,11 @@ def spec_from_options(options: Mapping[str, Any], dataset: str, model: str, seed
     from llambo_replay.llambo import LlamboSettings, PromptSettings
     from llambo_replay.llambo.sampler import SamplerSettings
     from llambo_replay.llambo.surrogate import SurrogateSettings
-    from llambo_replay.llambo.warmstart import WarmstartSettings
 
     o = options
     settings = LlamboSettings(
         n_initial=o["init"], n_trials=o["trials"], surrogate=o["sm"], protocol=o["protocol"],
-        warmstart_context=o["warmstart"],
-        warmstart_settings=WarmstartSettings(answers=o["warmstart_answers"], max_tokens=o["warmstart_max_tokens"],
-                                             policy=o["warmstart_policy"], statistics=o["warmstart_statistics"]),
+        warmstart_context=o["warmstart"], warmstart_settings=warmstart_settings(o),
         prompts=PromptSettings(context=o["context"], feature_semantics=not o["anonymise"], warping=o["warping"],
                                shuffle_features=o["shuffle_features"]),
         sampler=SamplerSettings(n_candidates=o["n_candidates"], n_templates=o["n_templates"], alpha=o["alpha"],

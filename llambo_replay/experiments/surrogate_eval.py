@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import norm
 
-from llambo_replay.bayesmark.tasks import MODELS, Task
+from llambo_replay.bayesmark.tasks import Task
 from llambo_replay.errors import UsageError
 from llambo_replay.llambo.space import SearchSpace
 
@@ -43,15 +43,10 @@ MACE_BINS = 100  # uncertainty-toolbox's default
 def pool_estimator(task: Task, config: dict[str, Any]) -> Any:
     """The task's estimator with the official evaluation's `random_state=42` (it overrides the
     benchmark's own 0); SVR takes no random_state, so the official code cannot evaluate it."""
-    classifier, regressor, fixed, regressor_only = MODELS[task.model]
-    estimator = classifier if task.is_classification else regressor
-    if "random_state" not in estimator().get_params():
+    if "random_state" not in task.estimator_class().get_params():
         raise UsageError(f"the official surrogate evaluation cannot run {task.model} on a regression task: "
-                         f"{estimator.__name__} takes no random_state, which it passes")
-    from llambo_replay.bayesmark.tasks import CLASSIFIER_ONLY_ARGS
-
-    extra = CLASSIFIER_ONLY_ARGS.get(task.model, {}) if task.is_classification else regressor_only
-    return estimator(**{**fixed, **extra, **config, "random_state": FIT_SEED})
+                         f"{task.estimator_class.__name__} takes no random_state, which it passes")
+    return task.estimator(config, overrides={"random_state": FIT_SEED})
 
 
 def test_score(task: Task, config: dict[str, Any]) -> float:
