@@ -15,7 +15,8 @@ from llambo_replay.experiments.commands import replay_command
 from llambo_replay.experiments.runner import spec_from_manifest
 
 REPO = Path(__file__).resolve().parent.parent
-MANIFESTS = sorted(p for folder in ("results/recorded", "results/components", "results/surrogate-eval")
+MANIFESTS = sorted(p for folder in ("results/recorded", "results/components", "results/surrogate-eval",
+                                   "results/sampler-eval")
                    for p in (REPO / folder).rglob("*.manifest.json"))
 
 
@@ -61,6 +62,11 @@ def test_every_committed_manifest_names_the_command_its_settings_give():
             from llambo_replay.experiments.surrogate_eval_run import spec_from_manifest as surrogate_eval_spec_of
 
             assert surrogate_eval_spec(args) == surrogate_eval_spec_of(manifest), path
+        elif args.command == "sampler-eval":
+            from llambo_replay.cli.sampler_eval import sampler_eval_spec
+            from llambo_replay.experiments.sampler_eval_run import spec_from_manifest as sampler_eval_spec_of
+
+            assert sampler_eval_spec(args) == sampler_eval_spec_of(manifest), path
         elif args.command == "warmstart":
             spec, source = warmstart_spec(args), manifest["initial_points_source"]
             assert (spec.dataset, spec.model, spec.seeds, spec.initialisers, spec.optimisers) == (
@@ -80,7 +86,7 @@ def test_every_committed_manifest_names_the_command_its_settings_give():
                 assert baseline_view(cell.spec) == baseline_view(theirs), path
             else:
                 assert run_view(ours) == run_view(theirs), path
-    assert kinds == {"run", "grid", "warmstart", "components", "surrogate-eval"}
+    assert kinds == {"run", "grid", "warmstart", "components", "surrogate-eval", "sampler-eval"}
 
 
 def test_the_demo_names_the_readme_command():

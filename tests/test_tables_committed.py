@@ -18,6 +18,7 @@ REPO = Path(__file__).resolve().parent.parent
     (["--results", "results/recorded/ablations", "--no-paper"], REPO / "tables" / "ablations"),
     (["--results", "results/recorded/warmstart", "--no-paper"], REPO / "tables" / "warmstart"),
     (["--results", "results/recorded/paper-grid"], REPO / "tables" / "paper-grid"),
+    (["--evaluations"], REPO / "tables" / "evaluations"),
 ])
 def test_committed_tables_regenerate_byte_for_byte(flags, committed, tmp_path):
     manifest = json.loads((committed / "manifest.json").read_text())
@@ -47,3 +48,24 @@ def test_the_committed_warmstart_evaluation_names_each_optimiser_and_start():
     starts = ("random", "Sobol", "LHS", "LLM, no context", "LLM, partial context", "LLM, full context")
     assert labels == {f"{optimiser} from {start}" for optimiser in ("TPE (Optuna, univariate)", "GP-EI (scikit-optimize)")
                       for start in starts}
+
+
+def test_the_evaluation_tables_are_the_commands_own_and_refuse_a_changed_input(tmp_path):
+    """`tables --evaluations` renders each evaluation's table as the command wrote it, and an input that is not
+    what its manifest states is refused in one line."""
+    import shutil
+
+    committed = REPO / "tables" / "evaluations"
+    for name, source in [("surrogate-generative-breast-RandomForest", "results/surrogate-eval/generative/surrogate_eval.md"),
+                         ("sampler-breast-RandomForest", "results/sampler-eval/sampler_eval.md")]:
+        assert (committed / f"{name}.md").read_text() == (REPO / source).read_text()
+    copy = tmp_path / "results"
+    shutil.copytree(REPO / "results/sampler-eval", copy)
+    table = copy / "sampler_eval.csv"
+    table.write_text(table.read_text().replace("LLAMBO", "LLAMBO?", 1))
+    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "tables", "--evaluations", str(copy),
+                             "--out", str(tmp_path / "out")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: {table} is missing or not what sampler_eval.manifest.json "
+                                                  "states; restore it from git or run the evaluation again"]
+    assert not (tmp_path / "out").exists()

@@ -23,6 +23,7 @@ from llambo_replay.cli import (
     fidelity,
     grid,
     run,
+    sampler_eval,
     serve,
     surrogate_eval,
     tables,
@@ -34,7 +35,8 @@ from llambo_replay.errors import LlamboReplayError, describe_os_error, os_error_
 # What the `paper` extra brings (pyproject.toml), by import name: the core install is the replay layer only.
 PAPER_STACK_MODULES = frozenset({"numpy", "scipy", "sklearn", "pandas", "matplotlib", "diskcache", "vcr", "tqdm",
                                  "optuna", "skopt", "threadpoolctl"})
-COMMANDS = (run, cassettes, grid, check, components, surrogate_eval, fidelity, serve, warmstart, tables)  # --help's order
+COMMANDS = (run, cassettes, grid, check, components, surrogate_eval, sampler_eval, fidelity, serve, warmstart,
+            tables)  # --help's order
 
 
 ALL = "*"  # build every command's parser (the docs' tests walk them all)

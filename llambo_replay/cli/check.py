@@ -47,7 +47,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMITTED_RESULTS = ("results/recorded", "results/components", "results/surrogate-eval")
+COMMITTED_RESULTS = ("results/recorded", "results/components", "results/surrogate-eval", "results/sampler-eval")
 
 LISTING = {
     "check": "replay every committed run offline and compare with its manifest",
@@ -61,7 +61,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                                        "network) and check each history's sha256 against its manifest.")
     check.add_argument("--results", type=Path, nargs="+", default=[Path(folder) for folder in COMMITTED_RESULTS],
                        help="folders searched for run manifests and the recomputed evaluations' (components, "
-                            "surrogate-eval), or single *.manifest.json files (default: the committed "
+                            "surrogate-eval, sampler-eval), or single *.manifest.json files (default: the committed "
                             + ", ".join(COMMITTED_RESULTS) + ")")
     check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     check.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)

@@ -14,6 +14,13 @@ def cmd_tables(args: argparse.Namespace) -> int:
     from llambo_replay.tables.build import build_tables
     from llambo_replay.tables.results import load_paper, load_results
 
+    if args.evaluations is not None:
+        from llambo_replay.tables.evaluations import build_evaluation_tables, find_evaluations
+
+        if args.benchmark != "bayesmark":
+            raise UsageError("--evaluations renders the component evaluations; drop --benchmark")
+        folders = args.evaluations or [Path(folder) for folder in EVALUATION_RESULTS]
+        return build_evaluation_tables(find_evaluations(folders), args.out or Path("tables/evaluations"))
     if args.benchmark == "hpobench":
         if args.no_paper:
             raise UsageError("--benchmark hpobench renders only the paper's histories; drop --no-paper")
@@ -24,6 +31,8 @@ def cmd_tables(args: argparse.Namespace) -> int:
         histories += load_paper(args.reference, {(h.dataset, h.model) for h in histories})
     return build_tables(histories, args.out or Path("tables"), "Bayesmark")
 
+
+EVALUATION_RESULTS = ("results/surrogate-eval", "results/sampler-eval")  # the committed official evaluations
 
 LISTING = {
     "tables": "regenerate the paper's tables and figures from run histories",
@@ -45,5 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="folder of run histories, <method>/<dataset>/<model>/<seed>.csv (bayesmark)")
     tables.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     tables.add_argument("--no-paper", action="store_true", help="leave out the paper's published LLAMBO row")
-    tables.add_argument("--out", type=Path, default=None, help="output folder (default: tables, or tables/hpobench)")
+    tables.add_argument("--evaluations", type=Path, nargs="*", default=None, metavar="DIR",
+                        help="instead: the official surrogate and sampler evaluations (surrogate-eval, sampler-eval) "
+                             "found under these folders, each as Markdown, LaTeX and CSV (mean ± s.e. over seeds) "
+                             "and a figure of every metric against the observed-set size (no folder: the committed "
+                             + " and ".join(EVALUATION_RESULTS) + ")")
+    tables.add_argument("--out", type=Path, default=None,
+                        help="output folder (default: tables, tables/hpobench or tables/evaluations)")
     tables.set_defaults(func=cmd_tables)

@@ -34,7 +34,8 @@ from llambo_replay.replay.walk import files_under
 
 COMPONENTS_MANIFEST = "components.manifest.json"
 SURROGATE_EVAL_MANIFEST = "surrogate_eval.manifest.json"
-RECOMPUTED_MANIFESTS = (COMPONENTS_MANIFEST, SURROGATE_EVAL_MANIFEST)  # evaluations whose metrics are recomputed
+SAMPLER_EVAL_MANIFEST = "sampler_eval.manifest.json"
+RECOMPUTED_MANIFESTS = (COMPONENTS_MANIFEST, SURROGATE_EVAL_MANIFEST, SAMPLER_EVAL_MANIFEST)  # evaluations whose metrics are recomputed
 
 
 @dataclass(frozen=True)
@@ -131,8 +132,8 @@ def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | 
 def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
     if path.name == COMPONENTS_MANIFEST:
         return check_components(path, cassettes, scratch, reference_root)
-    if path.name == SURROGATE_EVAL_MANIFEST:
-        return check_surrogate_eval(path, cassettes, scratch)
+    if path.name in (SURROGATE_EVAL_MANIFEST, SAMPLER_EVAL_MANIFEST):
+        return check_official_evaluation(path, cassettes, scratch)
     manifest = read_manifest(path)
     if manifest.get("format", 1) < 2:
         raise UsageError(f"{path} is a format-1 run (made before evaluations were recorded); upgrade it once with "
@@ -234,15 +235,19 @@ def check_components(path: Path, cassettes: Path, scratch: Path, reference_root:
     return _compare_recomputed(path, manifest, produced, out, component_run.METRIC_RTOL)
 
 
-def check_surrogate_eval(path: Path, cassettes: Path, scratch: Path) -> Checked:
-    """Replay the official surrogate evaluation; its metrics are recomputed from recorded predictions."""
-    from llambo_replay.experiments import component_run, surrogate_eval_run
+def check_official_evaluation(path: Path, cassettes: Path, scratch: Path) -> Checked:
+    """Replay an official surrogate or sampler evaluation; its metrics are recomputed from what was recorded."""
+    from llambo_replay.experiments import component_run, sampler_eval_run, surrogate_eval_run
 
+    spec_of, evaluate = {SURROGATE_EVAL_MANIFEST: (surrogate_eval_run.spec_from_manifest,
+                                                   surrogate_eval_run.run_surrogate_eval),
+                         SAMPLER_EVAL_MANIFEST: (sampler_eval_run.spec_from_manifest,
+                                                 sampler_eval_run.run_sampler_eval)}[path.name]
     manifest = read_manifest(path, field="outputs")
-    spec = surrogate_eval_run.spec_from_manifest(manifest)
-    out = Path(scratch) / "surrogate-eval"
+    spec = spec_of(manifest)
+    out = Path(scratch) / "evaluation"
     try:
-        produced = surrogate_eval_run.run_surrogate_eval(spec, RecordMode.REPLAY, out, cassettes, OFFLINE_URL)
+        produced = evaluate(spec, RecordMode.REPLAY, out, cassettes, OFFLINE_URL)  # type: ignore[arg-type]
     except (ReplayMiss, CassetteCorrupt) as exc:
         return Checked(path, "recomputed", "different", str(exc))
     return _compare_recomputed(path, manifest, produced, out, component_run.METRIC_RTOL)

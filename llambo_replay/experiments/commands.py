@@ -23,6 +23,8 @@ from llambo_replay.experiments.presets import (
     PAPER_GENERATIVE_MODEL,
     PRESETS,
     RUN_DEFAULTS,
+    SAMPLER_EVAL_DEFAULTS,
+    SAMPLER_EVAL_PRESETS,
     SURROGATE_EVAL_DEFAULTS,
     SURROGATE_EVAL_PRESETS,
     WARMSTART_PRESETS,
@@ -84,6 +86,7 @@ def _warmstart(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
 
 
 SURROGATE_EVAL_OPTIONS = ("sm", "prompts", "n_observed", "seeds", "n_gens", "llm_model", "protocol")
+SAMPLER_EVAL_OPTIONS = ("n_observed", "seeds", "llm_model", "protocol", "sampler_policy")
 COMPONENT_OPTIONS = ("datasets", "model", "seeds", "n_observed", "n_test", "n_templates", "n_gens", "n_candidates",
                      "alpha", "sampler_policy", "llm_model", "protocol")
 
@@ -129,6 +132,8 @@ def replay_command(manifest: Mapping[str, Any]) -> str | None:
     try:
         if manifest.get("kind") == "surrogate-eval":
             argv = _surrogate_eval_command(manifest)
+        elif manifest.get("kind") == "sampler-eval":
+            argv = _sampler_eval_command(manifest)
         elif "spec" in manifest and "outputs" in manifest:
             argv = _components_command(manifest)
         elif "initial_points_source" in manifest:
@@ -238,14 +243,24 @@ def _components_command(manifest: Mapping[str, Any]) -> list[str] | None:
 
 def _surrogate_eval_command(manifest: Mapping[str, Any]) -> list[str]:
     spec = manifest["spec"]
-    task = ["--task", f"{spec['dataset']}/{spec['model']}"]
-    if (spec["dataset"], spec["model"]) == tuple(SURROGATE_EVAL_DEFAULTS["task"]):  # type: ignore[arg-type]
-        task = []
+    task = _task_flag(spec, SURROGATE_EVAL_DEFAULTS)
     wanted = {k: spec.get(k, SURROGATE_EVAL_DEFAULTS.get(k)) for k in SURROGATE_EVAL_OPTIONS}
     if wanted["sm"] != "discriminative":
         del wanted["n_gens"]  # the generative evaluation's samples are the official script's
     preset, flags = _by_fewest_flags(SURROGATE_EVAL_PRESETS, SURROGATE_EVAL_DEFAULTS, wanted)[0]
     return [PROGRAM, "surrogate-eval", *task] + _preset_flag(preset) + _flags(flags)
+
+
+def _task_flag(spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> list[str]:
+    same = (spec["dataset"], spec["model"]) == tuple(defaults["task"])  # type: ignore[arg-type]
+    return [] if same else ["--task", f"{spec['dataset']}/{spec['model']}"]
+
+
+def _sampler_eval_command(manifest: Mapping[str, Any]) -> list[str]:
+    spec = manifest["spec"]
+    wanted = {k: spec[k] for k in SAMPLER_EVAL_OPTIONS}
+    preset, flags = _by_fewest_flags(SAMPLER_EVAL_PRESETS, SAMPLER_EVAL_DEFAULTS, wanted)[0]
+    return [PROGRAM, "sampler-eval", *_task_flag(spec, SAMPLER_EVAL_DEFAULTS)] + _preset_flag(preset) + _flags(flags)
 
 
 def _flags(options: Mapping[str, Any]) -> list[str]:

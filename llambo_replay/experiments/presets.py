@@ -67,3 +67,15 @@ SURROGATE_EVAL_PRESETS: dict[str, dict[str, object]] = {
 }
 SURROGATE_EVAL_DEFAULTS: dict[str, object] = {"task": ["breast", "RandomForest"], "sm": "discriminative",
                                                "prompts": "full"}
+
+
+# The same for `sampler-eval`: `demo` is what the committed evaluation was recorded with (SmolLM2, small
+# scale, its answers read by the robust policy); `paper` is the official run script's (observed sets of 5, 10,
+# 20 and 30, one seed, the official sampler).
+SAMPLER_EVAL_PRESETS: dict[str, dict[str, object]] = {
+    "demo": {"n_observed": [5, 10], "seeds": [0], "llm_model": "smollm2-135m-instruct", "protocol": "json",
+             "sampler_policy": "robust"},
+    "paper": {"n_observed": [5, 10, 20, 30], "seeds": [0], "llm_model": "gpt-3.5-turbo", "protocol": "paper",
+              "sampler_policy": "official"},
+}
+SAMPLER_EVAL_DEFAULTS: dict[str, object] = {"task": ["breast", "RandomForest"]}

@@ -62,9 +62,15 @@ def test_score(task: Task, config: dict[str, Any]) -> float:
         return float(get_scorer(task.metric)(model, task.X_test, task.y_test))
 
 
-def pool(task: Task, space: SearchSpace, score: Callable[[dict[str, Any]], float]) -> pd.DataFrame:
+SURROGATE_POOL_LOG = ("log", "logit")  # evaluate_dis_sm.py suggests these transforms on a log scale
+SAMPLER_POOL_LOG = ("log",)  # evaluate_sampling.py's copy of the pool suggests logit ones linearly
+
+
+def pool(task: Task, space: SearchSpace, score: Callable[[dict[str, Any]], float],
+         log_scaled: tuple[str, ...] = SURROGATE_POOL_LOG) -> pd.DataFrame:
     """The official pool: configurations in suggestion order, then `score`. For regression the official
-    study *minimises* the negative MSE it is given (so it seeks poor configurations) and stores the MSE."""
+    study *minimises* the negative MSE it is given (so it seeks poor configurations) and stores the MSE.
+    The two official scripts suggest differently (`log_scaled`), so their pools differ."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -73,7 +79,7 @@ def pool(task: Task, space: SearchSpace, score: Callable[[dict[str, Any]], float
         def objective(trial: Any) -> float:
             config = {}
             for p in space.params:
-                log = p.transform in ("log", "logit")
+                log = p.transform in log_scaled
                 suggest = trial.suggest_int if p.type == "int" else trial.suggest_float
                 config[p.name] = suggest(p.name, p.low if p.type != "int" else int(p.low),
                                          p.high if p.type != "int" else int(p.high), log=log)

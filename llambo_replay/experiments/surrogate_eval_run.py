@@ -19,9 +19,10 @@ import pandas as pd
 from tqdm import tqdm
 
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
-from llambo_replay.bayesmark.tasks import load_task
+from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments import surrogate_eval as protocol_of
+from llambo_replay.experiments import evaluation_table
 from llambo_replay.experiments.commands import replay_command
 from llambo_replay.experiments.runner import check_writable, model_slug, sha256_text
 from llambo_replay.llambo import Engine
@@ -78,22 +79,28 @@ class SurrogateEvalSpec:
         return f"{model_slug(self.llm_model)}/{kind}-{self.protocol}/{self.dataset}/{self.model}"
 
 
-def _calls(store: CassetteStore, spec: SurrogateEvalSpec, mode: RecordMode) -> RecordedCalls:
-    return RecordedCalls(store, f"surrogate-eval/{spec.dataset}/{spec.model}", mode,
-                         miss_hint="record it with --mode auto (the pool and SMAC's predictions are recorded)")
+def task_calls(store: CassetteStore, dataset: str, model: str, mode: RecordMode) -> RecordedCalls:
+    """The recorded black boxes of the official evaluations of one task (the surrogate and the sampler
+    evaluations share one namespace, so they share the pool)."""
+    return RecordedCalls(store, f"surrogate-eval/{dataset}/{model}", mode,
+                         miss_hint="record it with --mode auto (the pool, the comparators' predictions or proposals "
+                                   "and the candidates' scores are recorded)")
 
 
-def recorded_pool(spec: SurrogateEvalSpec, calls: RecordedCalls) -> pd.DataFrame:
+def recorded_pool(task: Task, calls: RecordedCalls,
+                  log_scaled: tuple[str, ...] = protocol_of.SURROGATE_POOL_LOG) -> pd.DataFrame:
+    """The official pool of 5 x 100 TPE configurations and their test-split scores, one recorded entry."""
     import optuna
     import sklearn
 
-    task = load_task(spec.dataset, spec.model)
-    arguments = {"dataset": spec.dataset, "model": spec.model, "studies": protocol_of.POOL_STUDIES,
+    arguments = {"dataset": task.dataset, "model": task.model, "studies": protocol_of.POOL_STUDIES,
                  "trials": protocol_of.POOL_TRIALS, "sampler_seed": protocol_of.POOL_SEED,
                  "fit_seed": protocol_of.FIT_SEED, "optuna": optuna.__version__, "scikit-learn": sklearn.__version__}
+    if log_scaled != protocol_of.SURROGATE_POOL_LOG:  # the surrogate evaluation's pool keeps the key it was recorded by
+        arguments["log_scaled"] = list(log_scaled)
 
     def compute() -> tuple[Any, dict[str, Any]]:
-        frame = protocol_of.pool(task, task.space, lambda config: protocol_of.test_score(task, config))
+        frame = protocol_of.pool(task, task.space, lambda config: protocol_of.test_score(task, config), log_scaled)
         return frame.to_dict("records"), {"computed_on": environment()}
 
     rows = calls.call(POOL_FUNCTION, arguments, compute).result
@@ -121,8 +128,8 @@ def run_surrogate_eval(spec: SurrogateEvalSpec, mode: RecordMode, out: Path, cas
     protocol_of.pool_estimator(task, {})  # refuses what the official code cannot run, before any work
     check_writable(out)  # and an output folder it cannot write
     store = CassetteStore(cassettes)
-    calls = _calls(store, spec, mode)
-    pool = recorded_pool(spec, calls)
+    calls = task_calls(store, spec.dataset, spec.model, mode)
+    pool = recorded_pool(task, calls)
     configs, scores = pool[task.space.names], pool["score"]
     transport = make_transport(store, spec.namespace(), mode, base_url, timeout_s=timeout_s)
     engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=1)
@@ -205,26 +212,32 @@ def recorded_tpe(multivariate: bool, task: Any, observed: pd.DataFrame, scores: 
     return np.array(calls.call(TPE_FUNCTION, arguments, compute).result, float)
 
 
-def summary(frame: pd.DataFrame, spec: SurrogateEvalSpec) -> str:
-    """Mean and standard error over seeds, per observed-set size and surrogate (the official table)."""
-    metrics = [c for c in frame.columns if c not in ("n_observed", "seed", "surrogate")]
-    grouped = frame.groupby(["n_observed", "surrogate"], sort=False)[metrics]
-    means, errors = grouped.mean(), grouped.sem()
-    seeds = frame["seed"].nunique()
+def caption(spec: SurrogateEvalSpec) -> str:
     samples = (f"{spec.n_gens} samples per template" if spec.sm == "discriminative" else
                f"{protocol_of.GENERATIVE['n_gens']} samples over {protocol_of.GENERATIVE['n_templates']} templates, "
                f"top {protocol_of.GENERATIVE['top_pct']:g} as 'good'")
     what = {("discriminative", "full"): "Surrogate models", ("generative", "full"): "Generative surrogate models",
             ("discriminative", "uninformed"): "The prompt ablation (ablate_sm.py)"}[(spec.sm, spec.prompts)]
-    lines = [f"{what} on {spec.dataset}/{spec.model}, the official evaluation (a pool "
-             f"of 5 x 100 TPE configurations scored on the test split; 10 candidates); mean over {seeds} seed(s)"
-             + (" ± standard error" if seeds > 1 else "") + f"; {spec.llm_model} ({spec.protocol} protocol), "
-             f"{samples}.", "",
-             "| n_observed | surrogate | " + " | ".join(metrics) + " |", "|" + "---|" * (len(metrics) + 2)]
-    for (n, name), row in means.iterrows():
-        cells = [f"{row[m]:.4g}" + (f" ± {errors.loc[(n, name), m]:.2g}" if seeds > 1 else "") for m in metrics]
-        lines.append(f"| {n} | {name} | " + " | ".join(cells) + " |")
-    return "\n".join(lines) + "\n"
+    seeds = len(set(spec.seeds))
+    return (f"{what} on {spec.dataset}/{spec.model}, the official evaluation (a pool of 5 x 100 TPE configurations "
+            f"scored on the test split; 10 candidates); mean over {seeds} seed(s)"
+            + (" ± standard error" if seeds > 1 else "") + f"; {spec.llm_model} ({spec.protocol} protocol), {samples}.")
+
+
+def summary(frame: pd.DataFrame, spec: SurrogateEvalSpec) -> str:
+    """Mean and standard error over seeds, per observed-set size and surrogate (the official table)."""
+    metrics = [c for c in frame.columns if c not in ("n_observed", "seed", "surrogate")]
+    return evaluation_table.markdown(frame, "surrogate", metrics, caption(spec))
+
+
+def caption_of(spec: dict[str, Any]) -> str:
+    return caption(spec_from_manifest({"spec": spec}))
+
+
+def name_of(spec: dict[str, Any]) -> str:
+    """An evaluation's file name in `tables --evaluations`."""
+    s = spec_from_manifest({"spec": spec})
+    return "-".join(["surrogate", s.sm, *([s.prompts] if s.prompts != "full" else []), s.dataset, s.model])
 
 
 def spec_from_manifest(manifest: dict[str, Any]) -> SurrogateEvalSpec:

@@ -10,7 +10,10 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -95,7 +98,10 @@ def _seeds_note(kept: list) -> str:
     return note
 
 
-def figure(curves: pd.DataFrame, ranks: pd.DataFrame, path: Path, title: str) -> None:
+@contextmanager
+def plotting() -> Iterator[Any]:
+    """pyplot on the Agg backend with the bundled font and no path simplification: the same PNG bytes
+    wherever the pinned stack runs."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -103,6 +109,11 @@ def figure(curves: pd.DataFrame, ranks: pd.DataFrame, path: Path, title: str) ->
 
     with plt.rc_context({"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "llambo-replay",
                          "path.simplify": False}):
+        yield plt
+
+
+def figure(curves: pd.DataFrame, ranks: pd.DataFrame, path: Path, title: str) -> None:
+    with plotting() as plt:
         methods = sorted(curves["method"].unique(), key=method_order)
         ranked = len(methods) > 1  # with one method a rank panel says nothing
         fig, axes = plt.subplots(1, 2 if ranked else 1, figsize=(10 if ranked else 5.5, 4.2), dpi=110, squeeze=False)
