@@ -131,3 +131,33 @@ def test_the_committed_evaluation_replays_offline(tmp_path):
 def test_the_docs_show_the_committed_table():
     table = (REPO / "results/sampler-eval/sampler_eval.md").read_text().split("\n\n", 1)[1].strip()
     assert table in (REPO / "docs/commands.md").read_text()
+
+
+def test_components_of_the_official_design_are_the_two_official_evaluations(tmp_path):
+    """`components --design official` (the paper preset's design) runs surrogate-eval and sampler-eval per data set:
+    at the committed evaluations' settings it replays both, byte for byte."""
+    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "components", "--design", "official",
+                             "--datasets", "breast", "--n-observed", "5,10", "--n-gens", "5", "--out", str(tmp_path),
+                             "--base-url", "http://127.0.0.1:9/v1"], cwd=REPO, capture_output=True, text=True,
+                            timeout=600)
+    assert result.returncode == 0, result.stderr
+    for made, committed in [("surrogate-eval/breast-RandomForest/surrogate_eval", "surrogate-eval/discriminative/surrogate_eval"),
+                            ("sampler-eval/breast-RandomForest/sampler_eval", "sampler-eval/sampler_eval")]:
+        for suffix in (".csv", ".md"):
+            assert (tmp_path / (made + suffix)).read_bytes() == (REPO / "results" / (committed + suffix)).read_bytes()
+    assert "replays with llambo-replay surrogate-eval\n" in result.stdout
+    assert "replays with llambo-replay sampler-eval\n" in result.stdout
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--preset", "paper", "--n-test", "5"], "error: --n-test is this package's own design's; the official evaluations "
+     "fix it (10 candidates, 20 proposals, 5 templates, alpha -0.2): drop it or add --design own"),
+    (["--preset", "paper", "--datasets", "breast,iris"], "error: the official sampler evaluation normalises regret by "
+     "global_perf.json, which has no 'iris' (it has breast, diabetes, digits, wine)"),
+])
+def test_the_official_design_refuses_before_any_work(argv, message, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "components", *argv, "--out",
+                             str(tmp_path / "out")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [message]
+    assert not (tmp_path / "out").exists()
