@@ -1,10 +1,22 @@
-"""The official evaluations' table: per observed-set size and row, each metric's mean over seeds (± its
-standard error when there are several). The surrogate and sampler evaluations write theirs with it, and
-`tables --evaluations` renders the same numbers as LaTeX, CSV and figures."""
+"""The official evaluations' outputs: their table (per observed-set size and row, each metric's mean over
+seeds, ± its standard error when there are several) and their files with the manifest that binds them. The
+surrogate and sampler evaluations write theirs with it, and `tables --evaluations` renders the same numbers
+as LaTeX, CSV and figures."""
 
 from __future__ import annotations
 
+import json
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
+
+from llambo_replay.bayesmark.numerics import environment
+from llambo_replay.experiments.commands import replay_command
+from llambo_replay.experiments.runner import sha256_text
+from llambo_replay.replay.modes import RecordMode
+from llambo_replay.replay.store import atomic_write_text
 
 GROUP = "n_observed"
 
@@ -30,3 +42,20 @@ def markdown(frame: pd.DataFrame, rows: str, metrics: list[str], caption: str) -
     lines = [caption, "", f"| {GROUP} | {rows} | " + " | ".join(metrics) + " |", "|" + "---|" * (len(metrics) + 2)]
     lines += ["| " + " | ".join(row) + " |" for row in cells(frame, rows, metrics, "±")]
     return "\n".join(lines) + "\n"
+
+
+def write_outputs(out: Path, manifest_name: str, kind: str, spec: Any, files: dict[str, str], mode: RecordMode,
+                  keys: dict[str, dict[str, int]], llm_namespace: str) -> dict[str, Any]:
+    """`files` into `out`, then the manifest: the spec, the cassette keys used, where the metrics were
+    recomputed, each output's sha256 and the command that replays it."""
+    out.mkdir(parents=True, exist_ok=True)
+    for name, text in files.items():
+        atomic_write_text(out / name, text)
+    manifest = {"format": 2, "kind": kind, "spec": {k: list(v) if isinstance(v, tuple) else v
+                                                   for k, v in asdict(spec).items()},
+                "mode": mode.value, "cassettes": keys, "llm_requests": sum(keys[llm_namespace].values()),
+                "reproduction": "recomputed", "recomputed_on": environment(),
+                "outputs": {name: sha256_text(text) for name, text in sorted(files.items())}}
+    manifest["replay_command"] = replay_command(manifest)
+    atomic_write_text(out / manifest_name, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    return manifest

@@ -8,9 +8,8 @@ those, so `check` compares them within a tolerance where the numerical environme
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -22,11 +21,9 @@ from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
+from llambo_replay.experiments import evaluation_table, surrogate_eval
 from llambo_replay.experiments import sampler_eval as protocol_of
-from llambo_replay.experiments import surrogate_eval
-from llambo_replay.experiments import evaluation_table
-from llambo_replay.experiments.commands import replay_command
-from llambo_replay.experiments.runner import check_writable, model_slug, sha256_text
+from llambo_replay.experiments.runner import check_writable, model_slug
 from llambo_replay.experiments.surrogate_eval_run import recorded_pool, task_calls
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.policies import SAMPLER_POLICIES
@@ -35,7 +32,6 @@ from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import CandidateSampler
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
-from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
 MANIFEST = "sampler_eval.manifest.json"
@@ -154,18 +150,8 @@ def run_sampler_eval(spec: SamplerEvalSpec, mode: RecordMode, out: Path, cassett
     files = {"sampler_eval.csv": frame.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
              "sampler_eval.proposals.csv": pd.DataFrame(proposed).to_csv(index=False, lineterminator="\n"),
              "sampler_eval.md": summary(frame, spec)}
-    out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        atomic_write_text(out / name, text)
     keys = {transport.namespace: transport.used_keys(), calls.namespace: calls.used_keys()}
-    manifest = {"format": 2, "kind": "sampler-eval", "spec": {k: list(v) if isinstance(v, tuple) else v
-                                                             for k, v in asdict(spec).items()},
-                "mode": mode.value, "cassettes": keys, "llm_requests": sum(keys[transport.namespace].values()),
-                "reproduction": "recomputed", "recomputed_on": environment(),
-                "outputs": {name: sha256_text(text) for name, text in sorted(files.items())}}
-    manifest["replay_command"] = replay_command(manifest)
-    atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return manifest
+    return evaluation_table.write_outputs(out, MANIFEST, "sampler-eval", spec, files, mode, keys, transport.namespace)
 
 
 def caption(spec: SamplerEvalSpec) -> str:

@@ -9,8 +9,7 @@ differs.
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -21,17 +20,15 @@ from tqdm import tqdm
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments import surrogate_eval as protocol_of
 from llambo_replay.experiments import evaluation_table
-from llambo_replay.experiments.commands import replay_command
-from llambo_replay.experiments.runner import check_writable, model_slug, sha256_text
+from llambo_replay.experiments import surrogate_eval as protocol_of
+from llambo_replay.experiments.runner import check_writable, model_slug
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, GenerativeSurrogate, SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
-from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
 MANIFEST = "surrogate_eval.manifest.json"
@@ -150,18 +147,8 @@ def run_surrogate_eval(spec: SurrogateEvalSpec, mode: RecordMode, out: Path, cas
     frame = pd.DataFrame(rows)
     files = {"surrogate_eval.csv": frame.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
              "surrogate_eval.md": summary(frame, spec)}
-    out.mkdir(parents=True, exist_ok=True)
-    for name, text in files.items():
-        atomic_write_text(out / name, text)
     keys = {transport.namespace: transport.used_keys(), calls.namespace: calls.used_keys()}
-    manifest = {"format": 2, "kind": "surrogate-eval", "spec": {k: list(v) if isinstance(v, tuple) else v
-                                                               for k, v in asdict(spec).items()},
-                "mode": mode.value, "cassettes": keys, "llm_requests": sum(keys[transport.namespace].values()),
-                "reproduction": "recomputed", "recomputed_on": environment(),
-                "outputs": {name: sha256_text(text) for name, text in sorted(files.items())}}
-    manifest["replay_command"] = replay_command(manifest)
-    atomic_write_text(out / MANIFEST, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return manifest
+    return evaluation_table.write_outputs(out, MANIFEST, "surrogate-eval", spec, files, mode, keys, transport.namespace)
 
 
 def _discriminative_rows(spec: SurrogateEvalSpec, task: Any, engine: Engine, llm_protocol: Any, calls: RecordedCalls,
