@@ -69,3 +69,16 @@ def test_the_evaluation_tables_are_the_commands_own_and_refuse_a_changed_input(t
     assert result.stderr.strip().splitlines() == [f"error: {table} is missing or not what sampler_eval.manifest.json "
                                                   "states; restore it from git or run the evaluation again"]
     assert not (tmp_path / "out").exists()
+
+
+def test_a_damaged_evaluation_manifest_is_one_line(tmp_path):
+    import shutil
+
+    copy = tmp_path / "results"
+    shutil.copytree(REPO / "results/sampler-eval", copy)
+    (copy / "sampler_eval.manifest.json").write_text('{"outputs": ')
+    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "tables", "--evaluations", str(copy),
+                             "--out", str(tmp_path / "out")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines() == [f"error: {copy / 'sampler_eval.manifest.json'} is not readable JSON "
+                                                  "(JSONDecodeError); restore it from git"]

@@ -168,13 +168,13 @@ def summary(frame: pd.DataFrame, spec: SamplerEvalSpec) -> str:
     return evaluation_table.markdown(frame, "sampler", list(protocol_of.METRICS), caption(spec))
 
 
-def caption_of(spec: dict[str, Any]) -> str:
-    return caption(spec_from_manifest({"spec": spec}))
+def caption_of(manifest: dict[str, Any]) -> str:
+    return caption(spec_from_manifest(manifest))
 
 
-def name_of(spec: dict[str, Any]) -> str:
+def name_of(manifest: dict[str, Any]) -> str:
     """An evaluation's file name in `tables --evaluations`."""
-    s = spec_from_manifest({"spec": spec})
+    s = spec_from_manifest(manifest)
     return f"sampler-{s.dataset}-{s.model}"
 
 

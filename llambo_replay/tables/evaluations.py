@@ -65,7 +65,7 @@ def figure(frame: pd.DataFrame, rows: str, metrics: list[str], title: str, path:
 @dataclass(frozen=True)
 class EvaluationKind:
     """Where an evaluation's outputs are and how to read them: its per-seed CSV, the column naming its
-    rows, and its spec's caption and name (from the command that made it)."""
+    rows, and its caption and name from its manifest (by the command that made it)."""
 
     manifest: str
     table: str
@@ -99,6 +99,8 @@ class Evaluation:
 
 def find_evaluations(folders: list[Path]) -> list[Evaluation]:
     """Every surrogate or sampler evaluation under `folders`, by its manifest."""
+    from llambo_replay.experiments.check import read_manifest
+
     kinds = _kinds()
     found: dict[str, Evaluation] = {}
     for folder in folders:
@@ -106,14 +108,14 @@ def find_evaluations(folders: list[Path]) -> list[Evaluation]:
             raise UsageError(f"{folder} is not a folder of evaluations")
         for kind in kinds.values():
             for path in sorted(folder.rglob(kind.manifest)):
-                manifest = json.loads(path.read_text())
+                manifest = read_manifest(path, field="outputs")
                 table = path.with_name(kind.table)
                 text = table.read_text() if table.is_file() else ""
-                if hashlib.sha256(text.encode()).hexdigest() != manifest.get("outputs", {}).get(kind.table):
+                if hashlib.sha256(text.encode()).hexdigest() != manifest["outputs"].get(kind.table):
                     raise UsageError(f"{table} is missing or not what {path.name} states; restore it from git or "
                                      "run the evaluation again")
-                evaluation = Evaluation(kind.name(manifest["spec"]), kind, pd.read_csv(table),
-                                        kind.caption(manifest["spec"]), str(table), manifest["outputs"][kind.table])
+                evaluation = Evaluation(kind.name(manifest), kind, pd.read_csv(table), kind.caption(manifest),
+                                        str(table), manifest["outputs"][kind.table])
                 if evaluation.name in found:
                     raise UsageError(f"two evaluations of the same setting ({evaluation.name}): "
                                      f"{found[evaluation.name].source} and {evaluation.source}")
