@@ -158,6 +158,21 @@ def test_the_fidelity_table_in_the_docs_is_made_from_the_committed_rows():
     assert len(mismatches) == int((~rows["exact"]).sum()) and mismatches["fragile"].notna().all()
 
 
+def test_the_fidelity_table_without_avx512_is_made_from_its_committed_rows():
+    import pandas as pd
+
+    from llambo_replay.bayesmark.fidelity import summary_markdown
+
+    folder = REPO / "results/fidelity-without-avx512"
+    rows = pd.read_csv(folder / "fidelity_rows.csv")
+    assert len(rows) == 3750 and set(rows["dataset"]) == {"breast", "digits", "iris", "wine", "diabetes"}
+    table = summary_markdown(rows)
+    assert table == (folder / "fidelity_summary.md").read_text()
+    assert "\n".join("  " + line for line in table.strip().splitlines()) in DOCS["commands.md"]
+    mismatches = pd.read_csv(folder / "fidelity_mismatches.csv")
+    assert len(mismatches) == int((~rows["exact"]).sum()) and mismatches["fragile"].notna().all()
+
+
 def test_the_headline_numbers_are_those_of_the_committed_tables():
     """`scripts/readme_headline.py --write` puts them in place after the grid or the tables change."""
     sys.path.insert(0, str(REPO / "scripts"))
