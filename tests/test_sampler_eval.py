@@ -122,10 +122,27 @@ def test_the_committed_evaluation_replays_offline(tmp_path):
     table = pd.read_csv(tmp_path / "sampler_eval.csv")
     assert list(dict.fromkeys(table["sampler"])) == ["TPE (independent)", "TPE (multivariate)", "Random", "LLAMBO"]
     assert set(table["n_observed"]) == {5, 10} and list(table.columns[3:]) == list(sv.METRICS)
-    pd.testing.assert_frame_equal(table, pd.read_csv(committed / "sampler_eval.csv"), rtol=2e-3)
+    assert_reproduced(tmp_path, committed, "sampler_eval")
     proposals = pd.read_csv(tmp_path / "sampler_eval.proposals.csv")
     assert (proposals.groupby(["n_observed", "sampler"]).size() >= 5).all()
-    assert (tmp_path / "sampler_eval.md").read_text() == (committed / "sampler_eval.md").read_text()
+    # recorded, not recomputed: the same bytes on any machine
+    assert (tmp_path / "sampler_eval.proposals.csv").read_bytes() == (committed / "sampler_eval.proposals.csv").read_bytes()
+
+
+def assert_reproduced(made: Path, committed: Path, stem: str) -> None:
+    """As `check` judges a recomputed evaluation: byte for byte in the numerical environment it was made in;
+    elsewhere (another BLAS kernel rounds the covariance's determinant differently) its metrics within
+    check's tolerance."""
+    from llambo_replay.experiments.component_run import METRIC_RTOL
+
+    environments = [json.loads((folder / f"{stem}.manifest.json").read_text())["recomputed_on"]
+                    for folder in (made, committed)]
+    if environments[0] == environments[1]:
+        for suffix in (".csv", ".md"):
+            assert (made / f"{stem}{suffix}").read_bytes() == (committed / f"{stem}{suffix}").read_bytes()
+    else:
+        pd.testing.assert_frame_equal(pd.read_csv(made / f"{stem}.csv"), pd.read_csv(committed / f"{stem}.csv"),
+                                      rtol=METRIC_RTOL, atol=0)  # relative, as check judges drift
 
 
 def test_the_docs_show_the_committed_table():
@@ -135,16 +152,15 @@ def test_the_docs_show_the_committed_table():
 
 def test_components_of_the_official_design_are_the_two_official_evaluations(tmp_path):
     """`components --design official` (the paper preset's design) runs surrogate-eval and sampler-eval per data set:
-    at the committed evaluations' settings it replays both, byte for byte."""
+    at the committed evaluations' settings it reproduces both, as `check` would judge them."""
     result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "components", "--design", "official",
                              "--datasets", "breast", "--n-observed", "5,10", "--n-gens", "5", "--out", str(tmp_path),
                              "--base-url", "http://127.0.0.1:9/v1"], cwd=REPO, capture_output=True, text=True,
                             timeout=600)
     assert result.returncode == 0, result.stderr
-    for made, committed in [("surrogate-eval/breast-RandomForest/surrogate_eval", "surrogate-eval/discriminative/surrogate_eval"),
-                            ("sampler-eval/breast-RandomForest/sampler_eval", "sampler-eval/sampler_eval")]:
-        for suffix in (".csv", ".md"):
-            assert (tmp_path / (made + suffix)).read_bytes() == (REPO / "results" / (committed + suffix)).read_bytes()
+    for made, committed, stem in [("surrogate-eval/breast-RandomForest", "surrogate-eval/discriminative", "surrogate_eval"),
+                                  ("sampler-eval/breast-RandomForest", "sampler-eval", "sampler_eval")]:
+        assert_reproduced(tmp_path / made, REPO / "results" / committed, stem)
     assert "replays with llambo-replay surrogate-eval\n" in result.stdout
     assert "replays with llambo-replay sampler-eval\n" in result.stdout
 

@@ -107,7 +107,7 @@ def test_the_committed_evaluation_replays_offline(tmp_path):
     assert set(table["n_observed"]) == {5, 10}
     assert {"nrmse", "r2", "nll", "mace", "sharpness", "coverage", "regret"} <= set(table.columns)
     committed_table = pd.read_csv(committed / "surrogate_eval.csv")
-    pd.testing.assert_frame_equal(table, committed_table, rtol=2e-3)
+    pd.testing.assert_frame_equal(table, committed_table, rtol=2e-3, atol=0)  # relative, as check judges drift
 
 
 @pytest.mark.parametrize("folder", ["discriminative", "generative", "ablation"])
