@@ -10,7 +10,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.presets import PACKAGED, PAPER_GENERATIVE_MODEL, PRESETS, RUN_DEFAULTS
@@ -205,6 +205,13 @@ def estimate_runs(specs: list["RunSpec"]) -> int:
     for spec in specs:
         total = total + estimate(spec)
     return print_estimate(total, specs[0].llm_model if specs else "?", f"{len(specs)} LLAMBO run(s)")
+
+
+def print_outputs(out: Path, tables: list[str], manifest: dict[str, Any], then: str = "") -> None:
+    """An evaluation's Markdown tables, then one line: its LLM requests, the record mode and where it wrote."""
+    for name in tables:
+        print((out / name).read_text())
+    print(f"{manifest['llm_requests']} LLM requests ({manifest['mode']}); outputs in {out}{then}")
 
 
 def print_estimate(total: "Estimate", model: str, what: str, capped: bool = True) -> int:

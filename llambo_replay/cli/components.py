@@ -17,6 +17,7 @@ from llambo_replay.cli.common import (
     int_list,
     open_memo,
     print_estimate,
+    print_outputs,
     whole_numbers,
 )
 from llambo_replay.errors import UsageError
@@ -44,9 +45,7 @@ def cmd_components(args: argparse.Namespace) -> int:
     memo = open_memo(args)
     manifest = run_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url,
                               reference.check_reference(args.reference), memo, args.timeout)
-    for name in ("surrogate.md", "sampler.md"):
-        print((args.out / name).read_text())
-    print(f"{manifest['llm_requests']} LLM requests ({manifest['mode']}); outputs in {args.out}")
+    print_outputs(args.out, ["surrogate.md", "sampler.md"], manifest)
     return 0
 
 
@@ -66,9 +65,8 @@ def _official(args: argparse.Namespace) -> int:
     done = run_official_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url,
                                    args.timeout)
     for folder, manifest in done:
-        print(next(folder.glob("*_eval.md")).read_text())
-        print(f"{manifest['llm_requests']} LLM requests ({manifest['mode']}); outputs in {folder}; replays with "
-              f"{manifest['replay_command']}\n")
+        print_outputs(folder, [next(folder.glob("*_eval.md")).name], manifest,
+                      f"; replays with {manifest['replay_command']}\n")
     return 0
 
 

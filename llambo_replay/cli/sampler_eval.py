@@ -13,6 +13,7 @@ from llambo_replay.cli.common import (
     chosen_task,
     fill_from_preset,
     int_list,
+    print_outputs,
     whole_numbers,
 )
 from llambo_replay.experiments.presets import SAMPLER_EVAL_DEFAULTS, SAMPLER_EVAL_PRESETS
@@ -27,8 +28,7 @@ def cmd_sampler_eval(args: argparse.Namespace) -> int:
 
     spec = sampler_eval_spec(args)
     manifest = run_sampler_eval(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, args.timeout)
-    print((args.out / "sampler_eval.md").read_text())
-    print(f"{manifest['llm_requests']} LLM requests ({manifest['mode']}); outputs in {args.out}")
+    print_outputs(args.out, ["sampler_eval.md"], manifest)
     return 0
 
 

@@ -14,6 +14,7 @@ from llambo_replay.cli.common import (
     chosen_task,
     fill_from_preset,
     int_list,
+    print_outputs,
     whole_numbers,
 )
 from llambo_replay.experiments.presets import SURROGATE_EVAL_DEFAULTS, SURROGATE_EVAL_PRESETS
@@ -28,8 +29,7 @@ def cmd_surrogate_eval(args: argparse.Namespace) -> int:
 
     spec = surrogate_eval_spec(args)
     manifest = run_surrogate_eval(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, args.timeout)
-    print((args.out / "surrogate_eval.md").read_text())
-    print(f"{manifest['llm_requests']} LLM requests ({manifest['mode']}); outputs in {args.out}")
+    print_outputs(args.out, ["surrogate_eval.md"], manifest)
     return 0
 
 

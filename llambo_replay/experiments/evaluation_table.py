@@ -21,6 +21,11 @@ from llambo_replay.replay.store import atomic_write_text
 GROUP = "n_observed"
 
 
+def metric_columns(frame: pd.DataFrame, rows: str) -> list[str]:
+    """A per-seed table's metrics: every column but the observed-set size, the seed and the row's name."""
+    return [c for c in frame.columns if c not in (GROUP, "seed", rows)]
+
+
 def aggregate(frame: pd.DataFrame, rows: str, metrics: list[str]) -> pd.DataFrame:
     """Mean and standard error (`<metric>_se`) over seeds, per observed-set size and row, in first-seen order."""
     grouped = frame.groupby([GROUP, rows], sort=False)[metrics]

@@ -213,8 +213,8 @@ def caption(spec: SurrogateEvalSpec) -> str:
 
 def summary(frame: pd.DataFrame, spec: SurrogateEvalSpec) -> str:
     """Mean and standard error over seeds, per observed-set size and surrogate (the official table)."""
-    metrics = [c for c in frame.columns if c not in ("n_observed", "seed", "surrogate")]
-    return evaluation_table.markdown(frame, "surrogate", metrics, caption(spec))
+    return evaluation_table.markdown(frame, "surrogate", evaluation_table.metric_columns(frame, "surrogate"),
+                                     caption(spec))
 
 
 def caption_of(manifest: dict[str, Any]) -> str:

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.evaluation_table import GROUP, aggregate, cells, markdown
+from llambo_replay.experiments.evaluation_table import GROUP, aggregate, cells, markdown, metric_columns
 from llambo_replay.replay.store import atomic_write_text
 
 FLOAT = "%.6g"
@@ -94,7 +94,7 @@ class Evaluation:
 
     @property
     def metrics(self) -> list[str]:
-        return [c for c in self.frame.columns if c not in (GROUP, "seed", self.kind.rows)]
+        return metric_columns(self.frame, self.kind.rows)
 
 
 def find_evaluations(folders: list[Path]) -> list[Evaluation]:
