@@ -27,6 +27,10 @@ $CLI grid --tasks breast/SVM,iris/RandomForest,wine/AdaBoost,digits/DecisionTree
 $CLI run --dataset digits --model MLP_SGD --initial-points results/recorded/inputs/digits_MLP_SGD_chaotic.json \
     --trials 4 --n-candidates 6 --n-gens 3 --mode record --base-url "$BASE_URL" --out results/recorded/blas-sensitive
 
+# 3b. LLAMBO on a synthetic task (the paper's Rosenbrock function), reduced settings.
+$CLI run --task rosenbrock/SVM --trials 5 --n-candidates 6 --n-gens 3 --reference --mode record --base-url "$BASE_URL" \
+    --out results/recorded/synthetic
+
 # 4. The component evaluations (record, then replay so that results/components/ is what a replay writes).
 $CLI components --mode record --base-url "$BASE_URL"
 $CLI components

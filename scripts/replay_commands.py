@@ -23,7 +23,8 @@ from llambo_replay.experiments.commands import RUN_OPTIONS
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "docs" / "replay-commands.md"
 FOLDERS = ["results/recorded/demo", "results/recorded/paper-grid", "results/recorded/grid", "results/recorded/ablations",
-           "results/recorded/warmstart", "results/recorded/blas-sensitive", "results/components",
+           "results/recorded/warmstart", "results/recorded/blas-sensitive", "results/recorded/synthetic",
+           "results/components",
            "results/surrogate-eval", "results/sampler-eval"]
 # The flags that name one cell of a command, by subcommand: (flag, the dimension it names).
 CELL_FLAGS = {"run": {"--task": "tasks", "--seed": "seeds"}, "grid": {"--methods": "methods", "--tasks": "tasks",

@@ -99,6 +99,7 @@ def test_the_demo_names_the_readme_command():
     "results/recorded/ablations/anonymised/wine/SVM/0.manifest.json",
     "results/recorded/paper-grid/smac/wine/SVM/3.manifest.json",
     "results/recorded/grid/random/iris/SVM/1.manifest.json",
+    "results/recorded/synthetic/rosenbrock/SVM/0.manifest.json",  # a synthetic task
     "results/recorded/warmstart/gp_ei-partial_context/wine/SVM/2.manifest.json",
 ])
 def test_a_manifests_command_replays_its_history_byte_for_byte(tmp_path, manifest):
