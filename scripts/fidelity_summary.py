@@ -1,17 +1,38 @@
-"""Summarise several `llambo-replay fidelity` runs (e.g. one per data set) into the README's table.
+"""Summarise several `llambo-replay fidelity` runs (e.g. one per data set) into the docs' table.
 
     python scripts/fidelity_summary.py results/fidelity/*/fidelity_rows.csv
+    python scripts/fidelity_summary.py --out results/fidelity-published RUN_A/fidelity_rows.csv RUN_B/...
+
+With `--out`, the runs' rows, their mismatches and the table are written there together, as one
+`fidelity` run over all of them would write them (the committed `results/fidelity-*` folders are made so).
 """
 
 from __future__ import annotations
 
-import sys
+import argparse
+from pathlib import Path
 
 import pandas as pd
 
-from llambo_replay.bayesmark.fidelity import summary_markdown
+from llambo_replay.bayesmark.fidelity import Row, summary_markdown
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("rows", nargs="+", type=Path, help="fidelity_rows.csv files of fidelity runs")
+    parser.add_argument("--out", type=Path, help="write the combined rows, mismatches and table into this folder")
+    args = parser.parse_args()
+    # round_trip: the scores are written back digit for digit
+    frame = pd.concat([pd.read_csv(path, float_precision="round_trip") for path in args.rows], ignore_index=True)
+    table = summary_markdown(frame)
+    if args.out:
+        args.out.mkdir(parents=True, exist_ok=True)
+        frame.to_csv(args.out / "fidelity_rows.csv", index=False, lineterminator="\n")
+        mismatches = frame.loc[~frame["exact"], [c for c in Row.__dataclass_fields__ if c in frame]]
+        mismatches.to_csv(args.out / "fidelity_mismatches.csv", index=False, lineterminator="\n")
+        (args.out / "fidelity_summary.md").write_text(table)
+    print(table, end="")
+
 
 if __name__ == "__main__":
-    if len(sys.argv) < 2:
-        sys.exit("usage: python scripts/fidelity_summary.py FIDELITY_ROWS.csv ...")
-    print(summary_markdown(pd.concat([pd.read_csv(path) for path in sys.argv[1:]], ignore_index=True)), end="")
+    main()

@@ -24,7 +24,7 @@ def test_our_objective_reproduces_published_rows(reference_dir, dataset, model):
     task = load_task(dataset, model)
     history = reference.published_history(reference_dir, dataset, model, 0)
     for _, row in history.head(3).iterrows():
-        ours = evaluate(task, published_config(task, row))
+        ours = evaluate(task, published_config(task.space, row))
         assert ours["score"] == pytest.approx(row["score"], abs=1e-9)
         assert ours["generalization_score"] == pytest.approx(row["generalization_score"], abs=1e-9)
 
@@ -108,13 +108,13 @@ def test_without_avx512_the_public_adaboost_rows_reproduce(tmp_path):
 
 def _published_config(reference_dir, dataset, model, seed, index):
     task = load_task(dataset, model)
-    return task, published_config(task, reference.published_history(reference_dir, dataset, model, seed).iloc[index])
+    return task, published_config(task.space, reference.published_history(reference_dir, dataset, model, seed).iloc[index])
 
 
 def test_fragility_probe_separates_rounding_from_protocol(reference_dir):
     from llambo_replay.bayesmark.fidelity import is_fragile, nudged
 
-    moved = nudged("diabetes", "SVM", np.inf)
+    moved = nudged("diabetes", "SVM", 1, np.inf)
     task = load_task("diabetes", "SVM")
     assert np.all(moved.X > task.X) and np.all(moved.y > task.y)
     assert np.array_equal(np.nextafter(moved.X, -np.inf), task.X)  # exactly one ulp, nothing more

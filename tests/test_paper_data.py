@@ -15,7 +15,8 @@ from sklearn.model_selection import train_test_split
 from llambo_replay.bayesmark import tasks
 from llambo_replay.bayesmark.fidelity import published_config
 from llambo_replay.bayesmark.objective import evaluate
-from llambo_replay.bayesmark.reference import PACKAGED, published_history
+from llambo_replay.bayesmark.reference import PACKAGED, published_history, target_standardisations
+from llambo_replay.errors import UsageError
 
 CHECKSUMS = json.loads((PACKAGED / "data_checksums.json").read_text())
 # what bayesmark 0.0.8's `bayesmark.data.load_data` calls for each public data set
@@ -73,9 +74,35 @@ def test_published_rows_reproduce_on_the_official_data(dataset, model, seed):
     task = tasks.load_task(dataset, model)
     history = published_history(None, dataset, model, seed)
     for _, row in history.head(4).iterrows():
-        ours = evaluate(task, published_config(task, row))
+        ours = evaluate(task, published_config(task.space, row))
         assert ours["score"] == pytest.approx(row["score"], abs=1e-9)
         assert ours["generalization_score"] == pytest.approx(row["generalization_score"], abs=1e-9)
+
+
+def _reproduces(task, row) -> bool:
+    ours = evaluate(task, published_config(task.space, row))
+    return (ours["score"] == pytest.approx(row["score"], abs=1e-9)
+            and ours["generalization_score"] == pytest.approx(row["generalization_score"], abs=1e-9))
+
+
+def test_the_synthetic_initial_rows_were_scored_on_targets_standardised_once_more_per_row():
+    """Issue 22: the published synthetic histories' i-th initial row saw its targets standardised i + 1
+    times (every later row once). griewank/AdaBoost seed 0 shows it: each initial row reproduces with its
+    own count and with no other, and the first BO row (5) with one again."""
+    history = published_history(None, "griewank", "AdaBoost", 0)
+    for index, expected in ((1, 2), (3, 4), (5, 1)):
+        matches = [n for n in (1, 2, 4, 6) if _reproduces(tasks.load_task("griewank", "AdaBoost", n), history.iloc[index])]
+        assert matches == [expected] == [target_standardisations("griewank", index)]
+    assert [target_standardisations(d, 2) for d in ("diabetes", "iris", "rosenbrock")] == [1, 1, 3]
+
+
+def test_a_task_standardised_again_is_another_task():
+    once, thrice = tasks.load_task("ktablet", "SVM"), tasks.load_task("ktablet", "SVM", 3)
+    assert once.name == "ktablet/SVM" and thrice.name == "ktablet/SVM/targets-standardised-3x"  # memo, recordings
+    assert np.allclose(once.y, thrice.y, rtol=0, atol=1e-14) and not np.array_equal(once.y, thrice.y)
+    for dataset, n in (("iris", 2), ("ktablet", 0)):
+        with pytest.raises(UsageError, match=f"cannot have its targets standardised {n} times"):
+            tasks.load_task(dataset, "SVM", n)
 
 
 def test_no_pickle_is_loaded_to_build_and_evaluate_any_task(monkeypatch):

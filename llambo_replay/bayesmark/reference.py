@@ -21,6 +21,15 @@ SEARCH_SPACES = Path("hp_configurations/bayesmark.json")
 HPOBENCH_HISTORIES = Path("exp_hpo_bench/results_discriminative")
 PACKAGED = Path(str(resources.files("llambo_replay.bayesmark").joinpath("paper_data")))
 
+# How the published histories were scored where it is not how `run_bayesmark.py` reads. On the synthetic
+# functions the i-th of the 5 initial rows (0-based) was scored on targets standardised i + 1 times, every
+# later row once: re-evaluating each initial row on targets standardised 1-8 times finds that count and
+# no other for all 75 AdaBoost rows (fragile, so nothing else matches them), and it is what the SVR rows
+# need too. Found by measurement (the published code standardises a copy, once); the public rows,
+# diabetes included, reproduce as the code reads (docs/commands.md, fidelity).
+INITIAL_ROWS = 5  # run_bayesmark.py's n_initial_samples
+RESTANDARDISED_INITIAL_ROWS = ("griewank", "ktablet", "rosenbrock")
+
 
 def check_reference(root: str | Path | None = None) -> Path:
     """`root`, or the packaged copy when None, once it looks like the paper's repository."""
@@ -74,6 +83,11 @@ def read_history(path: Path) -> pd.DataFrame:
     if not {"score", "generalization_score"} <= set(frame.columns):
         raise UsageError(f"{path} lacks the score and generalization_score columns")
     return frame
+
+
+def target_standardisations(dataset: str, row: int) -> int:
+    """How many times a published history's `row` had its targets standardised when it was scored."""
+    return row + 1 if dataset in RESTANDARDISED_INITIAL_ROWS and row < INITIAL_ROWS else 1
 
 
 def published_history_path(root: str | Path | None, dataset: str, model: str, seed: int,

@@ -43,7 +43,7 @@ def _fidelity(args: argparse.Namespace) -> int:
 
     from llambo_replay.bayesmark import fidelity, reference
     from llambo_replay.bayesmark.objective import task_objective
-    from llambo_replay.bayesmark.tasks import DATASETS, MODELS, load_task
+    from llambo_replay.bayesmark.tasks import DATASETS, MODELS, Task, load_task
     from llambo_replay.experiments.runner import check_writable
 
     root = reference.check_reference(args.reference)
@@ -51,8 +51,11 @@ def _fidelity(args: argparse.Namespace) -> int:
     memo = None if args.without_avx512 else open_memo(args)  # the memo's values were computed with AVX-512
     check_writable(args.out)  # found unwritable before the compute, not after it
 
-    def objective_for(dataset: str, model: str) -> Callable[[dict], dict]:
-        return task_objective(load_task(dataset, model), memo)
+    for dataset, model in ((d, m) for d in datasets for m in models):
+        load_task(dataset, model)  # an unknown name is refused before any work
+
+    def objective_for(task: Task) -> Callable[[dict], dict]:
+        return task_objective(task, memo)
 
     found = list(tqdm(fidelity.rows(root, datasets, models, args.seeds, objective_for), desc="fidelity",
                       unit="row", disable=None, file=sys.stderr))
@@ -86,7 +89,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                                      "rows whose score and generalization_score reproduce to 1e-9. Each row that "
                                      "does not is evaluated again on training data moved by one ulp up and down: "
                                      "if our own score moves, the row is 'fragile' (its result depends on "
-                                     "floating-point rounding, so no other machine can be expected to match it).")
+                                     "floating-point rounding, so no other machine can be expected to match it). "
+                                     "Each row is scored as the paper's run scored it: the synthetic histories' "
+                                     "initial rows on targets standardised once more per row (docs/data.md).")
     fid.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     fid.add_argument("--datasets", type=csv_list, default=None, help="comma-separated (default: all eight, public and synthetic)")
     fid.add_argument("--models", type=csv_list, default=None, help="comma-separated (default: all five)")
