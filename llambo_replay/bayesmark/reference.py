@@ -23,10 +23,10 @@ PACKAGED = Path(str(resources.files("llambo_replay.bayesmark").joinpath("paper_d
 
 # How the published histories were scored where it is not how `run_bayesmark.py` reads. On the synthetic
 # functions the i-th of the 5 initial rows (0-based) was scored on targets standardised i + 1 times, every
-# later row once: re-evaluating each initial row on targets standardised 1-8 times finds that count and
-# no other for all 75 AdaBoost rows (fragile, so nothing else matches them), and it is what the SVR rows
-# need too. Found by measurement (the published code standardises a copy, once); the public rows,
-# diabetes included, reproduce as the code reads (docs/commands.md, fidelity).
+# later row once: re-evaluated on targets standardised 1-8 times, each of the 75 AdaBoost initial rows
+# (fragile: they move with the targets' last bit) reproduces with its count, 40 with that count alone,
+# and no row after the first with one; the SVR rows need it too. Found by measurement (the published
+# code standardises a copy, once); the public rows, diabetes included, reproduce as the code reads.
 INITIAL_ROWS = 5  # run_bayesmark.py's n_initial_samples
 RESTANDARDISED_INITIAL_ROWS = ("griewank", "ktablet", "rosenbrock")
 
