@@ -168,6 +168,10 @@ def test_components_of_the_official_design_are_the_two_official_evaluations(tmp_
 @pytest.mark.parametrize("argv, message", [
     (["--preset", "paper", "--n-test", "5"], "error: --n-test is this package's own design's; the official evaluations "
      "fix it (10 candidates, 20 proposals, 5 templates, alpha -0.2): drop it or add --design own"),
+    (["--design", "official", "--reference", "elsewhere"], "error: --reference is this package's own design's; the "
+     "official evaluations read the packaged data (global_perf.json, the search spaces): drop it or add --design own"),
+    (["--preset", "paper", "--no-memo"], "error: --no-memo is this package's own design's; the official evaluations "
+     "record every score they compute, and use no memo: drop it or add --design own"),
     (["--preset", "paper", "--datasets", "breast,iris"], "error: the official sampler evaluation normalises regret by "
      "global_perf.json, which has no 'iris' (it has breast, diabetes, digits, wine)"),
 ])

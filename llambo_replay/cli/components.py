@@ -53,10 +53,10 @@ def _official(args: argparse.Namespace) -> int:
     from llambo_replay.experiments.official_components import OfficialComponents, run_official_components
     from llambo_replay.replay import parse_mode
 
-    given = [name for name in OWN_DESIGN_ONLY if getattr(args, name) is not None]
+    given = [name for name in NOT_READ_BY_THE_OFFICIAL_DESIGN if getattr(args, name) not in (None, False)]
     if given:
-        raise UsageError(f"--{given[0].replace('_', '-')} is this package's own design's; the official evaluations "
-                         "fix it (10 candidates, 20 proposals, 5 templates, alpha -0.2): drop it or add --design own")
+        raise UsageError(f"--{given[0].replace('_', '-')} is this package's own design's; "
+                         f"{NOT_READ_BY_THE_OFFICIAL_DESIGN[given[0]]}: drop it or add --design own")
     if args.dry_run:
         raise UsageError("--dry-run estimates this package's own design; the official evaluations have no estimate")
     fill_from_preset(args, COMPONENT_PRESETS)
@@ -68,6 +68,16 @@ def _official(args: argparse.Namespace) -> int:
         print_outputs(folder, [next(folder.glob("*_eval.md")).name], manifest,
                       f"; replays with {manifest['replay_command']}\n")
     return 0
+
+
+# The flags only this package's design reads, and why the official one does not.
+NOT_READ_BY_THE_OFFICIAL_DESIGN = {
+    **{name: "the official evaluations fix it (10 candidates, 20 proposals, 5 templates, alpha -0.2)"
+       for name in OWN_DESIGN_ONLY},
+    "reference": "the official evaluations read the packaged data (global_perf.json, the search spaces)",
+    **{name: "the official evaluations record every score they compute, and use no memo"
+       for name in ("memo", "no_memo")},
+}
 
 
 def component_spec(args: argparse.Namespace) -> "ComponentSpec":
