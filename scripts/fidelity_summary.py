@@ -22,8 +22,12 @@ def main() -> None:
     parser.add_argument("rows", nargs="+", type=Path, help="fidelity_rows.csv files of fidelity runs")
     parser.add_argument("--out", type=Path, help="write the combined rows, mismatches and table into this folder")
     args = parser.parse_args()
-    # round_trip: the scores are written back digit for digit
-    frame = pd.concat([pd.read_csv(path, float_precision="round_trip") for path in args.rows], ignore_index=True)
+    try:  # round_trip: the scores are written back digit for digit
+        frame = pd.concat([pd.read_csv(path, float_precision="round_trip") for path in args.rows], ignore_index=True)
+    except (OSError, ValueError) as exc:
+        parser.exit(2, f"error: cannot read the rows ({exc.__class__.__name__}: {' '.join(str(exc).split())})\n")
+    if not {"dataset", "model", "exact", "fragile"} <= set(frame.columns):
+        parser.exit(2, "error: these are not fidelity_rows.csv files (no dataset, model, exact and fragile columns)\n")
     table = summary_markdown(frame)
     if args.out:
         args.out.mkdir(parents=True, exist_ok=True)
