@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import subprocess
 import sys
@@ -57,12 +58,18 @@ def _fidelity(args: argparse.Namespace) -> int:
     def objective_for(task: Task) -> Callable[[dict], dict]:
         return task_objective(task, memo)
 
-    found = list(tqdm(fidelity.rows(root, datasets, models, args.seeds, objective_for), desc="fidelity",
-                      unit="row", disable=None, file=sys.stderr))
-    table = fidelity.mismatch_table(found)
-    for (dataset, model), t in fidelity.tally(found, lambda r: (r.dataset, r.model)).items():
+    found: list[fidelity.Row] = []
+    bar = tqdm(fidelity.rows(root, datasets, models, args.seeds, objective_for), desc="fidelity", unit="row",
+               disable=None, file=sys.stderr)
+    # a line per task as soon as it is done, so that a long run in the background says how far it is
+    for (dataset, model), task_rows in itertools.groupby(bar, key=lambda r: (r.dataset, r.model)):
+        part = list(task_rows)
+        found += part
+        t = fidelity.Tally.of(part)
         note = f"  ({t.fragile} of {t.total - t.exact} mismatches fragile)" if t.exact < t.total else ""
-        print(f"{dataset:9} {model:13} {t.exact:4d}/{t.total:<4d} exact{note}")
+        tqdm.write(f"{dataset:9} {model:13} {t.exact:4d}/{t.total:<4d} exact{note}", file=sys.stdout)
+        sys.stdout.flush()
+    table = fidelity.mismatch_table(found)
     for seed, t in sorted(fidelity.tally(found, lambda r: r.seed).items()):
         print(f"seed {seed}: {t.exact}/{t.total} exact, {t.exact + t.fragile}/{t.total} exact or fragile")
     overall = fidelity.Tally.of(found)
