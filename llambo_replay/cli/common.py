@@ -277,6 +277,25 @@ def add_endpoint_flags(parser: argparse.ArgumentParser) -> None:
                              "the key comes from $OPENAI_API_KEY and is never stored")
 
 
+def add_llm_flags(parser: argparse.ArgumentParser) -> None:
+    """The LLM an evaluation asks, and how: model name and answer format (preset), endpoint, timeout."""
+    from llambo_replay.llambo.protocol import PROTOCOLS
+
+    parser.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
+    parser.add_argument("--protocol", default=None, choices=list(PROTOCOLS), help="answer format (preset)")
+    add_endpoint_flags(parser)
+    add_timeout_flag(parser)
+
+
+def add_observed_set_flags(parser: argparse.ArgumentParser) -> None:
+    """The official evaluations' observed sets: their sizes and seeds, in the official scripts' terms."""
+    parser.add_argument("--n-observed", type=whole_numbers(2, 500, "observed-set sizes"), default=None,
+                        help="observed-set sizes, comma-separated (the official script's --num_observed, one per "
+                             "call; preset)")
+    parser.add_argument("--seeds", type=int_list, default=None,
+                        help="comma-separated (preset; the official --num_seeds N is seeds 0..N-1)")
+
+
 def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
     from llambo_replay.bayesmark.protocols import PROTOCOLS as OBJECTIVE_PROTOCOLS

@@ -8,9 +8,8 @@ from typing import TYPE_CHECKING
 
 from llambo_replay.cli.common import (
     REFERENCE_HELP,
-    add_endpoint_flags,
+    add_llm_flags,
     add_memo_flags,
-    add_timeout_flag,
     at_least,
     csv_list,
     fill_from_preset,
@@ -103,7 +102,6 @@ def _listed(values: object) -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from llambo_replay.llambo.protocol import PROTOCOLS
     from llambo_replay.llambo.policies import SAMPLER_POLICIES
 
     comp = sub.add_parser("components", help=LISTING["components"],
@@ -137,10 +135,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     comp.add_argument("--alpha", type=float, default=None, help="the sampler's target: best ± alpha·range (preset)")
     comp.add_argument("--sampler-policy", default=None, choices=list(SAMPLER_POLICIES),
                       help="see `run --help` (preset)")
-    comp.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
-    comp.add_argument("--protocol", default=None, choices=list(PROTOCOLS), help="answer format (preset)")
-    add_endpoint_flags(comp)
-    add_timeout_flag(comp)
+    add_llm_flags(comp)
     comp.add_argument("--out", type=Path, default=Path("results/runs/components"),
                       help="output folder (default: results/runs/components; the committed results/components is "
                            "written only when named)")

@@ -7,14 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llambo_replay.cli.common import (
-    add_endpoint_flags,
+    add_llm_flags,
+    add_observed_set_flags,
     add_task_flags,
-    add_timeout_flag,
     chosen_task,
     fill_from_preset,
-    int_list,
     print_outputs,
-    whole_numbers,
 )
 from llambo_replay.experiments.presets import SAMPLER_EVAL_DEFAULTS, SAMPLER_EVAL_PRESETS
 
@@ -50,7 +48,6 @@ LISTING = {
 
 def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.llambo.policies import SAMPLER_POLICIES
-    from llambo_replay.llambo.protocol import PROTOCOLS
 
     default_task = tuple(SAMPLER_EVAL_DEFAULTS["task"])
     ev = sub.add_parser("sampler-eval", help=LISTING["sampler-eval"],
@@ -70,18 +67,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="defaults for the flags marked 'preset': demo = the committed evaluation's; paper = the "
                          "official run script's (observed sets of 5, 10, 20 and 30, one seed, gpt-3.5-turbo, the "
                          "paper's format, the official sampler)")
-    ev.add_argument("--n-observed", type=whole_numbers(2, 500, "observed-set sizes"), default=None,
-                    help="observed-set sizes, comma-separated (the official script's --num_observed, one per call; "
-                         "preset)")
-    ev.add_argument("--seeds", type=int_list, default=None, help="comma-separated (preset; the official --num_seeds "
-                                                                 "N is seeds 0..N-1)")
+    add_observed_set_flags(ev)
     ev.add_argument("--sampler-policy", default=None, choices=list(SAMPLER_POLICIES),
                     help="official: up to 4 rounds, strict `## ... ##` reading, fail when the model gives too "
                          "little; robust: up to 6 rounds, lenient reading, random top-ups (preset)")
-    ev.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
-    ev.add_argument("--protocol", default=None, choices=list(PROTOCOLS), help="answer format (preset)")
-    add_endpoint_flags(ev)
-    add_timeout_flag(ev)
+    add_llm_flags(ev)
     ev.add_argument("--out", type=Path, default=Path("results/runs/sampler-eval"),
                     help="output folder (the committed results/sampler-eval is written only when named)")
     ev.set_defaults(func=cmd_sampler_eval)

@@ -7,15 +7,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llambo_replay.cli.common import (
-    add_endpoint_flags,
+    add_llm_flags,
+    add_observed_set_flags,
     add_task_flags,
-    add_timeout_flag,
     at_least,
     chosen_task,
     fill_from_preset,
-    int_list,
     print_outputs,
-    whole_numbers,
 )
 from llambo_replay.experiments.presets import SURROGATE_EVAL_DEFAULTS, SURROGATE_EVAL_PRESETS
 
@@ -50,8 +48,6 @@ LISTING = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from llambo_replay.llambo.protocol import PROTOCOLS
-
     default_task = tuple(SURROGATE_EVAL_DEFAULTS["task"])
     ev = sub.add_parser("surrogate-eval", help=LISTING["surrogate-eval"],
                         description="As the official exp_evaluate_sm/evaluate_dis_sm.py: five Optuna TPE studies "
@@ -71,20 +67,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                     help="defaults for the flags marked 'preset': demo = the committed evaluation's; paper = the "
                          "official one's (observed sets of 5, 10, 20 and 30, 5 seeds, 10 samples per template, "
                          "gpt-3.5-turbo, the paper's format)")
-    ev.add_argument("--n-observed", type=whole_numbers(2, 500, "observed-set sizes"), default=None,
-                    help="observed-set sizes, comma-separated (the official script's --num_observed, one per call; "
-                         "preset)")
-    ev.add_argument("--seeds", type=int_list, default=None, help="comma-separated (preset; the official --num_seeds "
-                                                                 "N is seeds 0..N-1)")
+    add_observed_set_flags(ev)
     ev.add_argument("--prompts", default="full", choices=["full", "uninformed"],
                     help="full: the paper's prompts; uninformed: the official prompt ablation (ablate_sm.py: no task "
                          "context, hyperparameters named X1..Xn; LLAMBO with 5 templates, its one row)")
     ev.add_argument("--n-gens", type=at_least(1), default=None,
                     help="the discriminative surrogate's LLM samples per candidate and template (preset)")
-    ev.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
-    ev.add_argument("--protocol", default=None, choices=list(PROTOCOLS), help="answer format (preset)")
-    add_endpoint_flags(ev)
-    add_timeout_flag(ev)
+    add_llm_flags(ev)
     ev.add_argument("--out", type=Path, default=Path("results/runs/surrogate-eval"),
                     help="output folder (the committed results/surrogate-eval/<evaluation> is written only when named)")
     ev.set_defaults(func=cmd_surrogate_eval)
