@@ -13,6 +13,7 @@ import pytest
 from scipy.special import logsumexp
 
 from llambo_replay.experiments import sampler_eval as sv
+from llambo_replay.experiments.optuna_space import optuna_distributions
 from llambo_replay.llambo.space import SearchSpace
 
 REPO = Path(__file__).resolve().parent.parent
@@ -27,7 +28,7 @@ def _observed(n: int = 12, seed: int = 0) -> pd.DataFrame:
 
 
 def test_integers_are_never_log_scaled_and_logit_is_linear_as_in_the_official_helpers():
-    distributions = sv.official_distributions(SPACE)
+    distributions = optuna_distributions(SPACE)
     assert distributions["depth"].log is False  # `transform == ['log']` is never true for a string
     assert distributions["rate"].log is True
     assert distributions["frac"].log is False

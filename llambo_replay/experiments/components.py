@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import gaussian_kde, norm
 
+from llambo_replay.experiments.optuna_space import optuna_distributions
 from llambo_replay.llambo.engine import Engine
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext
 from llambo_replay.llambo.protocol import PaperProtocol
@@ -126,9 +127,7 @@ def tpe_proposals(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    distributions = {p.name: (optuna.distributions.IntDistribution(int(p.low), int(p.high)) if p.type == "int" else
-                              optuna.distributions.FloatDistribution(p.low, p.high, log=p.transform == "log"))
-                     for p in space.params}
+    distributions = optuna_distributions(space)
     study = optuna.create_study(direction="minimize" if lower_is_better else "maximize",
                                 sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=0))
     for config, value in zip(observed.to_dict("records"), scores):

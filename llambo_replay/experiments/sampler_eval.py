@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from llambo_replay.errors import UsageError
+from llambo_replay.experiments.optuna_space import optuna_distributions
 from llambo_replay.llambo.sampler import SamplerSettings
 from llambo_replay.llambo.space import SearchSpace
 
@@ -39,16 +40,6 @@ METRICS = ("av_regret", "best_regret", "score_spread", "ml_dist", "gen_var", "ll
 
 def llambo_settings(policy: str) -> SamplerSettings:
     return SamplerSettings(**LLAMBO_SAMPLER, policy=policy)  # type: ignore[arg-type]
-
-
-def official_distributions(space: SearchSpace) -> dict[str, Any]:
-    """The Optuna distributions `sample_from_TPESampler` and `sample_from_RandomSampler` build: floats log-
-    scaled for the 'log' transform only, integers never."""
-    import optuna
-
-    return {p.name: (optuna.distributions.IntDistribution(int(p.low), int(p.high)) if p.type == "int" else
-                     optuna.distributions.FloatDistribution(p.low, p.high, log=p.transform == "log"))
-            for p in space.params}
 
 
 def _quiet_optuna() -> None:
@@ -69,7 +60,7 @@ def tpe_proposals(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray
         sampler = optuna.samplers.TPESampler(multivariate=multivariate, consider_endpoints=True, n_startup_trials=0,
                                              gamma=lambda k: min(int(math.ceil(TPE_TOP_PCT * k)), 25),
                                              n_ei_candidates=1, seed=TPE_SEED)
-        distributions = official_distributions(space)
+        distributions = optuna_distributions(space)
         study = optuna.create_study(direction="minimize" if lower_is_better else "maximize", sampler=sampler)
         for i in range(len(observed)):
             study.add_trial(optuna.trial.create_trial(params=observed[space.names].iloc[i].to_dict(),
@@ -83,7 +74,7 @@ def random_proposals(space: SearchSpace, seed: int, n: int = N_CANDIDATES) -> li
 
     _quiet_optuna()
     study = optuna.create_study(sampler=optuna.samplers.RandomSampler(seed=RANDOM_SEED + seed))
-    distributions = official_distributions(space)
+    distributions = optuna_distributions(space)
     return [dict(study.ask(distributions).params) for _ in range(n)]
 
 

@@ -25,6 +25,7 @@ from scipy.stats import norm
 
 from llambo_replay.bayesmark.tasks import Task
 from llambo_replay.errors import UsageError
+from llambo_replay.experiments.optuna_space import optuna_distributions
 from llambo_replay.llambo.space import SearchSpace
 
 POOL_STUDIES = 5
@@ -184,9 +185,7 @@ def tpe_scores(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray, c
         sampler = optuna.samplers.TPESampler(multivariate=multivariate, consider_prior=True, consider_endpoints=False,
                                              n_startup_trials=0, n_ei_candidates=1, seed=TPE_SEED,
                                              gamma=lambda n: min(int(math.ceil(TPE_TOP_PCT * n)), 25))
-    distributions = {p.name: (optuna.distributions.IntDistribution(int(p.low), int(p.high)) if p.type == "int" else
-                              optuna.distributions.FloatDistribution(p.low, p.high, log=p.transform == "log"))
-                     for p in space.params}
+    distributions = optuna_distributions(space)
     study = optuna.create_study(direction="minimize" if lower_is_better else "maximize", sampler=sampler)
     for config, value in zip(observed[space.names].to_dict("records"), scores):
         study.add_trial(optuna.trial.create_trial(params=config, distributions=distributions, value=float(value)))

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from llambo_replay.experiments.baselines import Objective
+from llambo_replay.experiments.optuna_space import optuna_distributions
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 
@@ -53,12 +54,6 @@ def univariate(space: SearchSpace, objective: Objective, initial: list[dict], n_
     return history_frame(space, configs, results)
 
 
-def _distributions(space: SearchSpace) -> dict[str, object]:
-    from optuna.distributions import FloatDistribution, IntDistribution
-
-    return {p.name: IntDistribution(int(p.low), int(p.high)) if p.type == "int"
-            else FloatDistribution(p.low, p.high, log=p.transform == "log") for p in space.params}
-
 
 def _told_trial(params: dict, distributions: dict, score: float) -> object:
     """A finished trial; a failed evaluation (NaN, inf) is a failed trial, as `study.tell` makes it."""
@@ -73,7 +68,7 @@ def multivariate(space: SearchSpace, objective: Objective, initial: list[dict], 
                  rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
     import optuna
 
-    distributions = _distributions(space)
+    distributions = optuna_distributions(space)
     sampler = optuna.samplers.TPESampler(multivariate=True, seed=int(rng.integers(2**31 - 1)),
                                          n_startup_trials=len(initial), n_ei_candidates=20)
     study = _study(sampler, lower_is_better)
