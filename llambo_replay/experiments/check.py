@@ -35,7 +35,8 @@ from llambo_replay.replay.walk import files_under
 COMPONENTS_MANIFEST = "components.manifest.json"
 SURROGATE_EVAL_MANIFEST = "surrogate_eval.manifest.json"
 SAMPLER_EVAL_MANIFEST = "sampler_eval.manifest.json"
-RECOMPUTED_MANIFESTS = (COMPONENTS_MANIFEST, SURROGATE_EVAL_MANIFEST, SAMPLER_EVAL_MANIFEST)  # evaluations whose metrics are recomputed
+# the evaluations whose metrics are recomputed
+RECOMPUTED_MANIFESTS = (COMPONENTS_MANIFEST, SURROGATE_EVAL_MANIFEST, SAMPLER_EVAL_MANIFEST)
 
 
 @dataclass(frozen=True)

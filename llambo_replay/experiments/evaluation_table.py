@@ -13,6 +13,7 @@ from typing import Any
 import pandas as pd
 
 from llambo_replay.bayesmark.numerics import environment
+from llambo_replay.errors import UsageError
 from llambo_replay.experiments.commands import replay_command
 from llambo_replay.experiments.runner import sha256_text
 from llambo_replay.replay.modes import RecordMode
@@ -47,6 +48,14 @@ def markdown(frame: pd.DataFrame, rows: str, metrics: list[str], caption: str) -
     lines = [caption, "", f"| {GROUP} | {rows} | " + " | ".join(metrics) + " |", "|" + "---|" * (len(metrics) + 2)]
     lines += ["| " + " | ".join(row) + " |" for row in cells(frame, rows, metrics, "±")]
     return "\n".join(lines) + "\n"
+
+
+def read_spec(spec_class: type, manifest: dict[str, Any], kind: str) -> Any:
+    """The spec `write_outputs` wrote into `manifest` (its lists tuples again); a clear error if it is not one."""
+    try:
+        return spec_class(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["spec"].items()})
+    except (KeyError, TypeError) as exc:
+        raise UsageError(f"not a {kind} manifest ({exc.__class__.__name__}: {exc})") from None
 
 
 def write_outputs(out: Path, manifest_name: str, kind: str, spec: Any, files: dict[str, str], mode: RecordMode,

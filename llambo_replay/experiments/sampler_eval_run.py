@@ -179,7 +179,4 @@ def name_of(manifest: dict[str, Any]) -> str:
 
 
 def spec_from_manifest(manifest: dict[str, Any]) -> SamplerEvalSpec:
-    try:
-        return SamplerEvalSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["spec"].items()})
-    except (KeyError, TypeError) as exc:
-        raise UsageError(f"not a sampler-eval manifest ({exc.__class__.__name__}: {exc})") from None
+    return evaluation_table.read_spec(SamplerEvalSpec, manifest, "sampler-eval")

@@ -228,7 +228,4 @@ def name_of(manifest: dict[str, Any]) -> str:
 
 
 def spec_from_manifest(manifest: dict[str, Any]) -> SurrogateEvalSpec:
-    try:
-        return SurrogateEvalSpec(**{k: tuple(v) if isinstance(v, list) else v for k, v in manifest["spec"].items()})
-    except (KeyError, TypeError) as exc:
-        raise UsageError(f"not a surrogate-eval manifest ({exc.__class__.__name__}: {exc})") from None
+    return evaluation_table.read_spec(SurrogateEvalSpec, manifest, "surrogate-eval")
