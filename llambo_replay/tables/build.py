@@ -144,6 +144,19 @@ def _sha(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
+def make_output_folder(out: Path) -> None:
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot write to the output folder {out} ({exc.strerror})") from None
+
+
+def write_manifest(out: Path, inputs: dict[str, str], written: list[Path]) -> None:
+    """`manifest.json`: the inputs' and every written file's sha256, which bind the tables to what made them."""
+    manifest = {"inputs": inputs, "outputs": {p.name: _sha(p) for p in sorted(written)}}
+    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+
+
 def _ranges(numbers: list[int]) -> str:
     """[0, 1, 2, 4] -> '0–2, 4'."""
     parts: list[str] = []
@@ -193,10 +206,7 @@ PAPER_NOTE = f"{PAPER_METHOD} is the paper's published LLAMBO histories (GPT-3.5
 
 
 def _build(histories: list[History], out: Path, benchmark: str) -> None:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot write to the output folder {out} ({exc.strerror})") from None
+    make_output_folder(out)
     kept, left_out = metrics.common_ground(histories)
     if not kept:
         raise UsageError("no (task, seed) is shared by every method; nothing can be compared")
@@ -228,7 +238,5 @@ def _build(histories: list[History], out: Path, benchmark: str) -> None:
                f"regret on {len(tasks)} task(s), seeds {_seeds_note(kept)}"
                + ("\none method: normalised by its own best and worst score per task" if alone else ""))
         written.append(out / f"{stem}.png")
-    manifest = {"inputs": {h.source: h.sha256 for h in sorted(histories, key=lambda h: h.source)},
-                "outputs": {p.name: _sha(p) for p in sorted(written)}}
-    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    write_manifest(out, {h.source: h.sha256 for h in histories}, written)
     print(f"wrote {len(written)} files and manifest.json to {out} from {len(histories)} histories: {scope}")

@@ -9,7 +9,6 @@ observed-set size, byte-stable as the end-to-end tables are, with a manifest of 
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,10 +125,9 @@ def find_evaluations(folders: list[Path]) -> list[Evaluation]:
 
 
 def build_evaluation_tables(evaluations: list[Evaluation], out: Path) -> int:
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot write to the output folder {out} ({exc.strerror})") from None
+    from llambo_replay.tables.build import make_output_folder, write_manifest
+
+    make_output_folder(out)
     written: list[Path] = []
     for e in evaluations:
         rows, metrics = e.kind.rows, e.metrics
@@ -144,8 +142,6 @@ def build_evaluation_tables(evaluations: list[Evaluation], out: Path) -> int:
         title = f"{e.caption.split(' (')[0]}: mean over {seeds} seed(s)" + (" ± s.e." if seeds > 1 else "")
         figure(e.frame, rows, metrics, title, out / f"{e.name}.png")
         written.append(out / f"{e.name}.png")
-    manifest = {"inputs": {e.source: e.sha256 for e in evaluations},
-                "outputs": {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(written)}}
-    atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    write_manifest(out, {e.source: e.sha256 for e in evaluations}, written)
     print(f"wrote {len(written)} files and manifest.json to {out} from {len(evaluations)} evaluation(s)")
     return 0
