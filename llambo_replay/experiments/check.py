@@ -35,8 +35,8 @@ from llambo_replay.replay.walk import files_under
 COMPONENTS_MANIFEST = "components.manifest.json"
 SURROGATE_EVAL_MANIFEST = "surrogate_eval.manifest.json"
 SAMPLER_EVAL_MANIFEST = "sampler_eval.manifest.json"
-# the evaluations whose metrics are recomputed
-RECOMPUTED_MANIFESTS = (COMPONENTS_MANIFEST, SURROGATE_EVAL_MANIFEST, SAMPLER_EVAL_MANIFEST)
+OFFICIAL_EVALUATION_MANIFESTS = (SURROGATE_EVAL_MANIFEST, SAMPLER_EVAL_MANIFEST)
+RECOMPUTED_MANIFESTS = (COMPONENTS_MANIFEST, *OFFICIAL_EVALUATION_MANIFESTS)  # evaluations whose metrics are recomputed
 
 
 @dataclass(frozen=True)
@@ -133,7 +133,7 @@ def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | 
 def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
     if path.name == COMPONENTS_MANIFEST:
         return check_components(path, cassettes, scratch, reference_root)
-    if path.name in (SURROGATE_EVAL_MANIFEST, SAMPLER_EVAL_MANIFEST):
+    if path.name in OFFICIAL_EVALUATION_MANIFESTS:
         return check_official_evaluation(path, cassettes, scratch)
     manifest = read_manifest(path)
     if manifest.get("format", 1) < 2:

@@ -19,12 +19,7 @@ from typing import Any
 from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
 from llambo_replay.errors import LlamboReplayError
 from llambo_replay.experiments.baseline_run import run_baseline
-from llambo_replay.experiments.check import (
-    COMPONENTS_MANIFEST,
-    SAMPLER_EVAL_MANIFEST,
-    SURROGATE_EVAL_MANIFEST,
-    read_manifest,
-)
+from llambo_replay.experiments.check import COMPONENTS_MANIFEST, OFFICIAL_EVALUATION_MANIFESTS, read_manifest
 from llambo_replay.experiments.runner import run, spec_from_manifest
 from llambo_replay.replay import RecordMode
 from llambo_replay.replay.store import atomic_write_text
@@ -47,7 +42,7 @@ def to_current_protocol(path: Path, cassettes: Path, scratch: Path, reference_ro
     """One line saying what happened to the result whose manifest is `path`."""
     if path.name == COMPONENTS_MANIFEST:
         return _components(path, cassettes, scratch, reference_root)
-    if path.name in (SURROGATE_EVAL_MANIFEST, SAMPLER_EVAL_MANIFEST):  # the pool is its own objective, not a protocol's
+    if path.name in OFFICIAL_EVALUATION_MANIFESTS:  # their pool is its own objective, not a protocol's
         return f"not an objective-protocol result: {path}"
     manifest = read_manifest(path)
     spec = spec_from_manifest(path, reference_root)
