@@ -19,17 +19,21 @@ def cmd_check(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory(prefix="llambo-check-") as scratch:
         for path in [p for folder in args.results for p in run_manifests(folder, components=True)]:
             checked = check_run(path, args.cassettes, Path(scratch), reference)
-            outcomes.append(checked)
+            outcomes.append((path, checked))
             label = {"identical": "ok  ", "drift": "ok~ ", "different": "DIFF"}[checked.status]
             print(f"{label} {checked.reproduction:10} {path}: {checked.detail}")
-    bad = sum(not c.ok for c in outcomes)
-    counts = {status: sum(c.status == status for c in outcomes) for status in ("identical", "drift")}
-    if bad:
-        raise CheckFailed(f"{bad} of {len(outcomes)} committed result(s) did not reproduce")
-    replayed = sum(c.reproduction == "replayed" for c in outcomes)
-    print(f"{len(outcomes)}/{len(outcomes)} committed results reproduce: {replayed} replayed byte for byte, "
-          f"{len(outcomes) - replayed} recomputed ({counts['identical'] - replayed} byte-identical, "
-          f"{counts['drift']} within the numerical-drift tolerance)")
+    failed = [(path, c) for path, c in outcomes if not c.ok]
+    counts = {status: sum(c.status == status for _, c in outcomes) for status in ("identical", "drift")}
+    replayed = sum(c.reproduction == "replayed" and c.ok for _, c in outcomes)
+    print(f"{len(outcomes) - len(failed)}/{len(outcomes)} committed results reproduce: {replayed} replayed byte for "
+          f"byte, {len(outcomes) - len(failed) - replayed} recomputed ({counts['identical'] - replayed} "
+          f"byte-identical, {counts['drift']} within the numerical-drift tolerance)")
+    if failed:
+        # Repeated last, so that a failure is not lost among a thousand `ok` lines.
+        print(f"{len(failed)} did not reproduce:")
+        for path, checked in failed:
+            print(f"  {path}: {checked.detail}")
+        raise CheckFailed(f"{len(failed)} of {len(outcomes)} committed result(s) did not reproduce (listed above)")
     return 0
 
 

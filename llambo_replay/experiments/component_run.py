@@ -1,9 +1,9 @@
 """Drive the component evaluations over datasets and seeds through the replay layer; write CSV,
 Markdown and a manifest (cassette keys used, scale, environment, sha256 of every output).
 
-The LLM answers and the evaluations are replayed; the metrics themselves (GP and random-forest
-fits, KDE, determinants, TPE's proposals) are recomputed, so the outputs are byte-identical in
-the numerical environment they were made in and within `METRIC_RTOL` elsewhere.
+The LLM answers, the evaluations and TPE's proposals are replayed; the metrics themselves (GP and
+random-forest fits, KDE, determinants) are recomputed from them, so the outputs are byte-identical
+in the numerical environment they were made in and within `METRIC_RTOL` elsewhere.
 """
 
 from __future__ import annotations
@@ -33,7 +33,9 @@ from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings
 from llambo_replay.llambo.surrogate import SurrogateSettings
+from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
+from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
@@ -68,6 +70,30 @@ class ComponentSpec:
 
     def namespace(self, dataset: str, seed: int) -> str:
         return f"{model_slug(self.llm_model)}/components-{self.protocol}/{dataset}/{self.model}/seed{seed}"
+
+    def tpe_namespace(self, dataset: str, seed: int) -> str:
+        return f"proposals/components-tpe/{dataset}/{self.model}/seed{seed}"
+
+
+TPE_FUNCTION = "components/tpe-proposals/1"
+
+
+def recorded_tpe(space: SearchSpace, calls: RecordedCalls) -> components.ProposeTPE:
+    """Optuna's TPE proposals through the store: computed once, then read on every replay."""
+    import optuna
+
+    def propose(observed: pd.DataFrame, scores: np.ndarray, n: int, lower_is_better: bool, seed: int) -> pd.DataFrame:
+        arguments = {"space": space.names, "observed": observed.to_dict("records"),
+                     "scores": [float(s) for s in scores], "n": n, "lower_is_better": lower_is_better,
+                     "seed": seed, "optuna": optuna.__version__}
+
+        def compute() -> tuple[list[dict], dict]:
+            proposals = components.tpe_proposals(space, observed, scores, n, lower_is_better, seed)
+            return proposals.to_dict("records"), {"computed_on": environment()}
+
+        return pd.DataFrame(calls.call(TPE_FUNCTION, arguments, compute).result, columns=space.names)
+
+    return propose
 
 
 def _summary(frame: pd.DataFrame, method: str, caption: str) -> str:
@@ -132,8 +158,7 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
     for dataset, seed in tqdm(cells, desc="components", unit="set", disable=None):
         task = load_task(dataset, spec.model)
         objective = RecordedObjective(task, store, mode, memo=memo, protocol=spec.objective_protocol)
-        recomputed = RecordedObjective(task, store, mode, memo=memo, compute_misses=True,  # TPE's proposals
-                                       protocol=spec.objective_protocol)
+        tpe_calls = RecordedCalls(store, spec.tpe_namespace(dataset, seed), mode)
         rng = np.random.default_rng(seed)
         sets = components.ObservedSets.draw(task.space, objective, max(spec.n_observed), spec.n_test, rng)
         transport = make_transport(store, spec.namespace(dataset, seed), mode, base_url, timeout_s=timeout_s)
@@ -145,15 +170,17 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
                     surrogate_rows.append({"dataset": dataset, "seed": seed, **row})
                 for row in components.evaluate_samplers(task.space, task.context, sets, list(spec.n_observed),
                                                         objective, engine, protocol, spec.sampler,
-                                                        perf[dataset], rng, seed, recomputed):
+                                                        perf[dataset], rng, seed,
+                                                        recorded_tpe(task.space, tpe_calls)):
                     sampler_rows.append({"dataset": dataset, "seed": seed, **row})
         finally:
             engine.close()
         keys[transport.namespace] = transport.used_keys()
         llm_requests += sum(keys[transport.namespace].values())
-        used = Counter(keys.get(objective.namespace, {})) + Counter(objective.used_keys()) + Counter(recomputed.used_keys())
+        used = Counter(keys.get(objective.namespace, {})) + Counter(objective.used_keys())
         keys[objective.namespace] = dict(sorted(used.items()))
-        for env in objective.manifest()["computed_on"] + recomputed.manifest()["computed_on"]:
+        keys[tpe_calls.namespace] = tpe_calls.used_keys()
+        for env in objective.manifest()["computed_on"]:
             computed_on[json.dumps(env, sort_keys=True)] = env
     scale = (f"{spec.model} on {', '.join(spec.datasets)}; seeds {', '.join(map(str, spec.seeds))}; "
              f"{spec.n_test} held-out points, {spec.n_templates} templates, {spec.n_gens} LLM samples per "

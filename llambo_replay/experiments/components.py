@@ -7,8 +7,8 @@ propose candidates with LLAMBO, TPE and random search; score their average and b
 (normalised with the paper's global_perf.json), generalised variance (as log10 of the covariance's
 determinant, with the covariance's rank: a rank-deficient set has no meaningful variance) and
 log-likelihood under a Gaussian KDE of the observed points. All randomness comes from one seeded
-Generator. `evaluate_samplers` takes two objectives: the proposals of a recomputed sampler (TPE)
-may move on another machine, and are allowed evaluations that were not recorded.
+Generator. TPE's proposals come through the `propose_tpe` the caller gives (recorded by the driver:
+Optuna's Parzen estimators round differently on another CPU, and a proposal decides what is evaluated).
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, SurrogateSettings, expected_improvement
 
 Objective = Callable[[dict[str, float]], Mapping[str, float]]
-RECOMPUTED_SAMPLERS = {"TPE (Optuna)"}  # whose proposals come from numerics that are not recorded
+# (observed configurations, their scores, how many, lower is better, seed) -> proposals
+ProposeTPE = Callable[[pd.DataFrame, np.ndarray, int, bool, int], pd.DataFrame]
 
 
 def unit_cube(space: SearchSpace, frame: pd.DataFrame) -> np.ndarray:
@@ -124,6 +125,7 @@ def evaluate_surrogates(space: SearchSpace, context: TaskContext, sets: Observed
 
 def tpe_proposals(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray, n: int, lower_is_better: bool,
                   seed: int) -> pd.DataFrame:
+    """`n` asks of Optuna's univariate TPE told the observed set (computed: record it before it decides anything)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
@@ -172,7 +174,7 @@ def generalised_variance(points: np.ndarray) -> tuple[int, float]:
 def evaluate_samplers(space: SearchSpace, context: TaskContext, sets: ObservedSets, n_observed: list[int],
                       objective: Objective, engine: Engine, protocol: PaperProtocol, settings: SamplerSettings,
                       global_perf: Mapping[str, float], rng: np.random.Generator, seed: int,
-                      recomputed_objective: Objective | None = None) -> list[dict]:
+                      propose_tpe: ProposeTPE) -> list[dict]:
     rows = []
     sampler = CandidateSampler(engine, space, context, protocol, PromptSettings(), settings)
     best, worst = ((global_perf["global_min"], global_perf["global_max"]) if context.lower_is_better
@@ -181,12 +183,11 @@ def evaluate_samplers(space: SearchSpace, context: TaskContext, sets: ObservedSe
         observed, scores = sets.observed(n)
         proposal = sampler.propose(observed, scores, rng)
         methods = {"LLAMBO sampler": proposal.candidates,
-                   "TPE (Optuna)": tpe_proposals(space, observed, scores, settings.n_candidates,
-                                                 context.lower_is_better, seed + n),
+                   "TPE (Optuna)": propose_tpe(observed, scores, settings.n_candidates, context.lower_is_better,
+                                               seed + n),
                    "Random search": pd.DataFrame(space.sample(rng, settings.n_candidates), columns=space.names)}
         for name, proposals in methods.items():
-            evaluate = (recomputed_objective or objective) if name in RECOMPUTED_SAMPLERS else objective
-            values = np.array([evaluate(space.typed(c))["score"] for c in proposals.to_dict("records")])
+            values = np.array([objective(space.typed(c))["score"] for c in proposals.to_dict("records")])
             rows.append({"n_observed": n, "sampler": name,
                          **sampler_metrics(space, observed, proposals, values, best, worst)})
     return rows

@@ -18,6 +18,7 @@ from typing import Any
 import openai
 
 from llambo_replay.llambo.prompts import SYSTEM_MESSAGE
+from llambo_replay.replay.occurrences import Batch
 from llambo_replay.replay.pricing import cached_tokens, cost_usd
 from llambo_replay.replay.session import unwrap
 
@@ -182,7 +183,7 @@ class Engine:
         by_prompt = dict(zip(sending, answers))
         return [by_prompt[p] for p in prompts]
 
-    async def _one(self, prompt: str, call: Any, extract: Any, model: str) -> list[Any]:
+    async def _one(self, prompt: str, call: Any, extract: Any, model: str, batch: Batch, index: int) -> list[Any]:
         assert self._semaphore is not None
         async with self._semaphore:
             # A request waiting for a slot would otherwise take the one a failed request just freed,
@@ -190,7 +191,8 @@ class Engine:
             if self._failed is not None:
                 raise self._failed
             try:
-                response = await call(prompt)
+                with batch.member(index):  # its occurrence slot is its place here, whenever it arrives
+                    response = await call(prompt)
             except openai.OpenAIError as exc:
                 self._failed = unwrap(exc)
                 raise self._failed from None
@@ -209,8 +211,8 @@ class Engine:
             missing = total - len(got)
             if missing <= 0:
                 break
-            batches = await _all([self._one(prompt, call, extract, model)
-                                  for _ in range(math.ceil(missing / max(per_request, 1)))])
+            batch = Batch(math.ceil(missing / max(per_request, 1)))
+            batches = await _all([self._one(prompt, call, extract, model, batch, i) for i in range(batch.size)])
             for batch in batches:
                 got.extend(batch)
             per_request = max(min(len(b) for b in batches), 1)

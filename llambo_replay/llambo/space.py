@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 
 from llambo_replay.errors import UsageError
+from llambo_replay.llambo import exact
 
 TYPES = ("int", "float", "ordinal")
 TRANSFORMS = ("linear", "log", "logit")
@@ -35,7 +36,7 @@ class Hyperparameter:
             return False
         if self.type == "ordinal":
             return any(math.isclose(value, v, abs_tol=1e-2) for v in self.values)
-        low, high = (math.log10(self.low), math.log10(self.high)) if warped and self.warps else (self.low, self.high)
+        low, high = (exact.log10(self.low), exact.log10(self.high)) if warped and self.warps else (self.low, self.high)
         if not low <= value <= high:
             return False
         return self.type != "int" or (warped and self.warps) or float(value).is_integer()
@@ -100,10 +101,11 @@ class SearchSpace:
                     continue
                 u = float(rng.uniform())
                 if p.transform == "log":
-                    value = 10 ** (math.log10(p.low) + u * (math.log10(p.high) - math.log10(p.low)))
+                    low, high = exact.log10(p.low), exact.log10(p.high)
+                    value = exact.pow10(low + u * (high - low))
                 elif p.transform == "logit" and 0 < p.low < p.high < 1:
                     lo, hi = _logit(p.low), _logit(p.high)
-                    value = 1 / (1 + math.exp(-(lo + u * (hi - lo))))
+                    value = 1 / (1 + exact.exp(-(lo + u * (hi - lo))))
                 else:
                     value = p.low + u * (p.high - p.low)
                 config[p.name] = float(min(max(round(value) if p.type == "int" else value, p.low), p.high))
@@ -111,19 +113,20 @@ class SearchSpace:
         return configs
 
     def warp(self, frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame.copy()
-        for p in self.params:
-            if p.warps and p.name in out:
-                out[p.name] = np.log10(out[p.name].astype(float))
-        return out
+        """Log-scaled hyperparameters to log10 (exactly, on every CPU: the values reach prompts and points)."""
+        return self._map_warped(frame, exact.log10)
 
     def unwarp(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Back from log10 (exactly, on every CPU: the values are the points evaluated)."""
+        return self._map_warped(frame, exact.pow10)
+
+    def _map_warped(self, frame: pd.DataFrame, function: Callable[[float], float]) -> pd.DataFrame:
         out = frame.copy()
         for p in self.params:
             if p.warps and p.name in out:
-                out[p.name] = 10 ** out[p.name].astype(float)
+                out[p.name] = [function(v) for v in out[p.name].astype(float)]
         return out
 
 
 def _logit(x: float) -> float:
-    return math.log(x / (1 - x))
+    return exact.ln(x / (1 - x))

@@ -3,14 +3,16 @@
 It is passed to the official `openai` client as ``http_client=httpx2.Client(transport=...)``,
 so every API the client speaks is covered without monkey-patching. The k-th identical
 request of a namespace is occurrence ("slot") k; slots are assigned when the request
-enters the transport, before anything is awaited, so under ``asyncio.gather`` they follow
-program order, not completion order.
+enters the transport, before anything is awaited, so they follow the order of arrival, not of
+completion. Identical requests that are in flight together need more than that (a client may
+await before the transport): `scope` and `occurrences.Batch` fix their slots by the program.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import contextvars
 import json
 import random
 import threading
@@ -27,7 +29,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from llambo_replay.errors import EndpointError, ReplayMiss, UsageError
-from llambo_replay.replay import diff
+from llambo_replay.replay import diff, occurrences
 from llambo_replay.replay.canonical import (canonical_json, canonical_request, redact_url, relative_path, request_key,
                                             without_fields)
 from llambo_replay.replay.modes import RecordMode, policy
@@ -133,7 +135,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         self.endpoint_host = urlsplit(self.base_url).hostname or ""
         self._lock = threading.Lock()
         self._next_slot: Counter[str] = Counter()
-        self._scopes = threading.local()
+        self._scope: contextvars.ContextVar[str | None] = contextvars.ContextVar(f"scope-{id(self)}", default=None)
         self._first_thread: dict[str, int] = {}  # key -> the thread that first sent it (outside any scope)
         self.live_calls = 0  # requests sent to the endpoint, retries included
         self.live_cost_usd = 0.0  # what the answers received from it cost
@@ -149,15 +151,23 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     @contextmanager
     def scope(self, name: str) -> Iterator[None]:
-        """Requests this thread sends inside get their own occurrence slots (the name is part of their
-        key): give each thread of a pool its own scope, and identical requests from several threads
-        replay deterministically (`transport.scope(f"item-{i}")`, one per work item)."""
-        outer = getattr(self._scopes, "name", None)
-        self._scopes.name = name if outer is None else f"{outer}/{name}"
+        """Requests sent inside get their own occurrence slots (the name is part of their key). The scope
+        belongs to the current asyncio task or thread: give each concurrent work item its own
+        (`with transport.scope(f"item-{i}"):`), and identical requests from several tasks or threads
+        replay to the item that sent them."""
+        outer = self._scope.get()
+        token = self._scope.set(name if outer is None else f"{outer}/{name}")
         try:
             yield
         finally:
-            self._scopes.name = outer
+            self._scope.reset(token)
+
+    def _reserve(self, key: str, count: int) -> int:
+        """The first of `count` consecutive slots of `key`, taken now (the caller holds no lock)."""
+        with self._lock:
+            first = self._next_slot[key]
+            self._next_slot[key] += count
+        return first
 
     def _begin(self, request: httpx2.Request) -> _Ticket:
         path = relative_path(request.url.path, request.url.query.decode("ascii", "replace")
@@ -166,10 +176,13 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                                                      request.headers.get("content-type", "")), self.ignore)
         if self.redact is not None:
             canonical = self.redact(canonical)
-        scope = getattr(self._scopes, "name", None)
+        scope = self._scope.get()
         if scope is not None:
             canonical["scope"] = scope
         key = request_key(canonical)
+        batch = occurrences.current_batch()
+        if batch is not None:
+            return _Ticket(key, batch.slot(self, key, self._reserve), canonical)
         thread = threading.get_ident()
         with self._lock:
             first = self._first_thread.setdefault(key, thread) if scope is None else thread
