@@ -134,7 +134,7 @@ def assert_reproduced(made: Path, committed: Path, stem: str) -> None:
     """As `check` judges a recomputed evaluation: byte for byte in the numerical environment it was made in;
     elsewhere (another BLAS kernel rounds the covariance's determinant differently) its metrics within
     check's tolerance."""
-    from llambo_replay.experiments.component_run import METRIC_RTOL
+    from llambo_replay.experiments.exactness import METRIC_RTOL
 
     environments = [json.loads((folder / f"{stem}.manifest.json").read_text())["recomputed_on"]
                     for folder in (made, committed)]

@@ -23,6 +23,7 @@ from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.bayesmark.protocols import manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError, missing_folder
+from llambo_replay.experiments import exactness
 from llambo_replay.experiments.baseline_run import recorded_proposals, run_baseline
 from llambo_replay.experiments.policies import (INFORMATIONAL_MANIFEST_FIELDS, INFORMATIONAL_TRIAL_COLUMNS,
                                                 RECORDED_PROPOSALS, REPRODUCTION)
@@ -233,12 +234,12 @@ def check_components(path: Path, cassettes: Path, scratch: Path, reference_root:
         produced = component_run.run_components(spec, RecordMode.REPLAY, out, cassettes, OFFLINE_URL, root, None)
     except (ReplayMiss, CassetteCorrupt) as exc:
         return Checked(path, "recomputed", "different", str(exc))
-    return _compare_recomputed(path, manifest, produced, out, component_run.METRIC_RTOL)
+    return _compare_recomputed(path, manifest, produced, out, exactness.METRIC_RTOL)
 
 
 def check_official_evaluation(path: Path, cassettes: Path, scratch: Path) -> Checked:
     """Replay an official surrogate or sampler evaluation; its metrics are recomputed from what was recorded."""
-    from llambo_replay.experiments import component_run, sampler_eval_run, surrogate_eval_run
+    from llambo_replay.experiments import sampler_eval_run, surrogate_eval_run
 
     spec_of, evaluate = {SURROGATE_EVAL_MANIFEST: (surrogate_eval_run.spec_from_manifest,
                                                    surrogate_eval_run.run_surrogate_eval),
@@ -251,7 +252,7 @@ def check_official_evaluation(path: Path, cassettes: Path, scratch: Path) -> Che
         produced = evaluate(spec, RecordMode.REPLAY, out, cassettes, OFFLINE_URL)  # type: ignore[arg-type]
     except (ReplayMiss, CassetteCorrupt) as exc:
         return Checked(path, "recomputed", "different", str(exc))
-    return _compare_recomputed(path, manifest, produced, out, component_run.METRIC_RTOL)
+    return _compare_recomputed(path, manifest, produced, out, exactness.METRIC_RTOL)
 
 
 def _compare_recomputed(path: Path, manifest: dict[str, Any], produced: dict[str, Any], out: Path,

@@ -3,7 +3,7 @@ Markdown and a manifest (cassette keys used, scale, environment, sha256 of every
 
 The LLM answers, the evaluations and TPE's proposals are replayed; the metrics themselves (GP and
 random-forest fits, KDE, determinants) are recomputed from them, so the outputs are byte-identical
-in the numerical environment they were made in and within `METRIC_RTOL` elsewhere.
+in the numerical environment they were made in and within `exactness.METRIC_RTOL` elsewhere.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
 FLOAT = "%.4g"  # recomputed metrics: four significant digits is what another BLAS kernel leaves alone
-METRIC_RTOL = 2e-3  # two values written with four significant digits may differ by one in the last one
 
 
 @dataclass(frozen=True)

@@ -8,15 +8,21 @@ and back, a configuration drawn at random, a number written into a prompt — it
 in decimal arithmetic (libmpdec: integers only, no CPU dispatch), rounded to 40 significant digits
 and then to the nearest double. Every machine gets the same bits, and almost always the correctly
 rounded result (a 40-digit value lies on a binary rounding boundary only by astronomical chance).
+Expected improvement, whose argmax picks the point LLAMBO evaluates, needs the normal CDF, which
+decimal lacks: mpmath computes it the same way (integers only) at 80 bits.
 """
 
 from __future__ import annotations
 
 import decimal
 
+import mpmath
+
 _CONTEXT = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX,
                            Emin=decimal.MIN_EMIN, traps=[])  # no traps: NaN and ±inf come back as floats
 _TEN = decimal.Decimal(10)
+_MP = mpmath.MPContext()
+_MP.prec = 80  # bits; the result is rounded to a double once, at the end
 
 
 def log10(x: float) -> float:
@@ -37,3 +43,10 @@ def ln(x: float) -> float:
 def exp(y: float) -> float:
     """e ** y."""
     return float(_CONTEXT.exp(decimal.Decimal(float(y))))
+
+
+def gaussian_expected_improvement(delta: float, std: float) -> float:
+    """E[max(Y - best, 0)] for Y ~ N(best + delta, std²), std > 0: delta·Φ(delta/std) + std·φ(delta/std)."""
+    d, s = _MP.mpf(float(delta)), _MP.mpf(float(std))
+    z = d / s
+    return float(d * _MP.ncdf(z) + s * _MP.npdf(z))

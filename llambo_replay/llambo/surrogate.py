@@ -7,8 +7,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
+from llambo_replay.llambo import exact
 from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext, discriminative_prompts, generative_prompt
@@ -19,13 +19,12 @@ MIN_STD = 1e-5
 
 
 def expected_improvement(mean: np.ndarray, std: np.ndarray, best: float, lower_is_better: bool) -> np.ndarray:
-    """Closed-form EI of a Gaussian prediction over the incumbent `best`."""
+    """Closed-form EI of a Gaussian prediction over the incumbent `best`. Its argmax picks the point
+    evaluated, so it is computed exactly (`exact`): numpy's and libm's exp differ between CPUs."""
     mean, std = np.asarray(mean, float), np.asarray(std, float)
     delta = (best - mean) if lower_is_better else (mean - best)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        z = delta / std
-        ei = delta * norm.cdf(z) + std * norm.pdf(z)
-    return np.where(std > 0, ei, np.maximum(delta, 0.0))
+    return np.array([exact.gaussian_expected_improvement(d, s) if s > 0 else max(d, 0.0)
+                     for d, s in zip(delta.tolist(), std.tolist())], float)
 
 
 def summarise_samples(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -130,7 +129,8 @@ def probability_of_one(choice: dict) -> float:
     top = tops[position] if position < len(tops) else {}
     if "0" not in top or "1" not in top:
         return math.nan
-    return float(math.exp(top["1"]) / (math.exp(top["1"]) + math.exp(top["0"])))
+    one, zero = exact.exp(top["1"]), exact.exp(top["0"])  # exactly: the means of these pick the point
+    return float(one / (one + zero))
 
 
 @dataclass
