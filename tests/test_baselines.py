@@ -15,7 +15,7 @@ from llambo_replay.errors import UsageError
 from llambo_replay.experiments.baseline_run import run_baseline
 from llambo_replay.experiments.baselines import REGISTRY, baseline, library_version
 from llambo_replay.experiments.check import check_run
-from llambo_replay.experiments.runner import RunSpec
+from llambo_replay.experiments.run_spec import RunSpec
 from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import RecordMode
 

@@ -38,6 +38,52 @@ def test_every_layer_imports_only_the_layers_above_it():
     assert not wrong, "\n".join(wrong)
 
 
+def module_imports() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports, at the top or inside functions."""
+    modules = {".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__"): p
+               for p in PACKAGE.rglob("*.py")}
+
+    def resolve(name: str) -> str | None:
+        while name and name not in modules:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph = {}
+    for module, path in modules.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        found = set()
+        for node in ast.walk(ast.parse(path.read_text())):
+            if isinstance(node, ast.Import):
+                found.update(resolve(a.name) for a in node.names)
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    parts = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(parts + ([base] if base else []))
+                found.update(resolve(f"{base}.{a.name}") or resolve(base) for a in node.names)
+        graph[module] = {m for m in found if m and m.startswith("llambo_replay") and m != module}
+    return graph
+
+
+def test_no_module_imports_itself_through_others():
+    graph = module_imports()
+
+    def reaches(start: str, goal: str) -> list[str] | None:
+        seen, todo = {start}, [[start]]
+        while todo:
+            path = todo.pop()
+            for nxt in sorted(graph[path[-1]]):
+                if nxt == goal:
+                    return path + [nxt]
+                if nxt not in seen:
+                    seen.add(nxt)
+                    todo.append(path + [nxt])
+        return None
+
+    circles = [" -> ".join(found) for module in sorted(graph) if (found := reaches(module, module))]
+    assert not circles, "\n".join(circles)
+
+
 def test_the_replay_layer_imports_without_numpy_or_pandas():
     code = ("import sys, llambo_replay.replay, llambo_replay.replay.calls; "
             "print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules))")

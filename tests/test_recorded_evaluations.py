@@ -18,7 +18,8 @@ from llambo_replay.errors import ReplayMiss, UsageError
 from llambo_replay.experiments.baseline_run import run_baseline
 from llambo_replay.experiments.check import check_run, migrate_run
 from llambo_replay.experiments.components import generalised_variance
-from llambo_replay.experiments.runner import RunSpec, run, spec_from_manifest
+from llambo_replay.experiments.runner import run
+from llambo_replay.experiments.run_spec import RunSpec, spec_from_manifest
 from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.calls import RecordedCalls

@@ -12,7 +12,7 @@ import pytest
 
 from llambo_replay.cli import build_parser
 from llambo_replay.experiments.commands import replay_command
-from llambo_replay.experiments.runner import spec_from_manifest
+from llambo_replay.experiments.run_spec import spec_from_manifest
 
 REPO = Path(__file__).resolve().parent.parent
 MANIFESTS = sorted(p for folder in ("results/recorded", "results/components", "results/surrogate-eval",

@@ -17,7 +17,8 @@ from llambo_replay.experiments.presets import PACKAGED, PAPER_GENERATIVE_MODEL, 
 
 if TYPE_CHECKING:
     from llambo_replay.bayesmark.memo import ObjectiveMemo
-    from llambo_replay.experiments.runner import Budget, RunSpec
+    from llambo_replay.experiments.runner import Budget
+    from llambo_replay.experiments.run_spec import RunSpec
     from llambo_replay.llambo.estimate import Estimate
     from llambo_replay.llambo.warmstart import WarmstartSettings
 
@@ -172,7 +173,7 @@ def read_initial_points(value: str | None) -> str | None:
     in a file or, when it starts with `[`, given on the command line (as a manifest's replay command does)."""
     import json
 
-    from llambo_replay.experiments.runner import given_points
+    from llambo_replay.experiments.run_spec import given_points
 
     if value is None:
         return None

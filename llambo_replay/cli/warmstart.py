@@ -35,7 +35,8 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
     dataset, model = spec.dataset, spec.model
     if args.dry_run:
         from llambo_replay.experiments.runner import honours_n
-        from llambo_replay.experiments.warmstart_eval import DESIGNS, estimate_eval
+        from llambo_replay.experiments.presets import DESIGNS
+        from llambo_replay.experiments.warmstart_eval import estimate_eval
 
         contexts = sum(i not in DESIGNS for i in spec.initialisers)
         return print_estimate(estimate_eval(spec, honours_n(spec.llm_model)), spec.llm_model,

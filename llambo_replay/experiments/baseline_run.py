@@ -14,15 +14,8 @@ from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.experiments.policies import RECORDED_PROPOSALS
-from llambo_replay.experiments.runner import (
-    RunSpec,
-    check_writable,
-    evaluation_keys,
-    history_csv,
-    manifest_head,
-    versions,
-    write_run,
-)
+from llambo_replay.experiments.runner import check_writable, evaluation_keys, history_csv, manifest_head, versions, write_run
+from llambo_replay.experiments.run_spec import RunSpec
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.calls import RecordedCalls

@@ -27,7 +27,8 @@ from llambo_replay.experiments import exactness
 from llambo_replay.experiments.baseline_run import recorded_proposals, run_baseline
 from llambo_replay.experiments.policies import (INFORMATIONAL_MANIFEST_FIELDS, INFORMATIONAL_TRIAL_COLUMNS,
                                                 RECORDED_PROPOSALS, REPRODUCTION)
-from llambo_replay.experiments.runner import run, sha256_text, spec_from_manifest
+from llambo_replay.experiments.runner import run
+from llambo_replay.experiments.run_spec import sha256_text, spec_from_manifest
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import OFFLINE_URL

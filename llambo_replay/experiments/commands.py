@@ -105,7 +105,7 @@ def spec_from_options(options: Mapping[str, Any], dataset: str, model: str, seed
     """The RunSpec of `run`/`grid` options (argparse names, the preset already filled in); the one place
     that turns flags into settings. `reference_root` and `given_points` are `--reference` and
     `--initial-points` resolved (a folder checked, a file read)."""
-    from llambo_replay.experiments.runner import RunSpec
+    from llambo_replay.experiments.run_spec import RunSpec
     from llambo_replay.llambo import LlamboSettings, PromptSettings
     from llambo_replay.llambo.sampler import SamplerSettings
     from llambo_replay.llambo.surrogate import SurrogateSettings
@@ -216,7 +216,7 @@ def _grid_command(manifest: Mapping[str, Any]) -> list[str]:
 
 
 def _warmstart_command(manifest: Mapping[str, Any]) -> list[str] | None:
-    from llambo_replay.experiments.warmstart_eval import DESIGNS
+    from llambo_replay.experiments.presets import DESIGNS
     from llambo_replay.llambo.warmstart import WarmstartSettings
 
     source, task = manifest["initial_points_source"], manifest["task"]

@@ -26,7 +26,7 @@ from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments import components
 from llambo_replay.experiments.commands import replay_command
-from llambo_replay.experiments.runner import model_slug, sha256_text
+from llambo_replay.experiments.run_spec import model_slug, sha256_text
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.estimate import Estimate, ask_discriminative, ask_sampler, synthetic_history
 from llambo_replay.llambo.prompts import PromptSettings

@@ -19,7 +19,8 @@ from typing import Any
 from llambo_replay.errors import BudgetReached, LlamboReplayError, UsageError
 from llambo_replay.experiments.baseline_run import run_baseline
 from llambo_replay.experiments.baselines import REGISTRY
-from llambo_replay.experiments.runner import Budget, RunSpec, run
+from llambo_replay.experiments.runner import Budget, run
+from llambo_replay.experiments.run_spec import RunSpec
 from llambo_replay.replay import RecordMode
 
 METHODS = ("llambo", *REGISTRY)

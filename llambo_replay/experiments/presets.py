@@ -47,6 +47,8 @@ WARMSTART_PRESETS: dict[str, dict[str, object]] = {
 
 
 # The official code asks a completions (instruct) model for the generative surrogate's class logprobs.
+DESIGNS = ("random", "sobol", "lhs")  # the warm-starting evaluation's initial designs beside the LLM's
+
 PAPER_GENERATIVE_MODEL = "gpt-3.5-turbo-instruct"
 
 

@@ -20,7 +20,8 @@ from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
 from llambo_replay.errors import LlamboReplayError
 from llambo_replay.experiments.baseline_run import run_baseline
 from llambo_replay.experiments.check import COMPONENTS_MANIFEST, OFFICIAL_EVALUATION_MANIFESTS, read_manifest
-from llambo_replay.experiments.runner import run, spec_from_manifest
+from llambo_replay.experiments.runner import run
+from llambo_replay.experiments.run_spec import spec_from_manifest
 from llambo_replay.replay import RecordMode
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import OFFLINE_URL

@@ -23,7 +23,8 @@ from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments import evaluation_table, surrogate_eval
 from llambo_replay.experiments import sampler_eval as protocol_of
-from llambo_replay.experiments.runner import check_writable, model_slug
+from llambo_replay.experiments.runner import check_writable
+from llambo_replay.experiments.run_spec import model_slug
 from llambo_replay.experiments.surrogate_eval_run import recorded_pool, task_calls
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.policies import SAMPLER_POLICIES

@@ -22,7 +22,8 @@ from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments import evaluation_table
 from llambo_replay.experiments import surrogate_eval as protocol_of
-from llambo_replay.experiments.runner import check_writable, model_slug
+from llambo_replay.experiments.runner import check_writable
+from llambo_replay.experiments.run_spec import model_slug
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol

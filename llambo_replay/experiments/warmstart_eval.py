@@ -25,7 +25,8 @@ from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.baseline_run import run_baseline
-from llambo_replay.experiments.runner import RunSpec, given_points, warmstart_namespace
+from llambo_replay.experiments.presets import DESIGNS
+from llambo_replay.experiments.run_spec import RunSpec, given_points, warmstart_namespace
 from llambo_replay.llambo import Engine, LlamboSettings, SearchSpace
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
@@ -42,7 +43,6 @@ if TYPE_CHECKING:
 INITIALISERS: dict[str, str] = {"random": "random", "sobol": "Sobol", "lhs": "LHS",
                                 "no_context": "LLM, no context", "partial_context": "LLM, partial context",
                                 "full_context": "LLM, full context"}
-DESIGNS = ("random", "sobol", "lhs")
 OPTIMISERS = ("tpe", "gp_ei")
 
 # The order of the official search spaces' dimensions (exp_baselines/bayesmark/sklearn_funcs.py), which
