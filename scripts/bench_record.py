@@ -30,7 +30,10 @@ from llambo_replay.replay.loopback import LoopbackServer
 
 
 def loopback(args: argparse.Namespace) -> None:
-    with tempfile.TemporaryDirectory() as tmp, LoopbackServer(latency_s=args.latency, max_concurrency=args.limit) as server:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        LoopbackServer(latency_s=args.latency, max_concurrency=args.limit) as server,
+    ):
         transport = make_transport(CassetteStore(tmp), "bench/record", RecordMode.RECORD, server.base_url)
         engine = Engine(open_async_client(transport), "bench", max_concurrency=args.limit)
         prompts = [f"prompt {i}" for i in range(args.requests)]
@@ -43,8 +46,10 @@ def loopback(args: argparse.Namespace) -> None:
     achieved = args.requests * args.latency / wall
     statuses = dict(server.status_counts)
     stored_429 = sum("too many requests" in json.dumps(e) for e in stored)
-    print(f"{args.requests} requests, {args.latency * 1e3:.0f} ms latency, limit {args.limit}: wall {wall:.2f} s "
-          f"(ideal {ideal:.2f} s)")
+    print(
+        f"{args.requests} requests, {args.latency * 1e3:.0f} ms latency, limit {args.limit}: wall {wall:.2f} s "
+        f"(ideal {ideal:.2f} s)"
+    )
     print(f"server answered: {statuses}; peak in flight {server.peak_in_flight}")
     print(f"entries stored: {len(stored)}; containing a 429: {stored_429}")
     print(f"summary: achieved concurrency / allowed = {achieved / args.limit:.2f}; 429s stored = {stored_429}")
@@ -52,19 +57,31 @@ def loopback(args: argparse.Namespace) -> None:
 
 def record_demo(endpoint: str, trials: int, order: str, folder: Path) -> tuple[float, int]:
     """Record the first `trials` trials of the demo into `folder`; (seconds, requests)."""
-    from llambo_replay.experiments.runner import run
-    from llambo_replay.experiments.run_spec import RunSpec
     from llambo_replay.cli import PRESETS
+    from llambo_replay.experiments.run_spec import RunSpec
+    from llambo_replay.experiments.runner import run
     from llambo_replay.llambo import LlamboSettings
     from llambo_replay.llambo.surrogate import SurrogateSettings
 
     demo = PRESETS["demo"]
-    settings = LlamboSettings(n_trials=trials, protocol=str(demo["protocol"]),
-                              surrogate_settings=SurrogateSettings(n_gens=int(demo["n_gens"])))
+    settings = LlamboSettings(
+        n_trials=trials,
+        protocol=str(demo["protocol"]),
+        surrogate_settings=SurrogateSettings(n_gens=int(demo["n_gens"])),
+    )
     spec = RunSpec(llm_model=str(demo["llm_model"]), settings=settings)
     start = time.perf_counter()
-    outcome = run(spec, RecordMode.RECORD, folder / "out", folder / "cassettes", endpoint, None,
-                  concurrency=int(demo["concurrency"]), progress=True, request_order=order)
+    outcome = run(
+        spec,
+        RecordMode.RECORD,
+        folder / "out",
+        folder / "cassettes",
+        endpoint,
+        None,
+        concurrency=int(demo["concurrency"]),
+        progress=True,
+        request_order=order,
+    )
     return time.perf_counter() - start, outcome.manifest["llm"]["requests"]
 
 
@@ -75,8 +92,10 @@ def real(args: argparse.Namespace) -> None:
             seconds, requests = record_demo(args.endpoint, args.trials, order, Path(tmp) / order)
             per_request[order] = seconds / requests
             print(f"{order:8} order: {requests} requests in {seconds:7.1f} s ({per_request[order]:.2f} s per request)")
-    print(f"summary: prefix-order recording speed-up = {per_request['program'] / per_request['prefix']:.2f}x "
-          f"per request ({args.trials} demo trial(s), {args.endpoint})")
+    print(
+        f"summary: prefix-order recording speed-up = {per_request['program'] / per_request['prefix']:.2f}x "
+        f"per request ({args.trials} demo trial(s), {args.endpoint})"
+    )
 
 
 def main() -> None:

@@ -23,9 +23,9 @@ import pandas as pd
 
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.objective import evaluate
-from llambo_replay.experiments.runner import run
-from llambo_replay.experiments.run_spec import spec_from_manifest
 from llambo_replay.bayesmark.tasks import load_task
+from llambo_replay.experiments.run_spec import spec_from_manifest
+from llambo_replay.experiments.runner import run
 from llambo_replay.replay import RecordMode
 
 
@@ -69,14 +69,21 @@ def main() -> None:
     outside = total - engine - lookups
     print(f"run: {spec.dataset}/{spec.model} seed {spec.seed}, {len(configs)} evaluations")
     print(f"objective evaluations alone (training):        {objective_only:8.3f} s")
-    print(f"replay, cold objective memo:                   {cold:8.3f} s  ({cold / objective_only:.2f}x the evaluations)")
-    print(f"replay, warm objective memo:                   {warm:8.3f} s  ({warm / objective_only:.2f}x the evaluations)")
+    print(
+        f"replay, cold objective memo:                   {cold:8.3f} s  ({cold / objective_only:.2f}x the evaluations)"
+    )
+    print(
+        f"replay, warm objective memo:                   {warm:8.3f} s  ({warm / objective_only:.2f}x the evaluations)"
+    )
     print(f"  under cProfile: engine (cassette replay)     {engine:8.3f} s")
     print(f"                  objective memo lookups       {lookups:8.3f} s")
     print(f"                  everything else (LLAMBO)     {outside:8.3f} s  ({outside / total:.1%} of the run)")
     print("top functions by own time:")
     stats.sort_stats("tottime").print_stats(8)
-    print(f"summary: warm replay / evaluations = {warm / objective_only:.3f}; share outside engine+memo = {outside / total:.1%}")
+    print(
+        f"summary: warm replay / evaluations = {warm / objective_only:.3f}; "
+        f"share outside engine+memo = {outside / total:.1%}"
+    )
 
 
 if __name__ == "__main__":

@@ -21,8 +21,9 @@ def seconds(command: str, repeat: int) -> float:
     times = []
     for _ in range(repeat):
         started = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "llambo_replay.cli", *command.split(), "--help"],
-                       capture_output=True, check=True)
+        subprocess.run(
+            [sys.executable, "-m", "llambo_replay.cli", *command.split(), "--help"], capture_output=True, check=True
+        )
         times.append(time.perf_counter() - started)
     return statistics.median(times)
 

@@ -39,8 +39,10 @@ REPO = Path(__file__).resolve().parent.parent
 RUN_SIZE = 1700
 LLM_SHARE = 0.9
 LOOKUPS = 5000
-TEMPLATES = {"llm": "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0-paper-init",
-             "evaluation": "evaluations/bayesmark-paper-3/iris/SVM"}
+TEMPLATES = {
+    "llm": "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0-paper-init",
+    "evaluation": "evaluations/bayesmark-paper-3/iris/SVM",
+}
 
 
 def templates() -> dict[str, dict]:
@@ -104,8 +106,9 @@ def write_rates(root: Path, n: int, writer=put_range) -> tuple[float, float, int
 def fill(root: Path, start: int, n: int) -> None:
     base = templates()
     for first in range(start, n, RUN_SIZE):
-        CassetteStore(root).add_entries(make_entry(base[kind_of(i)], kind_of(i), i)
-                                        for i in range(first, min(n, first + RUN_SIZE)))
+        CassetteStore(root).add_entries(
+            make_entry(base[kind_of(i)], kind_of(i), i) for i in range(first, min(n, first + RUN_SIZE))
+        )
 
 
 def lookups(root: Path, n: int) -> list[float]:
@@ -148,8 +151,14 @@ def disk_and_git(folder: Path, root: Path) -> dict[str, float]:
     status_s = git(root, "status", "--porcelain")
     clone_s = git(folder, "clone", "-q", "--no-local", str(root), str(folder / "clone"))
     shutil.rmtree(folder, ignore_errors=True)
-    return {"apparent": apparent, "allocated": allocated, "files": files, "commit_s": commit_s,
-            "status_s": status_s, "clone_s": clone_s}
+    return {
+        "apparent": apparent,
+        "allocated": allocated,
+        "files": files,
+        "commit_s": commit_s,
+        "status_s": status_s,
+        "clone_s": clone_s,
+    }
 
 
 def bench(folder: Path, n: int) -> dict[str, float]:
@@ -204,19 +213,29 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--sizes", default="1000,10000,100000,1000000", help="store sizes N, comma-separated")
     parser.add_argument("--dir", type=Path, default=Path("/tmp/bench-store"), help="scratch folder (deleted)")
-    parser.add_argument("--diskcache", action="store_true",
-                        help="store the same entries in diskcache (SQLite) instead, for comparison (no verify)")
+    parser.add_argument(
+        "--diskcache",
+        action="store_true",
+        help="store the same entries in diskcache (SQLite) instead, for comparison (no verify)",
+    )
     args = parser.parse_args()
-    print("| N entries | write/s, 1 writer → 2 writers | lookup median / p99 | `verify` | disk (apparent, allocated) "
-          "| files | `git add && commit` | `git status` | `git clone --no-local` |")
+    print(
+        "| N entries | write/s, 1 writer → 2 writers | lookup median / p99 | `verify` | disk (apparent, allocated) "
+        "| files | `git add && commit` | `git status` | `git clone --no-local` |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for n in (int(size) for size in args.sizes.split(",")):
         r = (bench_diskcache if args.diskcache else bench)(args.dir, n)
-        print(f"| {n:,} | {r['one']:,.0f} → {r['two']:,.0f} | {r['median_ms']:.2f} / {r['p99_ms']:.2f} ms "
-              f"| {r['verify_s']:.1f} s | {r['apparent'] / 1e6:,.0f} MB, {r['allocated'] / 1e6:,.0f} MB "
-              f"| {r['files']:,} | {r['commit_s']:.1f} s | {r['status_s']:.2f} s | {r['clone_s']:.1f} s |", flush=True)
-    print(f"store at N={r['n']}: lookup p99 {r['p99_ms']:.2f} ms, verify {r['verify_s']:.1f} s, "
-          f"git add+commit {r['commit_s']:.1f} s, files {r['files']}")
+        print(
+            f"| {n:,} | {r['one']:,.0f} → {r['two']:,.0f} | {r['median_ms']:.2f} / {r['p99_ms']:.2f} ms "
+            f"| {r['verify_s']:.1f} s | {r['apparent'] / 1e6:,.0f} MB, {r['allocated'] / 1e6:,.0f} MB "
+            f"| {r['files']:,} | {r['commit_s']:.1f} s | {r['status_s']:.2f} s | {r['clone_s']:.1f} s |",
+            flush=True,
+        )
+    print(
+        f"store at N={r['n']}: lookup p99 {r['p99_ms']:.2f} ms, verify {r['verify_s']:.1f} s, "
+        f"git add+commit {r['commit_s']:.1f} s, files {r['files']}"
+    )
 
 
 if __name__ == "__main__":

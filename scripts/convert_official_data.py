@@ -21,17 +21,24 @@ import numpy as np
 
 PAPER_DATA = Path(__file__).resolve().parent.parent / "llambo_replay" / "bayesmark" / "paper_data"
 # official path -> shipped path (relative to paper_data/); the layout of the official repository is kept
-FILES = {f"bayesmark/data/{name}.pickle": f"bayesmark/data/{name}.npz"
-         for name in ("breast", "digits", "iris", "wine", "diabetes")}
-FILES |= {f"custom_dataset/{name}.pickle": f"custom_dataset/{name.lower()}.npz"
-          for name in ("Griewank", "KTablet", "Rosenbrock")}
+FILES = {
+    f"bayesmark/data/{name}.pickle": f"bayesmark/data/{name}.npz"
+    for name in ("breast", "digits", "iris", "wine", "diabetes")
+}
+FILES |= {
+    f"custom_dataset/{name}.pickle": f"custom_dataset/{name.lower()}.npz"
+    for name in ("Griewank", "KTablet", "Rosenbrock")
+}
 ARRAYS = ("train_x", "train_y", "test_x", "test_y")
 
 
 def array_digest(array: np.ndarray) -> dict[str, object]:
     contiguous = np.ascontiguousarray(array)
-    return {"dtype": contiguous.dtype.str, "shape": list(contiguous.shape),
-            "sha256": hashlib.sha256(contiguous.tobytes()).hexdigest()}
+    return {
+        "dtype": contiguous.dtype.str,
+        "shape": list(contiguous.shape),
+        "sha256": hashlib.sha256(contiguous.tobytes()).hexdigest(),
+    }
 
 
 def main(official: Path) -> None:
@@ -42,8 +49,11 @@ def main(official: Path) -> None:
         arrays = {name: np.asarray(data[name]) for name in ARRAYS}
         (PAPER_DATA / target).parent.mkdir(parents=True, exist_ok=True)
         np.savez_compressed(PAPER_DATA / target, **arrays)
-        checksums[target] = {"official_file": source, "official_sha256": hashlib.sha256(raw).hexdigest(),
-                             "arrays": {name: array_digest(a) for name, a in arrays.items()}}
+        checksums[target] = {
+            "official_file": source,
+            "official_sha256": hashlib.sha256(raw).hexdigest(),
+            "arrays": {name: array_digest(a) for name, a in arrays.items()},
+        }
         print(f"{source} -> paper_data/{target}")
     (PAPER_DATA / "data_checksums.json").write_text(json.dumps(checksums, indent=2) + "\n")
 

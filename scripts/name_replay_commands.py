@@ -37,8 +37,9 @@ def main(argv: list[str] | None = None) -> int:
                 continue
             stale.append(path)
             if not args.check:
-                atomic_write_text(path, json.dumps({**manifest, "replay_command": command}, indent=1, sort_keys=True)
-                                  + "\n")
+                atomic_write_text(
+                    path, json.dumps({**manifest, "replay_command": command}, indent=1, sort_keys=True) + "\n"
+                )
     print(f"{len(stale)} manifest(s) {'lack' if args.check else 'now name'} their replay command")
     return 1 if args.check and stale else 0
 

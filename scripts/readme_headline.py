@@ -13,11 +13,14 @@ from pathlib import Path
 
 LLAMBO = "LLAMBO (paper, GPT-3.5)"
 ORDINALS = ["first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth"]
-VIEWS = [("all {n} tasks, CV regret", "", "regret"), ("the {n} public tasks", "public", "regret"),
-         ("the {n} synthetic tasks", "synthetic", "regret"),
-         ("all {n} tasks, test-split regret", "", "generalization_regret"),
-         ("public tasks, test-split regret", "public", "generalization_regret"),
-         ("synthetic tasks, test-split regret", "synthetic", "generalization_regret")]
+VIEWS = [
+    ("all {n} tasks, CV regret", "", "regret"),
+    ("the {n} public tasks", "public", "regret"),
+    ("the {n} synthetic tasks", "synthetic", "regret"),
+    ("all {n} tasks, test-split regret", "", "generalization_regret"),
+    ("public tasks, test-split regret", "public", "generalization_regret"),
+    ("synthetic tasks, test-split regret", "synthetic", "generalization_regret"),
+]
 TASKS = {"": 40, "public": 25, "synthetic": 15}
 
 
@@ -38,13 +41,17 @@ def headline(tables: Path) -> list[str]:
         order = sorted(rows, key=lambda method: rows[method][0])
         rank, regret, _ = rows[LLAMBO]
         place = order.index(LLAMBO)
-        text = (f"- {label.format(n=TASKS[family])}: LLAMBO ranks {ORDINALS[place]} of {len(rows)} "
-                f"(average rank {rank:.2f}, mean regret {regret:.4f})")
+        text = (
+            f"- {label.format(n=TASKS[family])}: LLAMBO ranks {ORDINALS[place]} of {len(rows)} "
+            f"(average rank {rank:.2f}, mean regret {regret:.4f})"
+        )
         if place == 0:
             best = order[1]
             wins, ties, losses = (part.strip() for part in rows[best][2].split("/"))
-            text += (f"; the best baseline is {best} ({rows[best][0]:.2f}, {rows[best][1]:.4f}; LLAMBO wins / ties / "
-                     f"loses {wins} / {ties} / {losses} of its cells against it).")
+            text += (
+                f"; the best baseline is {best} ({rows[best][0]:.2f}, {rows[best][1]:.4f}; LLAMBO wins / ties / "
+                f"loses {wins} / {ties} / {losses} of its cells against it)."
+            )
         else:
             ahead = ", ".join(f"{m} ({rows[m][0]:.2f}, {rows[m][1]:.4f})" for m in order[:place])
             text += f"; ahead of it: {ahead}."
@@ -57,8 +64,10 @@ SHOWN = [("", "regret"), ("public", "regret"), ("synthetic", "regret"), ("", "ge
 
 
 def summary_tables(tables: Path) -> list[list[str]]:
-    return [[line for line in (tables / family / f"{metric}_summary.md").read_text().splitlines()
-             if line.startswith("|")] for family, metric in SHOWN]
+    return [
+        [line for line in (tables / family / f"{metric}_summary.md").read_text().splitlines() if line.startswith("|")]
+        for family, metric in SHOWN
+    ]
 
 
 def blocks(lines: list[str], starts: Callable[[str], bool], continues: Callable[[str], bool]) -> list[range]:
@@ -79,13 +88,23 @@ def rewrite(path: Path, tables: Path) -> None:
     """Replace the summary tables and the "In numbers" lines of `path` with the current ones."""
     lines = path.read_text().splitlines()
     new = {"table": summary_tables(tables), "numbers": [headline(tables)]}
-    found = {"table": blocks(lines, lambda l: l.startswith("| method | average rank"), lambda l: l.startswith("|")),
-             "numbers": blocks(lines, lambda l: l.startswith("- ") and "LLAMBO ranks" in l,
-                               lambda l: l.startswith("- ") and "LLAMBO ranks" in l)}
-    edits = sorted(((span, new[kind][n]) for kind in found for n, span in enumerate(found[kind])),
-                   key=lambda edit: edit[0].start, reverse=True)
+    found = {
+        "table": blocks(
+            lines, lambda line: line.startswith("| method | average rank"), lambda line: line.startswith("|")
+        ),
+        "numbers": blocks(
+            lines,
+            lambda line: line.startswith("- ") and "LLAMBO ranks" in line,
+            lambda line: line.startswith("- ") and "LLAMBO ranks" in line,
+        ),
+    }
+    edits = sorted(
+        ((span, new[kind][n]) for kind in found for n, span in enumerate(found[kind])),
+        key=lambda edit: edit[0].start,
+        reverse=True,
+    )
     for span, replacement in edits:
-        lines[span.start:span.stop] = replacement
+        lines[span.start : span.stop] = replacement
     path.write_text("\n".join(lines) + "\n")
 
 

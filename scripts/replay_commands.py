@@ -22,18 +22,33 @@ from llambo_replay.experiments.commands import RUN_OPTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "docs" / "replay-commands.md"
-FOLDERS = ["results/recorded/demo", "results/recorded/paper-grid", "results/recorded/grid", "results/recorded/ablations",
-           "results/recorded/warmstart", "results/recorded/blas-sensitive", "results/recorded/synthetic",
-           "results/components",
-           "results/surrogate-eval", "results/sampler-eval"]
+FOLDERS = [
+    "results/recorded/demo",
+    "results/recorded/paper-grid",
+    "results/recorded/grid",
+    "results/recorded/ablations",
+    "results/recorded/warmstart",
+    "results/recorded/blas-sensitive",
+    "results/recorded/synthetic",
+    "results/components",
+    "results/surrogate-eval",
+    "results/sampler-eval",
+]
 # The flags that name one cell of a command, by subcommand: (flag, the dimension it names).
-CELL_FLAGS = {"run": {"--task": "tasks", "--seed": "seeds"}, "grid": {"--methods": "methods", "--tasks": "tasks",
-                                                                     "--seeds": "seeds"},
-              "warmstart": {"--seeds": "seeds", "--initialisers": "initialisers", "--optimisers": "optimisers"}}
+CELL_FLAGS = {
+    "run": {"--task": "tasks", "--seed": "seeds"},
+    "grid": {"--methods": "methods", "--tasks": "tasks", "--seeds": "seeds"},
+    "warmstart": {"--seeds": "seeds", "--initialisers": "initialisers", "--optimisers": "optimisers"},
+}
 # Flags only LLAMBO reads (a baseline reads the budget, the start and the objective protocol).
 LLAMBO_ONLY_FLAGS = {"--" + dest.replace("_", "-") for dest in RUN_OPTIONS} - {"--init", "--trials"}
-GRID_FLAG = {"methods": "--methods", "tasks": "--tasks", "seeds": "--seeds", "initialisers": "--initialisers",
-             "optimisers": "--optimisers"}
+GRID_FLAG = {
+    "methods": "--methods",
+    "tasks": "--tasks",
+    "seeds": "--seeds",
+    "initialisers": "--initialisers",
+    "optimisers": "--optimisers",
+}
 
 
 def split(command: str) -> tuple[str, tuple[str, ...], dict[str, str]]:
@@ -51,7 +66,10 @@ def split(command: str) -> tuple[str, tuple[str, ...], dict[str, str]]:
             shared.append(rest[i])
             i += 1
     if sub == "run":  # a LLAMBO run is the grid's `llambo` cell with the same flags
-        sub, cell = "grid", {"methods": "llambo", "tasks": cell.get("tasks", "iris/SVM"), "seeds": cell.get("seeds", "0")}
+        sub, cell = (
+            "grid",
+            {"methods": "llambo", "tasks": cell.get("tasks", "iris/SVM"), "seeds": cell.get("seeds", "0")},
+        )
     return sub, tuple(shared), cell
 
 
@@ -89,7 +107,8 @@ def _fold_baselines_into_llambo(groups: dict[tuple[str, tuple[str, ...]], list[d
                 continue
             extra = [flag for flag in other[1] if flag not in key[1]]
             if [flag for flag in key[1] if flag not in other[1]] == [] and all(
-                    not flag.startswith("--") or flag in LLAMBO_ONLY_FLAGS for flag in extra):
+                not flag.startswith("--") or flag in LLAMBO_ONLY_FLAGS for flag in extra
+            ):
                 groups[other] += groups.pop(key)
                 break
 
@@ -137,8 +156,15 @@ def anchor(name: str) -> str:
 
 
 README_WIDTH = 300  # a longer command line is linked, not shown in the table
-NUMBERS = ["no command line", "one command line", "two command lines", "three command lines", "four command lines",
-           "five command lines", "six command lines"]
+NUMBERS = [
+    "no command line",
+    "one command line",
+    "two command lines",
+    "three command lines",
+    "four command lines",
+    "five command lines",
+    "six command lines",
+]
 
 
 def _count(n: int) -> str:
@@ -155,18 +181,33 @@ def readme_cell(name: str) -> str:
 
 def page() -> str:
     total = sum(1 for name in FOLDERS for _ in (REPO / name).rglob("*.manifest.json"))
-    lines = ["# The command that replays each committed result", "", *textwrap.wrap(
-             "Made by `python scripts/replay_commands.py --write` from the `replay_command` every manifest names "
-             "(a test checks it). Each command replays into its own default output folder under `results/`, "
-             "never into the committed one; `llambo-replay check --results <folder or manifest>` replays the "
-             "same results and compares them with the committed files. (The blocks are `text`, not `bash`: the "
-             f"README test runs every `bash` line, and these replay {total:,} results; tests/test_replay_commands.py "
-             "runs a sample of them instead.)", width=105), ""]
+    lines = [
+        "# The command that replays each committed result",
+        "",
+        *textwrap.wrap(
+            "Made by `python scripts/replay_commands.py --write` from the `replay_command` every manifest names "
+            "(a test checks it). Each command replays into its own default output folder under `results/`, "
+            "never into the committed one; `llambo-replay check --results <folder or manifest>` replays the "
+            "same results and compares them with the committed files. (The blocks are `text`, not `bash`: the "
+            f"README test runs every `bash` line, and these replay {total:,} results; tests/test_replay_commands.py "
+            "runs a sample of them instead.)",
+            width=105,
+        ),
+        "",
+    ]
     for name in FOLDERS:
         commands = folder_commands(REPO / name)
         count = sum(1 for _ in (REPO / name).rglob("*.manifest.json"))
-        lines += [f"## `{name}/`", "", f"{count} result(s), {len(commands)} command line(s):", "", "```text",
-                  *commands, "```", ""]
+        lines += [
+            f"## `{name}/`",
+            "",
+            f"{count} result(s), {len(commands)} command line(s):",
+            "",
+            "```text",
+            *commands,
+            "```",
+            "",
+        ]
     return "\n".join(lines).rstrip() + "\n"
 
 

@@ -11,8 +11,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from llambo_replay.replay.loopback import LoopbackServer  # noqa: E402
 from llm_responder import llambo_responder  # noqa: E402
+
+from llambo_replay.replay.loopback import LoopbackServer  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -29,20 +29,27 @@ def llambo_responder(body: dict[str, Any], sample: int, junk_every: int = 7) -> 
         return f"{int(rng.uniform() < 0.4)} ##"
     text = body["messages"][-1]["content"]
     as_json = "response_format" in body
-    ranges = RANGE_RE.findall(text) or [(name, low, high, "int" if kind == "integer" else kind)
-                                        for name, kind, low, high in WARMSTART_RANGE_RE.findall(text)]
+    ranges = RANGE_RE.findall(text) or [
+        (name, low, high, "int" if kind == "integer" else kind)
+        for name, kind, low, high in WARMSTART_RANGE_RE.findall(text)
+    ]
     if "Recommend a configuration" in text or "Bayesian Optimization" in text:
+
         def config() -> dict[str, float]:
             out = {}
             for name, low, high, kind in ranges:
                 value = rng.uniform(float(low), float(high))
                 out[name] = int(round(value)) if kind == "int" else round(value, 6)
             return out
+
         if "Bayesian Optimization" in text:  # warm-starting: a numbered list of dicts, as GPT-3.5 answers
             n = int(re.search(r"(?:suggest|Provide) (\d+)", text).group(1))
             configs = [config() for _ in range(n)]
-            return json.dumps({"configurations": configs}) if as_json else "Here you are:\n" + "\n".join(
-                f"{i + 1}. {c!r}" for i, c in enumerate(configs))
+            return (
+                json.dumps({"configurations": configs})
+                if as_json
+                else "Here you are:\n" + "\n".join(f"{i + 1}. {c!r}" for i, c in enumerate(configs))
+            )
         c = config()
         if junk_every and sample % junk_every == 3:
             return "I think a good configuration would be something sensible."  # unparseable on purpose

@@ -19,10 +19,13 @@ from llambo_replay.experiments.run_spec import RunSpec
 from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import RecordMode
 
-INSTALLED = {name: importlib.util.find_spec(b.library.replace("scikit-optimize", "skopt")) is not None
-             for name, b in REGISTRY.items()}
-NEEDS_EXTRA = {name: pytest.mark.skipif(not INSTALLED[name], reason=f"needs the [{b.extra}] extra")
-               for name, b in REGISTRY.items()}
+INSTALLED = {
+    name: importlib.util.find_spec(b.library.replace("scikit-optimize", "skopt")) is not None
+    for name, b in REGISTRY.items()
+}
+NEEDS_EXTRA = {
+    name: pytest.mark.skipif(not INSTALLED[name], reason=f"needs the [{b.extra}] extra") for name, b in REGISTRY.items()
+}
 METHODS = [pytest.param(name, marks=NEEDS_EXTRA[name]) for name in REGISTRY]
 
 
@@ -38,8 +41,9 @@ def test_a_baseline_starts_from_the_shared_points_and_is_deterministic_for_a_see
 
     optimise = baseline(method).optimise()
     first = optimise(task.space, objective, initial, 3, np.random.default_rng(1), task.lower_is_better)
-    again = optimise(task.space, lambda c: evaluate(task, c), initial, 3, np.random.default_rng(1),
-                     task.lower_is_better)
+    again = optimise(
+        task.space, lambda c: evaluate(task, c), initial, 3, np.random.default_rng(1), task.lower_is_better
+    )
     assert len(first) == 8 and first.equals(again)
     assert first[task.space.names].head(5).to_dict("records") == [task.space.typed(c) for c in initial]
     assert len(evaluated) == 8, "each configuration is evaluated once"
@@ -58,22 +62,30 @@ def test_a_baseline_survives_evaluations_that_fail_with_nan(method):
         result = evaluate(task, config)
         return {**result, "score": float("nan")} if len(calls) in (2, 7) else result
 
-    history = baseline(method).optimise()(task.space, sometimes_nan, initial, 4, np.random.default_rng(1),
-                                          task.lower_is_better)
+    history = baseline(method).optimise()(
+        task.space, sometimes_nan, initial, 4, np.random.default_rng(1), task.lower_is_better
+    )
     assert len(history) == 9 and history["score"].isna().sum() == 2, "the history keeps the real (failed) scores"
 
 
-@pytest.mark.parametrize("method", [pytest.param(name, marks=NEEDS_EXTRA[name]) for name, b in REGISTRY.items()
-                                    if b.recorded])
+@pytest.mark.parametrize(
+    "method", [pytest.param(name, marks=NEEDS_EXTRA[name]) for name, b in REGISTRY.items() if b.recorded]
+)
 def test_a_recorded_baseline_replays_without_its_optimiser(method, tmp_path, monkeypatch):
-    spec = RunSpec("wine", "AdaBoost", 0, settings=LlamboSettings(n_initial=5, n_trials=2),
-                   reference=str(reference.check_reference(None)))
+    spec = RunSpec(
+        "wine",
+        "AdaBoost",
+        0,
+        settings=LlamboSettings(n_initial=5, n_trials=2),
+        reference=str(reference.check_reference(None)),
+    )
     manifest = run_baseline(method, spec, tmp_path / "results" / method, tmp_path / "cassettes", RecordMode.AUTO)
     assert any(ns.startswith(f"proposals/{method}/") for ns in manifest["cassettes"])
     assert manifest["task"]["objective_protocol"] == "bayesmark-paper-3"
 
     def no_optimiser(self):
         raise AssertionError("a replay must not run the optimiser")
+
     monkeypatch.setattr(type(baseline(method)), "optimise", no_optimiser)
     path = tmp_path / "results" / method / "wine/AdaBoost/0.manifest.json"
     checked = check_run(path, tmp_path / "cassettes", tmp_path / "scratch", None)
@@ -99,6 +111,7 @@ def test_a_missing_optional_library_keys_its_proposals_by_the_version_its_extra_
         if name == "botorch":
             raise metadata.PackageNotFoundError(name)
         return real(name)
+
     monkeypatch.setattr(metadata, "version", missing)
     assert library_version("gp_botorch") == "botorch 0.18.1"
 

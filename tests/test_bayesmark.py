@@ -17,9 +17,16 @@ from llambo_replay.bayesmark.tasks import DATASETS, MODELS, load_task
 from llambo_replay.errors import UsageError
 
 
-@pytest.mark.parametrize("dataset, model", [("iris", "SVM"), ("diabetes", "RandomForest"), ("digits", "MLP_SGD"),
-                                            ("diabetes", "MLP_SGD"),
-                                            ("breast", "DecisionTree")])
+@pytest.mark.parametrize(
+    "dataset, model",
+    [
+        ("iris", "SVM"),
+        ("diabetes", "RandomForest"),
+        ("digits", "MLP_SGD"),
+        ("diabetes", "MLP_SGD"),
+        ("breast", "DecisionTree"),
+    ],
+)
 def test_our_objective_reproduces_published_rows(reference_dir, dataset, model):
     task = load_task(dataset, model)
     history = reference.published_history(reference_dir, dataset, model, 0)
@@ -64,8 +71,14 @@ def test_the_memo_answers_only_for_the_environment_it_computed_in(tmp_path, monk
 
     memo = ObjectiveMemo(tmp_path)
     objective = memo.wrap(task.name, PROTOCOL_VERSION, counted)
-    config = {"max_depth": 3, "max_features": 0.5, "min_impurity_decrease": 0.0, "min_samples_leaf": 0.05,
-              "min_samples_split": 0.1, "min_weight_fraction_leaf": 0.02}
+    config = {
+        "max_depth": 3,
+        "max_features": 0.5,
+        "min_impurity_decrease": 0.0,
+        "min_samples_leaf": 0.05,
+        "min_samples_split": 0.1,
+        "min_weight_fraction_leaf": 0.02,
+    }
     assert objective(config) == objective(dict(config))
     assert len(calls) == 1 and (memo.hits, memo.misses) == (1, 1)
     # another BLAS kernel is another environment: the memo must not answer for it
@@ -81,9 +94,28 @@ def test_a_memo_path_that_is_a_file_is_a_clear_error(tmp_path):
 
 
 def test_fidelity_command_counts_exact_rows(reference_dir, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "fidelity", "--reference", str(reference_dir),
-                             "--datasets", "iris", "--models", "SVM,DecisionTree", "--seeds", "0", "--no-memo",
-                             "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "fidelity",
+            "--reference",
+            str(reference_dir),
+            "--datasets",
+            "iris",
+            "--models",
+            "SVM,DecisionTree",
+            "--seeds",
+            "0",
+            "--no-memo",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "60/60 rows reproduce exactly"
     assert (tmp_path / "fidelity_mismatches.csv").read_text().startswith("dataset,model,seed,row")
@@ -95,20 +127,36 @@ def test_without_avx512_the_public_adaboost_rows_reproduce(tmp_path):
     AVX-512 the flag changes nothing and the rows reproduce as they are."""
     from llambo_replay.cli.fidelity import avx512_features
 
-    args = [sys.executable, "-m", "llambo_replay.cli", "fidelity", "--datasets", "iris", "--models", "AdaBoost",
-            "--seeds", "0", "--out", str(tmp_path)]
+    args = [
+        sys.executable,
+        "-m",
+        "llambo_replay.cli",
+        "fidelity",
+        "--datasets",
+        "iris",
+        "--models",
+        "AdaBoost",
+        "--seeds",
+        "0",
+        "--out",
+        str(tmp_path),
+    ]
     result = subprocess.run([*args, "--without-avx512"], capture_output=True, text=True, timeout=600)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1] == "30/30 rows reproduce exactly"
     if avx512_features():
-        assert result.stdout.startswith("fidelity with numpy's AVX-512 code paths turned off (NPY_DISABLE_CPU_FEATURES=")
+        assert result.stdout.startswith(
+            "fidelity with numpy's AVX-512 code paths turned off (NPY_DISABLE_CPU_FEATURES="
+        )
         native = subprocess.run([*args, "--no-memo"], capture_output=True, text=True, timeout=600)
         assert native.stdout.splitlines()[-1] == "27/30 rows reproduce exactly"
 
 
 def _published_config(reference_dir, dataset, model, seed, index):
     task = load_task(dataset, model)
-    return task, published_config(task.space, reference.published_history(reference_dir, dataset, model, seed).iloc[index])
+    return task, published_config(
+        task.space, reference.published_history(reference_dir, dataset, model, seed).iloc[index]
+    )
 
 
 def test_fragility_probe_separates_rounding_from_protocol(reference_dir):

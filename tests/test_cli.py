@@ -17,8 +17,14 @@ OFFLINE = "http://127.0.0.1:9/v1"  # nothing listens there: any connection attem
 
 
 def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True,
-                          cwd=cwd or REPO, env={**os.environ, **(env or {})}, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd or REPO,
+        env={**os.environ, **(env or {})},
+        timeout=600,
+    )
 
 
 def tree_digest(root: Path) -> str:
@@ -44,8 +50,9 @@ def test_help_lists_every_command():
         assert re.search(rf"^\s+{command}\s", result.stdout, re.MULTILINE), command
 
 
-@pytest.mark.parametrize("command", ["run", "grid", "check", "migrate", "tables", "components", "fidelity",
-                                     "serve-local", "cassettes"])
+@pytest.mark.parametrize(
+    "command", ["run", "grid", "check", "migrate", "tables", "components", "fidelity", "serve-local", "cassettes"]
+)
 def test_every_command_explains_itself_and_shows_plain_defaults(command):
     result = cli(command, "--help")
     assert result.returncode == 0
@@ -56,8 +63,9 @@ def test_every_command_explains_itself_and_shows_plain_defaults(command):
 
 def test_a_memo_that_is_a_file_is_one_line(tmp_path):
     (tmp_path / "memo").write_text("not a folder")
-    assert_one_line_error(cli("run", "--memo", str(tmp_path / "memo"), "--out", str(tmp_path / "o")),
-                          "cannot open the objective memo")
+    assert_one_line_error(
+        cli("run", "--memo", str(tmp_path / "memo"), "--out", str(tmp_path / "o")), "cannot open the objective memo"
+    )
 
 
 def test_replaying_an_unrecorded_seed_is_a_one_line_miss_with_the_key(tmp_path):
@@ -70,17 +78,20 @@ def test_replaying_an_unrecorded_seed_is_a_one_line_miss_with_the_key(tmp_path):
     assert tree_digest(REPO / "cassettes") == before
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["run", "--dataset", "mnist"], "unknown dataset 'mnist'"),
-    (["run", "--model", "XGBoost"], "unknown model 'XGBoost'"),
-    (["run", "--trials", "-1"], "must be 0 or more"),
-    (["run", "--seed", "x"], "expected a whole number"),
-    (["run", "--mode", "rewind"], "unknown record mode 'rewind'"),
-    (["run", "--reference", "/nonexistent/ref"], "does not exist"),
-    (["fidelity", "--reference", "/nonexistent/ref"], "does not exist"),
-    (["cassettes", "verify", "--cassettes", "/nonexistent/c"], "does not exist"),
-    (["frobnicate"], "invalid choice"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["run", "--dataset", "mnist"], "unknown dataset 'mnist'"),
+        (["run", "--model", "XGBoost"], "unknown model 'XGBoost'"),
+        (["run", "--trials", "-1"], "must be 0 or more"),
+        (["run", "--seed", "x"], "expected a whole number"),
+        (["run", "--mode", "rewind"], "unknown record mode 'rewind'"),
+        (["run", "--reference", "/nonexistent/ref"], "does not exist"),
+        (["fidelity", "--reference", "/nonexistent/ref"], "does not exist"),
+        (["cassettes", "verify", "--cassettes", "/nonexistent/c"], "does not exist"),
+        (["frobnicate"], "invalid choice"),
+    ],
+)
 def test_bad_input_gets_a_one_line_error(tmp_path, args, fragment):
     before = tree_digest(REPO / "cassettes")
     result = cli(*args, "--out", str(tmp_path)) if args[0] == "run" else cli(*args)
@@ -103,6 +114,7 @@ def test_an_unwritable_output_folder_is_a_clear_error(tmp_path):
 
 def test_a_corrupt_cassette_is_refused_not_replayed(tmp_path):
     import shutil
+
     cassettes = tmp_path / "cassettes"
     shutil.copytree(REPO / "cassettes", cassettes)
     victim = sorted((cassettes / "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0").rglob("*.jsonl"))[0]
@@ -158,31 +170,43 @@ def test_the_timeout_flag_defaults_to_the_transports_timeout():
 
 
 def test_python_dash_m_runs_the_same_command_line():
-    result = subprocess.run([sys.executable, "-m", "llambo_replay", "--version"], capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "llambo_replay", "--version"], capture_output=True, text=True, timeout=60
+    )
     assert result.returncode == 0 and result.stdout.startswith("llambo-replay ")
 
 
-@pytest.mark.parametrize("args, where", [(["check", "--out", "x"], "llambo-replay check --help"),
-                                         (["cassettes", "verify", "--nope"], "llambo-replay cassettes verify --help"),
-                                         (["--nope"], "llambo-replay --help")])
+@pytest.mark.parametrize(
+    "args, where",
+    [
+        (["check", "--out", "x"], "llambo-replay check --help"),
+        (["cassettes", "verify", "--nope"], "llambo-replay cassettes verify --help"),
+        (["--nope"], "llambo-replay --help"),
+    ],
+)
 def test_an_unknown_flag_points_to_the_help_of_the_command_it_was_given_to(args, where):
     """Issue 29: unknown flags pointed to the top-level help."""
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True,
-                            timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 2 and result.stderr.strip().endswith(f"(see '{where}')"), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_one_task_vocabulary_in_every_command_that_takes_one_task():
     """Issue 29: `run` took --dataset/--model and `warmstart` --task; both now take either spelling."""
+
     def dry(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args, "--dry-run"], capture_output=True,
-                              text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "llambo_replay.cli", *args, "--dry-run"], capture_output=True, text=True, timeout=300
+        )
 
     assert dry("run", "--task", "wine/SVM").stdout == dry("run", "--dataset", "wine", "--model", "SVM").stdout != ""
-    assert dry("warmstart", "--task", "breast/RandomForest").stdout == \
-        dry("warmstart", "--dataset", "breast", "--model", "RandomForest").stdout != ""
+    assert (
+        dry("warmstart", "--task", "breast/RandomForest").stdout
+        == dry("warmstart", "--dataset", "breast", "--model", "RandomForest").stdout
+        != ""
+    )
     both = dry("run", "--task", "wine/SVM", "--model", "SVM")
     assert both.returncode == 2 and both.stderr.startswith("error: give the task as --task DATASET/MODEL or as")
 
@@ -191,8 +215,14 @@ def test_one_task_vocabulary_in_every_command_that_takes_one_task():
 def test_run_from_another_folder_says_so_and_leaves_nothing_behind(tmp_path, args):
     """Issue 29: run from another folder, every command failed without saying "run from the clone root"
     and left empty output folders."""
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], cwd=tmp_path, capture_output=True,
-                            text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", *args],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "run from the clone's root folder" in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -214,15 +244,31 @@ def test_every_flag_of_every_command_is_documented():
             else:
                 yield from ((name, o) for o in action.option_strings if o.startswith("--") and o != "--help")
 
-    undocumented = sorted({(name, flag) for name, flag in flags(build_parser(), "")
-                           if not re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", docs)})
+    undocumented = sorted(
+        {
+            (name, flag)
+            for name, flag in flags(build_parser(), "")
+            if not re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", docs)
+        }
+    )
     assert undocumented == []
 
 
 def test_one_manifest_replays_on_its_own():
     """Issue 29: no single command replayed one committed result without reading its manifest for flags."""
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "check", "--results",
-                             "results/recorded/demo/iris/SVM/0.manifest.json"], cwd=REPO, capture_output=True,
-                            text=True, timeout=300)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "check",
+            "--results",
+            "results/recorded/demo/iris/SVM/0.manifest.json",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith("1/1 committed results reproduce: 1 replayed byte for byte")

@@ -5,14 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from llm_responder import llambo_responder
 
-from llambo_replay.experiments import components
 from llambo_replay.bayesmark.memo import ObjectiveMemo
+from llambo_replay.experiments import components
 from llambo_replay.experiments.component_run import ComponentSpec, run_components
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.replay import RecordMode
 from llambo_replay.replay.loopback import LoopbackServer
-from llm_responder import llambo_responder
 
 
 def test_prediction_metrics_on_a_known_case():
@@ -31,18 +31,36 @@ def test_sampler_metrics_normalise_with_global_performance():
     proposals = pd.DataFrame(space.sample(rng, 5))
     m = components.sampler_metrics(space, observed, proposals, np.array([0.9, 0.8, 1.0, 0.5, 0.7]), 1.0, 0.5)
     assert m["best_regret"] == 0.0 and m["average_regret"] == pytest.approx(0.44)  # (0.2 + 0.4 + 0 + 1 + 0.6) / 5
-    assert m["covariance_rank"] == 2 and np.isfinite(m["log10_generalised_variance"]) and np.isfinite(m["log_likelihood"])
+    assert (
+        m["covariance_rank"] == 2 and np.isfinite(m["log10_generalised_variance"]) and np.isfinite(m["log_likelihood"])
+    )
 
 
 def test_components_record_then_replay_identically(tmp_path, reference_dir):
-    spec = ComponentSpec(datasets=("wine",), seeds=(0,), n_observed=(5, 8), n_test=4, llm_model="loopback",
-                         protocol="paper", n_gens=2, n_candidates=4)
+    spec = ComponentSpec(
+        datasets=("wine",),
+        seeds=(0,),
+        n_observed=(5, 8),
+        n_test=4,
+        llm_model="loopback",
+        protocol="paper",
+        n_gens=2,
+        n_candidates=4,
+    )
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
         # through the objective memo, as the CLI runs it
-        recorded = run_components(spec, RecordMode.RECORD, tmp_path / "a", tmp_path / "c", server.base_url,
-                                  reference_dir, ObjectiveMemo(tmp_path / "memo"))
-    replayed = run_components(spec, RecordMode.REPLAY, tmp_path / "b", tmp_path / "c", "http://replay.invalid/v1",
-                              reference_dir, None)
+        recorded = run_components(
+            spec,
+            RecordMode.RECORD,
+            tmp_path / "a",
+            tmp_path / "c",
+            server.base_url,
+            reference_dir,
+            ObjectiveMemo(tmp_path / "memo"),
+        )
+    replayed = run_components(
+        spec, RecordMode.REPLAY, tmp_path / "b", tmp_path / "c", "http://replay.invalid/v1", reference_dir, None
+    )
     assert recorded["outputs"] == replayed["outputs"]
     surrogate = pd.read_csv(tmp_path / "b/surrogate.csv")
     assert set(surrogate["surrogate"]) == {"LLAMBO (discriminative)", "GP (Matern 5/2)", "Random forest"}

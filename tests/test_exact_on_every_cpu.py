@@ -38,14 +38,29 @@ def test_every_committed_result_reproduces_as_on_an_amd_cpu_without_avx512():
     env = {**os.environ, "OPENBLAS_CORETYPE": kernel}
     if avx512_features():
         env[NUMPY_SWITCH] = " ".join(avx512_features())
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "check"], cwd=REPO, env=env,
-                            capture_output=True, text=True, timeout=1200)
+    result = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", "check"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=1200,
+    )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
     reproduced, total = re.match(r"(\d+)/(\d+) committed results reproduce", result.stdout.splitlines()[-1]).groups()
     assert reproduced == total
-    probe = subprocess.run([sys.executable, "-c", "from llambo_replay.bayesmark.numerics import environment; "
-                            "e = environment(); print(e['simd'], e['blas'][0]['kernel'])"],
-                           env=env, capture_output=True, text=True, timeout=120)
+    probe = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from llambo_replay.bayesmark.numerics import environment; "
+            "e = environment(); print(e['simd'], e['blas'][0]['kernel'])",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     simd, used_kernel = probe.stdout.split()
     assert used_kernel == kernel and "AVX512" not in simd  # the switches took effect
 

@@ -16,16 +16,37 @@ from llambo_replay.tables.results import History
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True, timeout=600
+    )
 
 
 @pytest.fixture(scope="module")
 def grid(tmp_path_factory, reference_dir) -> Path:
     out = tmp_path_factory.mktemp("grid")
     # recorded into the grid's own store: the baselines' evaluations and proposals (no LLM is asked)
-    args = ["grid", "--methods", "random,gp_ei,tpe", "--datasets", "iris", "--models", "SVM", "--seeds", "0,1",
-            "--trials", "4", "--out", str(out), "--no-memo", "--reference", str(reference_dir),
-            "--mode", "record", "--cassettes", str(out / "cassettes")]
+    args = [
+        "grid",
+        "--methods",
+        "random,gp_ei,tpe",
+        "--datasets",
+        "iris",
+        "--models",
+        "SVM",
+        "--seeds",
+        "0,1",
+        "--trials",
+        "4",
+        "--out",
+        str(out),
+        "--no-memo",
+        "--reference",
+        str(reference_dir),
+        "--mode",
+        "record",
+        "--cassettes",
+        str(out / "cassettes"),
+    ]
     first = cli(*args, "--jobs", "2")
     assert first.returncode == 0, first.stderr
     return out
@@ -36,18 +57,38 @@ def test_baselines_start_from_the_papers_initial_points_and_rerun_identically(gr
     for method in ("random", "gp_ei", "tpe"):
         history = pd.read_csv(grid / method / "iris/SVM/1.csv")
         assert len(history) == 9
-        assert np.allclose(history.loc[:4, ["C", "gamma", "tol"]].to_numpy(),
-                           published.loc[:4, ["C", "gamma", "tol"]].to_numpy())
-    check = cli("check", "--results", str(grid), "--reference", str(reference_dir), "--cassettes", str(grid / "cassettes"))
+        assert np.allclose(
+            history.loc[:4, ["C", "gamma", "tol"]].to_numpy(), published.loc[:4, ["C", "gamma", "tol"]].to_numpy()
+        )
+    check = cli(
+        "check", "--results", str(grid), "--reference", str(reference_dir), "--cassettes", str(grid / "cassettes")
+    )
     assert check.returncode == 0, check.stderr
     assert "6/6 committed results reproduce: 6 replayed byte for byte, 0 recomputed" in check.stdout
 
 
 def test_the_grid_resumes_by_skipping_finished_cells(grid, reference_dir):
     stamp = (grid / "tpe/iris/SVM/0.csv").stat().st_mtime_ns
-    again = cli("grid", "--methods", "random,gp_ei,tpe", "--datasets", "iris", "--models", "SVM", "--seeds", "0,1",
-                "--trials", "4", "--out", str(grid), "--no-memo", "--reference", str(reference_dir),
-                "--cassettes", str(grid / "cassettes"))
+    again = cli(
+        "grid",
+        "--methods",
+        "random,gp_ei,tpe",
+        "--datasets",
+        "iris",
+        "--models",
+        "SVM",
+        "--seeds",
+        "0,1",
+        "--trials",
+        "4",
+        "--out",
+        str(grid),
+        "--no-memo",
+        "--reference",
+        str(reference_dir),
+        "--cassettes",
+        str(grid / "cassettes"),
+    )
     assert again.returncode == 0 and "6/6 cells done" in again.stdout
     assert (grid / "tpe/iris/SVM/0.csv").stat().st_mtime_ns == stamp
 
@@ -68,8 +109,10 @@ def test_tables_are_byte_identical_across_processes_and_include_the_paper_row(gr
 
 def test_regret_is_normalised_by_the_tasks_best_and_worst():
     frame = lambda scores: pd.DataFrame({"score": scores, "generalization_score": scores})  # noqa: E731
-    histories = [History("A", "iris", "SVM", 0, frame([0.5, 0.7, 0.9]), "a", ""),
-                 History("B", "iris", "SVM", 0, frame([0.6, 0.6, 1.0]), "b", "")]
+    histories = [
+        History("A", "iris", "SVM", 0, frame([0.5, 0.7, 0.9]), "a", ""),
+        History("B", "iris", "SVM", 0, frame([0.6, 0.6, 1.0]), "b", ""),
+    ]
     regret = metrics.regret_table(histories)
     a = regret[regret["method"] == "A"]["regret"].round(6).tolist()
     assert a == [1.0, 0.6, 0.2]  # (1.0 - best so far) / (1.0 - 0.5)
@@ -85,8 +128,10 @@ def test_a_failed_evaluation_neither_bounds_the_task_nor_becomes_the_incumbent()
     """Seen: one NaN (a diverged MLP) in scikit-optimize's diabetes/MLP_SGD seed 4 dropped the whole task."""
     nan = float("nan")
     frame = lambda scores: pd.DataFrame({"score": scores, "generalization_score": scores})  # noqa: E731
-    histories = [History("A", "iris", "SVM", 0, frame([nan, 0.7, 0.9, nan]), "a", ""),
-                 History("B", "iris", "SVM", 0, frame([0.5, 0.6, 1.0, 0.8]), "b", "")]
+    histories = [
+        History("A", "iris", "SVM", 0, frame([nan, 0.7, 0.9, nan]), "a", ""),
+        History("B", "iris", "SVM", 0, frame([0.5, 0.6, 1.0, 0.8]), "b", ""),
+    ]
     regret = metrics.regret_table(histories)
     a = regret[regret["method"] == "A"]["regret"].tolist()
     assert np.isnan(a[0]) and np.round(a[1:], 6).tolist() == [0.6, 0.2, 0.2]
@@ -94,11 +139,31 @@ def test_a_failed_evaluation_neither_bounds_the_task_nor_becomes_the_incumbent()
 
 def test_the_grid_runs_on_a_dask_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                  host="127.0.0.1") as cluster:
-        result = cli("grid", "--methods", "random,tpe", "--datasets", "iris", "--models", "SVM", "--seeds", "0,1",
-                     "--trials", "2", "--out", str(tmp_path), "--no-memo", "--scheduler", cluster.scheduler_address,
-                     "--mode", "auto", "--cassettes", str(tmp_path / "cassettes"))  # a replay would compute nothing
+    with distributed.LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+    ) as cluster:
+        result = cli(
+            "grid",
+            "--methods",
+            "random,tpe",
+            "--datasets",
+            "iris",
+            "--models",
+            "SVM",
+            "--seeds",
+            "0,1",
+            "--trials",
+            "2",
+            "--out",
+            str(tmp_path),
+            "--no-memo",
+            "--scheduler",
+            cluster.scheduler_address,
+            "--mode",
+            "auto",
+            "--cassettes",
+            str(tmp_path / "cassettes"),
+        )  # a replay would compute nothing
     assert result.returncode == 0, result.stderr
     assert "4/4 cells done" in result.stdout
     assert len(list(tmp_path.rglob("*.manifest.json"))) == 4
@@ -107,15 +172,45 @@ def test_the_grid_runs_on_a_dask_cluster(tmp_path):
 def test_a_cell_with_a_truncated_manifest_is_done_again(grid, reference_dir):
     manifest = grid / "random/iris/SVM/0.manifest.json"
     manifest.write_text(manifest.read_text()[:40])
-    again = cli("grid", "--methods", "random", "--datasets", "iris", "--models", "SVM", "--seeds", "0",
-                "--trials", "4", "--out", str(grid), "--no-memo", "--reference", str(reference_dir))
+    again = cli(
+        "grid",
+        "--methods",
+        "random",
+        "--datasets",
+        "iris",
+        "--models",
+        "SVM",
+        "--seeds",
+        "0",
+        "--trials",
+        "4",
+        "--out",
+        str(grid),
+        "--no-memo",
+        "--reference",
+        str(reference_dir),
+    )
     assert again.returncode == 0, again.stderr
     assert json.loads(manifest.read_text())["method"] == "random"
 
 
 def test_a_reason_shared_by_many_failed_cells_is_said_once(tmp_path):
-    failed = cli("grid", "--methods", "llambo", "--tasks", "iris/SVM,wine/SVM", "--seeds", "5,6", "--trials", "1",
-                 "--out", str(tmp_path), "--no-memo", "--cassettes", str(tmp_path / "empty-store"))
+    failed = cli(
+        "grid",
+        "--methods",
+        "llambo",
+        "--tasks",
+        "iris/SVM,wine/SVM",
+        "--seeds",
+        "5,6",
+        "--trials",
+        "1",
+        "--out",
+        str(tmp_path),
+        "--no-memo",
+        "--cassettes",
+        str(tmp_path / "empty-store"),
+    )
     assert failed.returncode == 2 and "Traceback" not in failed.stderr
     assert failed.stdout.count("FAILED") == 1 and "FAILED 4 cell(s)" in failed.stdout
     assert failed.stderr.startswith("error: 4 of 4 cell(s) failed")

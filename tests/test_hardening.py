@@ -13,9 +13,11 @@ import shutil
 import subprocess
 import sys
 import time
+from datetime import UTC
 from pathlib import Path
 
 import pytest
+from cassette_helpers import entry_keys, only_entry
 
 from llambo_replay.errors import EXIT_CODES, EndpointError, UsageError
 from llambo_replay.llambo import Engine
@@ -25,8 +27,6 @@ from llambo_replay.replay.loopback import Fault, LoopbackServer
 from llambo_replay.replay.packs import render_line
 from llambo_replay.replay.secrets import scan_text, scan_tree
 
-from cassette_helpers import entry_keys, only_entry
-
 REPO = Path(__file__).resolve().parent.parent
 FAST_RETRY = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
 DEMO_NAMESPACE = "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0"
@@ -34,8 +34,9 @@ OFFLINE = "http://127.0.0.1:9/v1"
 
 
 def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True,
-                          cwd=cwd, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
+    )
 
 
 def one_line_error(result: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
@@ -72,8 +73,9 @@ def test_an_entry_whose_response_lacks_meta_is_named_by_verify_and_refused_by_re
 def test_an_http_200_error_body_is_an_endpoint_failure_and_is_never_stored(tmp_path):
     error = {"error": {"message": "model overloaded", "type": "server_error"}}
     with LoopbackServer(faults={0: Fault(body=error)}) as server:
-        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url,
-                                   retry=FAST_RETRY)
+        transport = make_transport(
+            CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url, retry=FAST_RETRY
+        )
         engine = Engine(open_async_client(transport), "m")
         with pytest.raises(EndpointError, match="answered HTTP 200 with an error: .*model overloaded"):
             engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
@@ -88,20 +90,33 @@ def test_an_http_200_error_body_is_an_endpoint_failure_and_is_never_stored(tmp_p
 def test_a_cassette_folder_that_is_a_file_fails_before_any_request(tmp_path, mode, where):
     (tmp_path / "file").write_text("not a folder")
     with LoopbackServer() as server:
-        result = cli("run", "--mode", mode, "--cassettes", str(tmp_path / where), "--base-url", server.base_url,
-                     "--out", str(tmp_path / "o"), "--no-memo")
+        result = cli(
+            "run",
+            "--mode",
+            mode,
+            "--cassettes",
+            str(tmp_path / where),
+            "--base-url",
+            server.base_url,
+            "--out",
+            str(tmp_path / "o"),
+            "--no-memo",
+        )
         assert server.received == []
     one_line_error(result, 2, "cassette folder")
 
 
 def test_replay_from_a_file_says_it_is_a_file(tmp_path):
     (tmp_path / "file").write_text("not a folder")
-    one_line_error(cli("run", "--cassettes", str(tmp_path / "file"), "--out", str(tmp_path / "o")), 2,
-                   "is a file, not a folder")
+    one_line_error(
+        cli("run", "--cassettes", str(tmp_path / "file"), "--out", str(tmp_path / "o")), 2, "is a file, not a folder"
+    )
 
 
-@pytest.mark.parametrize("mode, fragment", [(RecordMode.REPLAY, "is not readable"),
-                                            (RecordMode.RECORD, "cannot record into the cassette folder")])
+@pytest.mark.parametrize(
+    "mode, fragment",
+    [(RecordMode.REPLAY, "is not readable"), (RecordMode.RECORD, "cannot record into the cassette folder")],
+)
 def test_an_unreadable_or_read_only_store_fails_before_any_request(tmp_path, monkeypatch, mode, fragment):
     store = CassetteStore(tmp_path / "c")
     (tmp_path / "c").mkdir()
@@ -122,9 +137,15 @@ def test_verify_stats_and_scan_refuse_an_unreadable_store(tmp_path, monkeypatch)
 
 
 # -- manifests that are not manifests --------------------------------------------------------------
-@pytest.mark.parametrize("content, fragment", [('{"format": 2, "history', "not readable JSON"),
-                                               ('{"format": 2, "method": "random"}', "no history_sha256"),
-                                               ("[1, 2]", "no history_sha256")], ids=["truncated", "no-sha", "list"])
+@pytest.mark.parametrize(
+    "content, fragment",
+    [
+        ('{"format": 2, "history', "not readable JSON"),
+        ('{"format": 2, "method": "random"}', "no history_sha256"),
+        ("[1, 2]", "no history_sha256"),
+    ],
+    ids=["truncated", "no-sha", "list"],
+)
 def test_check_names_a_broken_manifest_in_one_line(tmp_path, content, fragment):
     (tmp_path / "iris/SVM").mkdir(parents=True)
     (tmp_path / "iris/SVM/0.manifest.json").write_text(content)
@@ -136,15 +157,22 @@ def test_prune_refuses_without_manifests_lists_by_default_and_deletes_only_when_
     cassettes = demo_cassettes(tmp_path)
     before = entry_keys(cassettes)
     (tmp_path / "empty").mkdir()
-    one_line_error(cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(tmp_path / "empty")),
-                   2, "no *.manifest.json")
+    one_line_error(
+        cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(tmp_path / "empty")),
+        2,
+        "no *.manifest.json",
+    )
     manifests = tmp_path / "m"
     shutil.copytree(REPO / "results/recorded/demo", manifests)
     broken = json.loads((manifests / "iris/SVM/0.manifest.json").read_text())
-    (manifests / "iris/SVM/0.manifest.json").write_text(json.dumps({k: v for k, v in broken.items()
-                                                                    if k != "cassettes"}))
-    one_line_error(cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests)),
-                   2, "not a manifest with a cassettes block")
+    (manifests / "iris/SVM/0.manifest.json").write_text(
+        json.dumps({k: v for k, v in broken.items() if k != "cassettes"})
+    )
+    one_line_error(
+        cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests)),
+        2,
+        "not a manifest with a cassettes block",
+    )
     (manifests / "iris/SVM/0.manifest.json").write_text(json.dumps(broken))
     listed = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests))
     assert listed.returncode == 0 and "nothing removed; add --delete" in listed.stdout
@@ -152,7 +180,9 @@ def test_prune_refuses_without_manifests_lists_by_default_and_deletes_only_when_
     deleted = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests), "--delete")
     removed = int(re.search(r"(\d+) unreferenced entr\w+ removed", deleted.stdout).group(1))
     assert removed > 0 and len(entry_keys(cassettes)) == len(before) - removed
-    assert cli("run", "--cassettes", str(cassettes), "--out", str(tmp_path / "o"), "--base-url", OFFLINE).returncode == 0
+    assert (
+        cli("run", "--cassettes", str(cassettes), "--out", str(tmp_path / "o"), "--base-url", OFFLINE).returncode == 0
+    )
 
 
 # -- an interrupted write leaves a temporary file: harmless, and cleaned up -----------------------------
@@ -173,32 +203,68 @@ def test_a_stale_temporary_file_is_noted_by_verify_and_removed_by_the_next_recor
 
 # -- secrets ----------------------------------------------------------------------------------------
 def test_messages_never_show_a_key_given_in_the_url(tmp_path):
-    query = cli("run", "--mode", "record", "--base-url", "http://127.0.0.1:1/v1?api-key=XYZSECRET123",
-                "--cassettes", str(tmp_path / "c"), "--out", str(tmp_path / "o"))
+    query = cli(
+        "run",
+        "--mode",
+        "record",
+        "--base-url",
+        "http://127.0.0.1:1/v1?api-key=XYZSECRET123",
+        "--cassettes",
+        str(tmp_path / "c"),
+        "--out",
+        str(tmp_path / "o"),
+    )
     one_line_error(query, 2, "has a query string", "api-key=***")
-    password = cli("run", "--mode", "record", "--base-url", "http://user:XYZSECRET123@127.0.0.1:1/v1",
-                   "--cassettes", str(tmp_path / "c"), "--out", str(tmp_path / "o"))
-    one_line_error(password, 5, "cannot reach the endpoint http://user:***@127.0.0.1:1/v1",
-                   "check that it is up")
+    password = cli(
+        "run",
+        "--mode",
+        "record",
+        "--base-url",
+        "http://user:XYZSECRET123@127.0.0.1:1/v1",
+        "--cassettes",
+        str(tmp_path / "c"),
+        "--out",
+        str(tmp_path / "o"),
+    )
+    one_line_error(password, 5, "cannot reach the endpoint http://user:***@127.0.0.1:1/v1", "check that it is up")
     assert "XYZSECRET123" not in query.stderr + query.stdout + password.stderr + password.stdout
 
 
 HEX_KEY = "3f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c"  # an Azure-style key: no pattern knows its shape
 
 
-@pytest.mark.parametrize("flags, what", [
-    (["--llm-model", "sk-abcdefghijklmnop1234"], "the model name"),
-    (["--llm-model", HEX_KEY], "the model name"),
-    (["--sm", "generative", "--generative-model", HEX_KEY], "the model name"),
-    (["--base-url", f"http://127.0.0.1:1/{HEX_KEY}/v1"], "the base URL's path"),
-    (["--base-url", "http://127.0.0.1:1/deployments/sk-abcdefghijklmnop1234/v1"], "the base URL's path"),
-])
+@pytest.mark.parametrize(
+    "flags, what",
+    [
+        (["--llm-model", "sk-abcdefghijklmnop1234"], "the model name"),
+        (["--llm-model", HEX_KEY], "the model name"),
+        (["--sm", "generative", "--generative-model", HEX_KEY], "the model name"),
+        (["--base-url", f"http://127.0.0.1:1/{HEX_KEY}/v1"], "the base URL's path"),
+        (["--base-url", "http://127.0.0.1:1/deployments/sk-abcdefghijklmnop1234/v1"], "the base URL's path"),
+    ],
+)
 def test_a_key_given_as_a_model_name_or_in_the_url_path_is_refused_unprinted(tmp_path, flags, what):
     """Issue: such a key reached folder names, request bodies, the manifest and error lines."""
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--mode", "record", *flags,
-                             "--cassettes", str(tmp_path / "c"), "--out", str(tmp_path / "o")],
-                            capture_output=True, text=True, cwd=REPO, timeout=600,
-                            env={**os.environ, "OPENAI_API_KEY": HEX_KEY})
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "run",
+            "--mode",
+            "record",
+            *flags,
+            "--cassettes",
+            str(tmp_path / "c"),
+            "--out",
+            str(tmp_path / "o"),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+        env={**os.environ, "OPENAI_API_KEY": HEX_KEY},
+    )
     one_line_error(result, 2, f"{what} looks like it holds a credential")
     assert HEX_KEY not in result.stderr + result.stdout and "abcdefghijklmnop" not in result.stderr
     assert HEX_KEY[:6] not in result.stderr
@@ -238,22 +304,39 @@ def test_the_scanner_finds_keys_in_any_serialisation_and_refuses_unreadable_file
     assert scan_text('"prompt_tokens": 1234, "max_tokens": 500') == []
     (tmp_path / "entry.json").write_text("{}")
     original = Path.read_text
-    monkeypatch.setattr(Path, "read_text", lambda self, *a, **k: (_ for _ in ()).throw(PermissionError(13, "denied"))
-                        if self.name == "entry.json" else original(self, *a, **k))
+    monkeypatch.setattr(
+        Path,
+        "read_text",
+        lambda self, *a, **k: (
+            (_ for _ in ()).throw(PermissionError(13, "denied"))
+            if self.name == "entry.json"
+            else original(self, *a, **k)
+        ),
+    )
     assert scan_tree(tmp_path) == [f"{tmp_path / 'entry.json'}: cannot be read (denied), so it was not checked"]
 
 
 # -- sizes and time -----------------------------------------------------------------------------------
-@pytest.mark.parametrize("flag, value", [("--init", "1000000"), ("--trials", "100000"), ("--alpha", "nan"),
-                                         ("--alpha", "-1"), ("--top-pct", "2"), ("--n-gens", "0")])
+@pytest.mark.parametrize(
+    "flag, value",
+    [
+        ("--init", "1000000"),
+        ("--trials", "100000"),
+        ("--alpha", "nan"),
+        ("--alpha", "-1"),
+        ("--top-pct", "2"),
+        ("--n-gens", "0"),
+    ],
+)
 def test_impossible_sizes_are_refused_before_anything_runs(tmp_path, flag, value):
     one_line_error(cli("run", flag, value, "--out", str(tmp_path)), 2, flag)
 
 
 def test_a_hanging_endpoint_fails_with_the_timeout_named(tmp_path):
     with LoopbackServer(faults={i: Fault(delay_s=2.0) for i in range(3)}) as server:
-        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url,
-                                   retry=FAST_RETRY, timeout_s=0.2)
+        transport = make_transport(
+            CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url, retry=FAST_RETRY, timeout_s=0.2
+        )
         engine = Engine(open_async_client(transport), "m")
         started = time.monotonic()
         with pytest.raises(EndpointError, match=r"failed after 3 attempts \(last: timed out after 0.2 s"):
@@ -265,8 +348,14 @@ def test_a_hanging_endpoint_fails_with_the_timeout_named(tmp_path):
 def _record_once(tmp_path: Path, fault: Fault, timeout_s: float = 5.0) -> tuple[LoopbackServer, BaseException]:
     """One recorded chat request answered by `fault` (every attempt): the error it ends in."""
     with LoopbackServer(faults={i: fault for i in range(3)}) as server:
-        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url,
-                                   retry=FAST_RETRY, timeout_s=timeout_s)
+        transport = make_transport(
+            CassetteStore(tmp_path / "c"),
+            "ns",
+            RecordMode.RECORD,
+            server.base_url,
+            retry=FAST_RETRY,
+            timeout_s=timeout_s,
+        )
         engine = Engine(open_async_client(transport), "m")
         with pytest.raises(EndpointError) as failure:
             engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
@@ -313,7 +402,7 @@ def test_after_a_fatal_error_no_further_request_is_sent(tmp_path):
         assert len(server.received) == 1
 
 
-# -- one table of exit codes (docs/commands.md) ----------------------------------------------------------------------------
+# -- one table of exit codes (docs/commands.md) ----------------------------------------------------------------
 def test_the_docs_show_the_one_table_of_exit_codes():
     readme = (REPO / "docs/commands.md").read_text()
     for code, meaning in EXIT_CODES.items():
@@ -322,8 +411,18 @@ def test_the_docs_show_the_one_table_of_exit_codes():
 
 def test_each_command_exits_with_the_documented_code(tmp_path):
     cassettes = demo_cassettes(tmp_path)
-    miss = cli("grid", "--methods", "llambo", "--seeds", "7", "--cassettes", str(cassettes), "--out", str(tmp_path / "g"),
-               "--no-memo")
+    miss = cli(
+        "grid",
+        "--methods",
+        "llambo",
+        "--seeds",
+        "7",
+        "--cassettes",
+        str(cassettes),
+        "--out",
+        str(tmp_path / "g"),
+        "--no-memo",
+    )
     assert miss.returncode == 3 and "replay miss" in miss.stdout
     (cassettes / "leak.json").write_text('{"authorization": "Bearer abcdefghijklmnopqrstuvwx"}')
     assert cli("cassettes", "scan", "--cassettes", str(cassettes)).returncode == 6
@@ -333,21 +432,26 @@ def test_each_command_exits_with_the_documented_code(tmp_path):
     manifest = json.loads((results / "iris/SVM/0.manifest.json").read_text())
     history.write_text(history.read_text().replace("0.95,", "0.96,", 1))
     import hashlib
-    (results / "iris/SVM/0.manifest.json").write_text(json.dumps(
-        {**manifest, "history_sha256": hashlib.sha256(history.read_bytes()).hexdigest()}))
+
+    (results / "iris/SVM/0.manifest.json").write_text(
+        json.dumps({**manifest, "history_sha256": hashlib.sha256(history.read_bytes()).hexdigest()})
+    )
     check = cli("check", "--results", str(results))
     assert check.returncode == 6 and "DIFF replayed" in check.stdout
 
 
 # -- check binds what is committed, not only the history's hash ---------------------------------------
-@pytest.mark.parametrize("tamper, fragment", [
-    ("edit-history", "the committed 0.csv is not what the replay writes"),
-    ("delete-history", "the committed 0.csv is missing"),
-    ("edit-trials", "the committed 0.trials.csv is not what the replay writes"),
-    ("drop-a-key", "manifest field cassettes."),
-    ("edit-cost", "manifest field llm.cost_usd"),
-    ("edit-command", "manifest field replay_command"),
-])
+@pytest.mark.parametrize(
+    "tamper, fragment",
+    [
+        ("edit-history", "the committed 0.csv is not what the replay writes"),
+        ("delete-history", "the committed 0.csv is missing"),
+        ("edit-trials", "the committed 0.trials.csv is not what the replay writes"),
+        ("drop-a-key", "manifest field cassettes."),
+        ("edit-cost", "manifest field llm.cost_usd"),
+        ("edit-command", "manifest field replay_command"),
+    ],
+)
 def test_check_fails_on_a_committed_file_or_manifest_field_the_replay_does_not_give(tmp_path, tamper, fragment):
     """Issue: `check` said ok after the committed history was edited or deleted, or manifest fields changed."""
     results = tmp_path / "results"
@@ -384,7 +488,9 @@ MALFORMED = {
     "nan": Fault(raw=b'{"choices": [{"message": {"content": "hi"}}], "x": NaN}'),
     "huge-number": Fault(raw=b'{"choices": [{"message": {"content": "hi"}}], "x": 1e999}'),
     "lone-surrogate": Fault(raw=b'{"choices": [{"message": {"content": "\\ud800"}}]}'),
-    "deep-nesting": Fault(raw=b'{"choices": [{"message": {"content": "hi"}}], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"),
+    "deep-nesting": Fault(
+        raw=b'{"choices": [{"message": {"content": "hi"}}], "x": ' + b"[" * 100_000 + b"]" * 100_000 + b"}"
+    ),
 }
 
 
@@ -392,8 +498,9 @@ MALFORMED = {
 def test_a_malformed_completion_is_retried_and_never_stored(tmp_path, name):
     """Issue: such answers were stored, `verify` called them ok, and every later run crashed on them."""
     with LoopbackServer(faults={0: MALFORMED[name]}) as server:
-        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url,
-                                   retry=FAST_RETRY)
+        transport = make_transport(
+            CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url, retry=FAST_RETRY
+        )
         engine = Engine(open_async_client(transport), "m")
         answers = engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
         engine.close()
@@ -405,65 +512,90 @@ def test_a_malformed_completion_is_retried_and_never_stored(tmp_path, name):
 
 def test_prune_refuses_entries_recorded_after_the_newest_manifest(tmp_path):
     """Issue: `prune --delete` during a live recording (or after a budget stop) deleted that recording's entries."""
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     cassettes = demo_cassettes(tmp_path)
     manifests = tmp_path / "m"
     shutil.copytree(REPO / "results/recorded/demo", manifests)
     for path in manifests.rglob("*.manifest.json"):
         os.utime(path)  # as in a fresh clone: the manifests are newer than every committed recording
-    now = datetime.now(timezone.utc).replace(year=datetime.now(timezone.utc).year + 1).isoformat(timespec="seconds")
-    CassetteStore(cassettes).put("in-progress/run", "ab" * 32, 0, {"function": "f", "arguments": {}}, {"x": 1},
-                                 {"recorded_at": now})
+    now = datetime.now(UTC).replace(year=datetime.now(UTC).year + 1).isoformat(timespec="seconds")
+    CassetteStore(cassettes).put(
+        "in-progress/run", "ab" * 32, 0, {"function": "f", "arguments": {}}, {"x": 1}, {"recorded_at": now}
+    )
     refused = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests), "--delete")
     one_line_error(refused, 2, "recorded after the newest manifest", "in-progress/run", "--include-recent")
     assert ("in-progress/run", "ab" * 32) in entry_keys(cassettes)
-    forced = cli("cassettes", "prune", "--cassettes", str(cassettes), "--manifests", str(manifests), "--delete",
-                 "--include-recent")
+    forced = cli(
+        "cassettes",
+        "prune",
+        "--cassettes",
+        str(cassettes),
+        "--manifests",
+        str(manifests),
+        "--delete",
+        "--include-recent",
+    )
     assert forced.returncode == 0 and ("in-progress/run", "ab" * 32) not in entry_keys(cassettes)
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["grid", "--tasks", ",", "--dry-run"], "expected a comma-separated list"),
-    (["grid", "--seeds", " , ", "--dry-run"], "expected a comma-separated list"),
-    (["grid", "--jobs", "99999999999999999999", "--dry-run"], "must be 256 or less"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["grid", "--tasks", ",", "--dry-run"], "expected a comma-separated list"),
+        (["grid", "--seeds", " , ", "--dry-run"], "expected a comma-separated list"),
+        (["grid", "--jobs", "99999999999999999999", "--dry-run"], "must be 256 or less"),
+    ],
+)
 def test_an_empty_list_or_an_absurd_worker_count_is_refused_not_defaulted(args, fragment):
     """Issue: `grid --tasks ,` quietly became iris/SVM; `--jobs 99999999999999999999` was taken."""
     one_line_error(cli(*args), 2, fragment)
 
 
-@pytest.mark.parametrize("args, fragment", [
-    (["grid", "--methods", "random", "--scheduler", "x"], "is not a Dask scheduler address"),
-    (["grid", "--methods", "random", "--scheduler", "tcp://"], "is not a Dask scheduler address"),
-    (["components", "--n-observed", "0,0,0"], "observed-set sizes must be 2–10000"),
-    (["components", "--dry-run", "--n-test", "99999999999999999999"], "must be 10000 or less"),
-    (["warmstart", "--seeds", "99999999999999999999"], "seeds must be 0–4294967295"),
-    (["run", "--base-url", "http://[::1"], "is not an http(s) URL"),
-    (["cassettes", "verify", "--cassettes", "/"], "refusing to search the whole file system"),
-    (["cassettes", "scan", "--cassettes", "/"], "refusing to search the whole file system"),
-    (["tables", "--results", "/"], "refusing to search the whole file system"),
-    (["check", "--results", "/"], "refusing to search the whole file system"),
-    (["check", "--results", "/tmp/" + "x" * 300], "File name too long"),
-    (["cassettes", "verify", "--cassettes", "/tmp/" + "x" * 300], "File name too long"),
-])
+@pytest.mark.parametrize(
+    "args, fragment",
+    [
+        (["grid", "--methods", "random", "--scheduler", "x"], "is not a Dask scheduler address"),
+        (["grid", "--methods", "random", "--scheduler", "tcp://"], "is not a Dask scheduler address"),
+        (["components", "--n-observed", "0,0,0"], "observed-set sizes must be 2–10000"),
+        (["components", "--dry-run", "--n-test", "99999999999999999999"], "must be 10000 or less"),
+        (["warmstart", "--seeds", "99999999999999999999"], "seeds must be 0–4294967295"),
+        (["run", "--base-url", "http://[::1"], "is not an http(s) URL"),
+        (["cassettes", "verify", "--cassettes", "/"], "refusing to search the whole file system"),
+        (["cassettes", "scan", "--cassettes", "/"], "refusing to search the whole file system"),
+        (["tables", "--results", "/"], "refusing to search the whole file system"),
+        (["check", "--results", "/"], "refusing to search the whole file system"),
+        (["check", "--results", "/tmp/" + "x" * 300], "File name too long"),
+        (["cassettes", "verify", "--cassettes", "/tmp/" + "x" * 300], "File name too long"),
+    ],
+)
 def test_inputs_that_tracebacked_or_hung_are_one_line_errors(tmp_path, args, fragment):
     """Issue, item 10: each of these printed a traceback, hung, or walked the whole file system."""
-    one_line_error(cli(*args, "--out", str(tmp_path / "o")) if args[0] in ("grid", "components", "warmstart", "run",
-                                                                            "tables") else cli(*args), 2, fragment)
+    one_line_error(
+        cli(*args, "--out", str(tmp_path / "o"))
+        if args[0] in ("grid", "components", "warmstart", "run", "tables")
+        else cli(*args),
+        2,
+        fragment,
+    )
     assert not (tmp_path / "o").exists()
 
 
 def test_an_unreachable_dask_scheduler_is_one_line_within_its_timeout(tmp_path):
     pytest.importorskip("distributed")
     started = time.monotonic()
-    one_line_error(cli("grid", "--methods", "random", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path)),
-                   2, "cannot reach the Dask scheduler tcp://127.0.0.1:1")
+    one_line_error(
+        cli("grid", "--methods", "random", "--scheduler", "tcp://127.0.0.1:1", "--out", str(tmp_path)),
+        2,
+        "cannot reach the Dask scheduler tcp://127.0.0.1:1",
+    )
     assert time.monotonic() - started < 60
 
 
-@pytest.mark.parametrize("field, value", [("seed", "1e400"), ("seed", "0.5"), ("seed", '"2"'), ("seed", "true"),
-                                          ("format", '"2"'), ("method", "7")])
+@pytest.mark.parametrize(
+    "field, value",
+    [("seed", "1e400"), ("seed", "0.5"), ("seed", '"2"'), ("seed", "true"), ("format", '"2"'), ("method", "7")],
+)
 def test_a_manifest_field_of_the_wrong_type_is_named_in_one_line(tmp_path, field, value):
     results = tmp_path / "demo"
     shutil.copytree(REPO / "results/recorded/demo", results)
@@ -474,9 +606,18 @@ def test_a_manifest_field_of_the_wrong_type_is_named_in_one_line(tmp_path, field
 
 def test_files_are_created_as_the_umask_says_not_0600(tmp_path):
     """Issue: entries, histories and manifests were created 0600 whatever the umask (mkstemp's mode)."""
-    result = subprocess.run(["sh", "-c", f"umask 022 && exec {sys.executable} -m llambo_replay.cli run "
-                             f"--out {tmp_path / 'o'} --cassettes {tmp_path / 'c'} --mode auto --base-url {OFFLINE}"],
-                            capture_output=True, text=True, cwd=REPO, timeout=600)
+    result = subprocess.run(
+        [
+            "sh",
+            "-c",
+            f"umask 022 && exec {sys.executable} -m llambo_replay.cli run "
+            f"--out {tmp_path / 'o'} --cassettes {tmp_path / 'c'} --mode auto --base-url {OFFLINE}",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=600,
+    )
     # replaying the demo from an empty store misses at once; the store's marker and the run's folder exist
     assert "Traceback" not in result.stderr
     written = [p for p in (tmp_path / "c").rglob("*") if p.is_file()]
@@ -485,8 +626,22 @@ def test_files_are_created_as_the_umask_says_not_0600(tmp_path):
 
 def test_fidelity_finds_an_unwritable_output_folder_before_any_compute(tmp_path):
     (tmp_path / "file").write_text("")
-    one_line_error(cli("fidelity", "--datasets", "iris", "--models", "SVM", "--seeds", "0", "--out",
-                       str(tmp_path / "file" / "out"), "--no-memo"), 2, "cannot write to the output folder")
+    one_line_error(
+        cli(
+            "fidelity",
+            "--datasets",
+            "iris",
+            "--models",
+            "SVM",
+            "--seeds",
+            "0",
+            "--out",
+            str(tmp_path / "file" / "out"),
+            "--no-memo",
+        ),
+        2,
+        "cannot write to the output folder",
+    )
 
 
 def test_ctrl_c_during_check_is_one_line_with_no_event_loop_noise():
@@ -498,10 +653,23 @@ def test_ctrl_c_during_check_is_one_line_with_no_event_loop_noise():
     # A shell that starts the tests in the background (`cmd &`) has them ignore SIGINT, and Python then
     # installs no KeyboardInterrupt handler in the child: give the child the default disposition, as a
     # terminal's foreground process has it.
-    check = subprocess.Popen([sys.executable, "-u", "-m", "llambo_replay.cli", "check", "--results",
-                              "results/recorded/ablations", "results/recorded/grid"], cwd=REPO,
-                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    check = subprocess.Popen(
+        [
+            sys.executable,
+            "-u",
+            "-m",
+            "llambo_replay.cli",
+            "check",
+            "--results",
+            "results/recorded/ablations",
+            "results/recorded/grid",
+        ],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     check.stdout.readline()  # the first result is checked: the next one is replaying its LLM calls
     time.sleep(0.3)
     check.send_signal(signal.SIGINT)

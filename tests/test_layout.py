@@ -19,8 +19,13 @@ SHARED = {"errors", "__init__", "local_server"}  # modules every layer may use
 def imported_layers(path: Path) -> set[str]:
     found = set()
     for node in ast.walk(ast.parse(path.read_text())):
-        names = [a.name for a in node.names] if isinstance(node, ast.Import) else \
-            [node.module or ""] if isinstance(node, ast.ImportFrom) and node.level == 0 else []
+        names = (
+            [a.name for a in node.names]
+            if isinstance(node, ast.Import)
+            else [node.module or ""]
+            if isinstance(node, ast.ImportFrom) and node.level == 0
+            else []
+        )
         for name in names:
             parts = name.split(".")
             if parts[0] == "llambo_replay" and len(parts) > 1 and parts[1] not in SHARED:
@@ -40,8 +45,9 @@ def test_every_layer_imports_only_the_layers_above_it():
 
 def module_imports() -> dict[str, set[str]]:
     """Module -> the package's modules it imports, at the top or inside functions."""
-    modules = {".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__"): p
-               for p in PACKAGE.rglob("*.py")}
+    modules = {
+        ".".join(p.relative_to(REPO).with_suffix("").parts).removesuffix(".__init__"): p for p in PACKAGE.rglob("*.py")
+    }
 
     def resolve(name: str) -> str | None:
         while name and name not in modules:
@@ -85,20 +91,24 @@ def test_no_module_imports_itself_through_others():
 
 
 def test_the_replay_layer_imports_without_numpy_or_pandas():
-    code = ("import sys, llambo_replay.replay, llambo_replay.replay.calls; "
-            "print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules))")
+    code = (
+        "import sys, llambo_replay.replay, llambo_replay.replay.calls; "
+        "print(sorted(m for m in ('numpy', 'pandas') if m in sys.modules))"
+    )
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "[]", result.stdout + result.stderr
 
 
 def test_the_replay_layer_imports_and_replays_where_there_is_no_fcntl():
     """Issue 28: `store.py` imported `fcntl` at module level, so the layer could not import on Windows."""
-    code = ("import sys; sys.modules['fcntl'] = None\n"
-            "from llambo_replay.replay import CassetteStore\n"
-            "store = CassetteStore('cassettes')\n"
-            "ref = next(store.iter_entries('smollm2-135m-instruct/discriminative-json/iris/SVM/seed0'))\n"
-            "assert store.get_slot(ref.namespace, ref.key, 0) is not None\n"
-            "print('ok')\n")
+    code = (
+        "import sys; sys.modules['fcntl'] = None\n"
+        "from llambo_replay.replay import CassetteStore\n"
+        "store = CassetteStore('cassettes')\n"
+        "ref = next(store.iter_entries('smollm2-135m-instruct/discriminative-json/iris/SVM/seed0'))\n"
+        "assert store.get_slot(ref.namespace, ref.key, 0) is not None\n"
+        "print('ok')\n"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.returncode == 0 and result.stdout.strip() == "ok", result.stderr
 
@@ -108,15 +118,18 @@ def test_the_package_says_it_is_typed():
     assert '"llambo_replay" = ["py.typed"]' in (REPO / "pyproject.toml").read_text()
 
 
-@pytest.mark.parametrize("command", ["", "run", "grid", "components", "warmstart", "cassettes", "check", "tables",
-                                     "fidelity", "serve-local"])
+@pytest.mark.parametrize(
+    "command", ["", "run", "grid", "components", "warmstart", "cassettes", "check", "tables", "fidelity", "serve-local"]
+)
 def test_help_loads_neither_the_openai_client_nor_scikit_learn(command):
     """Issue 29: `--help` took 2.5-4.8 s because every command's parser imported what all commands need.
     (How long it takes is measured by scripts, never asserted in tests; what it imports can be.)"""
-    code = ("import sys\nfrom llambo_replay.cli import main\n"
-            f"try:\n    main([*{command.split()!r}, '--help'])\nexcept SystemExit:\n    pass\n"
-            "print(sorted(m for m in ('openai', 'sklearn', 'scipy', 'matplotlib', 'optuna', 'skopt') "
-            "if m in sys.modules), file=sys.stderr)")
+    code = (
+        "import sys\nfrom llambo_replay.cli import main\n"
+        f"try:\n    main([*{command.split()!r}, '--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted(m for m in ('openai', 'sklearn', 'scipy', 'matplotlib', 'optuna', 'skopt') "
+        "if m in sys.modules), file=sys.stderr)"
+    )
     result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120)
     assert result.stderr.strip().splitlines()[-1] == "[]", result.stderr
     assert "usage: llambo-replay" in result.stdout

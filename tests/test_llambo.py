@@ -7,6 +7,7 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from llm_responder import llambo_responder
 from scipy.stats import norm
 
 from llambo_replay.experiments.runner import history_csv
@@ -16,12 +17,19 @@ from llambo_replay.llambo.sampler import ACCURACY_CEILING, SamplerSettings, targ
 from llambo_replay.llambo.surrogate import SurrogateSettings, expected_improvement, probability_of_one, top_labels
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.loopback import LoopbackServer
-from llm_responder import llambo_responder
 
-SPACE = SearchSpace.from_spec({"x": ["float", "linear", [-2.0, 2.0]], "lr": ["float", "log", [1e-4, 1e-1]],
-                               "depth": ["int", "linear", [1, 10]]})
-CONTEXT = TaskContext(model="Quadratic", task="regression", metric="neg_mean_squared_error", lower_is_better=True,
-                      num_samples=100, tot_feats=3, num_feats=3)
+SPACE = SearchSpace.from_spec(
+    {"x": ["float", "linear", [-2.0, 2.0]], "lr": ["float", "log", [1e-4, 1e-1]], "depth": ["int", "linear", [1, 10]]}
+)
+CONTEXT = TaskContext(
+    model="Quadratic",
+    task="regression",
+    metric="neg_mean_squared_error",
+    lower_is_better=True,
+    num_samples=100,
+    tot_feats=3,
+    num_feats=3,
+)
 
 
 def quadratic(config: dict) -> dict:
@@ -69,11 +77,18 @@ def test_sampling_respects_the_space_and_the_seed():
 
 def test_generative_labels_and_probabilities():
     assert list(top_labels(np.array([1, 2, 3, 4, 5, 6, 7, 8]), 0.25, lower_is_better=True)) == [1, 1, 0, 0, 0, 0, 0, 0]
-    assert probability_of_one({"tokens": ["1", " ##"], "top_logprobs": [{"1": math.log(0.6), "0": math.log(0.2)}]}) \
-        == pytest.approx(0.75)
+    assert probability_of_one(
+        {"tokens": ["1", " ##"], "top_logprobs": [{"1": math.log(0.6), "0": math.log(0.2)}]}
+    ) == pytest.approx(0.75)
     # as the official code reads them: exact tokens, " 1" is not "1", a missing class is NaN, text is not read
-    spaced = {"tokens": ["##", " 1", "1"], "top_logprobs": [{"##": 0.0}, {" 1": math.log(0.9), " 0": math.log(0.1)},
-                                                             {"1": math.log(0.5), "0": math.log(0.1)}]}
+    spaced = {
+        "tokens": ["##", " 1", "1"],
+        "top_logprobs": [
+            {"##": 0.0},
+            {" 1": math.log(0.9), " 0": math.log(0.1)},
+            {"1": math.log(0.5), "0": math.log(0.1)},
+        ],
+    }
     assert probability_of_one(spaced) == pytest.approx(0.5 / 0.6)
     assert math.isnan(probability_of_one({"tokens": ["1"], "top_logprobs": [{"1": -0.1}]}))
     assert math.isnan(probability_of_one({"text": "0 ##", "tokens": [], "top_logprobs": []}))
@@ -92,7 +107,6 @@ def test_engine_tops_up_endpoints_that_ignore_n(tmp_path, llm_server):
     assert len(set(answers[0] + answers[2])) == 8, "duplicate prompts get distinct samples"
     assert len(llm_server.received) == 12 and engine.usage.requests == 12
     assert sorted(transport.used_keys().values()) == [4, 8]
-
 
 
 class _InterruptedTransport:
@@ -126,8 +140,12 @@ def test_ctrl_c_inside_a_request_unwinds_every_task_with_nothing_logged_later(tm
     recorder.close()
     for order, concurrency, at in (("program", 4, 4), ("program", 4, 6), ("prefix", 4, 5), ("prefix", 1, 3)):
         transport = make_transport(CassetteStore(tmp_path), "e2e", RecordMode.REPLAY, llm_server.base_url)
-        client = openai.AsyncOpenAI(base_url=transport.base_url, api_key="unused", max_retries=0,
-                                    http_client=httpx2.AsyncClient(transport=_InterruptedTransport(transport, at)))
+        client = openai.AsyncOpenAI(
+            base_url=transport.base_url,
+            api_key="unused",
+            max_retries=0,
+            http_client=httpx2.AsyncClient(transport=_InterruptedTransport(transport, at)),
+        )
         engine = Engine(client, "loopback-model", max_concurrency=concurrency, order=order)
         with pytest.raises(KeyboardInterrupt):
             engine.chat(prompts, 4, Sampling(0.7, 0.95, 8))
@@ -137,9 +155,13 @@ def test_ctrl_c_inside_a_request_unwinds_every_task_with_nothing_logged_later(tm
     assert "never retrieved" not in caplog.text, caplog.text
 
 
-SETTINGS = LlamboSettings(n_initial=4, n_trials=3, protocol="paper",
-                          sampler=SamplerSettings(n_candidates=4, n_templates=2),
-                          surrogate_settings=SurrogateSettings(n_templates=2, n_gens=3))
+SETTINGS = LlamboSettings(
+    n_initial=4,
+    n_trials=3,
+    protocol="paper",
+    sampler=SamplerSettings(n_candidates=4, n_templates=2),
+    surrogate_settings=SurrogateSettings(n_templates=2, n_gens=3),
+)
 
 
 def run_loop(store, mode, base_url, settings=SETTINGS, concurrency=4):
@@ -151,14 +173,21 @@ def run_loop(store, mode, base_url, settings=SETTINGS, concurrency=4):
     return result, transport
 
 
-@pytest.mark.parametrize("surrogate, protocol, warmstart", [("discriminative", "paper", None),
-                                                           ("discriminative", "json", "full_context"),
-                                                           ("discriminative", "json-examples", None),
-                                                           ("generative", "paper", None)])
-def test_a_recorded_loop_replays_byte_for_byte_with_the_server_stopped(tmp_path, surrogate, protocol, warmstart,
-                                                                       monkeypatch):
-    settings = LlamboSettings(**{**SETTINGS.__dict__, "surrogate": surrogate, "protocol": protocol,
-                                 "warmstart_context": warmstart})
+@pytest.mark.parametrize(
+    "surrogate, protocol, warmstart",
+    [
+        ("discriminative", "paper", None),
+        ("discriminative", "json", "full_context"),
+        ("discriminative", "json-examples", None),
+        ("generative", "paper", None),
+    ],
+)
+def test_a_recorded_loop_replays_byte_for_byte_with_the_server_stopped(
+    tmp_path, surrogate, protocol, warmstart, monkeypatch
+):
+    settings = LlamboSettings(
+        **{**SETTINGS.__dict__, "surrogate": surrogate, "protocol": protocol, "warmstart_context": warmstart}
+    )
     store = CassetteStore(tmp_path / "cassettes")
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
         recorded, _ = run_loop(store, RecordMode.RECORD, server.base_url, settings)
@@ -168,17 +197,20 @@ def test_a_recorded_loop_replays_byte_for_byte_with_the_server_stopped(tmp_path,
     assert sum(t.requests for t in recorded.trials) == sent
 
     import socket
+
     monkeypatch.setattr(socket.socket, "connect", lambda *a: (_ for _ in ()).throw(AssertionError("network")))
-    first, _ = run_loop(CassetteStore(tmp_path / "cassettes"), RecordMode.REPLAY, "http://replay.invalid/v1", settings,
-                        concurrency=1)
+    first, _ = run_loop(
+        CassetteStore(tmp_path / "cassettes"), RecordMode.REPLAY, "http://replay.invalid/v1", settings, concurrency=1
+    )
     second, _ = run_loop(CassetteStore(tmp_path / "cassettes"), RecordMode.REPLAY, "http://replay.invalid/v1", settings)
     assert history_csv(first.history) == history_csv(recorded.history) == history_csv(second.history)
     assert [t.requests for t in first.trials] == [t.requests for t in recorded.trials]
 
 
 def test_a_failing_llm_falls_back_to_random_points_and_counts_them_with_the_robust_policy(tmp_path):
-    robust = LlamboSettings(**{**SETTINGS.__dict__, "sampler": SamplerSettings(n_candidates=4, n_templates=2,
-                                                                                policy="robust")})
+    robust = LlamboSettings(
+        **{**SETTINGS.__dict__, "sampler": SamplerSettings(n_candidates=4, n_templates=2, policy="robust")}
+    )
     with LoopbackServer(responder=lambda body, i: "no idea") as server:
         result, _ = run_loop(CassetteStore(tmp_path), RecordMode.RECORD, server.base_url, robust)
     assert len(result.history) == 7
@@ -205,7 +237,12 @@ def test_requests_are_sent_in_prefix_order_without_changing_answers_keys_or_slot
     assert answers["program sent"][:4] == prompts  # the first round, in LLAMBO's order, then the top-ups
     assert answers["prefix sent"] == [p for p in sorted(prompts) for _ in range(3)]
     assert answers["prefix keys"] == answers["program keys"]
-    replay = Engine(open_async_client(make_transport(CassetteStore(tmp_path / "program"), "order", RecordMode.REPLAY,
-                                                     "http://replay.invalid/v1")), "loopback-model", order="prefix")
+    replay = Engine(
+        open_async_client(
+            make_transport(CassetteStore(tmp_path / "program"), "order", RecordMode.REPLAY, "http://replay.invalid/v1")
+        ),
+        "loopback-model",
+        order="prefix",
+    )
     assert replay.chat(prompts, 3, sampling) == answers["program"]
     replay.close()

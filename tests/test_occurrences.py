@@ -8,9 +8,10 @@ import asyncio
 import random
 
 import pytest
+from llm_responder import llambo_responder
 
-from llambo_replay.experiments.runner import run
 from llambo_replay.experiments.run_spec import RunSpec
+from llambo_replay.experiments.runner import run
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.loop import LlamboSettings
 from llambo_replay.llambo.sampler import SamplerSettings
@@ -19,8 +20,6 @@ from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open
 from llambo_replay.replay.loopback import LoopbackServer
 from llambo_replay.replay.occurrences import Batch
 from llambo_replay.replay.transport import OFFLINE_URL, ReplayTransport
-
-from llm_responder import llambo_responder
 
 REPLAYS = 10
 
@@ -40,21 +39,34 @@ def shuffled_arrivals(monkeypatch):
 
 
 def test_a_concurrent_llambo_run_replays_byte_identical_whatever_order_its_requests_arrive_in(
-        tmp_path, shuffled_arrivals):
+    tmp_path, shuffled_arrivals
+):
     # An endpoint that ignores `n` (as llama.cpp's does) makes the engine send each prompt several times at once.
-    settings = LlamboSettings(n_initial=3, n_trials=2, sampler=SamplerSettings(n_candidates=5, n_templates=1),
-                              surrogate_settings=SurrogateSettings(n_templates=1, n_gens=3))
+    settings = LlamboSettings(
+        n_initial=3,
+        n_trials=2,
+        sampler=SamplerSettings(n_candidates=5, n_templates=1),
+        surrogate_settings=SurrogateSettings(n_templates=1, n_gens=3),
+    )
     spec = RunSpec("iris", "SVM", 0, settings=settings)
     cassettes = tmp_path / "cassettes"
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
-        recorded = run(spec, RecordMode.RECORD, tmp_path / "recorded", cassettes, server.base_url,
-                       concurrency=4, progress=False)
+        recorded = run(
+            spec, RecordMode.RECORD, tmp_path / "recorded", cassettes, server.base_url, concurrency=4, progress=False
+        )
         assert max(recorded.manifest["cassettes"][spec.namespace].values()) >= 3  # identical requests were sent
     history = recorded.paths["history"].read_bytes()
     for replay in range(REPLAYS):
         shuffled_arrivals.seed(replay + 1)
-        replayed = run(spec, RecordMode.REPLAY, tmp_path / f"replay-{replay}", cassettes, OFFLINE_URL,
-                       concurrency=4, progress=False)
+        replayed = run(
+            spec,
+            RecordMode.REPLAY,
+            tmp_path / f"replay-{replay}",
+            cassettes,
+            OFFLINE_URL,
+            concurrency=4,
+            progress=False,
+        )
         assert replayed.paths["history"].read_bytes() == history, f"replay {replay} differs"
         assert replayed.manifest["cassettes"] == recorded.manifest["cassettes"]
 
@@ -85,7 +97,8 @@ def _ask_six(transport: ReplayTransport, scoped: bool) -> list[str]:
     async def ask(i: int) -> str:
         async def send() -> str:
             response = await client.chat.completions.create(
-                model="m", n=1, temperature=1.0, messages=[{"role": "user", "content": "Name a prime."}])
+                model="m", n=1, temperature=1.0, messages=[{"role": "user", "content": "Name a prime."}]
+            )
             return response.choices[0].message.content
 
         if not scoped:
@@ -122,7 +135,8 @@ def test_scopes_of_concurrent_tasks_do_not_nest_into_each_other(tmp_path, shuffl
 
 
 def test_without_scopes_concurrent_identical_requests_replay_the_same_answers_in_arrival_order(
-        tmp_path, shuffled_arrivals):
+    tmp_path, shuffled_arrivals
+):
     """What the layer guarantees without scopes: the recorded answers, each once, to whichever request
     arrives k-th (so callers may get each other's)."""
     store = CassetteStore(tmp_path / "cassettes")

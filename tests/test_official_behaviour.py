@@ -11,23 +11,41 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from llm_responder import llambo_responder
 
 from llambo_replay.errors import ModelFailed
 from llambo_replay.llambo import Engine, LlamboSettings, PromptSettings, SearchSpace, TaskContext
-from llambo_replay.llambo.prompts import (DatasetStatistics, class_distribution, generative_prompt,
-                                          hyperparameters_sentence, warmstart_prompt)
+from llambo_replay.llambo.prompts import (
+    DatasetStatistics,
+    class_distribution,
+    generative_prompt,
+    hyperparameters_sentence,
+    warmstart_prompt,
+)
 from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import CandidateSampler, SamplerSettings
 from llambo_replay.llambo.warmstart import WarmstartSettings, ask_warmstart, choose, kept_sets, valid_config
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.loopback import LoopbackServer
-from llm_responder import llambo_responder
 
-SVM = SearchSpace.from_spec({"C": ["float", "log", [1, 1000.0]], "gamma": ["float", "log", [0.0001, 0.001]],
-                             "tol": ["float", "log", [1e-05, 0.1]]})
+SVM = SearchSpace.from_spec(
+    {
+        "C": ["float", "log", [1, 1000.0]],
+        "gamma": ["float", "log", [0.0001, 0.001]],
+        "tol": ["float", "log", [1e-05, 0.1]],
+    }
+)
 SPACE = SearchSpace.from_spec({"x": ["float", "linear", [0.0, 1.0]], "depth": ["int", "linear", [1, 10]]})
-CONTEXT = TaskContext(model="SVM", task="classification", metric="accuracy", lower_is_better=False,
-                      num_samples=120, tot_feats=4, num_feats=4, n_classes=3)
+CONTEXT = TaskContext(
+    model="SVM",
+    task="classification",
+    metric="accuracy",
+    lower_is_better=False,
+    num_samples=120,
+    tot_feats=4,
+    num_feats=4,
+    n_classes=3,
+)
 
 
 def test_the_generative_prompt_prints_values_as_the_official_serialiser_does():
@@ -40,15 +58,18 @@ def test_the_generative_prompt_prints_values_as_the_official_serialiser_does():
     assert prompt.endswith("Hyperparameter configuration: C: 1.0969, gamma: -3.301030, tol: -3.0\nClassification: ")
 
 
-@pytest.mark.parametrize("text, strict, lenient", [
-    ("## x: 0.25, depth: 3 ##", True, True),
-    ("## x: 0.25, depth: 3", True, True),  # the official reads what follows the first ##
-    ("x: 0.25, depth: 3", False, True),  # no ## at all
-    ("## x: 0.25, depth: 3. ##", False, True),  # float('3.') is fine, but '3. ' ... see below
-    ("Sure! ## x: 0.25, depth: 3 ## is my answer", True, True),
-    ("## x = 0.25, depth = 3 ##", False, False),
-    ("## x: 0.25 ##", False, False),  # a missing hyperparameter: rejected by both (see the README)
-])
+@pytest.mark.parametrize(
+    "text, strict, lenient",
+    [
+        ("## x: 0.25, depth: 3 ##", True, True),
+        ("## x: 0.25, depth: 3", True, True),  # the official reads what follows the first ##
+        ("x: 0.25, depth: 3", False, True),  # no ## at all
+        ("## x: 0.25, depth: 3. ##", False, True),  # float('3.') is fine, but '3. ' ... see below
+        ("Sure! ## x: 0.25, depth: 3 ## is my answer", True, True),
+        ("## x = 0.25, depth = 3 ##", False, False),
+        ("## x: 0.25 ##", False, False),  # a missing hyperparameter: rejected by both (see the README)
+    ],
+)
 def test_the_official_reading_of_a_sampler_answer(text, strict, lenient):
     paper = get_protocol("paper")
     expected = {"x": 0.25, "depth": 3.0}
@@ -60,19 +81,30 @@ def test_the_official_reading_of_a_sampler_answer(text, strict, lenient):
 
 def scripted(rounds: dict[int, str], otherwise: str):
     """Answers by round (three samples per prompt and round): `rounds[r]` formats with the sample index."""
+
     def respond(body: dict, sample: int) -> str:
         return rounds.get(sample // 3 + 1, otherwise).format(x=0.05 + 0.1 * (sample % 3), d=sample + 1)
+
     return respond
 
 
 def propose(tmp_path, responder, policy: str, n_candidates: int = 6):
     observed = pd.DataFrame([{"x": 0.5, "depth": 3}, {"x": 0.7, "depth": 4}])
     with LoopbackServer(responder=responder) as server:
-        engine = Engine(open_async_client(make_transport(CassetteStore(tmp_path), "s", RecordMode.RECORD,
-                                                         server.base_url)), "m", max_concurrency=1)
+        engine = Engine(
+            open_async_client(make_transport(CassetteStore(tmp_path), "s", RecordMode.RECORD, server.base_url)),
+            "m",
+            max_concurrency=1,
+        )
         try:
-            sampler = CandidateSampler(engine, SPACE, CONTEXT, get_protocol("paper"), PromptSettings(),
-                                       SamplerSettings(n_candidates=n_candidates, n_templates=2, policy=policy))
+            sampler = CandidateSampler(
+                engine,
+                SPACE,
+                CONTEXT,
+                get_protocol("paper"),
+                PromptSettings(),
+                SamplerSettings(n_candidates=n_candidates, n_templates=2, policy=policy),
+            )
             return sampler.propose(observed, np.array([0.8, 0.9]), np.random.default_rng(0)), len(server.received)
         finally:
             engine.close()
@@ -112,12 +144,40 @@ def test_runs_recorded_before_the_sampler_policy_existed_replay_with_the_robust_
 
 def test_the_generative_surrogate_asks_its_own_completions_model(tmp_path):
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
-        result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--mode", "record",
-                                 "--base-url", server.base_url, "--cassettes", str(tmp_path / "c"),
-                                 "--out", str(tmp_path / "o"), "--sm", "generative", "--protocol", "paper",
-                                 "--sampler-policy", "robust", "--trials", "1", "--n-gens", "3", "--no-memo",
-                                 "--llm-model", "chat-model", "--generative-model", "instruct-model"],
-                                capture_output=True, text=True, timeout=600)
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "llambo_replay.cli",
+                "run",
+                "--mode",
+                "record",
+                "--base-url",
+                server.base_url,
+                "--cassettes",
+                str(tmp_path / "c"),
+                "--out",
+                str(tmp_path / "o"),
+                "--sm",
+                "generative",
+                "--protocol",
+                "paper",
+                "--sampler-policy",
+                "robust",
+                "--trials",
+                "1",
+                "--n-gens",
+                "3",
+                "--no-memo",
+                "--llm-model",
+                "chat-model",
+                "--generative-model",
+                "instruct-model",
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert result.returncode == 0, result.stderr
         models = {("prompt" in body, body["model"]) for body in server.received}
     assert models == {(False, "chat-model"), (True, "instruct-model")}
@@ -134,9 +194,12 @@ def test_shuffled_features_show_each_name_beside_another_ones_value_as_the_offic
     prompt = discriminative_prompts(CONTEXT, SVM, observed, [0.9], observed, 1, settings, get_protocol("paper"))[0]
     # numpy's RandomState(0).permutation(3) is [2, 1, 0]: C shows tol's value and tol C's, each in the
     # number format of its slot (C: 0 decimals, gamma: 4, tol: 5)
-    assert "Hyperparameter configuration: C is 0, gamma is 0.0005, tol is 12.50000\nPerformance: ## 0.900000 ##" in prompt
-    anonymous = discriminative_prompts(CONTEXT, SVM, observed, [0.9], observed, 1,
-                                       PromptSettings(feature_semantics=False), get_protocol("paper"))[0]
+    assert (
+        "Hyperparameter configuration: C is 0, gamma is 0.0005, tol is 12.50000\nPerformance: ## 0.900000 ##" in prompt
+    )
+    anonymous = discriminative_prompts(
+        CONTEXT, SVM, observed, [0.9], observed, 1, PromptSettings(feature_semantics=False), get_protocol("paper")
+    )[0]
     assert "Hyperparameter configuration: X1 is 12, X2 is 0.0005, X3 is 0.00100\n" in anonymous
 
 
@@ -147,9 +210,10 @@ def test_the_json_examples_protocol_shows_examples_in_the_format_it_asks_for():
     shown = {}
     for name in ("json", "json-examples"):
         protocol = get_protocol(name)
-        shown[name] = (sampler_prompt(CONTEXT, SPACE, observed, [0.9], 0.95, 0, PromptSettings(), protocol),
-                       discriminative_prompts(CONTEXT, SPACE, observed, [0.9], observed, 1, PromptSettings(),
-                                              protocol)[0])
+        shown[name] = (
+            sampler_prompt(CONTEXT, SPACE, observed, [0.9], 0.95, 0, PromptSettings(), protocol),
+            discriminative_prompts(CONTEXT, SPACE, observed, [0.9], observed, 1, PromptSettings(), protocol)[0],
+        )
     # x is printed with the decimals of its lower bound, 0.0: none
     assert "Hyperparameter configuration: ## x: 0, depth: 3 ##" in shown["json"][0]  # as recorded
     assert "Performance: ## 0.900000 ##" in shown["json"][1]
@@ -164,12 +228,19 @@ def test_an_unfiltered_candidate_outside_the_space_stops_the_run_with_one_line(t
     from llambo_replay.llambo import optimise
     from llambo_replay.llambo.surrogate import SurrogateSettings
 
-    settings = LlamboSettings(n_initial=2, n_trials=1, protocol="paper",
-                              sampler=SamplerSettings(n_candidates=6, n_templates=2),
-                              surrogate_settings=SurrogateSettings(n_templates=1, n_gens=1))
+    settings = LlamboSettings(
+        n_initial=2,
+        n_trials=1,
+        protocol="paper",
+        sampler=SamplerSettings(n_candidates=6, n_templates=2),
+        surrogate_settings=SurrogateSettings(n_templates=1, n_gens=1),
+    )
     with LoopbackServer(responder=scripted({}, "## x: {x}, depth: 11 ##")) as server:
-        engine = Engine(open_async_client(make_transport(CassetteStore(tmp_path), "s", RecordMode.RECORD,
-                                                         server.base_url)), "m", max_concurrency=1)
+        engine = Engine(
+            open_async_client(make_transport(CassetteStore(tmp_path), "s", RecordMode.RECORD, server.base_url)),
+            "m",
+            max_concurrency=1,
+        )
         try:
             with pytest.raises(ModelFailed, match="trial 0: the chosen candidate .* lies outside the search space"):
                 optimise(CONTEXT, SPACE, lambda c: {"score": c["x"]}, engine, np.random.default_rng(0), settings)
@@ -178,9 +249,19 @@ def test_an_unfiltered_candidate_outside_the_space_stops_the_run_with_one_line(t
 
 
 # -- warm-starting (exp_warmstarting) ---------------------------------------------------------
-WINE_SVM = TaskContext(model="SVM", task="classification", metric="accuracy", lower_is_better=False,
-                       num_samples=142, tot_feats=13, num_feats=13, n_classes=3, estimator="sklearn.svm.SVC",
-                       dataset_size=178, class_counts=(71, 59, 48))
+WINE_SVM = TaskContext(
+    model="SVM",
+    task="classification",
+    metric="accuracy",
+    lower_is_better=False,
+    num_samples=142,
+    tot_feats=13,
+    num_feats=13,
+    n_classes=3,
+    estimator="sklearn.svm.SVC",
+    dataset_size=178,
+    class_counts=(71, 59, 48),
+)
 
 
 def test_the_warmstart_prompt_is_the_official_template_as_its_reader_flattens_it():
@@ -197,15 +278,18 @@ def test_the_warmstart_prompt_is_the_official_template_as_its_reader_flattens_it
         "effective configurations to initiate a Bayesian Optimization process for hyperparameter tuning. You "
         "mustn't include \u2018None\u2019 in the configurations. Your response should include only a list of "
         "dictionaries, where each dictionary describes one recommended configuration. Do not enumerate the "
-        "dictionaries.")
+        "dictionaries."
+    )
     json_prompt = warmstart_prompt(WINE_SVM, SVM, 5, PromptSettings("partial_context"), get_protocol("json"))
-    assert json_prompt.endswith('JSON object {"configurations": [...]} holding 5 objects, each mapping every '
-                                "hyperparameter name to its value.")
+    assert json_prompt.endswith(
+        'JSON object {"configurations": [...]} holding 5 objects, each mapping every hyperparameter name to its value.'
+    )
 
 
 def test_the_full_context_template_keeps_its_unfilled_slots_unless_statistics_are_asked_for():
-    stats = DatasetStatistics(skew=(0.5, -1.25), kurtosis=(3.0, 0.1), target_correlated=1, feature_pairs=1,
-                              pairs_correlated=0)
+    stats = DatasetStatistics(
+        skew=(0.5, -1.25), kurtosis=(3.0, 0.1), target_correlated=1, feature_pairs=1, pairs_correlated=0
+    )
     context = TaskContext(**{**WINE_SVM.__dict__, "tot_feats": 2, "num_feats": 2, "statistics": stats})
     official = warmstart_prompt(context, SVM, 5, PromptSettings("full_context"), get_protocol("paper"))
     for slot in ("[TOTAL_FEATURES]", "[NUM_STAT]", "[CORR_TARGET]", "[NUM_POSSIBLE]", "[CORR_FEATURES]"):
@@ -214,41 +298,56 @@ def test_the_full_context_template_keeps_its_unfilled_slots_unless_statistics_ar
     assert official.count("\n") == 1 and "\nProvide 5 diverse and efficient" in official  # the blank line
     filled = warmstart_prompt(context, SVM, 5, PromptSettings("full_context"), get_protocol("paper"), statistics=True)
     assert "[" not in filled.replace("[1.0, 1000.0]", "").replace("[0.0001, 0.001]", "").replace("[1e-05, 0.1]", "")
-    assert ("The Skewness of each feature is 0.5, -1.25 and the kurtosis is 3.0, 0.1. The number of features that "
-            "have strong correlation (defined as > 0.5 or <-0.5) with the target feature is 1. Of the 1 pairwise "
-            "feature relationships, 0 pairs") in filled
+    assert (
+        "The Skewness of each feature is 0.5, -1.25 and the kurtosis is 3.0, 0.1. The number of features that "
+        "have strong correlation (defined as > 0.5 or <-0.5) with the target feature is 1. Of the 1 pairwise "
+        "feature relationships, 0 pairs"
+    ) in filled
 
 
-@pytest.mark.parametrize("counts, words", [((357, 212), "357 (y=0) and 212 (y=1)"),
-                                           ((71, 59, 48), "71 (y=0), 59 (y=1) and 48 (y=2)"),
-                                           ((9, 8, 7, 6), "9 (y=0), 8 (y=1), 7 (y=2) and 6 (y=3)")])
+@pytest.mark.parametrize(
+    "counts, words",
+    [
+        ((357, 212), "357 (y=0) and 212 (y=1)"),
+        ((71, 59, 48), "71 (y=0), 59 (y=1) and 48 (y=2)"),
+        ((9, 8, 7, 6), "9 (y=0), 8 (y=1), 7 (y=2) and 6 (y=3)"),
+    ],
+)
 def test_class_distribution_wording(counts, words):
     assert class_distribution(counts) == words
 
 
 def test_configspace_names_integers_and_floats_as_python_prints_them():
-    forest = SearchSpace.from_spec({"min_samples_split": ["float", "logit", [0.01, 0.99]],
-                                    "max_depth": ["int", "linear", [1, 15]],
-                                    "min_impurity_decrease": ["float", "linear", [0.0, 0.5]]})
+    forest = SearchSpace.from_spec(
+        {
+            "min_samples_split": ["float", "logit", [0.01, 0.99]],
+            "max_depth": ["int", "linear", [1, 15]],
+            "min_impurity_decrease": ["float", "linear", [0.0, 0.5]],
+        }
+    )
     assert hyperparameters_sentence(forest, PromptSettings()) == (
         "max_depth (integer between [1, 15]), min_impurity_decrease (float between [0.0, 0.5]), "
-        "min_samples_split (float between [0.01, 0.99])")
+        "min_samples_split (float between [0.01, 0.99])"
+    )
 
 
 OK_SET = "\n".join(f"{i + 1}. {{'C': {10.0 * (i + 1)}, 'gamma': 0.0005, 'tol': 0.001}}" for i in range(5))
 
 
-@pytest.mark.parametrize("answer, kept", [
-    (OK_SET, True),
-    ("Here are some:\n" + OK_SET + "\nGood luck!", True),
-    (OK_SET.replace("1. ", "- ", 1), False),  # four numbered dicts left: fewer than 5
-    (OK_SET.replace("'C': 10.0", "'C': 0.5"), False),  # one out of its range drops the whole answer
-    (OK_SET.replace("'C': 10.0", "'C': 10.0, 'kernel': 'rbf'"), False),  # an unknown key
-    (OK_SET.replace("'C': 10.0, ", ""), False),  # a missing hyperparameter
-    (OK_SET.replace("'C': 10.0", "'C': 1e2 * 2"), False),  # not a literal: the official reader fails
-    (OK_SET.replace("1. {", "1. {{"), False),
-    (OK_SET.replace("\n", " "), True),  # the list may run on one line
-])
+@pytest.mark.parametrize(
+    "answer, kept",
+    [
+        (OK_SET, True),
+        ("Here are some:\n" + OK_SET + "\nGood luck!", True),
+        (OK_SET.replace("1. ", "- ", 1), False),  # four numbered dicts left: fewer than 5
+        (OK_SET.replace("'C': 10.0", "'C': 0.5"), False),  # one out of its range drops the whole answer
+        (OK_SET.replace("'C': 10.0", "'C': 10.0, 'kernel': 'rbf'"), False),  # an unknown key
+        (OK_SET.replace("'C': 10.0, ", ""), False),  # a missing hyperparameter
+        (OK_SET.replace("'C': 10.0", "'C': 1e2 * 2"), False),  # not a literal: the official reader fails
+        (OK_SET.replace("1. {", "1. {{"), False),
+        (OK_SET.replace("\n", " "), True),  # the list may run on one line
+    ],
+)
 def test_the_official_rule_keeps_an_answer_only_if_every_numbered_dict_is_a_valid_configuration(answer, kept):
     sets = kept_sets([answer], SVM, get_protocol("paper"), PromptSettings(), "official", 5)
     assert bool(sets) is kept
@@ -276,8 +375,16 @@ def test_seed_k_takes_the_kth_kept_answer_or_fails_as_the_official_code_does():
 
 def test_the_robust_policy_keeps_each_valid_configuration_and_counts_random_top_ups():
     answer = "{'C': 10.0, 'gamma': 0.0005, 'tol': 0.001} and {'C': 0.5, 'gamma': 0.0005, 'tol': 0.001}"
-    chosen = choose([answer], SVM, get_protocol("paper"), 5, PromptSettings(), WarmstartSettings(policy="robust"), 0,
-                    np.random.default_rng(0))
+    chosen = choose(
+        [answer],
+        SVM,
+        get_protocol("paper"),
+        5,
+        PromptSettings(),
+        WarmstartSettings(policy="robust"),
+        0,
+        np.random.default_rng(0),
+    )
     assert chosen.configs[0] == {"C": 10.0, "gamma": 0.0005, "tol": 0.001}
     assert chosen.fallback_points == 4 and len(chosen.configs) == 5 and all(SVM.contains(c) for c in chosen.configs)
 
@@ -288,8 +395,9 @@ def test_the_warmstart_request_is_the_official_one(tmp_path):
         transport = make_transport(CassetteStore(tmp_path), "ws", RecordMode.RECORD, server.base_url)
         engine = Engine(open_async_client(transport), "loopback-model")
         try:
-            texts = ask_warmstart(engine, SVM, WINE_SVM, get_protocol("paper"), 5, PromptSettings("no_context"),
-                                  WarmstartSettings())
+            texts = ask_warmstart(
+                engine, SVM, WINE_SVM, get_protocol("paper"), 5, PromptSettings("no_context"), WarmstartSettings()
+            )
         finally:
             engine.close()
     (body,) = server.received
@@ -306,8 +414,12 @@ def by_sample(*answers: str):
 def test_the_official_sampler_drops_exact_duplicates_only_the_robust_one_near_ones_too(tmp_path):
     """The official table's `drop_duplicates` is exact within a round and rounds are concatenated as they
     are; an answer equal to an observed point at 8 decimals is dropped by both."""
-    near = by_sample("## x: 0.1, depth: 3 ##", "## x: 0.100000001, depth: 3 ##", "## x: 0.2, depth: 5 ##",
-                     "## x: 0.500000001, depth: 3 ##")  # the last equals observed x 0.5 at 8 decimals
+    near = by_sample(
+        "## x: 0.1, depth: 3 ##",
+        "## x: 0.100000001, depth: 3 ##",
+        "## x: 0.2, depth: 5 ##",
+        "## x: 0.500000001, depth: 3 ##",
+    )  # the last equals observed x 0.5 at 8 decimals
     official, sent = propose(tmp_path / "o", near, "official", n_candidates=8)
     assert official.rounds == 2 and sent == 4
     assert list(official.candidates["x"]) == [0.1, 0.100000001, 0.2] * 2
@@ -324,8 +436,9 @@ def test_the_official_candidate_table_takes_the_first_answers_column_order_and_p
     robust, _ = propose(tmp_path / "r", reordered, "robust", n_candidates=10)
     assert list(robust.candidates.columns) == ["x", "depth"]
     observed = pd.DataFrame([{"x": 0.5, "depth": 3}])
-    prompts = discriminative_prompts(CONTEXT, SPACE, observed, [0.8], official.candidates, 1, PromptSettings(),
-                                     get_protocol("paper"))
+    prompts = discriminative_prompts(
+        CONTEXT, SPACE, observed, [0.8], official.candidates, 1, PromptSettings(), get_protocol("paper")
+    )
     assert "Hyperparameter configuration: x is 0, depth is 3\nPerformance" in prompts[0]  # observed: space order
     assert prompts[0].endswith("Hyperparameter configuration: depth is 1, x is 0\nPerformance: ")
 
@@ -341,8 +454,11 @@ def generative_select(tmp_path, candidates: pd.DataFrame, unreadable_c: str):
 
     observed = pd.DataFrame([{"C": 12.5, "gamma": 0.0005, "tol": 0.001}, {"C": 50.0, "gamma": 0.0002, "tol": 0.01}])
     with LoopbackServer(responder=respond) as server:
-        engine = Engine(open_async_client(make_transport(CassetteStore(tmp_path), "g", RecordMode.RECORD,
-                                                         server.base_url)), "m", max_concurrency=1)
+        engine = Engine(
+            open_async_client(make_transport(CassetteStore(tmp_path), "g", RecordMode.RECORD, server.base_url)),
+            "m",
+            max_concurrency=1,
+        )
         try:
             surrogate = GenerativeSurrogate(engine, SVM, CONTEXT, settings=SurrogateSettings(n_templates=1, n_gens=3))
             return surrogate.select(observed, np.array([0.8, 0.9]), candidates)
@@ -353,8 +469,13 @@ def generative_select(tmp_path, candidates: pd.DataFrame, unreadable_c: str):
 def test_a_generative_candidate_with_no_readable_probability_wins_when_first_as_numpys_argmax_makes_it(tmp_path):
     """The official code takes `np.argmax` of the `nanmean` probabilities: the first NaN wins (before, the
     NaN was filled with the mean and the best finite candidate won)."""
-    candidates = pd.DataFrame([{"C": 10.0, "gamma": 0.0005, "tol": 0.001}, {"C": 100.0, "gamma": 0.0005, "tol": 0.001},
-                               {"C": 1000.0, "gamma": 0.0005, "tol": 0.001}])
+    candidates = pd.DataFrame(
+        [
+            {"C": 10.0, "gamma": 0.0005, "tol": 0.001},
+            {"C": 100.0, "gamma": 0.0005, "tol": 0.001},
+            {"C": 1000.0, "gamma": 0.0005, "tol": 0.001},
+        ]
+    )
     selection = generative_select(tmp_path, candidates, unreadable_c="2.0")
     assert selection.index == 1 and np.isnan(selection.scores[1]) and np.isfinite(selection.scores[[0, 2]]).all()
 
@@ -369,7 +490,10 @@ def test_the_generative_choice_is_the_candidate_warped_to_log10_and_back(tmp_pat
 
 
 def test_configspace_takes_true_for_an_integer_hyperparameter_so_the_official_reading_does():
-    assert valid_config({"x": 0.5, "depth": True}, SPACE, PromptSettings(), bool_integers=True) == {"x": 0.5, "depth": 1}
+    assert valid_config({"x": 0.5, "depth": True}, SPACE, PromptSettings(), bool_integers=True) == {
+        "x": 0.5,
+        "depth": 1,
+    }
     assert valid_config({"x": 0.5, "depth": False}, SPACE, PromptSettings(), bool_integers=True) is None  # 0 < 1
     assert valid_config({"x": True, "depth": 3}, SPACE, PromptSettings(), bool_integers=True) is None  # a float
     answer = "\n".join(f"{i + 1}. {{'x': 0.{i + 1}, 'depth': {'True' if i == 0 else i + 1}}}" for i in range(5))
@@ -383,17 +507,53 @@ def test_run_warmstart_asks_one_request_per_task_shared_by_every_seed(tmp_path):
     seeds 1-2 started from other answers than the official run, which asks once and gives seed k answer k."""
     with LoopbackServer(responder=llambo_responder, ignore_n=False) as server:
         for seed in (0, 1):
-            result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--mode", "record",
-                                     "--base-url", server.base_url, "--cassettes", str(tmp_path / "c"),
-                                     "--out", str(tmp_path / "o"), "--seed", str(seed), "--trials", "1",
-                                     "--warmstart", "no_context", "--warmstart-policy", "robust", "--no-memo"],
-                                    capture_output=True, text=True, timeout=600)
+            result = subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "llambo_replay.cli",
+                    "run",
+                    "--mode",
+                    "record",
+                    "--base-url",
+                    server.base_url,
+                    "--cassettes",
+                    str(tmp_path / "c"),
+                    "--out",
+                    str(tmp_path / "o"),
+                    "--seed",
+                    str(seed),
+                    "--trials",
+                    "1",
+                    "--warmstart",
+                    "no_context",
+                    "--warmstart-policy",
+                    "robust",
+                    "--no-memo",
+                ],
+                capture_output=True,
+                text=True,
+                timeout=600,
+            )
             assert result.returncode == 0, result.stderr
         warmstarts = [body for body in server.received if body.get("n") == 30]
     assert len(warmstarts) == 1
     namespace = "smollm2-135m-instruct/warmstart-json/iris/SVM/no_context"
     manifests = [json.loads((tmp_path / f"o/iris/SVM/{seed}.manifest.json").read_text()) for seed in (0, 1)]
     assert all(namespace in m["cassettes"] for m in manifests)
-    check = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "check", "--results", str(tmp_path / "o"),
-                            "--cassettes", str(tmp_path / "c")], capture_output=True, text=True, timeout=600)
+    check = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "check",
+            "--results",
+            str(tmp_path / "o"),
+            "--cassettes",
+            str(tmp_path / "c"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert check.returncode == 0 and "2/2" in check.stdout, check.stdout + check.stderr

@@ -20,9 +20,13 @@ from llambo_replay.errors import UsageError
 
 CHECKSUMS = json.loads((PACKAGED / "data_checksums.json").read_text())
 # what bayesmark 0.0.8's `bayesmark.data.load_data` calls for each public data set
-LOADERS = {"breast": sklearn_datasets.load_breast_cancer, "digits": sklearn_datasets.load_digits,
-           "iris": sklearn_datasets.load_iris, "wine": sklearn_datasets.load_wine,
-           "diabetes": sklearn_datasets.load_diabetes}
+LOADERS = {
+    "breast": sklearn_datasets.load_breast_cancer,
+    "digits": sklearn_datasets.load_digits,
+    "iris": sklearn_datasets.load_iris,
+    "wine": sklearn_datasets.load_wine,
+    "diabetes": sklearn_datasets.load_diabetes,
+}
 
 
 @pytest.mark.parametrize("dataset", list(tasks.DATASETS))
@@ -68,8 +72,15 @@ def test_the_synthetic_tasks_are_the_papers_regression_functions(dataset):
     assert task.context.task == "regression" and task.context.num_samples == 200
 
 
-@pytest.mark.parametrize("dataset,model,seed", [("diabetes", "RandomForest", 0), ("diabetes", "DecisionTree", 1),
-                                                ("rosenbrock", "SVM", 0), ("griewank", "DecisionTree", 2)])
+@pytest.mark.parametrize(
+    "dataset,model,seed",
+    [
+        ("diabetes", "RandomForest", 0),
+        ("diabetes", "DecisionTree", 1),
+        ("rosenbrock", "SVM", 0),
+        ("griewank", "DecisionTree", 2),
+    ],
+)
 def test_published_rows_reproduce_on_the_official_data(dataset, model, seed):
     task = tasks.load_task(dataset, model)
     history = published_history(None, dataset, model, seed)
@@ -81,8 +92,9 @@ def test_published_rows_reproduce_on_the_official_data(dataset, model, seed):
 
 def _reproduces(task, row) -> bool:
     ours = evaluate(task, published_config(task.space, row))
-    return (ours["score"] == pytest.approx(row["score"], abs=1e-9)
-            and ours["generalization_score"] == pytest.approx(row["generalization_score"], abs=1e-9))
+    return ours["score"] == pytest.approx(row["score"], abs=1e-9) and ours["generalization_score"] == pytest.approx(
+        row["generalization_score"], abs=1e-9
+    )
 
 
 def test_the_synthetic_initial_rows_were_scored_on_targets_standardised_once_more_per_row():
@@ -91,7 +103,9 @@ def test_the_synthetic_initial_rows_were_scored_on_targets_standardised_once_mor
     initial row reproduces with its own alone, and the first BO row (5) with one again."""
     history = published_history(None, "griewank", "AdaBoost", 0)
     for index, expected in ((1, 2), (3, 4), (5, 1)):
-        matches = [n for n in (1, 2, 4, 6) if _reproduces(tasks.load_task("griewank", "AdaBoost", n), history.iloc[index])]
+        matches = [
+            n for n in (1, 2, 4, 6) if _reproduces(tasks.load_task("griewank", "AdaBoost", n), history.iloc[index])
+        ]
         assert matches == [expected] == [target_standardisations("griewank", index)]
     assert [target_standardisations(d, 2) for d in ("diabetes", "iris", "rosenbrock")] == [1, 1, 3]
 
@@ -130,16 +144,50 @@ def test_llambo_runs_on_a_synthetic_task_records_and_check_replays_it(tmp_path):
     from llambo_replay.replay.loopback import LoopbackServer
 
     out, cassettes = tmp_path / "results", tmp_path / "cassettes"
-    flags = ["--dataset", "rosenbrock", "--model", "SVM", "--reference", "--trials", "2", "--n-candidates", "4",
-             "--n-gens", "2", "--out", str(out / "llambo"), "--cassettes", str(cassettes), "--no-memo"]
+    flags = [
+        "--dataset",
+        "rosenbrock",
+        "--model",
+        "SVM",
+        "--reference",
+        "--trials",
+        "2",
+        "--n-candidates",
+        "4",
+        "--n-gens",
+        "2",
+        "--out",
+        str(out / "llambo"),
+        "--cassettes",
+        str(cassettes),
+        "--no-memo",
+    ]
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
-        recorded = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--mode", "record",
-                                   "--base-url", server.base_url, *flags], capture_output=True, text=True, timeout=600)
+        recorded = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "llambo_replay.cli",
+                "run",
+                "--mode",
+                "record",
+                "--base-url",
+                server.base_url,
+                *flags,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
     assert recorded.returncode == 0, recorded.stderr
     assert "mean_squared_error, lower is better" in recorded.stdout
     manifest = json.loads((out / "llambo/rosenbrock/SVM/0.manifest.json").read_text())
     assert manifest["task"]["objective_protocol"] == "bayesmark-paper-3"
-    checked = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "check", "--results", str(out),
-                              "--cassettes", str(cassettes)], capture_output=True, text=True, timeout=600)
+    checked = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", "check", "--results", str(out), "--cassettes", str(cassettes)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "1/1 committed results reproduce: 1 replayed byte for byte" in checked.stdout

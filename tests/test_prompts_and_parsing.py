@@ -7,36 +7,67 @@ import math
 import pandas as pd
 import pytest
 
-from llambo_replay.llambo.prompts import (PromptSettings, TaskContext, count_decimals, discriminative_prompt,
-                                          ranges_block, sampler_prompt, serialise_config)
+from llambo_replay.errors import UsageError
+from llambo_replay.llambo.prompts import (
+    PromptSettings,
+    TaskContext,
+    count_decimals,
+    discriminative_prompt,
+    ranges_block,
+    sampler_prompt,
+    serialise_config,
+)
 from llambo_replay.llambo.protocol import JsonProtocol, PaperProtocol, get_protocol
 from llambo_replay.llambo.space import SearchSpace
-from llambo_replay.errors import UsageError
 
 SPACE = SearchSpace.from_spec({"max_depth": ["int", "linear", [1, 15]], "gamma": ["float", "log", [1e-4, 1e-3]]})
-CONTEXT = TaskContext(model="SVM", task="classification", metric="accuracy", lower_is_better=False,
-                      num_samples=120, tot_feats=4, num_feats=4, n_classes=3)
+CONTEXT = TaskContext(
+    model="SVM",
+    task="classification",
+    metric="accuracy",
+    lower_is_better=False,
+    num_samples=120,
+    tot_feats=4,
+    num_feats=4,
+    n_classes=3,
+)
 OBSERVED = pd.DataFrame({"max_depth": [3, 7, 12], "gamma": [0.00021234, 0.0005, 0.00099]})
 SCORES = [0.9, 0.95, 0.8]
 
 
 def test_decimals_follow_the_lower_bound():
     assert [count_decimals(x) for x in (1, 0.01, 1e-4, 0.5, 1e-5)] == [0, 2, 4, 1, 5]
-    assert serialise_config({"max_depth": 3.0, "gamma": 0.00021234}, SPACE, PromptSettings()) == "max_depth: 3, gamma: 0.0002"
-    assert serialise_config({"max_depth": 3, "gamma": 0.0005}, SPACE, PromptSettings(feature_semantics=False),
-                            " is ") == "X1 is 3, X2 is 0.0005"
+    assert (
+        serialise_config({"max_depth": 3.0, "gamma": 0.00021234}, SPACE, PromptSettings())
+        == "max_depth: 3, gamma: 0.0002"
+    )
+    assert (
+        serialise_config({"max_depth": 3, "gamma": 0.0005}, SPACE, PromptSettings(feature_semantics=False), " is ")
+        == "X1 is 3, X2 is 0.0005"
+    )
 
 
 def test_ranges_show_warped_log_scale():
-    assert ranges_block(SPACE, PromptSettings()) == ("- max_depth: [1, 15] (int)\n"
-                                                     "- gamma: [0.0001, 0.0010] (float, precise to 4 decimals)\n")
-    assert ranges_block(SPACE, PromptSettings(warping=True)).splitlines()[1] == \
-        "- gamma: [-4.0000, -3.0000] (log scale, precise to 4 decimals)"
+    assert ranges_block(SPACE, PromptSettings()) == (
+        "- max_depth: [1, 15] (int)\n- gamma: [0.0001, 0.0010] (float, precise to 4 decimals)\n"
+    )
+    assert (
+        ranges_block(SPACE, PromptSettings(warping=True)).splitlines()[1]
+        == "- gamma: [-4.0000, -3.0000] (log scale, precise to 4 decimals)"
+    )
 
 
 def test_discriminative_prompt_is_exactly_the_papers_text():
-    prompt = discriminative_prompt(CONTEXT, SPACE, OBSERVED, SCORES, pd.Series({"max_depth": 5, "gamma": 0.0004}), 0,
-                                   PromptSettings(), PaperProtocol())
+    prompt = discriminative_prompt(
+        CONTEXT,
+        SPACE,
+        OBSERVED,
+        SCORES,
+        pd.Series({"max_depth": 5, "gamma": 0.0004}),
+        0,
+        PromptSettings(),
+        PaperProtocol(),
+    )
     assert prompt == (
         "The following are hyperparameter configurations for a SVM and the corresponding performance measured in "
         "accuracy. The model is evaluated on a tabular classification task and the label contains 3 classes. The "
@@ -45,12 +76,14 @@ def test_discriminative_prompt_is_exactly_the_papers_text():
         "Hyperparameter configuration: max_depth is 12, gamma is 0.0010\nPerformance: ## 0.800000 ##\n"
         "Hyperparameter configuration: max_depth is 7, gamma is 0.0005\nPerformance: ## 0.950000 ##\n"
         "Hyperparameter configuration: max_depth is 3, gamma is 0.0002\nPerformance: ## 0.900000 ##\n"
-        "Hyperparameter configuration: max_depth is 5, gamma is 0.0004\nPerformance: ")
+        "Hyperparameter configuration: max_depth is 5, gamma is 0.0004\nPerformance: "
+    )
 
 
 def test_sampler_prompt_is_exactly_the_papers_text_with_partial_context():
-    prompt = sampler_prompt(CONTEXT, SPACE, OBSERVED, SCORES, 0.96, 1, PromptSettings(context="partial_context"),
-                            PaperProtocol())
+    prompt = sampler_prompt(
+        CONTEXT, SPACE, OBSERVED, SCORES, 0.96, 1, PromptSettings(context="partial_context"), PaperProtocol()
+    )
     assert prompt == (
         "The following are examples of performance of a SVM measured in accuracy and the corresponding model "
         "hyperparameter configurations. The allowable ranges for the hyperparameters are:\n"
@@ -62,30 +95,41 @@ def test_sampler_prompt_is_exactly_the_papers_text_with_partial_context():
         "Performance: 0.900000\nHyperparameter configuration: ## max_depth: 3, gamma: 0.0002 ##\n"
         "Performance: 0.800000\nHyperparameter configuration: ## max_depth: 12, gamma: 0.0010 ##\n"
         "Performance: 0.950000\nHyperparameter configuration: ## max_depth: 7, gamma: 0.0005 ##\n"
-        "Performance: 0.960000\nHyperparameter configuration:")
+        "Performance: 0.960000\nHyperparameter configuration:"
+    )
 
 
 def test_templates_order_examples_differently():
-    first = discriminative_prompt(CONTEXT, SPACE, OBSERVED, SCORES, OBSERVED.iloc[0], 0, PromptSettings(), PaperProtocol())
-    second = discriminative_prompt(CONTEXT, SPACE, OBSERVED, SCORES, OBSERVED.iloc[0], 1, PromptSettings(), PaperProtocol())
+    first = discriminative_prompt(
+        CONTEXT, SPACE, OBSERVED, SCORES, OBSERVED.iloc[0], 0, PromptSettings(), PaperProtocol()
+    )
+    second = discriminative_prompt(
+        CONTEXT, SPACE, OBSERVED, SCORES, OBSERVED.iloc[0], 1, PromptSettings(), PaperProtocol()
+    )
     assert first != second and sorted(first.splitlines()) == sorted(second.splitlines())
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("## max_depth: 4, gamma: 0.00031 ##", {"max_depth": 4.0, "gamma": 0.00031}),
-    ("Sure! ## max_depth: 4, gamma: 3.1e-4 ## hope it helps", {"max_depth": 4.0, "gamma": 0.00031}),
-    ("max_depth: 4, gamma: 0.00031.", {"max_depth": 4.0, "gamma": 0.00031}),
-    ("## max\\_depth: 4, gamma: 0.00031 ##", {"max_depth": 4.0, "gamma": 0.00031}),
-    ("## max_depth: 4 ##", None),
-    ("## depth: 4, gamma: 0.1 ##", None),
-    ("I cannot help with that.", None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("## max_depth: 4, gamma: 0.00031 ##", {"max_depth": 4.0, "gamma": 0.00031}),
+        ("Sure! ## max_depth: 4, gamma: 3.1e-4 ## hope it helps", {"max_depth": 4.0, "gamma": 0.00031}),
+        ("max_depth: 4, gamma: 0.00031.", {"max_depth": 4.0, "gamma": 0.00031}),
+        ("## max\\_depth: 4, gamma: 0.00031 ##", {"max_depth": 4.0, "gamma": 0.00031}),
+        ("## max_depth: 4 ##", None),
+        ("## depth: 4, gamma: 0.1 ##", None),
+        ("I cannot help with that.", None),
+    ],
+)
 def test_paper_protocol_parses_configurations(text, expected):
     assert PaperProtocol().parse_config(text, SPACE) == expected
 
 
 def test_anonymised_names_map_back():
-    assert PaperProtocol().parse_config("## X1: 4, X2: 0.0003 ##", SPACE, anonymised=True) == {"max_depth": 4, "gamma": 0.0003}
+    assert PaperProtocol().parse_config("## X1: 4, X2: 0.0003 ##", SPACE, anonymised=True) == {
+        "max_depth": 4,
+        "gamma": 0.0003,
+    }
 
 
 def test_out_of_range_answers_are_rejected_by_the_space():
@@ -97,8 +141,16 @@ def test_out_of_range_answers_are_rejected_by_the_space():
     assert not SPACE.contains({"max_depth": 4, "gamma": math.nan})
 
 
-@pytest.mark.parametrize("text, expected", [("## 0.953 ##", 0.953), ("## -1.5 ##", -1.5), ("0.953", math.nan),
-                                            ("## 0.9 ## ## 0.8 ##", math.nan), ("## 0.9.1 ##", math.nan)])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("## 0.953 ##", 0.953),
+        ("## -1.5 ##", -1.5),
+        ("0.953", math.nan),
+        ("## 0.9 ## ## 0.8 ##", math.nan),
+        ("## 0.9.1 ##", math.nan),
+    ],
+)
 def test_paper_protocol_parses_scores(text, expected):
     got = PaperProtocol().parse_score(text)
     assert (math.isnan(got) and math.isnan(expected)) or got == expected

@@ -32,8 +32,14 @@ def test_ci_runs_exactly_the_readme_test_command():
 
 def test_the_python_api_example_runs(tmp_path):
     example = re.search(r"```python\n(.*?)```", DOCS["python-api.md"], re.DOTALL).group(1)
-    result = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = subprocess.run(
+        [sys.executable, "-c", example],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert result.returncode == 0, result.stderr
     assert "score" in result.stdout and len(result.stdout.splitlines()) >= 9  # header + 8 rows
     assert any((tmp_path / "my-cassettes/my-study/objective").rglob("*.jsonl")), "the objective is recorded too"
@@ -43,8 +49,14 @@ def test_the_own_openai_code_example_runs_offline_after_recording(tmp_path):
     section = README.split("## Your own openai code", 1)[1]
     example = re.search(r"```python\n(.*?)```", section, re.DOTALL).group(1)
     assert len(example.strip().splitlines()) <= 15
-    result = subprocess.run([sys.executable, "-c", example], cwd=tmp_path, capture_output=True, text=True,
-                            timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)})
+    result = subprocess.run(
+        [sys.executable, "-c", example],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+    )
     assert result.returncode == 0, result.stderr
     assert any((tmp_path / "my-cassettes/my-study").rglob("*.jsonl"))
 
@@ -74,16 +86,22 @@ def readme_commands() -> list[list[str]]:
 
 
 def cli(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], cwd=cwd, capture_output=True,
-                          text=True, timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", *args], cwd=cwd, capture_output=True, text=True, timeout=900
+    )
 
 
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory) -> Path:
     """A copy of the repository as a new user has it (no .venv, no earlier outputs)."""
     target = tmp_path_factory.mktemp("clone") / "llambo-replay"
-    shutil.copytree(REPO, target, ignore=shutil.ignore_patterns(".git", ".venv", "runs", "grid", "fidelity",
-                                                                 "__pycache__", "*.egg-info", ".pytest_cache"))
+    shutil.copytree(
+        REPO,
+        target,
+        ignore=shutil.ignore_patterns(
+            ".git", ".venv", "runs", "grid", "fidelity", "__pycache__", "*.egg-info", ".pytest_cache"
+        ),
+    )
     shutil.copytree(REPO / "results/recorded/grid", target / "results/recorded/grid")  # "grid" was left out above
     return target
 
@@ -93,8 +111,11 @@ def committed_digests(root: Path) -> dict[str, str]:
     import hashlib
 
     tracked = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout
-    return {name: hashlib.sha256((root / name).read_bytes()).hexdigest() for name in tracked.decode().split("\0")
-            if name and (root / name).is_file()}
+    return {
+        name: hashlib.sha256((root / name).read_bytes()).hexdigest()
+        for name in tracked.decode().split("\0")
+        if name and (root / name).is_file()
+    }
 
 
 def test_every_readme_command_runs_as_written(clone):
@@ -122,15 +143,21 @@ def test_every_readme_command_runs_as_written(clone):
         committed = REPO / "results/recorded/warmstart" / produced.relative_to(clone / "results/warmstart")
         assert produced.read_bytes() == committed.read_bytes(), produced
     assert len(list((clone / "results/warmstart").glob("*/*/*/[0-9].csv"))) == 72
-    for table in ("regret_final.md", "hpobench/regret_final.md", "ablations/regret_final.md",
-                  "warmstart/regret_final.md"):
+    for table in (
+        "regret_final.md",
+        "hpobench/regret_final.md",
+        "ablations/regret_final.md",
+        "warmstart/regret_final.md",
+    ):
         assert (clone / "tables" / table).read_bytes() == (REPO / "tables" / table).read_bytes()
     changed = sorted(name for name, digest in committed_digests(clone).items() if before.get(name) != digest)
     assert changed == [], f"documented commands changed committed files: {changed[:5]}"
 
 
 def test_the_demo_output_shown_is_what_command_1_prints(clone):
-    shown = re.search(r"and prints \(after a progress\nbar, on a terminal\):\n\n```\n(.*?)```", README, re.DOTALL).group(1)
+    shown = re.search(
+        r"and prints \(after a progress\nbar, on a terminal\):\n\n```\n(.*?)```", README, re.DOTALL
+    ).group(1)
     printed = cli(["run"], clone).stdout
     wall = re.compile(r"^  wall time .*$", re.MULTILINE)  # the one line that varies
     assert wall.sub("", printed) == wall.sub("", shown)
@@ -149,8 +176,16 @@ def test_the_fidelity_table_in_the_docs_is_made_from_the_committed_rows():
 
     folder = REPO / "results/fidelity-published"
     rows = pd.read_csv(folder / "fidelity_rows.csv")
-    assert len(rows) == 6000 and set(rows["dataset"]) == {"breast", "digits", "iris", "wine", "diabetes", "griewank",
-                                                          "ktablet", "rosenbrock"}
+    assert len(rows) == 6000 and set(rows["dataset"]) == {
+        "breast",
+        "digits",
+        "iris",
+        "wine",
+        "diabetes",
+        "griewank",
+        "ktablet",
+        "rosenbrock",
+    }
     table = summary_markdown(rows)
     assert table == (folder / "fidelity_summary.md").read_text()
     assert table.strip() in DOCS["commands.md"]
@@ -195,7 +230,8 @@ def test_the_headline_numbers_are_those_of_the_committed_tables():
 
     tables = REPO / "tables/paper-grid"
     for text, shown_tables in ((README, 1), (DOCS["results.md"], 4)):
-        assert [line for line in text.splitlines() if line.startswith("- ") and "LLAMBO ranks" in line] == \
-            headline(tables)
+        assert [line for line in text.splitlines() if line.startswith("- ") and "LLAMBO ranks" in line] == headline(
+            tables
+        )
         for table in summary_tables(tables)[:shown_tables]:
             assert "\n".join(table) in text

@@ -18,8 +18,8 @@ from llambo_replay.errors import ReplayMiss, UsageError
 from llambo_replay.experiments.baseline_run import run_baseline
 from llambo_replay.experiments.check import check_run, migrate_run
 from llambo_replay.experiments.components import generalised_variance
-from llambo_replay.experiments.runner import run
 from llambo_replay.experiments.run_spec import RunSpec, spec_from_manifest
+from llambo_replay.experiments.runner import run
 from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.calls import RecordedCalls
@@ -35,6 +35,7 @@ def counting(result: float):
     def compute():
         calls.append(1)
         return {"value": result}, {"environment": None}
+
     return compute, calls
 
 
@@ -68,6 +69,7 @@ def drifted_objective(monkeypatch):
 
     def drifted(task, config):
         return {k: v + 1e-4 for k, v in original(task, config).items()}
+
     monkeypatch.setattr(bayesmark_objective, "evaluate", drifted)
 
 
@@ -81,8 +83,15 @@ def test_replay_takes_recorded_evaluations_so_drift_here_cannot_change_the_histo
 
 
 def test_verify_reports_each_drifting_evaluation_without_failing_the_replay(drifted_objective, tmp_path):
-    outcome = run(spec_from_manifest(DEMO), RecordMode.REPLAY, tmp_path, REPO / "cassettes", OFFLINE,
-                  progress=False, objective_mode="verify")
+    outcome = run(
+        spec_from_manifest(DEMO),
+        RecordMode.REPLAY,
+        tmp_path,
+        REPO / "cassettes",
+        OFFLINE,
+        progress=False,
+        objective_mode="verify",
+    )
     assert outcome.manifest["history_sha256"] == json.loads(DEMO.read_text())["history_sha256"]
     drift = outcome.objective.drift
     assert outcome.objective.verified == len({json.dumps(d.config, sort_keys=True) for d in drift}) == 15
@@ -93,20 +102,29 @@ def test_verify_reports_each_drifting_evaluation_without_failing_the_replay(drif
 
 def test_recomputing_the_objective_with_drift_leaves_the_recording(drifted_objective, tmp_path):
     with pytest.raises(ReplayMiss) as miss:
-        run(spec_from_manifest(DEMO), RecordMode.REPLAY, tmp_path, REPO / "cassettes", OFFLINE, progress=False,
-            objective_mode="recompute")
+        run(
+            spec_from_manifest(DEMO),
+            RecordMode.REPLAY,
+            tmp_path,
+            REPO / "cassettes",
+            OFFLINE,
+            progress=False,
+            objective_mode="recompute",
+        )
     assert "body.messages[1].content" in miss.value.details  # the prompt now shows other scores
 
 
 def test_an_unrecorded_evaluation_of_an_older_protocol_is_a_miss_that_is_never_computed(tmp_path):
-    """A committed grid cell that kept protocol 2 (README: objective protocols): its evaluations can only be replayed."""
+    """A committed grid cell that kept protocol 2 (README: objective protocols): its evaluations only replay."""
     cassettes = tmp_path / "cassettes"
     shutil.copytree(REPO / "cassettes", cassettes)
     shutil.rmtree(cassettes / "evaluations/bayesmark-paper-2/diabetes/SVM")
     spec = spec_from_manifest(REPO / "results/recorded/grid/random/diabetes/SVM/0.manifest.json")
     assert spec.objective_protocol == "bayesmark-paper-2"
     for mode in (RecordMode.REPLAY, RecordMode.AUTO):
-        with pytest.raises(ReplayMiss, match="no recorded bayesmark-objective/bayesmark-paper-2 call .*older objective"):
+        with pytest.raises(
+            ReplayMiss, match="no recorded bayesmark-objective/bayesmark-paper-2 call .*older objective"
+        ):
             run_baseline("random", spec, tmp_path / "out", cassettes, mode)
 
 
@@ -117,6 +135,7 @@ def test_a_baseline_replay_never_computes_an_evaluation_or_proposal_that_is_not_
 
     def refuse(task, config):
         raise AssertionError("a replay must not evaluate")
+
     monkeypatch.setattr(bayesmark_objective, "evaluate", refuse)
     (tmp_path / "cassettes").mkdir()
     spec = RunSpec("iris", "SVM", 7, settings=LlamboSettings(n_initial=4, n_trials=2))
@@ -140,10 +159,13 @@ def _check(path: Path, tmp_path: Path):
 def test_a_baseline_replays_its_recorded_proposals_where_its_optimiser_would_move(gp_run, tmp_path, monkeypatch):
     """Another BLAS kernel can fork a GP-EI trajectory; a replay takes the recorded proposals instead."""
     manifest = json.loads(gp_run.read_text())
-    assert manifest["reproduction"] == "replayed" and any(ns.startswith("proposals/gp_ei/") for ns in manifest["cassettes"])
+    assert manifest["reproduction"] == "replayed" and any(
+        ns.startswith("proposals/gp_ei/") for ns in manifest["cassettes"]
+    )
 
     def forked(space, objective, initial, n_trials, rng, lower_is_better):
         raise AssertionError("a replay must not run the optimiser")
+
     from llambo_replay.experiments.baselines import skopt_gp
 
     monkeypatch.setattr(skopt_gp, "gp_ei", forked)
@@ -180,8 +202,9 @@ def test_a_format_1_run_is_refused_with_the_migration_command_then_migrates(tmp_
     manifest = json.loads(DEMO.read_text())
     old = {k: v for k, v in manifest.items() if k not in ("reproduction", "evaluations")}
     llm = {ns: keys for ns, keys in manifest["cassettes"].items() if not ns.startswith("evaluations/")}
-    (results / "iris/SVM/0.manifest.json").write_text(json.dumps({**old, "format": 1, "cassettes": {
-        "namespace": next(iter(llm)), "keys": next(iter(llm.values()))}}))
+    (results / "iris/SVM/0.manifest.json").write_text(
+        json.dumps({**old, "format": 1, "cassettes": {"namespace": next(iter(llm)), "keys": next(iter(llm.values()))}})
+    )
     path = results / "iris/SVM/0.manifest.json"
     with pytest.raises(UsageError, match="format-1 run .*llambo-replay migrate"):
         check_run(path, cassettes, tmp_path / "scratch", None)

@@ -8,16 +8,38 @@ import sys
 from pathlib import Path
 
 import pytest
+from llm_responder import llambo_responder
 
 from llambo_replay.replay.loopback import LoopbackServer
 from llambo_replay.replay.pricing import cost_usd, is_priced
-from llm_responder import llambo_responder
 
 
 def record(server: LoopbackServer, store: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--mode", "record", "--base-url",
-                           server.base_url, "--cassettes", str(store), "--out", str(out), "--trials", "3",
-                           "--n-gens", "2", "--no-memo", *extra], capture_output=True, text=True, timeout=600)
+    return subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "run",
+            "--mode",
+            "record",
+            "--base-url",
+            server.base_url,
+            "--cassettes",
+            str(store),
+            "--out",
+            str(out),
+            "--trials",
+            "3",
+            "--n-gens",
+            "2",
+            "--no-memo",
+            *extra,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
 
 
 def test_a_budget_stops_at_a_trial_boundary_and_the_same_command_continues_exactly(tmp_path):
@@ -28,7 +50,10 @@ def test_a_budget_stops_at_a_trial_boundary_and_the_same_command_continues_exact
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
         stopped = record(server, tmp_path / "b", tmp_path / "resumed", "--max-requests", "10")
         assert stopped.returncode == 7 and "Traceback" not in stopped.stderr
-        assert stopped.stderr.startswith("error: budget reached after trial 0") and "continue from trial 1" in stopped.stderr
+        assert (
+            stopped.stderr.startswith("error: budget reached after trial 0")
+            and "continue from trial 1" in stopped.stderr
+        )
         assert not (tmp_path / "resumed/iris/SVM/0.csv").exists()
         sent_first = len(server.received)
         resumed = record(server, tmp_path / "b", tmp_path / "resumed")
@@ -47,8 +72,9 @@ def test_cached_prompt_tokens_are_priced_as_the_provider_reports_them():
     assert cost_usd("smollm2-135m-instruct", usage) == 0.0
 
 
-@pytest.mark.parametrize("model", ["gpt-4.1", "gpt-4-turbo", "gpt-5", "o1", "o3-mini", "openai/gpt-4o",
-                                   "gpt-3.5-turbo-instruct"])
+@pytest.mark.parametrize(
+    "model", ["gpt-4.1", "gpt-4-turbo", "gpt-5", "o1", "o3-mini", "openai/gpt-4o", "gpt-3.5-turbo-instruct"]
+)
 def test_current_models_are_priced_from_the_maintained_table(model):
     """Issue 28: a 5-entry table sent gpt-4.1 and gpt-4-turbo to the 2023 gpt-4 price and gave gpt-5, o1,
     o3-mini and openai/gpt-4o $0 without a word, so --max-cost stopped nothing for them."""
@@ -58,12 +84,30 @@ def test_current_models_are_priced_from_the_maintained_table(model):
 
 
 def test_max_cost_refuses_a_model_it_cannot_price_unless_told(tmp_path):
-    refused = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--max-cost", "0.01", "--out",
-                              str(tmp_path)], capture_output=True, text=True, timeout=600)
+    refused = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", "run", "--max-cost", "0.01", "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert refused.stderr.startswith("error: --max-cost cannot stop a recording with smollm2-135m-instruct")
-    allowed = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--max-cost", "0.01",
-                              "--allow-unpriced", "--out", str(tmp_path)], capture_output=True, text=True, timeout=600)
+    allowed = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "run",
+            "--max-cost",
+            "0.01",
+            "--allow-unpriced",
+            "--out",
+            str(tmp_path),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert allowed.returncode == 0, allowed.stderr
 
 
@@ -75,11 +119,17 @@ def test_a_dry_run_estimates_within_15_percent_what_a_recording_then_uses(tmp_pa
     from functools import partial
 
     flags = ["--trials", "3", "--n-gens", "2"]
-    dry = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "run", "--dry-run", *flags],
-                         capture_output=True, text=True, timeout=600)
+    dry = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", "run", "--dry-run", *flags],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert dry.returncode == 0, dry.stderr
-    estimated = {line.split()[0]: int(re.search(r"about \$?([\d,]+)", line).group(1).replace(",", ""))
-                 for line in dry.stdout.splitlines()[1:4]}
+    estimated = {
+        line.split()[0]: int(re.search(r"about \$?([\d,]+)", line).group(1).replace(",", ""))
+        for line in dry.stdout.splitlines()[1:4]
+    }
     with LoopbackServer(responder=partial(llambo_responder, junk_every=0), ignore_n=True) as server:
         assert record(server, tmp_path / "c", tmp_path / "o").returncode == 0
     used = json.loads((tmp_path / "o/iris/SVM/0.manifest.json").read_text())["llm"]
@@ -93,17 +143,40 @@ def test_a_components_dry_run_estimates_within_15_percent_what_a_recording_then_
     from llambo_replay.replay.pricing import approx_chat_tokens
 
     flags = ["--datasets", "wine", "--n-observed", "5,8", "--n-test", "3", "--n-gens", "2", "--n-candidates", "4"]
-    dry = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "components", "--dry-run", *flags],
-                         capture_output=True, text=True, timeout=600)
+    dry = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", "components", "--dry-run", *flags],
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert dry.returncode == 0, dry.stderr
     assert "nothing was called" in dry.stdout
-    estimated = {line.split()[0]: int(re.search(r"about \$?([\d,]+)", line).group(1).replace(",", ""))
-                 for line in dry.stdout.splitlines()[1:4]}
+    estimated = {
+        line.split()[0]: int(re.search(r"about \$?([\d,]+)", line).group(1).replace(",", ""))
+        for line in dry.stdout.splitlines()[1:4]
+    }
     with LoopbackServer(responder=partial(llambo_responder, junk_every=0), ignore_n=True) as server:
-        recorded = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "components", "--mode", "record",
-                                   "--base-url", server.base_url, "--cassettes", str(tmp_path / "c"),
-                                   "--out", str(tmp_path / "o"), "--no-memo", *flags],
-                                  capture_output=True, text=True, timeout=600)
+        recorded = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "llambo_replay.cli",
+                "components",
+                "--mode",
+                "record",
+                "--base-url",
+                server.base_url,
+                "--cassettes",
+                str(tmp_path / "c"),
+                "--out",
+                str(tmp_path / "o"),
+                "--no-memo",
+                *flags,
+            ],
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
         assert recorded.returncode == 0, recorded.stderr
         requests = len(server.received)
         prompt_tokens = sum(approx_chat_tokens(body["messages"]) for body in server.received)

@@ -15,9 +15,11 @@ from llambo_replay.experiments.commands import replay_command
 from llambo_replay.experiments.run_spec import spec_from_manifest
 
 REPO = Path(__file__).resolve().parent.parent
-MANIFESTS = sorted(p for folder in ("results/recorded", "results/components", "results/surrogate-eval",
-                                   "results/sampler-eval")
-                   for p in (REPO / folder).rglob("*.manifest.json"))
+MANIFESTS = sorted(
+    p
+    for folder in ("results/recorded", "results/components", "results/surrogate-eval", "results/sampler-eval")
+    for p in (REPO / folder).rglob("*.manifest.json")
+)
 
 
 def parsed(command: str):
@@ -29,15 +31,21 @@ def parsed(command: str):
 def run_view(spec):
     """A RunSpec as its manifest states it: no reader when nothing is read, no warm-start settings without
     a warm-start."""
-    return {**spec.__dict__, "settings": spec.settings.as_dict(),
-            "reference_reader": spec.reference_reader if spec.reference else None}
+    return {
+        **spec.__dict__,
+        "settings": spec.settings.as_dict(),
+        "reference_reader": spec.reference_reader if spec.reference else None,
+    }
 
 
 def baseline_view(spec):
     """What a baseline reads of its spec: the task, seed, budget and start."""
-    return {"task": (spec.dataset, spec.model, spec.seed), "budget": (spec.settings.n_initial, spec.settings.n_trials),
-            "start": (spec.reference, spec.given_points, spec.reference_reader if spec.reference else None),
-            "protocol": spec.objective_protocol}
+    return {
+        "task": (spec.dataset, spec.model, spec.seed),
+        "budget": (spec.settings.n_initial, spec.settings.n_trials),
+        "start": (spec.reference, spec.given_points, spec.reference_reader if spec.reference else None),
+        "protocol": spec.objective_protocol,
+    }
 
 
 def test_every_committed_manifest_names_the_command_its_settings_give():
@@ -70,12 +78,19 @@ def test_every_committed_manifest_names_the_command_its_settings_give():
         elif args.command == "warmstart":
             spec, source = warmstart_spec(args), manifest["initial_points_source"]
             assert (spec.dataset, spec.model, spec.seeds, spec.initialisers, spec.optimisers) == (
-                manifest["task"]["dataset"], manifest["task"]["model"], (manifest["seed"],),
-                (source["initialiser"],), (manifest["method"],)), path
+                manifest["task"]["dataset"],
+                manifest["task"]["model"],
+                (manifest["seed"],),
+                (source["initialiser"],),
+                (manifest["method"],),
+            ), path
             assert (spec.n_initial, spec.n_trials) == (manifest["budget"]["n_initial"], manifest["budget"]["n_trials"])
             if "llm_model" in source:
                 assert (spec.llm_model, spec.protocol, spec.warmstart) == (
-                    source["llm_model"], source["protocol"], WarmstartSettings(**source["warmstart_settings"])), path
+                    source["llm_model"],
+                    source["protocol"],
+                    WarmstartSettings(**source["warmstart_settings"]),
+                ), path
         else:
             ours, theirs = run_spec(args), spec_from_manifest(path)
             if args.command == "grid":
@@ -94,23 +109,27 @@ def test_the_demo_names_the_readme_command():
     assert manifest["replay_command"] == "llambo-replay run"
 
 
-@pytest.mark.parametrize("manifest", [
-    "results/recorded/blas-sensitive/digits/MLP_SGD/0.manifest.json",  # initial points given on the command line
-    "results/recorded/ablations/anonymised/wine/SVM/0.manifest.json",
-    "results/recorded/paper-grid/smac/wine/SVM/3.manifest.json",
-    "results/recorded/grid/random/iris/SVM/1.manifest.json",
-    "results/recorded/synthetic/rosenbrock/SVM/0.manifest.json",  # a synthetic task
-    "results/recorded/warmstart/gp_ei-partial_context/wine/SVM/2.manifest.json",
-])
+@pytest.mark.parametrize(
+    "manifest",
+    [
+        "results/recorded/blas-sensitive/digits/MLP_SGD/0.manifest.json",  # initial points given on the command line
+        "results/recorded/ablations/anonymised/wine/SVM/0.manifest.json",
+        "results/recorded/paper-grid/smac/wine/SVM/3.manifest.json",
+        "results/recorded/grid/random/iris/SVM/1.manifest.json",
+        "results/recorded/synthetic/rosenbrock/SVM/0.manifest.json",  # a synthetic task
+        "results/recorded/warmstart/gp_ei-partial_context/wine/SVM/2.manifest.json",
+    ],
+)
 def test_a_manifests_command_replays_its_history_byte_for_byte(tmp_path, manifest):
     committed = REPO / manifest
     command = json.loads(committed.read_text())["replay_command"]
     argv = shlex.split(command)[1:] + ["--out", str(tmp_path), "--no-memo"]
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", *argv], cwd=REPO, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", *argv], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr
     where = committed.relative_to(REPO).parts
-    made = tmp_path.joinpath(*where[-4 if argv[0] != "run" else -3:]).with_suffix("").with_suffix(".csv")
+    made = tmp_path.joinpath(*where[-4 if argv[0] != "run" else -3 :]).with_suffix("").with_suffix(".csv")
     assert made.read_bytes() == committed.with_suffix("").with_suffix(".csv").read_bytes(), command
     assert json.loads(made.with_suffix(".manifest.json").read_text())["replay_command"] == command
 
@@ -123,7 +142,8 @@ def test_the_replay_commands_page_and_the_readme_table_are_made_from_the_manifes
     readme = (REPO / "README.md").read_text()
     for folder in FOLDERS:
         assert f"| `{folder}/` | " in readme and readme.split(f"| `{folder}/` | ")[1].split("\n")[0].endswith(
-            f" | {readme_cell(folder)} |"), folder
+            f" | {readme_cell(folder)} |"
+        ), folder
 
 
 def test_a_merged_line_of_the_page_replays_every_cell_it_names(tmp_path):
@@ -134,8 +154,9 @@ def test_a_merged_line_of_the_page_replays_every_cell_it_names(tmp_path):
 
     line = next(c for c in folder_commands(REPO / "results/recorded/grid") if "--seeds 3" in c)
     argv = shlex.split(line)[1:] + ["--out", str(tmp_path), "--no-memo"]
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", *argv], cwd=REPO, capture_output=True,
-                            text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", *argv], cwd=REPO, capture_output=True, text=True, timeout=600
+    )
     assert result.returncode == 0, result.stderr
     made = sorted(tmp_path.glob("*/*/*/3.csv"))
     assert len(made) == 4

@@ -5,25 +5,34 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+from datetime import UTC
 
 import pytest
+from cassette_helpers import only_entry
 
 from llambo_replay.errors import EndpointError, ReplayMiss, UsageError
-from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client, open_client, parse_mode, unwrap
+from llambo_replay.replay import (
+    CassetteStore,
+    RecordMode,
+    make_transport,
+    open_async_client,
+    open_client,
+    parse_mode,
+    unwrap,
+)
 from llambo_replay.replay.canonical import canonical_request, relative_path, request_key
 from llambo_replay.replay.loopback import Fault, LoopbackServer
 from llambo_replay.replay.secrets import scan_tree
 from llambo_replay.replay.transport import OFFLINE_URL, RetryPolicy
-
-from cassette_helpers import only_entry
 
 MESSAGES = [{"role": "user", "content": "Suggest a learning rate."}]
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)
 
 
 def chat(client, content="Suggest a learning rate.", n=2, temperature=0.7):
-    return client.chat.completions.create(model="m", messages=[{"role": "user", "content": content}],
-                                          n=n, temperature=temperature)
+    return client.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": content}], n=n, temperature=temperature
+    )
 
 
 def texts(response):
@@ -44,8 +53,6 @@ def test_key_ignores_key_order_number_spelling_and_host():
     assert relative_path("/openai/chat", "api-version=1&api-key=SECRET", "/openai") == "/chat?api-version=1"
 
 
-
-
 def test_record_then_replay(tmp_path, server, monkeypatch):
     client, transport = client_for(tmp_path, RecordMode.RECORD, server.base_url)
     recorded = [texts(chat(client)), texts(chat(client)), texts(chat(client, content="other"))]
@@ -54,6 +61,7 @@ def test_record_then_replay(tmp_path, server, monkeypatch):
     server.stop()
 
     import socket
+
     monkeypatch.setattr(socket.socket, "connect", lambda *a: (_ for _ in ()).throw(AssertionError("network")))
     replay, _ = client_for(tmp_path, RecordMode.REPLAY, "http://replay.invalid/v1")
     replayed = [texts(chat(replay)), texts(chat(replay)), texts(chat(replay, content="other"))]
@@ -64,6 +72,7 @@ def test_replay_miss_names_key_slot_and_nearest_difference(tmp_path, server, mon
     client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
     chat(client, content="The target performance is 0.950000. Recommend a configuration.")
     import socket
+
     monkeypatch.setattr(socket.socket, "connect", lambda *a: (_ for _ in ()).throw(AssertionError("network")))
     replay, _ = client_for(tmp_path, RecordMode.REPLAY, "http://replay.invalid/v1")
     with pytest.raises(Exception) as caught:
@@ -92,8 +101,7 @@ def test_occurrence_slots_follow_program_order_under_asyncio_gather(tmp_path):
     async def burst(mode, base_url):
         transport = make_transport(CassetteStore(tmp_path / "c"), "ns", mode, base_url, retry=FAST_RETRY)
         client = open_async_client(transport)
-        calls = [client.chat.completions.create(model="m", messages=MESSAGES, n=1, temperature=0.9)
-                 for _ in range(6)]
+        calls = [client.chat.completions.create(model="m", messages=MESSAGES, n=1, temperature=0.9) for _ in range(6)]
         results = await asyncio.gather(*calls)
         await client.close()
         return [r.choices[0].message.content for r in results]
@@ -109,8 +117,17 @@ def test_occurrence_slots_follow_program_order_under_asyncio_gather(tmp_path):
     assert replayed == recorded
 
 
-@pytest.mark.parametrize("fault", [Fault(status=429, retry_after="0.01"), Fault(status=500), Fault(status=503),
-                                   Fault(reset=True), Fault(bad_json=True)], ids=["429", "500", "503", "reset", "bad-json"])
+@pytest.mark.parametrize(
+    "fault",
+    [
+        Fault(status=429, retry_after="0.01"),
+        Fault(status=500),
+        Fault(status=503),
+        Fault(reset=True),
+        Fault(bad_json=True),
+    ],
+    ids=["429", "500", "503", "reset", "bad-json"],
+)
 def test_transient_failures_are_retried_and_never_stored(tmp_path, fault):
     with LoopbackServer(faults={0: fault, 1: fault}) as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
@@ -138,8 +155,13 @@ def test_a_client_error_is_recorded_once_and_replayed_as_the_sdks_own_exception(
     code that catches the SDK's errors (a context-length fallback) could not be replayed."""
     import openai
 
-    too_long = {"error": {"message": "maximum context length is 8192 tokens", "type": "invalid_request_error",
-                          "code": "context_length_exceeded"}}
+    too_long = {
+        "error": {
+            "message": "maximum context length is 8192 tokens",
+            "type": "invalid_request_error",
+            "code": "context_length_exceeded",
+        }
+    }
     with LoopbackServer(faults={0: Fault(status=400, body=too_long, headers={"x-request-id": "req_123"})}) as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
         with pytest.raises(openai.BadRequestError) as recorded:
@@ -168,8 +190,13 @@ def test_credential_and_transient_errors_are_never_stored(tmp_path, status):
 def test_status_and_response_headers_replay_minus_secrets_cookies_and_framing(tmp_path):
     """Issue 28: response headers were dropped and every status rebuilt as 200, so `with_raw_response`
     code could not read `x-request-id` or rate-limit headers."""
-    sent = {"x-request-id": "req_abc", "x-ratelimit-remaining-requests": "99", "set-cookie": "session=s3cr3t",
-            "openai-organization": "org-abcdefghijklmnopqrst", "x-echo": "sk-abcdefghijklmnopqrstuv"}
+    sent = {
+        "x-request-id": "req_abc",
+        "x-ratelimit-remaining-requests": "99",
+        "set-cookie": "session=s3cr3t",
+        "openai-organization": "org-abcdefghijklmnopqrst",
+        "x-echo": "sk-abcdefghijklmnopqrstuv",
+    }
     with LoopbackServer(response_headers=sent) as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
         live = client.chat.completions.with_raw_response.create(model="m", messages=[{"role": "user", "content": "hi"}])
@@ -209,8 +236,12 @@ def test_modes_parse_from_flag_or_environment(monkeypatch):
 def test_no_secret_reaches_the_store(tmp_path, server):
     key = "sk-test-abcdefghijklmnopqrstuvwxyz123456"
     client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url, api_key=key)
-    client = client.with_options(default_headers={"OpenAI-Organization": "org-abcdefghijklmnopqrstu",
-                                                  "OpenAI-Project": "proj_abcdefghijklmnopqrstu"})
+    client = client.with_options(
+        default_headers={
+            "OpenAI-Organization": "org-abcdefghijklmnopqrstu",
+            "OpenAI-Project": "proj_abcdefghijklmnopqrstu",
+        }
+    )
     chat(client)
     assert server.received_headers[0]["authorization"] == f"Bearer {key}"  # it did reach the server
     assert server.received_headers[0]["openai-organization"] == "org-abcdefghijklmnopqrstu"
@@ -224,8 +255,12 @@ HEX_KEY = "3f9a0c1d2e3f4a5b6c7d8e9f00112233"  # an Azure-style key: no `sk-` for
 
 def test_a_key_the_endpoint_echoes_is_masked_before_it_is_stored(tmp_path):
     """Issue: a key echoed in the content or `system_fingerprint` was stored (36 of 44 entries)."""
-    echo = {"id": "x", "system_fingerprint": HEX_KEY, "model": "m",
-            "choices": [{"index": 0, "message": {"role": "assistant", "content": f"you sent Bearer {HEX_KEY}"}}]}
+    echo = {
+        "id": "x",
+        "system_fingerprint": HEX_KEY,
+        "model": "m",
+        "choices": [{"index": 0, "message": {"role": "assistant", "content": f"you sent Bearer {HEX_KEY}"}}],
+    }
     with LoopbackServer(faults={0: Fault(body=echo)}) as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url, api_key=HEX_KEY)
         answer = texts(chat(client))
@@ -258,8 +293,9 @@ def test_async_and_sync_clients_share_recordings(tmp_path, server):
     recorded = texts(chat(client))
 
     async def replay_async():
-        transport = make_transport(CassetteStore(tmp_path / "cassettes"), "test/run", RecordMode.REPLAY,
-                                   "http://replay.invalid/v1")
+        transport = make_transport(
+            CassetteStore(tmp_path / "cassettes"), "test/run", RecordMode.REPLAY, "http://replay.invalid/v1"
+        )
         async_client = open_async_client(transport)
         response = await async_client.chat.completions.create(model="m", messages=MESSAGES, n=2, temperature=0.7)
         await async_client.close()
@@ -270,8 +306,14 @@ def test_async_and_sync_clients_share_recordings(tmp_path, server):
 
 def test_a_timeout_is_retried_and_not_stored(tmp_path):
     with LoopbackServer(faults={0: Fault(delay_s=1.0)}) as server:
-        transport = make_transport(CassetteStore(tmp_path / "cassettes"), "test/run", RecordMode.RECORD,
-                                   server.base_url, retry=FAST_RETRY, timeout_s=0.3)
+        transport = make_transport(
+            CassetteStore(tmp_path / "cassettes"),
+            "test/run",
+            RecordMode.RECORD,
+            server.base_url,
+            retry=FAST_RETRY,
+            timeout_s=0.3,
+        )
         client = open_client(transport)
         answer = texts(chat(client))
         assert len(server.received) == 2
@@ -282,13 +324,13 @@ def test_a_timeout_is_retried_and_not_stored(tmp_path):
 
 def test_retries_wait_as_the_provider_says_and_otherwise_back_off_with_jitter(tmp_path):
     """Issue 28: retries ignored `retry-after-ms` and an HTTP-date `Retry-After`, and had no jitter."""
+    from datetime import datetime, timedelta
     from email.utils import format_datetime
-    from datetime import datetime, timedelta, timezone
 
     policy = RetryPolicy(base_delay_s=0.5, max_delay_s=30.0)
     assert policy.delay(0, {"retry-after-ms": "250"}) == 0.25
     assert policy.delay(0, {"retry-after": "2"}) == 2.0
-    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=10), usegmt=True)
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=10), usegmt=True)
     assert 8.0 < policy.delay(0, {"retry-after": soon}) <= 10.0
     assert policy.delay(0, {"retry-after": "in a while"}) <= 0.5  # unreadable: the backoff
     drawn = [policy.delay(2) for _ in range(200)]
@@ -307,8 +349,13 @@ def _streamed_texts(chunks) -> list[str]:
 
 def test_a_streamed_answer_is_recorded_once_and_replays_as_the_same_stream_sync_and_async(tmp_path):
     """Issue 28: `stream=True` sent the request six times (SSE is not JSON, so it was retried) and failed."""
-    ask = dict(model="m", messages=[{"role": "user", "content": "hi"}], n=2, stream=True,
-               stream_options={"include_usage": True})
+    ask = dict(
+        model="m",
+        messages=[{"role": "user", "content": "hi"}],
+        n=2,
+        stream=True,
+        stream_options={"include_usage": True},
+    )
     with LoopbackServer() as server:
         client, transport = client_for(tmp_path, RecordMode.RECORD, server.base_url)
         live = list(client.chat.completions.create(**ask))
@@ -334,8 +381,9 @@ def test_a_stream_with_an_event_that_is_not_json_is_retried_and_never_stored(tmp
     broken = Fault(raw=raw, headers={"content-type": "text/event-stream"})
     with LoopbackServer(faults={0: broken}) as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
-        chunks = list(client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}],
-                                                     stream=True))
+        chunks = list(
+            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}], stream=True)
+        )
         assert len(server.received) == 2 and _streamed_texts(chunks)
     (stored,) = only_entry(tmp_path / "cassettes")["responses"]
     assert stored["meta"]["attempts"] == 2
@@ -363,7 +411,7 @@ def test_identical_requests_from_threads_need_a_scope_each_and_then_replay_to_th
     for _ in range(3):
         client, transport = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
         with ThreadPoolExecutor(8) as pool:
-            assert list(pool.map(lambda i: ask(client, transport, i), range(8))) == recorded
+            assert list(pool.map(lambda i, c=client, t=transport: ask(c, t, i), range(8))) == recorded
 
 
 def _mask_pasted_keys(value):
@@ -382,20 +430,28 @@ def test_request_hooks_leave_volatile_fields_out_of_the_key_and_redact_before_st
     pasted = "Why does sk-abcdefghijklmnopqrstuv fail?"
     with LoopbackServer() as server:
         live = open_client(make_transport(store, "hooks", RecordMode.RECORD, server.base_url, **hooks))
-        recorded = live.chat.completions.create(model="m", messages=[{"role": "user", "content": pasted}],
-                                                user=f"session-{uuid.uuid4()}", metadata={"run": "1"})
+        recorded = live.chat.completions.create(
+            model="m",
+            messages=[{"role": "user", "content": pasted}],
+            user=f"session-{uuid.uuid4()}",
+            metadata={"run": "1"},
+        )
         assert "sk-abcdefghijklmnopqrstuv" in json.dumps(server.received[0])  # the endpoint gets what was sent
     offline = open_client(make_transport(store, "hooks", RecordMode.REPLAY, **hooks))
-    again = offline.chat.completions.create(model="m", messages=[{"role": "user", "content": pasted}],
-                                            user=f"session-{uuid.uuid4()}", metadata={"run": "2"})
+    again = offline.chat.completions.create(
+        model="m", messages=[{"role": "user", "content": pasted}], user=f"session-{uuid.uuid4()}", metadata={"run": "2"}
+    )
     assert texts(again) == texts(recorded)
     assert scan_tree(tmp_path / "cassettes") == []
     (stored,) = only_entry(tmp_path / "cassettes")["responses"]
-    assert stored["meta"]["key_rules"] == {"ignore": ["body.user", "body.metadata"],
-                                           "redact": f"{__name__}._mask_pasted_keys"}
+    assert stored["meta"]["key_rules"] == {
+        "ignore": ["body.user", "body.metadata"],
+        "redact": f"{__name__}._mask_pasted_keys",
+    }
     with pytest.raises(Exception) as caught:  # without the same rules, a replay misses and says so
         open_client(make_transport(store, "hooks", RecordMode.REPLAY)).chat.completions.create(
-            model="m", messages=[{"role": "user", "content": pasted}], user="someone")
+            model="m", messages=[{"role": "user", "content": pasted}], user="someone"
+        )
     assert isinstance(unwrap(caught.value), ReplayMiss)
 
 
@@ -426,17 +482,22 @@ def test_streamed_completions_and_responses_record_and_replay_like_chat(tmp_path
     with LoopbackServer() as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
         legacy = [c.choices[0].text for c in client.completions.create(model="m", prompt="Once", stream=True)]
-        events = [(e.type, getattr(e, "delta", None)) for e in client.responses.create(model="m", input="Hi",
-                                                                                        stream=True)]
+        events = [
+            (e.type, getattr(e, "delta", None)) for e in client.responses.create(model="m", input="Hi", stream=True)
+        ]
         plain = client.responses.create(model="m", input="Hi").output_text
         assert len(server.received) == 3
     client, _ = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
     assert [c.choices[0].text for c in client.completions.create(model="m", prompt="Once", stream=True)] == legacy
-    assert [(e.type, getattr(e, "delta", None)) for e in client.responses.create(model="m", input="Hi",
-                                                                                 stream=True)] == events
+    assert [
+        (e.type, getattr(e, "delta", None)) for e in client.responses.create(model="m", input="Hi", stream=True)
+    ] == events
     assert events[-1][0] == "response.completed" and events[1][1].startswith("reply ") and plain.startswith("reply ")
     assert client.responses.create(model="m", input="Hi").output_text == plain
     store = CassetteStore(tmp_path / "cassettes")
-    (streamed,) = [entry for entry in map(store.read, store.iter_entries())
-                   if entry["request"]["path"] == "/responses" and entry["request"]["body"].get("stream")]
+    (streamed,) = [
+        entry
+        for entry in map(store.read, store.iter_entries())
+        if entry["request"]["path"] == "/responses" and entry["request"]["body"].get("stream")
+    ]
     assert streamed["responses"][0]["meta"]["usage"]["total_tokens"] > 0  # the completed event's usage is kept

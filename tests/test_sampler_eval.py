@@ -17,14 +17,16 @@ from llambo_replay.experiments.optuna_space import optuna_distributions
 from llambo_replay.llambo.space import SearchSpace
 
 REPO = Path(__file__).resolve().parent.parent
-SPACE = SearchSpace.from_spec({"depth": ["int", "log", [1, 64]], "rate": ["float", "log", [1e-4, 1.0]],
-                               "frac": ["float", "logit", [0.01, 0.99]]})
+SPACE = SearchSpace.from_spec(
+    {"depth": ["int", "log", [1, 64]], "rate": ["float", "log", [1e-4, 1.0]], "frac": ["float", "logit", [0.01, 0.99]]}
+)
 
 
 def _observed(n: int = 12, seed: int = 0) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    return pd.DataFrame({"depth": rng.integers(1, 65, n), "rate": 10 ** rng.uniform(-4, 0, n),
-                         "frac": rng.uniform(0.01, 0.99, n)})
+    return pd.DataFrame(
+        {"depth": rng.integers(1, 65, n), "rate": 10 ** rng.uniform(-4, 0, n), "frac": rng.uniform(0.01, 0.99, n)}
+    )
 
 
 def test_integers_are_never_log_scaled_and_logit_is_linear_as_in_the_official_helpers():
@@ -54,14 +56,16 @@ def test_tpe_and_random_proposals_are_seeded_and_stay_in_bounds():
 def test_regret_and_spread_follow_evaluate_proposals():
     observed = _observed()
     candidates = [{"depth": 3, "rate": 0.1, "frac": 0.5}, {"depth": 9, "rate": 0.01, "frac": 0.2}]
-    m = sv.sampler_metrics(SPACE, candidates, np.array([0.9, 0.95]), observed, global_best=0.98, global_worst=0.58,
-                           lower_is_better=False)
+    m = sv.sampler_metrics(
+        SPACE, candidates, np.array([0.9, 0.95]), observed, global_best=0.98, global_worst=0.58, lower_is_better=False
+    )
     assert m["av_regret"] == pytest.approx(np.mean([0.08, 0.03]) / 0.4)
     assert m["best_regret"] == pytest.approx(0.03 / 0.4)
     assert m["score_spread"] == pytest.approx(0.025)
     # lower is better (MSE), and a candidate better than the global best has no negative best regret
-    m = sv.sampler_metrics(SPACE, candidates, np.array([0.5, 0.7]), observed, global_best=0.58, global_worst=0.84,
-                           lower_is_better=True)
+    m = sv.sampler_metrics(
+        SPACE, candidates, np.array([0.5, 0.7]), observed, global_best=0.58, global_worst=0.84, lower_is_better=True
+    )
     assert m["av_regret"] == pytest.approx(np.mean([0.5 - 0.58, 0.7 - 0.58]) / 0.26)
     assert m["best_regret"] == 0.0
 
@@ -79,8 +83,9 @@ def test_distribution_metrics_are_the_official_formulas():
     assert sv.mahalanobis_distance(SPACE, candidates, seen) == pytest.approx(expected)
     # generalised variance: standardised by the observed set, distinct rows, det(cov + 1e-12 I)
     z = (proposed - seen.mean(0)) / seen.std(0)
-    assert sv.generalised_variance(candidates, seen) == pytest.approx(np.linalg.det(np.cov(z, rowvar=False)
-                                                                                    + 1e-12 * np.eye(3)))
+    assert sv.generalised_variance(candidates, seen) == pytest.approx(
+        np.linalg.det(np.cov(z, rowvar=False) + 1e-12 * np.eye(3))
+    )
     # log-likelihood: a Gaussian KDE of the standardised observed set with Scott's bandwidth n^(-1/(d+4))
     n, d = seen.shape
     h = n ** (-1 / (d + 4))
@@ -99,15 +104,29 @@ def test_a_candidate_matrix_takes_the_candidates_own_key_order():
     assert sv.mahalanobis_distance(SPACE, reordered, observed) != sv.mahalanobis_distance(SPACE, ordered, observed)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--task", "iris/RandomForest"], "error: the official sampler evaluation normalises regret by global_perf.json, "
-                                      "which has no 'iris' (it has breast, diabetes, digits, wine)"),
-    (["--task", "diabetes/SVM"], "error: the official surrogate evaluation cannot run SVM on a regression task: SVR "
-                                 "takes no random_state, which it passes"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--task", "iris/RandomForest"],
+            "error: the official sampler evaluation normalises regret by global_perf.json, "
+            "which has no 'iris' (it has breast, diabetes, digits, wine)",
+        ),
+        (
+            ["--task", "diabetes/SVM"],
+            "error: the official surrogate evaluation cannot run SVM on a regression task: SVR "
+            "takes no random_state, which it passes",
+        ),
+    ],
+)
 def test_what_the_official_code_cannot_evaluate_is_refused_in_one_line(argv, message):
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "sampler-eval", *argv,
-                             "--out", "/nonexistent/never-made"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", "sampler-eval", *argv, "--out", "/nonexistent/never-made"],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [message]
 
@@ -116,9 +135,22 @@ def test_the_committed_evaluation_replays_offline(tmp_path):
     committed = REPO / "results/sampler-eval"
     manifest = json.loads((committed / "sampler_eval.manifest.json").read_text())
     assert manifest["replay_command"] == "llambo-replay sampler-eval"
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "sampler-eval", "--out", str(tmp_path),
-                             "--base-url", "http://127.0.0.1:9/v1"], cwd=REPO, capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "sampler-eval",
+            "--out",
+            str(tmp_path),
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(tmp_path / "sampler_eval.csv")
     assert list(dict.fromkeys(table["sampler"])) == ["TPE (independent)", "TPE (multivariate)", "Random", "LLAMBO"]
@@ -127,7 +159,9 @@ def test_the_committed_evaluation_replays_offline(tmp_path):
     proposals = pd.read_csv(tmp_path / "sampler_eval.proposals.csv")
     assert (proposals.groupby(["n_observed", "sampler"]).size() >= 5).all()
     # recorded, not recomputed: the same bytes on any machine
-    assert (tmp_path / "sampler_eval.proposals.csv").read_bytes() == (committed / "sampler_eval.proposals.csv").read_bytes()
+    assert (tmp_path / "sampler_eval.proposals.csv").read_bytes() == (
+        committed / "sampler_eval.proposals.csv"
+    ).read_bytes()
 
 
 def assert_reproduced(made: Path, committed: Path, stem: str) -> None:
@@ -136,14 +170,16 @@ def assert_reproduced(made: Path, committed: Path, stem: str) -> None:
     check's tolerance."""
     from llambo_replay.experiments.exactness import METRIC_RTOL
 
-    environments = [json.loads((folder / f"{stem}.manifest.json").read_text())["recomputed_on"]
-                    for folder in (made, committed)]
+    environments = [
+        json.loads((folder / f"{stem}.manifest.json").read_text())["recomputed_on"] for folder in (made, committed)
+    ]
     if environments[0] == environments[1]:
         for suffix in (".csv", ".md"):
             assert (made / f"{stem}{suffix}").read_bytes() == (committed / f"{stem}{suffix}").read_bytes()
     else:
-        pd.testing.assert_frame_equal(pd.read_csv(made / f"{stem}.csv"), pd.read_csv(committed / f"{stem}.csv"),
-                                      rtol=METRIC_RTOL, atol=0)  # relative, as check judges drift
+        pd.testing.assert_frame_equal(
+            pd.read_csv(made / f"{stem}.csv"), pd.read_csv(committed / f"{stem}.csv"), rtol=METRIC_RTOL, atol=0
+        )  # relative, as check judges drift
 
 
 def test_the_docs_show_the_committed_table():
@@ -154,31 +190,74 @@ def test_the_docs_show_the_committed_table():
 def test_components_of_the_official_design_are_the_two_official_evaluations(tmp_path):
     """`components --design official` (the paper preset's design) runs surrogate-eval and sampler-eval per data set:
     at the committed evaluations' settings it reproduces both, as `check` would judge them."""
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "components", "--design", "official",
-                             "--datasets", "breast", "--n-observed", "5,10", "--n-gens", "5", "--out", str(tmp_path),
-                             "--base-url", "http://127.0.0.1:9/v1"], cwd=REPO, capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "components",
+            "--design",
+            "official",
+            "--datasets",
+            "breast",
+            "--n-observed",
+            "5,10",
+            "--n-gens",
+            "5",
+            "--out",
+            str(tmp_path),
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
-    for made, committed, stem in [("surrogate-eval/breast-RandomForest", "surrogate-eval/discriminative", "surrogate_eval"),
-                                  ("sampler-eval/breast-RandomForest", "sampler-eval", "sampler_eval")]:
+    for made, committed, stem in [
+        ("surrogate-eval/breast-RandomForest", "surrogate-eval/discriminative", "surrogate_eval"),
+        ("sampler-eval/breast-RandomForest", "sampler-eval", "sampler_eval"),
+    ]:
         assert_reproduced(tmp_path / made, REPO / "results" / committed, stem)
     assert "replays with llambo-replay surrogate-eval\n" in result.stdout
     assert "replays with llambo-replay sampler-eval\n" in result.stdout
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["--preset", "paper", "--n-test", "5"], "error: --n-test is this package's own design's; the official evaluations "
-     "fix it (10 candidates, 20 proposals, 5 templates, alpha -0.2): drop it or add --design own"),
-    (["--design", "official", "--reference", "elsewhere"], "error: --reference is this package's own design's; the "
-     "official evaluations read the packaged data (global_perf.json, the search spaces): drop it or add --design own"),
-    (["--preset", "paper", "--no-memo"], "error: --no-memo is this package's own design's; the official evaluations "
-     "record every score they compute, and use no memo: drop it or add --design own"),
-    (["--preset", "paper", "--datasets", "breast,iris"], "error: the official sampler evaluation normalises regret by "
-     "global_perf.json, which has no 'iris' (it has breast, diabetes, digits, wine)"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (
+            ["--preset", "paper", "--n-test", "5"],
+            "error: --n-test is this package's own design's; the official evaluations "
+            "fix it (10 candidates, 20 proposals, 5 templates, alpha -0.2): drop it or add --design own",
+        ),
+        (
+            ["--design", "official", "--reference", "elsewhere"],
+            "error: --reference is this package's own design's; the "
+            "official evaluations read the packaged data (global_perf.json, the search spaces): "
+            "drop it or add --design own",
+        ),
+        (
+            ["--preset", "paper", "--no-memo"],
+            "error: --no-memo is this package's own design's; the official evaluations "
+            "record every score they compute, and use no memo: drop it or add --design own",
+        ),
+        (
+            ["--preset", "paper", "--datasets", "breast,iris"],
+            "error: the official sampler evaluation normalises regret by "
+            "global_perf.json, which has no 'iris' (it has breast, diabetes, digits, wine)",
+        ),
+    ],
+)
 def test_the_official_design_refuses_before_any_work(argv, message, tmp_path):
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "components", *argv, "--out",
-                             str(tmp_path / "out")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", "components", *argv, "--out", str(tmp_path / "out")],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [message]
     assert not (tmp_path / "out").exists()

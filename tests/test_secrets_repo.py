@@ -20,4 +20,5 @@ def test_the_scanner_finds_keys_and_headers():
     assert scan_text("OpenAI-Project: p") == ["project header"]
     assert scan_text("nothing here but ## 0.95 ##") == []
     assert scan_text("literal hunter2-secret", extra=("hunter2-secret",)) == [
-        "the literal value of $OPENAI_API_KEY or $AZURE_OPENAI_API_KEY"]  # never a piece of the key itself
+        "the literal value of $OPENAI_API_KEY or $AZURE_OPENAI_API_KEY"
+    ]  # never a piece of the key itself

@@ -30,8 +30,14 @@ def call(i: int) -> dict:
 
 def put(store: CassetteStore, i: int, slot: int, text: str = "answer", namespace: str = "ns") -> dict:
     req = request(i)
-    return store.put(namespace, request_key(req), slot, req, {"choices": [{"text": text}]},
-                     {"usage": {"prompt_tokens": 10, "completion_tokens": 2}, "cost_usd": 0.001})
+    return store.put(
+        namespace,
+        request_key(req),
+        slot,
+        req,
+        {"choices": [{"text": text}]},
+        {"usage": {"prompt_tokens": 10, "completion_tokens": 2}, "cost_usd": 0.001},
+    )
 
 
 def pack_of(store: CassetteStore, i: int, namespace: str = "ns"):
@@ -112,7 +118,9 @@ def test_a_torn_tail_is_ignored_reported_and_cut_by_the_next_writer(tmp_path):
     put(CassetteStore(tmp_path), 1, 1, "next")
     assert path.read_bytes().startswith(intact) and path.read_bytes().endswith(b"\n")
     assert CassetteStore(tmp_path).verify() == []
-    assert CassetteStore(tmp_path).get_slot("ns", request_key(request(1)), 1)["response"]["choices"][0]["text"] == "next"
+    assert (
+        CassetteStore(tmp_path).get_slot("ns", request_key(request(1)), 1)["response"]["choices"][0]["text"] == "next"
+    )
 
 
 def test_the_same_slot_recorded_twice_differently_is_detected(tmp_path):
@@ -178,7 +186,9 @@ def test_shared_metadata_is_stored_once_and_read_back_whole(tmp_path):
         req = call(i)
         store.put("ev", request_key(req), 0, req, {"score": i / 3}, {"environment": ENVIRONMENT, "seconds": i})
     assert len((tmp_path / SHARED_NAME).read_bytes().splitlines()) == 1
-    assert all(b'"environment":{"$shared":"' in line for p in store.pack_paths() for line in p.read_bytes().splitlines())
+    assert all(
+        b'"environment":{"$shared":"' in line for p in store.pack_paths() for line in p.read_bytes().splitlines()
+    )
     slot = CassetteStore(tmp_path).get_slot("ev", request_key(call(7)), 0)
     assert slot["meta"] == {"environment": ENVIRONMENT, "seconds": 7} and slot["response"] == {"score": 7 / 3}
     (tmp_path / SHARED_NAME).write_text("")
@@ -234,8 +244,9 @@ def test_stats_and_prune_follow_the_manifests(tmp_path):
     assert (table["ns"].entries, table["ns"].responses, table["ns"].prompt_tokens) == (3, 4, 40)
     manifests = tmp_path / "m"
     manifests.mkdir()
-    (manifests / "0.manifest.json").write_text(json.dumps(
-        {"cassettes": {"namespace": "ns", "keys": {request_key(request(0)): 2}}}))
+    (manifests / "0.manifest.json").write_text(
+        json.dumps({"cassettes": {"namespace": "ns", "keys": {request_key(request(0)): 2}}})
+    )
     drop = unreferenced(store, referenced_keys([manifests]))
     assert sorted(r.key for r in drop) == sorted(request_key(request(i)) for i in (1, 2))
     store.remove_many(drop)
@@ -257,8 +268,14 @@ def varied_store(root):
         req = call(i)
         namespace = ["a", "a/b", "evaluations/x=1/y"][i % 3]
         for slot in range(1 + i % 3):
-            store.put(namespace, request_key(req), slot, req, {"text": f"é→{i}", "x": 0.1 + i / 7, "n": 10 ** 20},
-                      {"environment": ENVIRONMENT, "latency_s": i * 1e-9} if i % 2 else {"usage": {"tokens": i}})
+            store.put(
+                namespace,
+                request_key(req),
+                slot,
+                req,
+                {"text": f"é→{i}", "x": 0.1 + i / 7, "n": 10**20},
+                {"environment": ENVIRONMENT, "latency_s": i * 1e-9} if i % 2 else {"usage": {"tokens": i}},
+            )
     return store
 
 
@@ -291,8 +308,9 @@ def test_an_interrupted_migration_is_refused_then_started_over(tmp_path):
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True,
-                          timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True, timeout=300
+    )
 
 
 def test_the_cli_refuses_an_old_folder_then_migrates_it_and_copies_between_folders(tmp_path):

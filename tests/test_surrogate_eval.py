@@ -25,8 +25,11 @@ def official_sampling(configs: pd.DataFrame, scores: pd.DataFrame, n: int, seed:
     scores["score_rank"] = scores["score"].apply(lambda x: np.where(unique == x)[0][0])
     taken_c, taken_s, round_ = pd.DataFrame(), pd.DataFrame(), 0
     while len(taken_c) < n:
-        index = scores.groupby("score_rank").apply(
-            lambda x: x.sample(1, random_state=seed + round_)).index.get_level_values(1)
+        index = (
+            scores.groupby("score_rank")
+            .apply(lambda x, state=seed + round_: x.sample(1, random_state=state))
+            .index.get_level_values(1)
+        )
         taken_c = pd.concat([taken_c, configs.iloc[index]], axis=0).reset_index(drop=True)
         taken_s = pd.concat([taken_s, scores[["score"]].iloc[index]], axis=0).reset_index(drop=True)
         duplicates = taken_c[taken_c.duplicated()].index
@@ -73,7 +76,7 @@ def test_posterior_metrics_follow_evaluate_posterior():
     observed = np.array([0.70, 0.88])
     m = se.posterior_metrics(mean, std, y, observed, lower_is_better=False)
     floored = np.maximum(std, 1e-12)
-    nll = 0.5 * np.log(2 * np.pi * floored ** 2) + 0.5 * ((y - mean) / floored) ** 2
+    nll = 0.5 * np.log(2 * np.pi * floored**2) + 0.5 * ((y - mean) / floored) ** 2
     assert m["nll"] == pytest.approx(np.mean(nll[[0, 2, 3]]))
     assert m["nrmse"] == pytest.approx(np.sqrt(np.mean((y - mean) ** 2)) / 0.15)
     assert m["sharpness"] == pytest.approx(np.sqrt(np.mean(np.maximum(std, 1e-12) ** 2)))
@@ -86,21 +89,49 @@ def test_posterior_metrics_follow_evaluate_posterior():
 
 
 def test_the_official_refusal_of_svr_is_one_line():
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "surrogate-eval", "--task", "diabetes/SVM",
-                             "--out", "/nonexistent/never-made"], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "surrogate-eval",
+            "--task",
+            "diabetes/SVM",
+            "--out",
+            "/nonexistent/never-made",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: the official surrogate evaluation cannot run SVM on a regression task: SVR takes no random_state, "
-        "which it passes"]
+        "which it passes"
+    ]
 
 
 def test_the_committed_evaluation_replays_offline(tmp_path):
     committed = REPO / "results/surrogate-eval/discriminative"
     manifest = json.loads((committed / "surrogate_eval.manifest.json").read_text())
     assert manifest["replay_command"] == "llambo-replay surrogate-eval"
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "surrogate-eval", "--out", str(tmp_path),
-                             "--base-url", "http://127.0.0.1:9/v1"], cwd=REPO, capture_output=True, text=True,
-                            timeout=600)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "surrogate-eval",
+            "--out",
+            str(tmp_path),
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(tmp_path / "surrogate_eval.csv")
     assert set(table["surrogate"]) == {"LLAMBO", "LLAMBO (vanilla, 1 template)", "GP (SMAC)", "RF (SMAC)"}

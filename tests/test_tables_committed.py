@@ -12,18 +12,26 @@ import pytest
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize("flags, committed", [
-    (["--benchmark", "bayesmark"], REPO / "tables"),
-    (["--benchmark", "hpobench"], REPO / "tables" / "hpobench"),
-    (["--results", "results/recorded/ablations", "--no-paper"], REPO / "tables" / "ablations"),
-    (["--results", "results/recorded/warmstart", "--no-paper"], REPO / "tables" / "warmstart"),
-    (["--results", "results/recorded/paper-grid"], REPO / "tables" / "paper-grid"),
-    (["--evaluations"], REPO / "tables" / "evaluations"),
-])
+@pytest.mark.parametrize(
+    "flags, committed",
+    [
+        (["--benchmark", "bayesmark"], REPO / "tables"),
+        (["--benchmark", "hpobench"], REPO / "tables" / "hpobench"),
+        (["--results", "results/recorded/ablations", "--no-paper"], REPO / "tables" / "ablations"),
+        (["--results", "results/recorded/warmstart", "--no-paper"], REPO / "tables" / "warmstart"),
+        (["--results", "results/recorded/paper-grid"], REPO / "tables" / "paper-grid"),
+        (["--evaluations"], REPO / "tables" / "evaluations"),
+    ],
+)
 def test_committed_tables_regenerate_byte_for_byte(flags, committed, tmp_path):
     manifest = json.loads((committed / "manifest.json").read_text())
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "tables", *flags,
-                             "--out", str(tmp_path)], cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", "tables", *flags, "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     for name in [*manifest["outputs"], "manifest.json"]:
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), f"tables/{name} differs"
@@ -37,8 +45,10 @@ def test_each_committed_prompt_ablation_is_named_by_its_settings():
     from llambo_replay.tables.results import load_results
 
     labels = {h.method for h in load_results(REPO / "results/recorded/ablations")}
-    assert labels == {f"LLAMBO (smollm2-135m-instruct{suffix})" for suffix in
-                      ("", "; no context", "; partial context", "; anonymised", "; shuffled features", "; warped")}
+    assert labels == {
+        f"LLAMBO (smollm2-135m-instruct{suffix})"
+        for suffix in ("", "; no context", "; partial context", "; anonymised", "; shuffled features", "; warped")
+    }
 
 
 def test_the_committed_warmstart_evaluation_names_each_optimiser_and_start():
@@ -46,8 +56,11 @@ def test_the_committed_warmstart_evaluation_names_each_optimiser_and_start():
 
     labels = {h.method for h in load_results(REPO / "results/recorded/warmstart")}
     starts = ("random", "Sobol", "LHS", "LLM, no context", "LLM, partial context", "LLM, full context")
-    assert labels == {f"{optimiser} from {start}" for optimiser in ("TPE (Optuna, univariate)", "GP-EI (scikit-optimize)")
-                      for start in starts}
+    assert labels == {
+        f"{optimiser} from {start}"
+        for optimiser in ("TPE (Optuna, univariate)", "GP-EI (scikit-optimize)")
+        for start in starts
+    }
 
 
 def test_the_evaluation_tables_are_the_commands_own_and_refuse_a_changed_input(tmp_path):
@@ -56,18 +69,36 @@ def test_the_evaluation_tables_are_the_commands_own_and_refuse_a_changed_input(t
     import shutil
 
     committed = REPO / "tables" / "evaluations"
-    for name, source in [("surrogate-generative-breast-RandomForest", "results/surrogate-eval/generative/surrogate_eval.md"),
-                         ("sampler-breast-RandomForest", "results/sampler-eval/sampler_eval.md")]:
+    for name, source in [
+        ("surrogate-generative-breast-RandomForest", "results/surrogate-eval/generative/surrogate_eval.md"),
+        ("sampler-breast-RandomForest", "results/sampler-eval/sampler_eval.md"),
+    ]:
         assert (committed / f"{name}.md").read_text() == (REPO / source).read_text()
     copy = tmp_path / "results"
     shutil.copytree(REPO / "results/sampler-eval", copy)
     table = copy / "sampler_eval.csv"
     table.write_text(table.read_text().replace("LLAMBO", "LLAMBO?", 1))
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "tables", "--evaluations", str(copy),
-                             "--out", str(tmp_path / "out")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "tables",
+            "--evaluations",
+            str(copy),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"error: {table} is missing or not what sampler_eval.manifest.json "
-                                                  "states; restore it from git or run the evaluation again"]
+    assert result.stderr.strip().splitlines() == [
+        f"error: {table} is missing or not what sampler_eval.manifest.json "
+        "states; restore it from git or run the evaluation again"
+    ]
     assert not (tmp_path / "out").exists()
 
 
@@ -77,8 +108,23 @@ def test_a_damaged_evaluation_manifest_is_one_line(tmp_path):
     copy = tmp_path / "results"
     shutil.copytree(REPO / "results/sampler-eval", copy)
     (copy / "sampler_eval.manifest.json").write_text('{"outputs": ')
-    result = subprocess.run([sys.executable, "-m", "llambo_replay.cli", "tables", "--evaluations", str(copy),
-                             "--out", str(tmp_path / "out")], cwd=REPO, capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "tables",
+            "--evaluations",
+            str(copy),
+            "--out",
+            str(tmp_path / "out"),
+        ],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [f"error: {copy / 'sampler_eval.manifest.json'} is not readable JSON "
-                                                  "(JSONDecodeError); restore it from git"]
+    assert result.stderr.strip().splitlines() == [
+        f"error: {copy / 'sampler_eval.manifest.json'} is not readable JSON (JSONDecodeError); restore it from git"
+    ]

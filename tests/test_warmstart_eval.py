@@ -8,29 +8,41 @@ from pathlib import Path
 
 import pytest
 
-from llambo_replay.experiments.check import check_run, run_manifests
-from llambo_replay.experiments.warmstart_eval import WarmstartEvalSpec, estimate_eval, run_warmstart_eval, skopt_design
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.cli import main
 from llambo_replay.errors import UsageError
+from llambo_replay.experiments.check import check_run, run_manifests
+from llambo_replay.experiments.warmstart_eval import WarmstartEvalSpec, estimate_eval, run_warmstart_eval, skopt_design
 from llambo_replay.llambo.warmstart import WarmstartSettings
 from llambo_replay.replay import RecordMode
 from llambo_replay.tables.results import load_results
 
 REPO = Path(__file__).resolve().parent.parent
-SPEC = WarmstartEvalSpec("iris", "SVM", (0, 1), ("lhs", "partial_context"), ("tpe",), n_initial=3, n_trials=1,
-                         llm_model="loopback-model", protocol="paper", warmstart=WarmstartSettings(answers=3))
+SPEC = WarmstartEvalSpec(
+    "iris",
+    "SVM",
+    (0, 1),
+    ("lhs", "partial_context"),
+    ("tpe",),
+    n_initial=3,
+    n_trials=1,
+    llm_model="loopback-model",
+    protocol="paper",
+    warmstart=WarmstartSettings(answers=3),
+)
 
 
 @pytest.fixture(scope="module")
 def recorded(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, list[dict]]:
-    from llambo_replay.replay.loopback import LoopbackServer
     from llm_responder import llambo_responder
+
+    from llambo_replay.replay.loopback import LoopbackServer
 
     root = tmp_path_factory.mktemp("warmstart")
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
-        manifests = run_warmstart_eval(SPEC, RecordMode.AUTO, root / "out", root / "cassettes", server.base_url,
-                                       progress=False)
+        manifests = run_warmstart_eval(
+            SPEC, RecordMode.AUTO, root / "out", root / "cassettes", server.base_url, progress=False
+        )
         sent = len(server.received)
     assert sent == 3  # one request per answer (the server ignores n), shared by both seeds
     return root / "out", root / "cassettes", manifests
@@ -73,7 +85,10 @@ def test_check_derives_the_initial_points_again_and_notices_tampering(recorded, 
 
 def test_tables_name_each_optimiser_with_its_initial_points(recorded):
     out, _, _ = recorded
-    assert {h.method for h in load_results(out)} == {"TPE (Optuna, univariate) from LHS", "TPE (Optuna, univariate) from LLM, partial context"}
+    assert {h.method for h in load_results(out)} == {
+        "TPE (Optuna, univariate) from LHS",
+        "TPE (Optuna, univariate) from LLM, partial context",
+    }
 
 
 def test_the_generators_give_points_inside_the_space_that_depend_on_the_seed():
@@ -84,12 +99,15 @@ def test_the_generators_give_points_inside_the_space_that_depend_on_the_seed():
         assert all(isinstance(c["max_depth"], int) for c in first)
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["warmstart", "--task", "iris/SVM,wine/SVM"], "expected one DATASET/MODEL"),
-    (["warmstart", "--initialisers", "halton"], "unknown initialiser halton"),
-    (["warmstart", "--optimisers", "hebo"], "unknown optimiser hebo"),
-    (["warmstart", "--task", "mnist/SVM"], "unknown dataset 'mnist'"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["warmstart", "--task", "iris/SVM,wine/SVM"], "expected one DATASET/MODEL"),
+        (["warmstart", "--initialisers", "halton"], "unknown initialiser halton"),
+        (["warmstart", "--optimisers", "hebo"], "unknown optimiser hebo"),
+        (["warmstart", "--task", "mnist/SVM"], "unknown dataset 'mnist'"),
+    ],
+)
 def test_bad_warmstart_flags_are_one_line_errors(argv, message, capsys):
     try:
         code = main(argv)

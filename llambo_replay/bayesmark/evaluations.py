@@ -16,7 +16,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 import pandas as pd
@@ -25,19 +25,23 @@ from llambo_replay.bayesmark.fidelity import is_fragile, same
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.bayesmark.objective import task_objective
-from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bayesmark.objective_modes import objective_policy
+from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bayesmark.tasks import Task
 from llambo_replay.errors import UsageError
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.canonical import canonical_json
 
-MISS_HINT = ("record it with --mode auto (or --objective recompute to evaluate on this machine); a run recorded "
-             "before evaluations were recorded needs `llambo-replay migrate` first")
+MISS_HINT = (
+    "record it with --mode auto (or --objective recompute to evaluate on this machine); a run recorded "
+    "before evaluations were recorded needs `llambo-replay migrate` first"
+)
 
-OLD_PROTOCOL_HINT = (f"this run was recorded under an older objective protocol, which is replayed, never computed; "
-                     f"record the run anew to use the current one ({PROTOCOL_VERSION})")
+OLD_PROTOCOL_HINT = (
+    f"this run was recorded under an older objective protocol, which is replayed, never computed; "
+    f"record the run anew to use the current one ({PROTOCOL_VERSION})"
+)
 
 METRICS = ("score", "generalization_score")  # what `objective.evaluate` returns, in its order
 
@@ -82,8 +86,11 @@ class Drift:
 
     def line(self) -> str:
         kind = "numerically fragile" if self.fragile else "robust (not a rounding effect)"
-        return (f"{self.metric} {self.recorded!r} recorded vs {self.here!r} here (|Δ| {abs(self.recorded - self.here):.3g}, "
-                f"{kind}; recorded on {describe(self.recorded_on)}) for {canonical_json(self.config)}")
+        gap = abs(self.recorded - self.here)
+        return (
+            f"{self.metric} {self.recorded!r} recorded vs {self.here!r} here (|Δ| {gap:.3g}, "
+            f"{kind}; recorded on {describe(self.recorded_on)}) for {canonical_json(self.config)}"
+        )
 
 
 @dataclass
@@ -108,14 +115,21 @@ class RecordedObjective:
         # mode (`--objective recompute` computes the current protocol and stores nothing).
         old = self.protocol != PROTOCOL_VERSION
         mode = (RecordMode.REPLAY if old else self.mode) if self.policy.recorded else RecordMode.LIVE
-        self.calls = RecordedCalls(self.store, namespace(self.task, self.protocol), mode,
-                                   self.compute_misses and not old, OLD_PROTOCOL_HINT if old else MISS_HINT)
+        self.calls = RecordedCalls(
+            self.store,
+            namespace(self.task, self.protocol),
+            mode,
+            self.compute_misses and not old,
+            OLD_PROTOCOL_HINT if old else MISS_HINT,
+        )
         self._compute = task_objective(self.task, self.memo)
         self._environments: dict[str, dict[str, Any] | None] = {}
         self._verified: set[str] = set()
 
     def __call__(self, config: dict[str, Any]) -> dict[str, float]:
-        answer = self.calls.call(function(self.protocol), {"task": self.task.name, "config": config}, lambda: self._fresh(config))
+        answer = self.calls.call(
+            function(self.protocol), {"task": self.task.name, "config": config}, lambda: self._fresh(config)
+        )
         result = decode(answer.result)
         env = answer.meta.get("environment")
         self._environments.setdefault(canonical_json(env), env)
@@ -130,8 +144,11 @@ class RecordedObjective:
     def _fresh(self, config: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
         started = time.perf_counter()
         result = self._compute(config)
-        return encode(result), {"recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                "seconds": round(time.perf_counter() - started, 4), "environment": environment()}
+        return encode(result), {
+            "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "seconds": round(time.perf_counter() - started, 4),
+            "environment": environment(),
+        }
 
     def _verify(self, config: dict[str, Any], recorded: dict[str, float], env: dict[str, Any] | None) -> None:
         identity = canonical_json(config)
@@ -145,8 +162,11 @@ class RecordedObjective:
 
     def manifest(self) -> dict[str, Any]:
         """What a run manifest says about its evaluations: where they are and what computed them."""
-        return {"objective": self.objective_mode, "function": function(self.protocol),
-                "computed_on": [env for _, env in sorted(self._environments.items())]}
+        return {
+            "objective": self.objective_mode,
+            "function": function(self.protocol),
+            "computed_on": [env for _, env in sorted(self._environments.items())],
+        }
 
     def used_keys(self) -> dict[str, int]:
         return self.calls.used_keys() if self.policy.recorded else {}
@@ -161,17 +181,23 @@ class RecordedObjective:
         return self.calls.namespace
 
 
-def seed_from_history(task: Task, store: CassetteStore, history: pd.DataFrame, source: str,
-                      protocol: str = PROTOCOLS[0]) -> dict[str, int]:
+def seed_from_history(
+    task: Task, store: CassetteStore, history: pd.DataFrame, source: str, protocol: str = PROTOCOLS[0]
+) -> dict[str, int]:
     """Record the evaluations a history already holds (each row: configuration -> scores), as they
     were when it was made; for runs recorded before evaluations were. Returns key -> rows."""
     calls = RecordedCalls(store, namespace(task, check_protocol(protocol)), RecordMode.AUTO)
     for row in history.to_dict("records"):
         config = task.space.typed(row)
         result = {metric: float(row[metric]) for metric in METRICS}
-        answer = calls.call(function(protocol), {"task": task.name, "config": config},
-                            lambda result=result: (encode(result), {"environment": None, "migrated_from": source}))
+        answer = calls.call(
+            function(protocol),
+            {"task": task.name, "config": config},
+            lambda result=result: (encode(result), {"environment": None, "migrated_from": source}),
+        )
         if answer.recorded and not all(same(v, decode(answer.result)[k]) for k, v in result.items()):
-            raise UsageError(f"{source}: {canonical_json(config)} is already recorded with other scores "
-                             f"({answer.result}); the history and the cassettes disagree")
+            raise UsageError(
+                f"{source}: {canonical_json(config)} is already recorded with other scores "
+                f"({answer.result}); the history and the cassettes disagree"
+            )
     return calls.used_keys()

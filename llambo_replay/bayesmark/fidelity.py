@@ -42,8 +42,9 @@ class Row:
 
     @property
     def exact(self) -> bool:
-        return (same(self.published_score, self.our_score)
-                and same(self.published_generalization, self.our_generalization))
+        return same(self.published_score, self.our_score) and same(
+            self.published_generalization, self.our_generalization
+        )
 
 
 def same(published: float, ours: float) -> bool:
@@ -53,8 +54,13 @@ def same(published: float, ours: float) -> bool:
     return abs(published - ours) <= TOLERANCE
 
 
-def rows(root: Path, datasets: list[str], models: list[str], seeds: list[int] | None,
-         objective_for: Callable[[Task], Callable[[dict], dict]]) -> Iterator[Row]:
+def rows(
+    root: Path,
+    datasets: list[str],
+    models: list[str],
+    seeds: list[int] | None,
+    objective_for: Callable[[Task], Callable[[dict], dict]],
+) -> Iterator[Row]:
     for dataset in datasets:
         for model in models:
             space = load_task(dataset, model).space
@@ -65,9 +71,17 @@ def rows(root: Path, datasets: list[str], models: list[str], seeds: list[int] | 
                     task = load_task(dataset, model, reference.target_standardisations(dataset, int(index)))
                     config = published_config(space, published)
                     ours = objective_for(task)(config)
-                    row = Row(dataset, model, seed, int(index), float(published["score"]), ours["score"],
-                              float(published["generalization_score"]), ours["generalization_score"],
-                              task.standardisations)
+                    row = Row(
+                        dataset,
+                        model,
+                        seed,
+                        int(index),
+                        float(published["score"]),
+                        ours["score"],
+                        float(published["generalization_score"]),
+                        ours["generalization_score"],
+                        task.standardisations,
+                    )
                     if not row.exact:
                         row.fragile = is_fragile(task, config, ours)
                     yield row
@@ -76,8 +90,7 @@ def rows(root: Path, datasets: list[str], models: list[str], seeds: list[int] | 
 def published_config(space: SearchSpace, published: pd.Series) -> dict:
     """A published row's configuration as the paper evaluated it: int hyperparameters truncated with
     int() (the official code's cast), not rounded as our own proposals are."""
-    return {p.name: (int(published[p.name]) if p.type == "int" else float(published[p.name]))
-            for p in space.params}
+    return {p.name: (int(published[p.name]) if p.type == "int" else float(published[p.name])) for p in space.params}
 
 
 @dataclass(frozen=True)
@@ -87,7 +100,7 @@ class Tally:
     total: int
 
     @classmethod
-    def of(cls, found: list[Row]) -> "Tally":
+    def of(cls, found: list[Row]) -> Tally:
         return cls(sum(r.exact for r in found), sum(bool(r.fragile) for r in found), len(found))
 
 
@@ -110,13 +123,15 @@ def nudged(dataset: str, model: str, standardisations: int, direction: float) ->
 def is_fragile(task: Task, config: dict, ours: dict[str, float]) -> bool:
     """Whether our own scores for `config` move when the training data move by one ulp (never memoised:
     the memo is keyed by task, and these are not the task's data)."""
-    return any(not same(evaluate(nudged(task.dataset, task.model, task.standardisations, d), config)[k], ours[k])
-               for d in NUDGES for k in ours)
+    return any(
+        not same(evaluate(nudged(task.dataset, task.model, task.standardisations, d), config)[k], ours[k])
+        for d in NUDGES
+        for k in ours
+    )
 
 
 def mismatch_table(found: list[Row]) -> pd.DataFrame:
-    return pd.DataFrame([vars(r) for r in found if not r.exact],
-                        columns=list(Row.__dataclass_fields__))
+    return pd.DataFrame([vars(r) for r in found if not r.exact], columns=list(Row.__dataclass_fields__))
 
 
 def rows_table(found: list[Row]) -> pd.DataFrame:
@@ -131,11 +146,17 @@ def _groups(frame: pd.DataFrame) -> list[tuple[str, pd.Series]]:
 
     family = frame["dataset"].map(FAMILIES)
     ada = frame["model"] == "AdaBoost"
-    kinds = [("public", family.eq("public")),
-             ("public, classification", family.eq("public") & frame["dataset"].ne("diabetes")),
-             ("public, diabetes", frame["dataset"].eq("diabetes")), ("synthetic", family.eq("synthetic"))]
-    groups = [(f"{name} × {'AdaBoost' if a else 'RandomForest, DecisionTree, SVM, MLP_SGD'}", rows & (ada if a else ~ada))
-              for name, rows in kinds for a in (False, True)]
+    kinds = [
+        ("public", family.eq("public")),
+        ("public, classification", family.eq("public") & frame["dataset"].ne("diabetes")),
+        ("public, diabetes", frame["dataset"].eq("diabetes")),
+        ("synthetic", family.eq("synthetic")),
+    ]
+    groups = [
+        (f"{name} × {'AdaBoost' if a else 'RandomForest, DecisionTree, SVM, MLP_SGD'}", rows & (ada if a else ~ada))
+        for name, rows in kinds
+        for a in (False, True)
+    ]
     groups += [("all non-AdaBoost rows", ~ada), ("all AdaBoost rows", ada)]
     groups += [(dataset, frame["dataset"].eq(dataset)) for dataset in FAMILIES if dataset in set(frame["dataset"])]
     return groups + [("all", frame["dataset"].notna())]

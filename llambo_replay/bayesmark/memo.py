@@ -26,8 +26,9 @@ DEFAULT_MEMO_DIR = Path(os.environ.get("LLAMBO_REPLAY_MEMO", Path.home() / ".cac
 
 
 def memo_key(task: str, config: dict[str, Any], protocol_version: str) -> str:
-    return content_hash({"task": task, "config": normalise_numbers(config), "protocol": protocol_version,
-                         "environment": environment()})
+    return content_hash(
+        {"task": task, "config": normalise_numbers(config), "protocol": protocol_version, "environment": environment()}
+    )
 
 
 class ObjectiveMemo:
@@ -36,12 +37,14 @@ class ObjectiveMemo:
             self._cache = diskcache.Cache(str(directory))
         except (OSError, sqlite3.Error) as exc:
             reason = getattr(exc, "strerror", None) or str(exc)
-            raise UsageError(f"cannot open the objective memo at {directory} ({reason}); "
-                             "pass --memo DIR or --no-memo") from None
+            raise UsageError(
+                f"cannot open the objective memo at {directory} ({reason}); pass --memo DIR or --no-memo"
+            ) from None
         self.hits = self.misses = 0
 
-    def wrap(self, task: str, protocol_version: str,
-             evaluate: Callable[[dict[str, Any]], dict[str, float]]) -> Callable[[dict[str, Any]], dict[str, float]]:
+    def wrap(
+        self, task: str, protocol_version: str, evaluate: Callable[[dict[str, Any]], dict[str, float]]
+    ) -> Callable[[dict[str, Any]], dict[str, float]]:
         def memoised(config: dict[str, Any]) -> dict[str, float]:
             key = memo_key(task, config, protocol_version)
             found = self._cache.get(key)
@@ -52,6 +55,7 @@ class ObjectiveMemo:
             result = evaluate(config)
             self._cache.set(key, {"task": task, "config": dict(config), "result": dict(result)})
             return result
+
         return memoised
 
     def close(self) -> None:

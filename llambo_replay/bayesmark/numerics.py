@@ -51,12 +51,23 @@ def environment() -> dict[str, Any]:
     import scipy
     import sklearn
 
-    blas = [{"library": lib["internal_api"], "version": lib.get("version"), "kernel": lib.get("architecture"),
-             "loaded_by": Path(lib["filepath"]).parent.name.removesuffix(".libs")}
-            for lib in _controller().info() if lib["user_api"] == "blas"]
-    return {"blas": sorted(blas, key=lambda b: b["loaded_by"]), "threads": BLAS_THREADS, "simd": simd_level(),
-            "machine": platform.machine(),
-            "versions": {"numpy": numpy.__version__, "scipy": scipy.__version__, "scikit-learn": sklearn.__version__}}
+    blas = [
+        {
+            "library": lib["internal_api"],
+            "version": lib.get("version"),
+            "kernel": lib.get("architecture"),
+            "loaded_by": Path(lib["filepath"]).parent.name.removesuffix(".libs"),
+        }
+        for lib in _controller().info()
+        if lib["user_api"] == "blas"
+    ]
+    return {
+        "blas": sorted(blas, key=lambda b: b["loaded_by"]),
+        "threads": BLAS_THREADS,
+        "simd": simd_level(),
+        "machine": platform.machine(),
+        "versions": {"numpy": numpy.__version__, "scipy": scipy.__version__, "scikit-learn": sklearn.__version__},
+    }
 
 
 def describe(env: dict[str, Any] | None) -> str:

@@ -18,8 +18,11 @@ if TYPE_CHECKING:
     from llambo_replay.bayesmark.memo import ObjectiveMemo
 
 CV_FOLDS = 5
-def task_objective(task: Task, memo: "ObjectiveMemo | None" = None) -> Callable[[dict[str, Any]], dict[str, float]]:
+
+
+def task_objective(task: Task, memo: ObjectiveMemo | None = None) -> Callable[[dict[str, Any]], dict[str, float]]:
     """`evaluate` bound to a task, behind the memo when one is given."""
+
     def plain(config: dict[str, Any]) -> dict[str, float]:
         return evaluate(task, config)
 

@@ -19,10 +19,15 @@ class ObjectivePolicy:
 
 OBJECTIVE_MODES: dict[str, ObjectivePolicy] = {
     "recorded": ObjectivePolicy(True, False, "use recorded evaluations; record new ones in record/auto mode"),
-    "recompute": ObjectivePolicy(False, False, "evaluate every configuration on this machine and store nothing "
-                                               "(on another BLAS kernel the prompts, and so the keys, may then differ)"),
-    "verify": ObjectivePolicy(True, True, "use recorded evaluations, and re-evaluate each here to report numerical "
-                                          "drift"),
+    "recompute": ObjectivePolicy(
+        False,
+        False,
+        "evaluate every configuration on this machine and store nothing "
+        "(on another BLAS kernel the prompts, and so the keys, may then differ)",
+    ),
+    "verify": ObjectivePolicy(
+        True, True, "use recorded evaluations, and re-evaluate each here to report numerical drift"
+    ),
 }
 
 

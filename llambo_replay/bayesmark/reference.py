@@ -57,14 +57,17 @@ def _read_with_json(path: Path) -> list[dict[str, float]]:
 INITIAL_POINT_READERS = {"pandas": _read_with_pandas, "json": _read_with_json}
 
 
-def initial_points(root: str | Path | None, model: str, seed: int, n: int,
-                   reader: str = "pandas") -> list[dict[str, float]]:
+def initial_points(
+    root: str | Path | None, model: str, seed: int, n: int, reader: str = "pandas"
+) -> list[dict[str, float]]:
     """The first `n` of the paper's shared initial points for `model` and `seed`."""
     if reader not in INITIAL_POINT_READERS:
         raise UsageError(f"unknown initial-point reader {reader!r}; choose one of: {', '.join(INITIAL_POINT_READERS)}")
     path = check_reference(root) / INITIAL_POINTS / model / f"{seed}.json"
     if not path.is_file():
-        raise UsageError(f"no initial points for model {model!r}, seed {seed} in the reference folder ({path} is missing)")
+        raise UsageError(
+            f"no initial points for model {model!r}, seed {seed} in the reference folder ({path} is missing)"
+        )
     try:
         configs = INITIAL_POINT_READERS[reader](path)
     except (ValueError, TypeError, AttributeError):
@@ -90,8 +93,9 @@ def target_standardisations(dataset: str, row: int) -> int:
     return row + 1 if dataset in RESTANDARDISED_INITIAL_ROWS and row < INITIAL_ROWS else 1
 
 
-def published_history_path(root: str | Path | None, dataset: str, model: str, seed: int,
-                           benchmark: Path = HISTORIES) -> Path:
+def published_history_path(
+    root: str | Path | None, dataset: str, model: str, seed: int, benchmark: Path = HISTORIES
+) -> Path:
     path = check_reference(root) / benchmark / dataset / model / f"{seed}.csv"
     if not path.is_file():
         raise UsageError(f"no published history for {dataset}/{model} seed {seed} ({path} is missing)")

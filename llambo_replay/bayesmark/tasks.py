@@ -32,24 +32,55 @@ MODELS: dict[str, tuple[type, type, dict[str, Any], dict[str, Any]]] = {
     "DecisionTree": (DecisionTreeClassifier, DecisionTreeRegressor, {"random_state": 0}, {}),
     "SVM": (SVC, SVR, {"kernel": "rbf"}, {}),
     "AdaBoost": (AdaBoostClassifier, AdaBoostRegressor, {"random_state": 0}, {}),
-    "MLP_SGD": (MLPClassifier, MLPRegressor, {"solver": "sgd", "early_stopping": True, "max_iter": 40,
-                                              "learning_rate": "invscaling", "nesterovs_momentum": True,
-                                              "random_state": 0}, {"activation": "tanh"}),
+    "MLP_SGD": (
+        MLPClassifier,
+        MLPRegressor,
+        {
+            "solver": "sgd",
+            "early_stopping": True,
+            "max_iter": 40,
+            "learning_rate": "invscaling",
+            "nesterovs_momentum": True,
+            "random_state": 0,
+        },
+        {"activation": "tanh"},
+    ),
 }
 # Where scikit-learn exports each estimator: the official warm-starting prompts name it so ("sklearn.svm.SVC").
-ESTIMATOR_MODULES = {"RandomForest": "sklearn.ensemble", "DecisionTree": "sklearn.tree", "SVM": "sklearn.svm",
-                     "AdaBoost": "sklearn.ensemble", "MLP_SGD": "sklearn.neural_network"}
+ESTIMATOR_MODULES = {
+    "RandomForest": "sklearn.ensemble",
+    "DecisionTree": "sklearn.tree",
+    "SVM": "sklearn.svm",
+    "AdaBoost": "sklearn.ensemble",
+    "MLP_SGD": "sklearn.neural_network",
+}
 CLASSIFIER_ONLY_ARGS = {"SVM": {"probability": True, "random_state": 0}}
-DATASETS: dict[str, str] = {"breast": "accuracy", "digits": "accuracy", "iris": "accuracy", "wine": "accuracy",
-                            "diabetes": "neg_mean_squared_error", "griewank": "neg_mean_squared_error",
-                            "ktablet": "neg_mean_squared_error", "rosenbrock": "neg_mean_squared_error"}
+DATASETS: dict[str, str] = {
+    "breast": "accuracy",
+    "digits": "accuracy",
+    "iris": "accuracy",
+    "wine": "accuracy",
+    "diabetes": "neg_mean_squared_error",
+    "griewank": "neg_mean_squared_error",
+    "ktablet": "neg_mean_squared_error",
+    "rosenbrock": "neg_mean_squared_error",
+}
 # The paper reports the public data sets and its synthetic functions as two families.
-FAMILIES: dict[str, str] = {"breast": "public", "digits": "public", "iris": "public", "wine": "public",
-                            "diabetes": "public", "griewank": "synthetic", "ktablet": "synthetic",
-                            "rosenbrock": "synthetic"}
+FAMILIES: dict[str, str] = {
+    "breast": "public",
+    "digits": "public",
+    "iris": "public",
+    "wine": "public",
+    "diabetes": "public",
+    "griewank": "synthetic",
+    "ktablet": "synthetic",
+    "rosenbrock": "synthetic",
+}
 # where each data set's arrays lie under paper_data/ (the official repository's layout)
-DATA_FILES: dict[str, str] = {name: (f"bayesmark/data/{name}.npz" if family == "public" else f"custom_dataset/{name}.npz")
-                              for name, family in FAMILIES.items()}
+DATA_FILES: dict[str, str] = {
+    name: (f"bayesmark/data/{name}.npz" if family == "public" else f"custom_dataset/{name}.npz")
+    for name, family in FAMILIES.items()
+}
 
 
 def _choices(kind: str, value: str, valid: dict[str, Any]) -> str:
@@ -119,13 +150,21 @@ class Task:
     @cached_property
     def context(self) -> TaskContext:
         estimator = self.estimator_class
-        return TaskContext(model=self.model, task="classification" if self.is_classification else "regression",
-                           metric=self.metric, lower_is_better=self.lower_is_better, num_samples=len(self.X),
-                           tot_feats=self.X.shape[1], num_feats=self.X.shape[1], cat_feats=0,
-                           n_classes=int(len(np.unique(self.y))) if self.is_classification else None,
-                           estimator=f"{ESTIMATOR_MODULES[self.model]}.{estimator.__name__}",
-                           dataset_size=self.dataset_size or len(self.X), class_counts=self.class_counts,
-                           statistics=training_statistics(self.X, self.y))
+        return TaskContext(
+            model=self.model,
+            task="classification" if self.is_classification else "regression",
+            metric=self.metric,
+            lower_is_better=self.lower_is_better,
+            num_samples=len(self.X),
+            tot_feats=self.X.shape[1],
+            num_feats=self.X.shape[1],
+            cat_feats=0,
+            n_classes=int(len(np.unique(self.y))) if self.is_classification else None,
+            estimator=f"{ESTIMATOR_MODULES[self.model]}.{estimator.__name__}",
+            dataset_size=self.dataset_size or len(self.X),
+            class_counts=self.class_counts,
+            statistics=training_statistics(self.X, self.y),
+        )
 
 
 def training_statistics(X: np.ndarray, y: np.ndarray) -> DatasetStatistics:
@@ -138,10 +177,13 @@ def training_statistics(X: np.ndarray, y: np.ndarray) -> DatasetStatistics:
     with np.errstate(invalid="ignore", divide="ignore"):  # a constant column (digits has some) correlates as NaN
         to_target = features.corrwith(target).abs().to_numpy()
         pairs = features.corr().abs().to_numpy()[np.triu_indices(features.shape[1], k=1)]
-    return DatasetStatistics(skew=tuple(float(v) for v in features.skew()),
-                             kurtosis=tuple(float(v) for v in features.kurtosis()),
-                             target_correlated=int(np.sum(to_target[~np.isnan(to_target)] > 0.5)),
-                             feature_pairs=len(pairs), pairs_correlated=int(np.sum(pairs[~np.isnan(pairs)] > 0.5)))
+    return DatasetStatistics(
+        skew=tuple(float(v) for v in features.skew()),
+        kurtosis=tuple(float(v) for v in features.kurtosis()),
+        target_correlated=int(np.sum(to_target[~np.isnan(to_target)] > 0.5)),
+        feature_pairs=len(pairs),
+        pairs_correlated=int(np.sum(pairs[~np.isnan(pairs)] > 0.5)),
+    )
 
 
 def load_arrays(dataset: str) -> dict[str, np.ndarray]:

@@ -33,10 +33,34 @@ from llambo_replay.cli.common import PRESETS, Parser
 from llambo_replay.errors import LlamboReplayError, describe_os_error, os_error_exit_code
 
 # What the `paper` extra brings (pyproject.toml), by import name: the core install is the replay layer only.
-PAPER_STACK_MODULES = frozenset({"numpy", "scipy", "sklearn", "pandas", "matplotlib", "diskcache", "vcr", "tqdm",
-                                 "optuna", "skopt", "threadpoolctl"})
-COMMANDS = (run, cassettes, grid, check, components, surrogate_eval, sampler_eval, fidelity, serve, warmstart,
-            tables)  # --help's order
+PAPER_STACK_MODULES = frozenset(
+    {
+        "numpy",
+        "scipy",
+        "sklearn",
+        "pandas",
+        "matplotlib",
+        "diskcache",
+        "vcr",
+        "tqdm",
+        "optuna",
+        "skopt",
+        "threadpoolctl",
+    }
+)
+COMMANDS = (
+    run,
+    cassettes,
+    grid,
+    check,
+    components,
+    surrogate_eval,
+    sampler_eval,
+    fidelity,
+    serve,
+    warmstart,
+    tables,
+)  # --help's order
 
 
 ALL = "*"  # build every command's parser (the docs' tests walk them all)
@@ -46,9 +70,13 @@ def build_parser(only: str | None = ALL) -> argparse.ArgumentParser:
     """The command line. With `only`, just that command's parser is built in full and the others are
     listed by name and one line, so `--help` and every command start without importing what the other
     commands need (scikit-learn, pandas, the openai client: seconds)."""
-    parser = Parser(prog="llambo-replay", description=(
-        "LLAMBO (LLM-enhanced Bayesian optimisation) with every LLM call recorded once and replayed "
-        "offline, bit for bit. With no options, `run` replays the committed demo run."))
+    parser = Parser(
+        prog="llambo-replay",
+        description=(
+            "LLAMBO (LLM-enhanced Bayesian optimisation) with every LLM call recorded once and replayed "
+            "offline, bit for bit. With no options, `run` replays the committed demo run."
+        ),
+    )
     parser.add_argument("--version", action="version", version=f"llambo-replay {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
@@ -82,9 +110,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ModuleNotFoundError as exc:
         if (exc.name or "").split(".")[0] not in PAPER_STACK_MODULES:
             raise
-        print(f"error: `llambo-replay {_command_in(argv) or ''}` needs the paper stack ({exc.name} is not "
-              "installed): pip install 'llambo-replay[paper]' (the replay layer alone needs only the core install)",
-              file=sys.stderr)
+        print(
+            f"error: `llambo-replay {_command_in(argv) or ''}` needs the paper stack ({exc.name} is not "
+            "installed): pip install 'llambo-replay[paper]' (the replay layer alone needs only the core install)",
+            file=sys.stderr,
+        )
         return 2
 
 
@@ -115,8 +145,11 @@ def _main(argv: list[str]) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except BrokenProcessPool:
-        print("error: a worker process died (killed by the system, perhaps for memory); what was recorded is kept, "
-              "rerun to resume", file=sys.stderr)
+        print(
+            "error: a worker process died (killed by the system, perhaps for memory); what was recorded is kept, "
+            "rerun to resume",
+            file=sys.stderr,
+        )
         return 9
     except OSError as exc:
         code = os_error_exit_code(exc)

@@ -25,9 +25,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     failed = [(path, c) for path, c in outcomes if not c.ok]
     counts = {status: sum(c.status == status for _, c in outcomes) for status in ("identical", "drift")}
     replayed = sum(c.reproduction == "replayed" and c.ok for _, c in outcomes)
-    print(f"{len(outcomes) - len(failed)}/{len(outcomes)} committed results reproduce: {replayed} replayed byte for "
-          f"byte, {len(outcomes) - len(failed) - replayed} recomputed ({counts['identical'] - replayed} "
-          f"byte-identical, {counts['drift']} within the numerical-drift tolerance)")
+    print(
+        f"{len(outcomes) - len(failed)}/{len(outcomes)} committed results reproduce: {replayed} replayed byte for "
+        f"byte, {len(outcomes) - len(failed) - replayed} recomputed ({counts['identical'] - replayed} "
+        f"byte-identical, {counts['drift']} within the numerical-drift tolerance)"
+    )
     if failed:
         # Repeated last, so that a failure is not lost among a thousand `ok` lines.
         print(f"{len(failed)} did not reproduce:")
@@ -60,28 +62,42 @@ LISTING = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    check = sub.add_parser("check", help=LISTING["check"],
-                           description="Replay every run under --results from the cassettes (never touching the "
-                                       "network) and check each history's sha256 against its manifest.")
-    check.add_argument("--results", type=Path, nargs="+", default=[Path(folder) for folder in COMMITTED_RESULTS],
-                       help="folders searched for run manifests and the recomputed evaluations' (components, "
-                            "surrogate-eval, sampler-eval), or single *.manifest.json files (default: the committed "
-                            + ", ".join(COMMITTED_RESULTS) + ")")
+    check = sub.add_parser(
+        "check",
+        help=LISTING["check"],
+        description="Replay every run under --results from the cassettes (never touching the "
+        "network) and check each history's sha256 against its manifest.",
+    )
+    check.add_argument(
+        "--results",
+        type=Path,
+        nargs="+",
+        default=[Path(folder) for folder in COMMITTED_RESULTS],
+        help="folders searched for run manifests and the recomputed evaluations' (components, "
+        "surrogate-eval, sampler-eval), or single *.manifest.json files (default: the committed "
+        + ", ".join(COMMITTED_RESULTS)
+        + ")",
+    )
     check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     check.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     check.set_defaults(func=cmd_check)
 
-    migrate = sub.add_parser("migrate", help=LISTING["migrate"],
-                             description="For every format-1 run manifest under --results: record the evaluations "
-                                         "its history holds into the cassettes, replay it offline to prove the same "
-                                         "history comes out, and rewrite the manifest as format 2. Histories are never "
-                                         "changed; runs already in format 2 are left alone.")
+    migrate = sub.add_parser(
+        "migrate",
+        help=LISTING["migrate"],
+        description="For every format-1 run manifest under --results: record the evaluations "
+        "its history holds into the cassettes, replay it offline to prove the same "
+        "history comes out, and rewrite the manifest as format 2. Histories are never "
+        "changed; runs already in format 2 are left alone.",
+    )
     migrate.add_argument("--results", type=Path, required=True, help="folder of runs")
-    migrate.add_argument("--to-current-protocol", action="store_true",
-                         help="instead: move format-2 results recorded under an older objective protocol to the "
-                              "current one, each only if its history (or component outputs) stays byte-identical; "
-                              "its configurations are evaluated here and recorded")
+    migrate.add_argument(
+        "--to-current-protocol",
+        action="store_true",
+        help="instead: move format-2 results recorded under an older objective protocol to the "
+        "current one, each only if its history (or component outputs) stays byte-identical; "
+        "its configurations are evaluated here and recorded",
+    )
     migrate.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     migrate.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     migrate.set_defaults(func=cmd_migrate)
-

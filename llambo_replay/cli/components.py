@@ -38,12 +38,22 @@ def cmd_components(args: argparse.Namespace) -> int:
         from llambo_replay.experiments.component_run import estimate_components
         from llambo_replay.experiments.runner import honours_n
 
-        return print_estimate(estimate_components(spec, honours_n(spec.llm_model)), spec.llm_model,
-                               f"the component evaluations of {len(spec.datasets) * len(spec.seeds)} "
-                               "dataset-seed set(s)")
+        return print_estimate(
+            estimate_components(spec, honours_n(spec.llm_model)),
+            spec.llm_model,
+            f"the component evaluations of {len(spec.datasets) * len(spec.seeds)} dataset-seed set(s)",
+        )
     memo = open_memo(args)
-    manifest = run_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url,
-                              reference.check_reference(args.reference), memo, args.timeout)
+    manifest = run_components(
+        spec,
+        parse_mode(args.mode),
+        args.out,
+        args.cassettes,
+        args.base_url,
+        reference.check_reference(args.reference),
+        memo,
+        args.timeout,
+    )
     print_outputs(args.out, ["surrogate.md", "sampler.md"], manifest)
     return 0
 
@@ -54,39 +64,64 @@ def _official(args: argparse.Namespace) -> int:
 
     given = [name for name in NOT_READ_BY_THE_OFFICIAL_DESIGN if getattr(args, name) not in (None, False)]
     if given:
-        raise UsageError(f"--{given[0].replace('_', '-')} is this package's own design's; "
-                         f"{NOT_READ_BY_THE_OFFICIAL_DESIGN[given[0]]}: drop it or add --design own")
+        raise UsageError(
+            f"--{given[0].replace('_', '-')} is this package's own design's; "
+            f"{NOT_READ_BY_THE_OFFICIAL_DESIGN[given[0]]}: drop it or add --design own"
+        )
     if args.dry_run:
         raise UsageError("--dry-run estimates this package's own design; the official evaluations have no estimate")
     fill_from_preset(args, COMPONENT_PRESETS)
-    spec = OfficialComponents(tuple(args.datasets), args.model, tuple(args.n_observed), tuple(args.seeds),
-                              args.llm_model, args.protocol, args.n_gens, args.sampler_policy)
-    done = run_official_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url,
-                                   args.timeout)
+    spec = OfficialComponents(
+        tuple(args.datasets),
+        args.model,
+        tuple(args.n_observed),
+        tuple(args.seeds),
+        args.llm_model,
+        args.protocol,
+        args.n_gens,
+        args.sampler_policy,
+    )
+    done = run_official_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, args.timeout)
     for folder, manifest in done:
-        print_outputs(folder, [next(folder.glob("*_eval.md")).name], manifest,
-                      f"; replays with {manifest['replay_command']}\n")
+        print_outputs(
+            folder, [next(folder.glob("*_eval.md")).name], manifest, f"; replays with {manifest['replay_command']}\n"
+        )
     return 0
 
 
 # The flags only this package's design reads, and why the official one does not.
 NOT_READ_BY_THE_OFFICIAL_DESIGN = {
-    **{name: "the official evaluations fix it (10 candidates, 20 proposals, 5 templates, alpha -0.2)"
-       for name in OWN_DESIGN_ONLY},
+    **{
+        name: "the official evaluations fix it (10 candidates, 20 proposals, 5 templates, alpha -0.2)"
+        for name in OWN_DESIGN_ONLY
+    },
     "reference": "the official evaluations read the packaged data (global_perf.json, the search spaces)",
-    **{name: "the official evaluations record every score they compute, and use no memo"
-       for name in ("memo", "no_memo")},
+    **{
+        name: "the official evaluations record every score they compute, and use no memo"
+        for name in ("memo", "no_memo")
+    },
 }
 
 
-def component_spec(args: argparse.Namespace) -> "ComponentSpec":
+def component_spec(args: argparse.Namespace) -> ComponentSpec:
     """The evaluations the flags ask for, the preset filling what was not given."""
     from llambo_replay.experiments.component_run import ComponentSpec
 
     fill_from_preset(args, COMPONENT_PRESETS)
-    return ComponentSpec(tuple(args.datasets), args.model, tuple(args.seeds), tuple(args.n_observed), args.n_test,
-                         args.llm_model, args.protocol, args.n_gens, args.n_candidates, args.n_templates, args.alpha,
-                         args.sampler_policy)
+    return ComponentSpec(
+        tuple(args.datasets),
+        args.model,
+        tuple(args.seeds),
+        tuple(args.n_observed),
+        args.n_test,
+        args.llm_model,
+        args.protocol,
+        args.n_gens,
+        args.n_candidates,
+        args.n_templates,
+        args.alpha,
+        args.sampler_policy,
+    )
 
 
 MAX_COMPONENT_POINTS = 10_000  # configurations in one observed or held-out set; far past any prompt's context
@@ -104,43 +139,76 @@ def _listed(values: object) -> str:
 def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.llambo.policies import SAMPLER_POLICIES
 
-    comp = sub.add_parser("components", help=LISTING["components"],
-                          description="The paper's component evaluations: the discriminative surrogate vs a GP and a "
-                                      "random forest (NRMSE, R2, log predictive density, 68% coverage, sharpness, "
-                                      "regret of the EI pick), and the candidate sampler vs TPE and random search "
-                                      "(average/best regret normalised by global_perf.json, generalised variance, "
-                                      "KDE log-likelihood), on the same observed sets.")
+    comp = sub.add_parser(
+        "components",
+        help=LISTING["components"],
+        description="The paper's component evaluations: the discriminative surrogate vs a GP and a "
+        "random forest (NRMSE, R2, log predictive density, 68% coverage, sharpness, "
+        "regret of the EI pick), and the candidate sampler vs TPE and random search "
+        "(average/best regret normalised by global_perf.json, generalised variance, "
+        "KDE log-likelihood), on the same observed sets.",
+    )
     comp.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
-    comp.add_argument("--preset", default="demo", choices=list(COMPONENT_PRESETS),
-                      help="defaults for the flags marked 'preset': demo = the committed evaluations' settings (this "
-                           "package's design); paper = the official evaluations, as surrogate-eval and sampler-eval "
-                           "run them, on breast, wine, digits and diabetes")
-    comp.add_argument("--design", default=None, choices=["own", "official"],
-                      help="own: this package's evaluation (random observed and held-out sets, a GP and a forest, "
-                           "TPE and random search); official: the paper's (surrogate-eval and sampler-eval per data "
-                           "set, into OUT/surrogate-eval/D-M/ and OUT/sampler-eval/D-M/; --n-test, --n-candidates, "
-                           "--n-templates and --alpha are theirs to fix) (preset)")
+    comp.add_argument(
+        "--preset",
+        default="demo",
+        choices=list(COMPONENT_PRESETS),
+        help="defaults for the flags marked 'preset': demo = the committed evaluations' settings (this "
+        "package's design); paper = the official evaluations, as surrogate-eval and sampler-eval "
+        "run them, on breast, wine, digits and diabetes",
+    )
+    comp.add_argument(
+        "--design",
+        default=None,
+        choices=["own", "official"],
+        help="own: this package's evaluation (random observed and held-out sets, a GP and a forest, "
+        "TPE and random search); official: the paper's (surrogate-eval and sampler-eval per data "
+        "set, into OUT/surrogate-eval/D-M/ and OUT/sampler-eval/D-M/; --n-test, --n-candidates, "
+        "--n-templates and --alpha are theirs to fix) (preset)",
+    )
     comp.add_argument("--datasets", type=csv_list, default=None, help="comma-separated (preset)")
     comp.add_argument("--model", default=COMPONENT_DEFAULTS["model"], help="the model whose hyperparameters are tuned")
     comp.add_argument("--seeds", type=int_list, default=_listed(COMPONENT_DEFAULTS["seeds"]), help="comma-separated")
-    comp.add_argument("--n-observed", type=whole_numbers(2, MAX_COMPONENT_POINTS, "observed-set sizes"),
-                      default=_listed(COMPONENT_DEFAULTS["n_observed"]), help=f"observed-set sizes (2–{MAX_COMPONENT_POINTS})")
-    comp.add_argument("--n-test", type=at_least(2, MAX_COMPONENT_POINTS), default=None,
-                      help=f"held-out configurations per set (2–{MAX_COMPONENT_POINTS}; preset)")
-    comp.add_argument("--n-templates", type=at_least(1), default=None,
-                      help="prompt templates of the surrogate and the sampler (preset)")
-    comp.add_argument("--n-gens", type=at_least(1), default=None,
-                      help="surrogate samples per candidate and template (preset)")
-    comp.add_argument("--n-candidates", type=at_least(1), default=None, help="candidates each sampler proposes (preset)")
+    comp.add_argument(
+        "--n-observed",
+        type=whole_numbers(2, MAX_COMPONENT_POINTS, "observed-set sizes"),
+        default=_listed(COMPONENT_DEFAULTS["n_observed"]),
+        help=f"observed-set sizes (2–{MAX_COMPONENT_POINTS})",
+    )
+    comp.add_argument(
+        "--n-test",
+        type=at_least(2, MAX_COMPONENT_POINTS),
+        default=None,
+        help=f"held-out configurations per set (2–{MAX_COMPONENT_POINTS}; preset)",
+    )
+    comp.add_argument(
+        "--n-templates",
+        type=at_least(1),
+        default=None,
+        help="prompt templates of the surrogate and the sampler (preset)",
+    )
+    comp.add_argument(
+        "--n-gens", type=at_least(1), default=None, help="surrogate samples per candidate and template (preset)"
+    )
+    comp.add_argument(
+        "--n-candidates", type=at_least(1), default=None, help="candidates each sampler proposes (preset)"
+    )
     comp.add_argument("--alpha", type=float, default=None, help="the sampler's target: best ± alpha·range (preset)")
-    comp.add_argument("--sampler-policy", default=None, choices=list(SAMPLER_POLICIES),
-                      help="see `run --help` (preset)")
+    comp.add_argument(
+        "--sampler-policy", default=None, choices=list(SAMPLER_POLICIES), help="see `run --help` (preset)"
+    )
     add_llm_flags(comp)
-    comp.add_argument("--out", type=Path, default=Path("results/runs/components"),
-                      help="output folder (default: results/runs/components; the committed results/components is "
-                           "written only when named)")
-    comp.add_argument("--dry-run", action="store_true",
-                      help="print how many requests, tokens and dollars recording would take, and call nothing")
+    comp.add_argument(
+        "--out",
+        type=Path,
+        default=Path("results/runs/components"),
+        help="output folder (default: results/runs/components; the committed results/components is "
+        "written only when named)",
+    )
+    comp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print how many requests, tokens and dollars recording would take, and call nothing",
+    )
     add_memo_flags(comp)
     comp.set_defaults(func=cmd_components)
-

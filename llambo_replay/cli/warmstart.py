@@ -34,69 +34,102 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
     spec = warmstart_spec(args)
     dataset, model = spec.dataset, spec.model
     if args.dry_run:
-        from llambo_replay.experiments.runner import honours_n
         from llambo_replay.experiments.presets import DESIGNS
+        from llambo_replay.experiments.runner import honours_n
         from llambo_replay.experiments.warmstart_eval import estimate_eval
 
         contexts = sum(i not in DESIGNS for i in spec.initialisers)
-        return print_estimate(estimate_eval(spec, honours_n(spec.llm_model)), spec.llm_model,
-                               f"the warm-starting requests of {contexts} context level(s) on {dataset}/"
-                               f"{model}", capped=False)
-    manifests = run_warmstart_eval(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, open_memo(args),
-                                   args.timeout)
+        return print_estimate(
+            estimate_eval(spec, honours_n(spec.llm_model)),
+            spec.llm_model,
+            f"the warm-starting requests of {contexts} context level(s) on {dataset}/{model}",
+            capped=False,
+        )
+    manifests = run_warmstart_eval(
+        spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, open_memo(args), args.timeout
+    )
     print("\n".join(summary(manifests, args.out)))
-    print(f"{len(manifests)} runs under {args.out}; tables: llambo-replay tables --results {args.out} --no-paper "
-          "--out tables-out/warmstart (tables/warmstart/ is the committed one)")
+    print(
+        f"{len(manifests)} runs under {args.out}; tables: llambo-replay tables --results {args.out} --no-paper "
+        "--out tables-out/warmstart (tables/warmstart/ is the committed one)"
+    )
     return 0
 
 
-def warmstart_spec(args: argparse.Namespace) -> "WarmstartEvalSpec":
+def warmstart_spec(args: argparse.Namespace) -> WarmstartEvalSpec:
     """The evaluation the flags ask for, the preset filling what was not given."""
     from llambo_replay.experiments.warmstart_eval import WarmstartEvalSpec
 
     fill_from_preset(args, WARMSTART_PRESETS)
     dataset, model = chosen_task(args)
-    return WarmstartEvalSpec(dataset, model, tuple(args.seeds), tuple(args.initialisers), tuple(args.optimisers),
-                             args.init, args.trials, args.llm_model, args.protocol, warmstart_settings(args))
+    return WarmstartEvalSpec(
+        dataset,
+        model,
+        tuple(args.seeds),
+        tuple(args.initialisers),
+        tuple(args.optimisers),
+        args.init,
+        args.trials,
+        args.llm_model,
+        args.protocol,
+        warmstart_settings(args),
+    )
 
 
 LISTING = {
     "warmstart": "the paper's warm-starting evaluation: LLM vs random/Sobol/LHS initial points feeding TPE and "
-                 "GP-EI (default: replay the committed one)",
+    "GP-EI (default: replay the committed one)",
 }
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.llambo.protocol import PROTOCOLS
 
-    ws = sub.add_parser("warmstart", help=LISTING["warmstart"],
-                        description="For one task and each seed, take initial points from each initialiser -- random, "
-                                    "Sobol, LHS (scikit-optimize's generators, as the official code uses them) or the LLM at "
-                                    "one of three context levels (one request of --warmstart-answers answers per "
-                                    "level, shared by every seed: seed k takes the k-th usable answer) -- and run TPE "
-                                    "and GP-EI from them. Writes <out>/<optimiser>-<initialiser>/<dataset>/<model>/"
-                                    "<seed>.csv with manifests, which `tables` renders and `check` replays.")
+    ws = sub.add_parser(
+        "warmstart",
+        help=LISTING["warmstart"],
+        description="For one task and each seed, take initial points from each initialiser -- random, "
+        "Sobol, LHS (scikit-optimize's generators, as the official code uses them) or the LLM at "
+        "one of three context levels (one request of --warmstart-answers answers per "
+        "level, shared by every seed: seed k takes the k-th usable answer) -- and run TPE "
+        "and GP-EI from them. Writes <out>/<optimiser>-<initialiser>/<dataset>/<model>/"
+        "<seed>.csv with manifests, which `tables` renders and `check` replays.",
+    )
     add_task_flags(ws, ("wine", "SVM"))
-    ws.add_argument("--preset", default="demo", choices=list(WARMSTART_PRESETS),
-                    help="defaults for the flags marked 'preset': demo = the committed evaluation's settings; "
-                         "paper = the official experiment's (10 seeds, 25 trials, gpt-3.5-turbo, the official "
-                         "prompt format and reading)")
+    ws.add_argument(
+        "--preset",
+        default="demo",
+        choices=list(WARMSTART_PRESETS),
+        help="defaults for the flags marked 'preset': demo = the committed evaluation's settings; "
+        "paper = the official experiment's (10 seeds, 25 trials, gpt-3.5-turbo, the official "
+        "prompt format and reading)",
+    )
     ws.add_argument("--seeds", type=int_list, default=None, help="comma-separated (preset)")
-    ws.add_argument("--initialisers", type=csv_list,
-                    default="random,sobol,lhs,no_context,partial_context,full_context", help="comma-separated")
+    ws.add_argument(
+        "--initialisers",
+        type=csv_list,
+        default="random,sobol,lhs,no_context,partial_context,full_context",
+        help="comma-separated",
+    )
     ws.add_argument("--optimisers", type=csv_list, default="tpe,gp_ei", help="comma-separated: tpe, gp_ei")
     ws.add_argument("--init", type=at_least(1), default=5, help="initial points")
     ws.add_argument("--trials", type=at_least(0), default=None, help="optimiser trials after them (preset)")
     ws.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
-    ws.add_argument("--protocol", default=None, choices=list(PROTOCOLS),
-                    help="paper: the official template's list of Python dicts; json: the same prompt asking for "
-                         "a JSON object, enforced by a schema (what small local models need) (preset)")
+    ws.add_argument(
+        "--protocol",
+        default=None,
+        choices=list(PROTOCOLS),
+        help="paper: the official template's list of Python dicts; json: the same prompt asking for "
+        "a JSON object, enforced by a schema (what small local models need) (preset)",
+    )
     add_warmstart_flags(ws, policy=None)
     add_endpoint_flags(ws)
     ws.add_argument("--out", type=Path, default=Path("results/warmstart"), help="output folder")
-    ws.add_argument("--dry-run", action="store_true",
-                    help="print how many requests, tokens and dollars recording would take, and call nothing")
+    ws.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="print how many requests, tokens and dollars recording would take, and call nothing",
+    )
     add_timeout_flag(ws)
     add_memo_flags(ws)
     ws.set_defaults(func=cmd_warmstart)
-

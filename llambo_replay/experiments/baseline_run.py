@@ -14,16 +14,30 @@ from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.experiments.policies import RECORDED_PROPOSALS
-from llambo_replay.experiments.runner import check_writable, evaluation_keys, history_csv, manifest_head, versions, write_run
 from llambo_replay.experiments.run_spec import RunSpec
+from llambo_replay.experiments.runner import (
+    check_writable,
+    evaluation_keys,
+    history_csv,
+    manifest_head,
+    versions,
+    write_run,
+)
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.calls import RecordedCalls
 
 
-def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: RecordMode = RecordMode.REPLAY,
-                 memo: ObjectiveMemo | None = None, objective_mode: str = "recorded",
-                 initial_points_source: dict[str, Any] | None = None) -> dict[str, Any]:
+def run_baseline(
+    method: str,
+    spec: RunSpec,
+    out: Path,
+    cassettes: Path,
+    mode: RecordMode = RecordMode.REPLAY,
+    memo: ObjectiveMemo | None = None,
+    objective_mode: str = "recorded",
+    initial_points_source: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """A baseline on the same task, seed, initial points and budget as `spec`; writes CSV + manifest.
 
     Its proposals and evaluations go through the cassettes like LLAMBO's answers: in replay mode one
@@ -52,7 +66,7 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
 
         def propose() -> tuple[list[dict[str, float]], dict[str, Any]]:
             computed.append(optimise_here())
-            return computed[0][task.space.names].to_dict("records")[len(initial):], {"computed_on": environment()}
+            return computed[0][task.space.names].to_dict("records")[len(initial) :], {"computed_on": environment()}
 
         answer, proposal_keys = recorded_proposals(method, spec, initial, store, mode, propose)
         if computed:  # each configuration evaluated once, whichever way the proposals came
@@ -68,26 +82,40 @@ def run_baseline(method: str, spec: RunSpec, out: Path, cassettes: Path, mode: R
     source = dict(initial_points_source or {})
     for namespace, used in source.pop("cassettes", {}).items():
         keys[namespace] = {**keys.get(namespace, {}), **used}
-    manifest = {**manifest_head(method, spec, task, text, objective),
-                "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials}, "versions": versions(),
-                "cassettes": keys, **({"initial_points_source": source} if source else {})}
+    manifest = {
+        **manifest_head(method, spec, task, text, objective),
+        "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials},
+        "versions": versions(),
+        "cassettes": keys,
+        **({"initial_points_source": source} if source else {}),
+    }
     write_run(paths, text, manifest)
     return manifest
 
 
-def recorded_proposals(method: str, spec: RunSpec, initial: list[dict[str, float]], store: CassetteStore,
-                       mode: RecordMode, compute: Any
-                       ) -> tuple[list[dict[str, float]], dict[str, dict[str, int]]]:
+def recorded_proposals(
+    method: str, spec: RunSpec, initial: list[dict[str, float]], store: CassetteStore, mode: RecordMode, compute: Any
+) -> tuple[list[dict[str, float]], dict[str, dict[str, int]]]:
     """A baseline optimiser's proposals after the initial points, from the cassettes (or computed by
     `compute` and recorded when `mode` records), and the cassette keys used. See
     `policies.RECORDED_PROPOSALS` for why they are recorded."""
     from llambo_replay.experiments.baselines import library_version
 
     task = load_task(spec.dataset, spec.model)
-    calls = RecordedCalls(store, f"proposals/{method}/{spec.dataset}/{spec.model}/seed{spec.seed}", mode,
-                          miss_hint="record it with --mode auto (a baseline's proposals are recorded)")
-    arguments = {"method": method, "dataset": spec.dataset, "model": spec.model, "seed": spec.seed,
-                 "initial": [task.space.typed(c) for c in initial], "n_trials": spec.settings.n_trials,
-                 "library": library_version(method)}
+    calls = RecordedCalls(
+        store,
+        f"proposals/{method}/{spec.dataset}/{spec.model}/seed{spec.seed}",
+        mode,
+        miss_hint="record it with --mode auto (a baseline's proposals are recorded)",
+    )
+    arguments = {
+        "method": method,
+        "dataset": spec.dataset,
+        "model": spec.model,
+        "seed": spec.seed,
+        "initial": [task.space.typed(c) for c in initial],
+        "n_trials": spec.settings.n_trials,
+        "library": library_version(method),
+    }
     answer = calls.call(f"{method}/proposals", arguments, compute)
     return answer.result, {calls.namespace: calls.used_keys()}

@@ -25,10 +25,14 @@ from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError, missing_folder
 from llambo_replay.experiments import exactness
 from llambo_replay.experiments.baseline_run import recorded_proposals, run_baseline
-from llambo_replay.experiments.policies import (INFORMATIONAL_MANIFEST_FIELDS, INFORMATIONAL_TRIAL_COLUMNS,
-                                                RECORDED_PROPOSALS, REPRODUCTION)
-from llambo_replay.experiments.runner import run
+from llambo_replay.experiments.policies import (
+    INFORMATIONAL_MANIFEST_FIELDS,
+    INFORMATIONAL_TRIAL_COLUMNS,
+    RECORDED_PROPOSALS,
+    REPRODUCTION,
+)
 from llambo_replay.experiments.run_spec import sha256_text, spec_from_manifest
+from llambo_replay.experiments.runner import run
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import OFFLINE_URL
@@ -64,9 +68,17 @@ def _largest(a: np.ndarray, b: np.ndarray, relative: bool) -> float:
 
 
 # The type of each top-level manifest field that steers a replay (where the field is present).
-MANIFEST_FIELD_TYPES: dict[str, type] = {"format": int, "seed": int, "method": str, "history_sha256": str,
-                                         "task": dict, "settings": dict, "engine": dict, "budget": dict,
-                                         "cassettes": dict}
+MANIFEST_FIELD_TYPES: dict[str, type] = {
+    "format": int,
+    "seed": int,
+    "method": str,
+    "history_sha256": str,
+    "task": dict,
+    "settings": dict,
+    "engine": dict,
+    "budget": dict,
+    "cassettes": dict,
+}
 
 
 def read_manifest(path: Path, field: str = "history_sha256") -> dict[str, Any]:
@@ -80,8 +92,10 @@ def read_manifest(path: Path, field: str = "history_sha256") -> dict[str, Any]:
     for name, kind in MANIFEST_FIELD_TYPES.items():
         value = manifest.get(name, kind())
         if isinstance(value, bool) or not isinstance(value, kind):
-            raise UsageError(f"{path}: {name} is {json.dumps(value)[:40]}, not {'an integer' if kind is int else kind.__name__}; "
-                             "restore it from git")
+            raise UsageError(
+                f"{path}: {name} is {json.dumps(value)[:40]}, not {'an integer' if kind is int else kind.__name__}; "
+                "restore it from git"
+            )
     return manifest
 
 
@@ -92,8 +106,9 @@ def run_manifests(results: Path, components: bool = False) -> list[Path]:
         return [Path(results)]
     if not Path(results).is_dir():
         raise missing_folder("results folder", results, "--results DIR")
-    found = sorted(p for p in files_under(results, "*.manifest.json")
-                   if components or p.name not in RECOMPUTED_MANIFESTS)
+    found = sorted(
+        p for p in files_under(results, "*.manifest.json") if components or p.name not in RECOMPUTED_MANIFESTS
+    )
     if not found:
         raise UsageError(f"no run manifests (*.manifest.json) under {results}")
     return found
@@ -107,15 +122,22 @@ def _read_history(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, float_precision="round_trip")
 
 
-def _rerun(path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None,
-           initial_points_source: dict[str, Any] | None = None) -> tuple[dict[str, Any], Path]:
+def _rerun(
+    path: Path,
+    manifest: dict[str, Any],
+    cassettes: Path,
+    scratch: Path,
+    reference_root: str | None,
+    initial_points_source: dict[str, Any] | None = None,
+) -> tuple[dict[str, Any], Path]:
     """Run the manifest's run again, offline, into `scratch`; returns the new manifest and history path."""
     spec = spec_from_manifest(path, reference_root)
     if manifest["method"] == "llambo":
         produced = run(spec, RecordMode.REPLAY, scratch, cassettes, OFFLINE_URL, progress=False).manifest
     else:
-        produced = run_baseline(manifest["method"], spec, scratch, cassettes, RecordMode.REPLAY,
-                                initial_points_source=initial_points_source)
+        produced = run_baseline(
+            manifest["method"], spec, scratch, cassettes, RecordMode.REPLAY, initial_points_source=initial_points_source
+        )
     return produced, spec.outputs(scratch)["history"]
 
 
@@ -139,16 +161,24 @@ def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str |
         return check_official_evaluation(path, cassettes, scratch)
     manifest = read_manifest(path)
     if manifest.get("format", 1) < 2:
-        raise UsageError(f"{path} is a format-1 run (made before evaluations were recorded); upgrade it once with "
-                         "`llambo-replay migrate --results DIR`")
+        raise UsageError(
+            f"{path} is a format-1 run (made before evaluations were recorded); upgrade it once with "
+            "`llambo-replay migrate --results DIR`"
+        )
     reproduction = _reproduction(path, manifest)
     try:
         source = _initial_points_source(manifest, cassettes)
         if source is not None and not source[0]:
-            return Checked(path, reproduction, "different", "its initial points are not what their recorded source "
-                                                            f"({manifest['initial_points_source']['initialiser']}) gives")
-        produced, produced_path = _rerun(path, manifest, cassettes, scratch, reference_root,
-                                         None if source is None else source[1])
+            return Checked(
+                path,
+                reproduction,
+                "different",
+                "its initial points are not what their recorded source "
+                f"({manifest['initial_points_source']['initialiser']}) gives",
+            )
+        produced, produced_path = _rerun(
+            path, manifest, cassettes, scratch, reference_root, None if source is None else source[1]
+        )
     except (ReplayMiss, CassetteCorrupt) as exc:
         return Checked(path, reproduction, "different", str(exc))
     if produced["history_sha256"] != manifest["history_sha256"]:
@@ -156,31 +186,46 @@ def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str |
     unbound = _committed_differences(path, manifest, produced, produced_path)
     if unbound:
         return Checked(path, reproduction, "different", "; ".join(unbound))
-    return Checked(path, reproduction, "identical", "history byte-identical"
-                   + (" (initial points derived again from their source)" if "initial_points_source" in manifest
-                      else ""))
+    return Checked(
+        path,
+        reproduction,
+        "identical",
+        "history byte-identical"
+        + (" (initial points derived again from their source)" if "initial_points_source" in manifest else ""),
+    )
 
 
 def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
     """A manifest's leaves by dotted name."""
     if isinstance(value, dict) and value:
-        return {name: leaf for key, item in value.items()
-                for name, leaf in _flat(item, f"{prefix}.{key}" if prefix else key).items()}
+        return {
+            name: leaf
+            for key, item in value.items()
+            for name, leaf in _flat(item, f"{prefix}.{key}" if prefix else key).items()
+        }
     return {prefix: value}
 
 
-def _committed_differences(path: Path, committed: dict[str, Any], produced: dict[str, Any],
-                           produced_history: Path) -> list[str]:
+def _committed_differences(
+    path: Path, committed: dict[str, Any], produced: dict[str, Any], produced_history: Path
+) -> list[str]:
     """What the committed files say that the replay does not: any manifest field outside
     `INFORMATIONAL_MANIFEST_FIELDS`, and the bytes of the history (and trials) files beside it."""
+
     def bound(manifest: dict[str, Any]) -> dict[str, Any]:
-        return {name: leaf for name, leaf in _flat(manifest).items()
-                if not any(name == field or name.startswith(f"{field}.") for field in INFORMATIONAL_MANIFEST_FIELDS)}
+        return {
+            name: leaf
+            for name, leaf in _flat(manifest).items()
+            if not any(name == field or name.startswith(f"{field}.") for field in INFORMATIONAL_MANIFEST_FIELDS)
+        }
 
     ours, theirs = bound(produced), bound(committed)
     fields = sorted(name for name in ours.keys() | theirs.keys() if ours.get(name, ...) != theirs.get(name, ...))
-    problems = [f"manifest field {', '.join(fields[:3])}{' and more' if len(fields) > 3 else ''} is not what the "
-                "replay gives"] if fields else []
+    problems = (
+        [f"manifest field {', '.join(fields[:3])}{' and more' if len(fields) > 3 else ''} is not what the replay gives"]
+        if fields
+        else []
+    )
     stem = produced_history.name.removesuffix(".csv")
     for name, same in ((f"{stem}.csv", _same_bytes), (f"{stem}.trials.csv", _same_trials)):
         made, kept = produced_history.with_name(name), path.with_name(name)
@@ -214,8 +259,9 @@ def _initial_points_source(manifest: dict[str, Any], cassettes: Path) -> tuple[b
     from llambo_replay.experiments import warmstart_eval
 
     task = manifest["task"]
-    points, derived = warmstart_eval.rederive(source, task["dataset"], task["model"], manifest["budget"]["n_initial"],
-                                              cassettes)
+    points, derived = warmstart_eval.rederive(
+        source, task["dataset"], task["model"], manifest["budget"]["n_initial"], cassettes
+    )
     return warmstart_eval.same_points(points, manifest["given_initial_points"]), derived
 
 
@@ -226,8 +272,10 @@ def check_components(path: Path, cassettes: Path, scratch: Path, reference_root:
 
     manifest = read_manifest(path, field="outputs")
     if manifest.get("format", 1) < 2:
-        raise UsageError(f"{path} was made before evaluations were recorded; re-run `llambo-replay components` with "
-                         "its spec and --mode auto (its LLM answers are all recorded), then --mode replay")
+        raise UsageError(
+            f"{path} was made before evaluations were recorded; re-run `llambo-replay components` with "
+            "its spec and --mode auto (its LLM answers are all recorded), then --mode replay"
+        )
     spec = component_run.spec_from_manifest(manifest)
     root = reference.check_reference(reference_root)
     out = Path(scratch) / "components"
@@ -242,10 +290,10 @@ def check_official_evaluation(path: Path, cassettes: Path, scratch: Path) -> Che
     """Replay an official surrogate or sampler evaluation; its metrics are recomputed from what was recorded."""
     from llambo_replay.experiments import sampler_eval_run, surrogate_eval_run
 
-    spec_of, evaluate = {SURROGATE_EVAL_MANIFEST: (surrogate_eval_run.spec_from_manifest,
-                                                   surrogate_eval_run.run_surrogate_eval),
-                         SAMPLER_EVAL_MANIFEST: (sampler_eval_run.spec_from_manifest,
-                                                 sampler_eval_run.run_sampler_eval)}[path.name]
+    spec_of, evaluate = {
+        SURROGATE_EVAL_MANIFEST: (surrogate_eval_run.spec_from_manifest, surrogate_eval_run.run_surrogate_eval),
+        SAMPLER_EVAL_MANIFEST: (sampler_eval_run.spec_from_manifest, sampler_eval_run.run_sampler_eval),
+    }[path.name]
     manifest = read_manifest(path, field="outputs")
     spec = spec_of(manifest)
     out = Path(scratch) / "evaluation"
@@ -256,21 +304,33 @@ def check_official_evaluation(path: Path, cassettes: Path, scratch: Path) -> Che
     return _compare_recomputed(path, manifest, produced, out, exactness.METRIC_RTOL)
 
 
-def _compare_recomputed(path: Path, manifest: dict[str, Any], produced: dict[str, Any], out: Path,
-                        tolerance: float) -> Checked:
+def _compare_recomputed(
+    path: Path, manifest: dict[str, Any], produced: dict[str, Any], out: Path, tolerance: float
+) -> Checked:
     """Byte-identical outputs; else, made in another numerical environment, metrics within `tolerance`."""
     if produced["outputs"] == manifest["outputs"]:
         return Checked(path, "recomputed", "identical", "outputs byte-identical")
     made_on, here = manifest.get("recomputed_on"), environment()
     if made_on == here:
-        return Checked(path, "recomputed", "different", f"recomputed in the environment it was made in "
-                                                        f"({describe(here)}), yet the outputs differ")
-    worst = max(table_drift(pd.read_csv(path.parent / name), pd.read_csv(out / name))
-                for name in manifest["outputs"] if name.endswith(".csv"))
+        return Checked(
+            path,
+            "recomputed",
+            "different",
+            f"recomputed in the environment it was made in ({describe(here)}), yet the outputs differ",
+        )
+    worst = max(
+        table_drift(pd.read_csv(path.parent / name), pd.read_csv(out / name))
+        for name in manifest["outputs"]
+        if name.endswith(".csv")
+    )
     within = worst <= tolerance
-    return Checked(path, "recomputed", "drift" if within else "different",
-                   f"numerical drift {'within' if within else 'BEYOND'} tolerance: metrics up to {worst:.2g} relative "
-                   f"(tolerance {tolerance:g}); made on {describe(made_on)}, here {describe(here)}")
+    return Checked(
+        path,
+        "recomputed",
+        "drift" if within else "different",
+        f"numerical drift {'within' if within else 'BEYOND'} tolerance: metrics up to {worst:.2g} relative "
+        f"(tolerance {tolerance:g}); made on {describe(made_on)}, here {describe(here)}",
+    )
 
 
 def table_drift(committed: pd.DataFrame, produced: pd.DataFrame) -> float:
@@ -297,18 +357,26 @@ def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str 
     task = load_task(manifest["task"]["dataset"], manifest["task"]["model"])
     store = CassetteStore(cassettes)
     history = _read_history(history_path)
-    keys = seed_from_history(task, store, history, source=f"{history_path.name} (format 1)",
-                             protocol=manifest_protocol(manifest))
+    keys = seed_from_history(
+        task, store, history, source=f"{history_path.name} (format 1)", protocol=manifest_protocol(manifest)
+    )
     if manifest.get("method") in RECORDED_PROPOSALS:  # its proposals are the history's rows after the initial points
         spec = spec_from_manifest(path, reference_root)
         rows = [task.space.typed(r) for r in history[task.space.names].to_dict("records")]
         n = spec.settings.n_initial
-        recorded_proposals(manifest["method"], spec, rows[:n], store, RecordMode.AUTO,
-                           lambda: (rows[n:], {"computed_on": None, "migrated_from": f"{history_path.name} (format 1)"}))
+        recorded_proposals(
+            manifest["method"],
+            spec,
+            rows[:n],
+            store,
+            RecordMode.AUTO,
+            lambda: (rows[n:], {"computed_on": None, "migrated_from": f"{history_path.name} (format 1)"}),
+        )
     reproduction = _reproduction(path, manifest)
     produced, _ = _rerun(path, manifest, cassettes, scratch, reference_root)
     if produced["history_sha256"] != manifest["history_sha256"]:
-        raise CheckFailed(f"{path}: replaying with the evaluations from its history gives another history; "
-                                "not migrated")
+        raise CheckFailed(
+            f"{path}: replaying with the evaluations from its history gives another history; not migrated"
+        )
     atomic_write_text(path, json.dumps(produced, indent=1, sort_keys=True) + "\n")
     return f"migrated to format 2 ({reproduction}, {len(keys)} evaluation(s) from its history): {path}"

@@ -60,10 +60,16 @@ RUN_OPTIONS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
 # What a run of any method (LLAMBO or a baseline) states about where it starts and what it evaluates.
 START_OPTIONS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     "reference": lambda m: PACKAGED if m.get("initial_points") == "reference" else None,
-    "reference_reader": lambda m: (m.get("initial_points_reader", "json") if m.get("initial_points") == "reference"
-                                   else RUN_DEFAULTS["reference_reader"]),
-    "initial_points": lambda m: (json.dumps(m["given_initial_points"], separators=(",", ":"), sort_keys=True)
-                                 if m.get("initial_points") == "given" else None),
+    "reference_reader": lambda m: (
+        m.get("initial_points_reader", "json")
+        if m.get("initial_points") == "reference"
+        else RUN_DEFAULTS["reference_reader"]
+    ),
+    "initial_points": lambda m: (
+        json.dumps(m["given_initial_points"], separators=(",", ":"), sort_keys=True)
+        if m.get("initial_points") == "given"
+        else None
+    ),
     "objective_protocol": lambda m: m["task"].get("objective_protocol", PROTOCOL_VERSION),
 }
 BUDGET_OPTIONS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
@@ -87,8 +93,20 @@ def _warmstart(manifest: Mapping[str, Any]) -> Mapping[str, Any]:
 
 SURROGATE_EVAL_OPTIONS = ("sm", "prompts", "n_observed", "seeds", "n_gens", "llm_model", "protocol")
 SAMPLER_EVAL_OPTIONS = ("n_observed", "seeds", "llm_model", "protocol", "sampler_policy")
-COMPONENT_OPTIONS = ("datasets", "model", "seeds", "n_observed", "n_test", "n_templates", "n_gens", "n_candidates",
-                     "alpha", "sampler_policy", "llm_model", "protocol")
+COMPONENT_OPTIONS = (
+    "datasets",
+    "model",
+    "seeds",
+    "n_observed",
+    "n_test",
+    "n_templates",
+    "n_gens",
+    "n_candidates",
+    "alpha",
+    "sampler_policy",
+    "llm_model",
+    "protocol",
+)
 
 
 def warmstart_settings(options: Mapping[str, Any]) -> Any:
@@ -96,12 +114,22 @@ def warmstart_settings(options: Mapping[str, Any]) -> Any:
     from llambo_replay.llambo.warmstart import WarmstartSettings
 
     o = options
-    return WarmstartSettings(answers=o["warmstart_answers"], max_tokens=o["warmstart_max_tokens"],
-                             policy=o["warmstart_policy"], statistics=o["warmstart_statistics"])
+    return WarmstartSettings(
+        answers=o["warmstart_answers"],
+        max_tokens=o["warmstart_max_tokens"],
+        policy=o["warmstart_policy"],
+        statistics=o["warmstart_statistics"],
+    )
 
 
-def spec_from_options(options: Mapping[str, Any], dataset: str, model: str, seed: int, reference_root: str | None,
-                      given_points: str | None) -> Any:
+def spec_from_options(
+    options: Mapping[str, Any],
+    dataset: str,
+    model: str,
+    seed: int,
+    reference_root: str | None,
+    given_points: str | None,
+) -> Any:
     """The RunSpec of `run`/`grid` options (argparse names, the preset already filled in); the one place
     that turns flags into settings. `reference_root` and `given_points` are `--reference` and
     `--initial-points` resolved (a folder checked, a file read)."""
@@ -112,18 +140,38 @@ def spec_from_options(options: Mapping[str, Any], dataset: str, model: str, seed
 
     o = options
     settings = LlamboSettings(
-        n_initial=o["init"], n_trials=o["trials"], surrogate=o["sm"], protocol=o["protocol"],
-        warmstart_context=o["warmstart"], warmstart_settings=warmstart_settings(o),
-        prompts=PromptSettings(context=o["context"], feature_semantics=not o["anonymise"], warping=o["warping"],
-                               shuffle_features=o["shuffle_features"]),
-        sampler=SamplerSettings(n_candidates=o["n_candidates"], n_templates=o["n_templates"], alpha=o["alpha"],
-                                policy=o["sampler_policy"]),
-        surrogate_settings=SurrogateSettings(n_templates=o["n_templates"], n_gens=o["n_gens"], top_pct=o["top_pct"]))
+        n_initial=o["init"],
+        n_trials=o["trials"],
+        surrogate=o["sm"],
+        protocol=o["protocol"],
+        warmstart_context=o["warmstart"],
+        warmstart_settings=warmstart_settings(o),
+        prompts=PromptSettings(
+            context=o["context"],
+            feature_semantics=not o["anonymise"],
+            warping=o["warping"],
+            shuffle_features=o["shuffle_features"],
+        ),
+        sampler=SamplerSettings(
+            n_candidates=o["n_candidates"], n_templates=o["n_templates"], alpha=o["alpha"], policy=o["sampler_policy"]
+        ),
+        surrogate_settings=SurrogateSettings(n_templates=o["n_templates"], n_gens=o["n_gens"], top_pct=o["top_pct"]),
+    )
     generative_model = o["generative_model"]
     if generative_model is None and o["sm"] == "generative" and o.get("preset") == "paper":
         generative_model = PAPER_GENERATIVE_MODEL  # as the official code asks
-    return RunSpec(dataset, model, seed, o["llm_model"], settings, reference_root, given_points, generative_model,
-                   o["reference_reader"], o["objective_protocol"])
+    return RunSpec(
+        dataset,
+        model,
+        seed,
+        o["llm_model"],
+        settings,
+        reference_root,
+        given_points,
+        generative_model,
+        o["reference_reader"],
+        o["objective_protocol"],
+    )
 
 
 def replay_command(manifest: Mapping[str, Any]) -> str | None:
@@ -147,8 +195,9 @@ def replay_command(manifest: Mapping[str, Any]) -> str | None:
     return None if argv is None else shlex.join(argv)
 
 
-def _by_fewest_flags(presets: Mapping[str, Mapping[str, Any]], defaults: Mapping[str, Any],
-                     wanted: Mapping[str, Any]) -> list[tuple[str, dict[str, Any]]]:
+def _by_fewest_flags(
+    presets: Mapping[str, Mapping[str, Any]], defaults: Mapping[str, Any], wanted: Mapping[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
     """Each preset with the options of `wanted` it does not already give, fewest first (demo on a tie)."""
     found = []
     for preset, values in presets.items():
@@ -163,8 +212,10 @@ def _preset_flag(preset: str) -> list[str]:
 
 def _run_command(manifest: Mapping[str, Any]) -> list[str] | None:
     task = manifest["task"]
-    wanted = {**{k: get(manifest) for k, get in RUN_OPTIONS.items()},
-              **{k: get(manifest) for k, get in START_OPTIONS.items()}}
+    wanted = {
+        **{k: get(manifest) for k, get in RUN_OPTIONS.items()},
+        **{k: get(manifest) for k, get in START_OPTIONS.items()},
+    }
     if wanted["warmstart"] is None:  # the warm-start's options say nothing then
         wanted = {k: v for k, v in wanted.items() if not k.startswith("warmstart_")}
     if wanted["sm"] != "generative" and wanted["generative_model"] is None:
@@ -184,17 +235,30 @@ def _run_command(manifest: Mapping[str, Any]) -> list[str] | None:
 def _states_the_same(manifest: Mapping[str, Any], options: Mapping[str, Any]) -> bool:
     """Whether a run from `options` would state what `manifest` states of its settings and start."""
     task = manifest["task"]
-    spec = spec_from_options(options, task["dataset"], task["model"], manifest["seed"],
-                             PACKAGED if options["reference"] else None, options["initial_points"])
-    made = {"settings": spec.settings.as_dict(), "llm_model": spec.llm_model,
-            "generative_model": spec.generative_model, "start": spec.start,
-            "reader": spec.reference_reader if spec.reference else None, "protocol": spec.objective_protocol}
-    stated = {"settings": _normalised_settings(manifest["settings"]), "llm_model": manifest["engine"]["llm_model"],
-              "generative_model": manifest["engine"].get("generative_model"),
-              "start": manifest["initial_points"],
-              "reader": manifest.get("initial_points_reader", "json") if manifest["initial_points"] == "reference"
-              else None,
-              "protocol": manifest["task"].get("objective_protocol", PROTOCOL_VERSION)}
+    spec = spec_from_options(
+        options,
+        task["dataset"],
+        task["model"],
+        manifest["seed"],
+        PACKAGED if options["reference"] else None,
+        options["initial_points"],
+    )
+    made = {
+        "settings": spec.settings.as_dict(),
+        "llm_model": spec.llm_model,
+        "generative_model": spec.generative_model,
+        "start": spec.start,
+        "reader": spec.reference_reader if spec.reference else None,
+        "protocol": spec.objective_protocol,
+    }
+    stated = {
+        "settings": _normalised_settings(manifest["settings"]),
+        "llm_model": manifest["engine"]["llm_model"],
+        "generative_model": manifest["engine"].get("generative_model"),
+        "start": manifest["initial_points"],
+        "reader": manifest.get("initial_points_reader", "json") if manifest["initial_points"] == "reference" else None,
+        "protocol": manifest["task"].get("objective_protocol", PROTOCOL_VERSION),
+    }
     return made == stated
 
 
@@ -208,11 +272,25 @@ def _normalised_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
 def _grid_command(manifest: Mapping[str, Any]) -> list[str]:
     """A baseline's cell: every option it reads is a flag, so this always exists."""
     task = manifest["task"]
-    wanted = {**{k: get(manifest) for k, get in BUDGET_OPTIONS.items()},
-              **{k: get(manifest) for k, get in START_OPTIONS.items()}}
+    wanted = {
+        **{k: get(manifest) for k, get in BUDGET_OPTIONS.items()},
+        **{k: get(manifest) for k, get in START_OPTIONS.items()},
+    }
     preset, flags = _by_fewest_flags(PRESETS, {**RUN_DEFAULTS, "objective_protocol": PROTOCOL_VERSION}, wanted)[0]
-    return ([PROGRAM, "grid", "--methods", manifest["method"], "--tasks", f"{task['dataset']}/{task['model']}",
-             "--seeds", str(manifest["seed"])] + _preset_flag(preset) + _flags(flags))
+    return (
+        [
+            PROGRAM,
+            "grid",
+            "--methods",
+            manifest["method"],
+            "--tasks",
+            f"{task['dataset']}/{task['model']}",
+            "--seeds",
+            str(manifest["seed"]),
+        ]
+        + _preset_flag(preset)
+        + _flags(flags)
+    )
 
 
 def _warmstart_command(manifest: Mapping[str, Any]) -> list[str] | None:
@@ -227,9 +305,22 @@ def _warmstart_command(manifest: Mapping[str, Any]) -> list[str] | None:
             return None  # sampling settings no flag sets
         wanted.update({k: get(source) for k, get in WARMSTART_SOURCE_OPTIONS.items()})
     preset, flags = _by_fewest_flags(WARMSTART_PRESETS, RUN_DEFAULTS, wanted)[0]
-    return ([PROGRAM, "warmstart", "--task", f"{task['dataset']}/{task['model']}", "--seeds", str(manifest["seed"]),
-             "--initialisers", source["initialiser"], "--optimisers", manifest["method"]]
-            + _preset_flag(preset) + _flags(flags))
+    return (
+        [
+            PROGRAM,
+            "warmstart",
+            "--task",
+            f"{task['dataset']}/{task['model']}",
+            "--seeds",
+            str(manifest["seed"]),
+            "--initialisers",
+            source["initialiser"],
+            "--optimisers",
+            manifest["method"],
+        ]
+        + _preset_flag(preset)
+        + _flags(flags)
+    )
 
 
 def _components_command(manifest: Mapping[str, Any]) -> list[str] | None:

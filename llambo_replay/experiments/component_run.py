@@ -32,8 +32,8 @@ from llambo_replay.llambo.estimate import Estimate, ask_discriminative, ask_samp
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings
-from llambo_replay.llambo.surrogate import SurrogateSettings
 from llambo_replay.llambo.space import SearchSpace
+from llambo_replay.llambo.surrogate import SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.store import atomic_write_text
@@ -64,8 +64,9 @@ class ComponentSpec:
 
     @property
     def sampler(self) -> SamplerSettings:
-        return SamplerSettings(n_candidates=self.n_candidates, n_templates=self.n_templates, alpha=self.alpha,
-                               policy=self.sampler_policy)
+        return SamplerSettings(
+            n_candidates=self.n_candidates, n_templates=self.n_templates, alpha=self.alpha, policy=self.sampler_policy
+        )
 
     def namespace(self, dataset: str, seed: int) -> str:
         return f"{model_slug(self.llm_model)}/components-{self.protocol}/{dataset}/{self.model}/seed{seed}"
@@ -82,9 +83,15 @@ def recorded_tpe(space: SearchSpace, calls: RecordedCalls) -> components.Propose
     import optuna
 
     def propose(observed: pd.DataFrame, scores: np.ndarray, n: int, lower_is_better: bool, seed: int) -> pd.DataFrame:
-        arguments = {"space": space.names, "observed": observed.to_dict("records"),
-                     "scores": [float(s) for s in scores], "n": n, "lower_is_better": lower_is_better,
-                     "seed": seed, "optuna": optuna.__version__}
+        arguments = {
+            "space": space.names,
+            "observed": observed.to_dict("records"),
+            "scores": [float(s) for s in scores],
+            "n": n,
+            "lower_is_better": lower_is_better,
+            "seed": seed,
+            "optuna": optuna.__version__,
+        }
 
         def compute() -> tuple[list[dict], dict]:
             proposals = components.tpe_proposals(space, observed, scores, n, lower_is_better, seed)
@@ -100,10 +107,19 @@ def _summary(frame: pd.DataFrame, method: str, caption: str) -> str:
     # A mean over datasets is shown only where the metric is defined for every one of them.
     table = frame.groupby(["n_observed", method])[numeric].agg(lambda column: column.mean(skipna=False)).reset_index()
     header = ["n_observed", method, *numeric]
-    lines = [caption + " –: undefined for at least one dataset (a rank-deficient covariance, or a KDE over fewer "
-             "observed points than dimensions + 1).", "", "| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines = [
+        caption + " –: undefined for at least one dataset (a rank-deficient covariance, or a KDE over fewer "
+        "observed points than dimensions + 1).",
+        "",
+        "| " + " | ".join(header) + " |",
+        "|" + "---|" * len(header),
+    ]
     for _, row in table.iterrows():
-        cells = [str(int(row["n_observed"])), row[method], *("–" if pd.isna(row[c]) else f"{row[c]:.4g}" for c in numeric)]
+        cells = [
+            str(int(row["n_observed"])),
+            row[method],
+            *("–" if pd.isna(row[c]) else f"{row[c]:.4g}" for c in numeric),
+        ]
         lines.append("| " + " | ".join(cells) + " |")
     return "\n".join(lines) + "\n"
 
@@ -129,25 +145,39 @@ def estimate_components(spec: ComponentSpec, honours_n: bool) -> Estimate:
     for dataset in spec.datasets:
         task = load_task(dataset, spec.model)
         for seed in spec.seeds:
-            configs, scores = synthetic_history(task.context, task.space, max(spec.n_observed) + spec.n_test,
-                                                np.random.default_rng(seed))
-            held_out = configs.iloc[-spec.n_test:].reset_index(drop=True)
+            configs, scores = synthetic_history(
+                task.context, task.space, max(spec.n_observed) + spec.n_test, np.random.default_rng(seed)
+            )
+            held_out = configs.iloc[-spec.n_test :].reset_index(drop=True)
             for n in spec.n_observed:
                 observed, seen = configs.iloc[:n].reset_index(drop=True), scores[:n]
-                total = (total + ask_discriminative(task.context, task.space, observed, seen, held_out, surrogate,
-                                                    prompts, protocol, honours_n)
-                         + ask_sampler(task.context, task.space, observed, seen, sampler, prompts, protocol,
-                                       honours_n))
+                total = (
+                    total
+                    + ask_discriminative(
+                        task.context, task.space, observed, seen, held_out, surrogate, prompts, protocol, honours_n
+                    )
+                    + ask_sampler(task.context, task.space, observed, seen, sampler, prompts, protocol, honours_n)
+                )
     return total
 
 
-def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None,
-                   reference_root: Path, memo: ObjectiveMemo | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> dict:
+def run_components(
+    spec: ComponentSpec,
+    mode: RecordMode,
+    out: Path,
+    cassettes: Path,
+    base_url: str | None,
+    reference_root: Path,
+    memo: ObjectiveMemo | None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> dict:
     perf = reference.global_perf(reference_root)
     missing = [d for d in spec.datasets if d not in perf]
     if missing:
-        raise UsageError(f"global_perf.json has no entry for {', '.join(missing)}; the paper's sets are "
-                         "breast, wine, digits, diabetes")
+        raise UsageError(
+            f"global_perf.json has no entry for {', '.join(missing)}; the paper's sets are "
+            "breast, wine, digits, diabetes"
+        )
     protocol = get_protocol(spec.protocol)
     store = CassetteStore(cassettes)
     surrogate_rows, sampler_rows, keys = [], [], {}
@@ -164,13 +194,32 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
         engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=1)
         try:
             with pinned_threads():
-                for row in components.evaluate_surrogates(task.space, task.context, sets, list(spec.n_observed),
-                                                          spec.n_test, engine, protocol, spec.surrogate, seed):
+                for row in components.evaluate_surrogates(
+                    task.space,
+                    task.context,
+                    sets,
+                    list(spec.n_observed),
+                    spec.n_test,
+                    engine,
+                    protocol,
+                    spec.surrogate,
+                    seed,
+                ):
                     surrogate_rows.append({"dataset": dataset, "seed": seed, **row})
-                for row in components.evaluate_samplers(task.space, task.context, sets, list(spec.n_observed),
-                                                        objective, engine, protocol, spec.sampler,
-                                                        perf[dataset], rng, seed,
-                                                        recorded_tpe(task.space, tpe_calls)):
+                for row in components.evaluate_samplers(
+                    task.space,
+                    task.context,
+                    sets,
+                    list(spec.n_observed),
+                    objective,
+                    engine,
+                    protocol,
+                    spec.sampler,
+                    perf[dataset],
+                    rng,
+                    seed,
+                    recorded_tpe(task.space, tpe_calls),
+                ):
                     sampler_rows.append({"dataset": dataset, "seed": seed, **row})
         finally:
             engine.close()
@@ -181,10 +230,12 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
         keys[tpe_calls.namespace] = tpe_calls.used_keys()
         for env in objective.manifest()["computed_on"]:
             computed_on[json.dumps(env, sort_keys=True)] = env
-    scale = (f"{spec.model} on {', '.join(spec.datasets)}; seeds {', '.join(map(str, spec.seeds))}; "
-             f"{spec.n_test} held-out points, {spec.n_templates} templates, {spec.n_gens} LLM samples per "
-             f"template, {spec.n_candidates} candidates per sampler (alpha {spec.alpha:g}, {spec.sampler_policy} "
-             f"sampler policy), {spec.llm_model} ({spec.protocol} protocol)")
+    scale = (
+        f"{spec.model} on {', '.join(spec.datasets)}; seeds {', '.join(map(str, spec.seeds))}; "
+        f"{spec.n_test} held-out points, {spec.n_templates} templates, {spec.n_gens} LLM samples per "
+        f"template, {spec.n_candidates} candidates per sampler (alpha {spec.alpha:g}, {spec.sampler_policy} "
+        f"sampler policy), {spec.llm_model} ({spec.protocol} protocol)"
+    )
     surrogate, sampler = pd.DataFrame(surrogate_rows), pd.DataFrame(sampler_rows)
     files = {
         "surrogate.csv": surrogate.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
@@ -194,10 +245,17 @@ def run_components(spec: ComponentSpec, mode: RecordMode, out: Path, cassettes: 
     }
     for name, text in files.items():
         atomic_write_text(out / name, text)
-    manifest = {"format": 2, "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.__dict__.items()},
-                "mode": mode.value, "cassettes": keys, "llm_requests": llm_requests, "reproduction": "recomputed", "recomputed_on": environment(),
-                "evaluations_computed_on": [env for _, env in sorted(computed_on.items())],
-                "outputs": {name: sha256_text(text) for name, text in sorted(files.items())}}
+    manifest = {
+        "format": 2,
+        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.__dict__.items()},
+        "mode": mode.value,
+        "cassettes": keys,
+        "llm_requests": llm_requests,
+        "reproduction": "recomputed",
+        "recomputed_on": environment(),
+        "evaluations_computed_on": [env for _, env in sorted(computed_on.items())],
+        "outputs": {name: sha256_text(text) for name, text in sorted(files.items())},
+    }
     manifest["replay_command"] = replay_command(manifest)
     atomic_write_text(out / "components.manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

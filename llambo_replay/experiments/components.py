@@ -46,20 +46,23 @@ def unit_cube(space: SearchSpace, frame: pd.DataFrame) -> np.ndarray:
     return np.column_stack(columns)
 
 
-def prediction_metrics(y: np.ndarray, mean: np.ndarray, std: np.ndarray, best_observed: float,
-                       lower_is_better: bool) -> dict[str, float]:
+def prediction_metrics(
+    y: np.ndarray, mean: np.ndarray, std: np.ndarray, best_observed: float, lower_is_better: bool
+) -> dict[str, float]:
     y, mean, std = (np.asarray(a, float) for a in (y, mean, std))
     span = float(y.max() - y.min()) or 1.0
     residual = y - mean
     total = float(((y - y.mean()) ** 2).sum()) or 1.0
     ei = expected_improvement(mean, std, best_observed, lower_is_better)
     best_test = y.min() if lower_is_better else y.max()
-    return {"nrmse": float(np.sqrt(np.mean(residual ** 2)) / span),
-            "r2": float(1.0 - (residual ** 2).sum() / total),
-            "log_predictive_density": float(np.mean(norm.logpdf(y, mean, std))),
-            "coverage_68": float(np.mean(np.abs(residual) <= std)),
-            "sharpness": float(np.mean(std)),
-            "ei_pick_regret": float(abs(best_test - y[int(np.argmax(ei))]) / span)}
+    return {
+        "nrmse": float(np.sqrt(np.mean(residual**2)) / span),
+        "r2": float(1.0 - (residual**2).sum() / total),
+        "log_predictive_density": float(np.mean(norm.logpdf(y, mean, std))),
+        "coverage_68": float(np.mean(np.abs(residual) <= std)),
+        "sharpness": float(np.mean(std)),
+        "ei_pick_regret": float(abs(best_test - y[int(np.argmax(ei))]) / span),
+    }
 
 
 def gp_predict(x: np.ndarray, y: np.ndarray, x_new: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
@@ -91,8 +94,9 @@ class ObservedSets:
     results: pd.DataFrame
 
     @classmethod
-    def draw(cls, space: SearchSpace, objective: Objective, largest: int, n_test: int,
-             rng: np.random.Generator) -> "ObservedSets":
+    def draw(
+        cls, space: SearchSpace, objective: Objective, largest: int, n_test: int, rng: np.random.Generator
+    ) -> ObservedSets:
         configs = space.frame(space.sample(rng, largest + n_test))
         results = pd.DataFrame([dict(objective(space.typed(c))) for c in configs.to_dict("records")])
         return cls(configs, results)
@@ -104,9 +108,17 @@ class ObservedSets:
         return self.configs.iloc[-n_test:].reset_index(drop=True), self.results["score"].to_numpy(float)[-n_test:]
 
 
-def evaluate_surrogates(space: SearchSpace, context: TaskContext, sets: ObservedSets, n_observed: list[int],
-                        n_test: int, engine: Engine, protocol: PaperProtocol, settings: SurrogateSettings,
-                        seed: int) -> list[dict]:
+def evaluate_surrogates(
+    space: SearchSpace,
+    context: TaskContext,
+    sets: ObservedSets,
+    n_observed: list[int],
+    n_test: int,
+    engine: Engine,
+    protocol: PaperProtocol,
+    settings: SurrogateSettings,
+    seed: int,
+) -> list[dict]:
     rows = []
     llm = DiscriminativeSurrogate(engine, space, context, protocol, PromptSettings(), settings)
     test, y_test = sets.held_out(n_test)
@@ -115,26 +127,41 @@ def evaluate_surrogates(space: SearchSpace, context: TaskContext, sets: Observed
         best = float(scores.min() if context.lower_is_better else scores.max())
         mean, std, _, _ = llm.predict(observed, scores, test)
         x, x_new = unit_cube(space, observed), unit_cube(space, test)
-        predictions = {"LLAMBO (discriminative)": (mean, std), "GP (Matern 5/2)": gp_predict(x, scores, x_new, seed),
-                       "Random forest": rf_predict(x, scores, x_new, seed)}
+        predictions = {
+            "LLAMBO (discriminative)": (mean, std),
+            "GP (Matern 5/2)": gp_predict(x, scores, x_new, seed),
+            "Random forest": rf_predict(x, scores, x_new, seed),
+        }
         for name, (m, s) in predictions.items():
-            rows.append({"n_observed": n, "surrogate": name,
-                         **prediction_metrics(y_test, m, s, best, context.lower_is_better)})
+            rows.append(
+                {"n_observed": n, "surrogate": name, **prediction_metrics(y_test, m, s, best, context.lower_is_better)}
+            )
     return rows
 
 
-def tpe_proposals(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray, n: int, lower_is_better: bool,
-                  seed: int) -> pd.DataFrame:
+def tpe_proposals(
+    space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray, n: int, lower_is_better: bool, seed: int
+) -> pd.DataFrame:
     """`n` asks of Optuna's univariate TPE told the observed set (computed: record it before it decides anything)."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     distributions = optuna_distributions(space)
-    study = optuna.create_study(direction="minimize" if lower_is_better else "maximize",
-                                sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=0))
+    study = optuna.create_study(
+        direction="minimize" if lower_is_better else "maximize",
+        sampler=optuna.samplers.TPESampler(seed=seed, n_startup_trials=0),
+    )
     for config, value in zip(observed.to_dict("records"), scores):
-        study.add_trial(optuna.trial.create_trial(params={k: (int(v) if isinstance(distributions[k], optuna.distributions.IntDistribution) else float(v)) for k, v in config.items()},
-                                                  distributions=distributions, value=float(value)))
+        study.add_trial(
+            optuna.trial.create_trial(
+                params={
+                    k: (int(v) if isinstance(distributions[k], optuna.distributions.IntDistribution) else float(v))
+                    for k, v in config.items()
+                },
+                distributions=distributions,
+                value=float(value),
+            )
+        )
     proposals = []
     for _ in range(n):
         trial = study.ask(distributions)
@@ -142,8 +169,14 @@ def tpe_proposals(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray
     return pd.DataFrame(proposals, columns=space.names)
 
 
-def sampler_metrics(space: SearchSpace, observed: pd.DataFrame, proposals: pd.DataFrame, scores: np.ndarray,
-                    global_best: float, global_worst: float) -> dict[str, float]:
+def sampler_metrics(
+    space: SearchSpace,
+    observed: pd.DataFrame,
+    proposals: pd.DataFrame,
+    scores: np.ndarray,
+    global_best: float,
+    global_worst: float,
+) -> dict[str, float]:
     span = abs(global_best - global_worst) or 1.0
     regret = np.abs(global_best - scores) / span
     points, reference = unit_cube(space, proposals), unit_cube(space, observed)
@@ -154,9 +187,14 @@ def sampler_metrics(space: SearchSpace, observed: pd.DataFrame, proposals: pd.Da
         except (np.linalg.LinAlgError, ValueError):
             loglik = float("nan")  # fewer observed points than dimensions: the KDE is singular
         rank, log_variance = generalised_variance(points)
-    return {"average_regret": float(regret.mean()), "best_regret": float(regret.min()),
-            "log10_generalised_variance": log_variance, "covariance_rank": rank, "log_likelihood": loglik,
-            "n_proposals": len(proposals)}
+    return {
+        "average_regret": float(regret.mean()),
+        "best_regret": float(regret.min()),
+        "log10_generalised_variance": log_variance,
+        "covariance_rank": rank,
+        "log_likelihood": loglik,
+        "n_proposals": len(proposals),
+    }
 
 
 def generalised_variance(points: np.ndarray) -> tuple[int, float]:
@@ -171,23 +209,38 @@ def generalised_variance(points: np.ndarray) -> tuple[int, float]:
     return rank, float(log_det / np.log(10)) if full else float("nan")
 
 
-def evaluate_samplers(space: SearchSpace, context: TaskContext, sets: ObservedSets, n_observed: list[int],
-                      objective: Objective, engine: Engine, protocol: PaperProtocol, settings: SamplerSettings,
-                      global_perf: Mapping[str, float], rng: np.random.Generator, seed: int,
-                      propose_tpe: ProposeTPE) -> list[dict]:
+def evaluate_samplers(
+    space: SearchSpace,
+    context: TaskContext,
+    sets: ObservedSets,
+    n_observed: list[int],
+    objective: Objective,
+    engine: Engine,
+    protocol: PaperProtocol,
+    settings: SamplerSettings,
+    global_perf: Mapping[str, float],
+    rng: np.random.Generator,
+    seed: int,
+    propose_tpe: ProposeTPE,
+) -> list[dict]:
     rows = []
     sampler = CandidateSampler(engine, space, context, protocol, PromptSettings(), settings)
-    best, worst = ((global_perf["global_min"], global_perf["global_max"]) if context.lower_is_better
-                   else (global_perf["global_max"], global_perf["global_min"]))
+    best, worst = (
+        (global_perf["global_min"], global_perf["global_max"])
+        if context.lower_is_better
+        else (global_perf["global_max"], global_perf["global_min"])
+    )
     for n in n_observed:
         observed, scores = sets.observed(n)
         proposal = sampler.propose(observed, scores, rng)
-        methods = {"LLAMBO sampler": proposal.candidates,
-                   "TPE (Optuna)": propose_tpe(observed, scores, settings.n_candidates, context.lower_is_better,
-                                               seed + n),
-                   "Random search": pd.DataFrame(space.sample(rng, settings.n_candidates), columns=space.names)}
+        methods = {
+            "LLAMBO sampler": proposal.candidates,
+            "TPE (Optuna)": propose_tpe(observed, scores, settings.n_candidates, context.lower_is_better, seed + n),
+            "Random search": pd.DataFrame(space.sample(rng, settings.n_candidates), columns=space.names),
+        }
         for name, proposals in methods.items():
             values = np.array([objective(space.typed(c))["score"] for c in proposals.to_dict("records")])
-            rows.append({"n_observed": n, "sampler": name,
-                         **sampler_metrics(space, observed, proposals, values, best, worst)})
+            rows.append(
+                {"n_observed": n, "sampler": name, **sampler_metrics(space, observed, proposals, values, best, worst)}
+            )
     return rows

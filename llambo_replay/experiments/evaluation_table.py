@@ -39,8 +39,14 @@ def aggregate(frame: pd.DataFrame, rows: str, metrics: list[str]) -> pd.DataFram
 def cells(frame: pd.DataFrame, rows: str, metrics: list[str], pm: str) -> list[list[str]]:
     seeds = frame["seed"].nunique()
     table = aggregate(frame, rows, metrics)
-    return [[str(r[GROUP]), str(r[rows]), *(f"{r[m]:.4g}" + (f" {pm} {r[m + '_se']:.2g}" if seeds > 1 else "")
-                                            for m in metrics)] for _, r in table.iterrows()]
+    return [
+        [
+            str(r[GROUP]),
+            str(r[rows]),
+            *(f"{r[m]:.4g}" + (f" {pm} {r[m + '_se']:.2g}" if seeds > 1 else "") for m in metrics),
+        ]
+        for _, r in table.iterrows()
+    ]
 
 
 def markdown(frame: pd.DataFrame, rows: str, metrics: list[str], caption: str) -> str:
@@ -58,18 +64,32 @@ def read_spec(spec_class: type, manifest: dict[str, Any], kind: str) -> Any:
         raise UsageError(f"not a {kind} manifest ({exc.__class__.__name__}: {exc})") from None
 
 
-def write_outputs(out: Path, manifest_name: str, kind: str, spec: Any, files: dict[str, str], mode: RecordMode,
-                  keys: dict[str, dict[str, int]], llm_namespace: str) -> dict[str, Any]:
+def write_outputs(
+    out: Path,
+    manifest_name: str,
+    kind: str,
+    spec: Any,
+    files: dict[str, str],
+    mode: RecordMode,
+    keys: dict[str, dict[str, int]],
+    llm_namespace: str,
+) -> dict[str, Any]:
     """`files` into `out`, then the manifest: the spec, the cassette keys used, where the metrics were
     recomputed, each output's sha256 and the command that replays it."""
     out.mkdir(parents=True, exist_ok=True)
     for name, text in files.items():
         atomic_write_text(out / name, text)
-    manifest = {"format": 2, "kind": kind, "spec": {k: list(v) if isinstance(v, tuple) else v
-                                                   for k, v in asdict(spec).items()},
-                "mode": mode.value, "cassettes": keys, "llm_requests": sum(keys[llm_namespace].values()),
-                "reproduction": "recomputed", "recomputed_on": environment(),
-                "outputs": {name: sha256_text(text) for name, text in sorted(files.items())}}
+    manifest = {
+        "format": 2,
+        "kind": kind,
+        "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(spec).items()},
+        "mode": mode.value,
+        "cassettes": keys,
+        "llm_requests": sum(keys[llm_namespace].values()),
+        "reproduction": "recomputed",
+        "recomputed_on": environment(),
+        "outputs": {name: sha256_text(text) for name, text in sorted(files.items())},
+    }
     manifest["replay_command"] = replay_command(manifest)
     atomic_write_text(out / manifest_name, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

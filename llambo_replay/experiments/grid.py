@@ -19,8 +19,8 @@ from typing import Any
 from llambo_replay.errors import BudgetReached, LlamboReplayError, UsageError
 from llambo_replay.experiments.baseline_run import run_baseline
 from llambo_replay.experiments.baselines import REGISTRY
-from llambo_replay.experiments.runner import Budget, run
 from llambo_replay.experiments.run_spec import RunSpec
+from llambo_replay.experiments.runner import Budget, run
 from llambo_replay.replay import RecordMode
 
 METHODS = ("llambo", *REGISTRY)
@@ -57,10 +57,13 @@ def cells(methods: list[str], tasks: list[tuple[str, str]], seeds: list[int], ba
         raise UsageError(f"unknown method {unknown[0]!r}; choose from: {', '.join(METHODS)}")
     for dataset, model in tasks:
         if dataset not in DATASETS or model not in MODELS:
-            raise UsageError(f"unknown task {dataset}/{model}; datasets: {', '.join(DATASETS)}; "
-                             f"models: {', '.join(MODELS)}")
-    return [Cell(method, replace(base, dataset=d, model=m, seed=s))
-            for method, (d, m), s in itertools.product(methods, tasks, seeds)]
+            raise UsageError(
+                f"unknown task {dataset}/{model}; datasets: {', '.join(DATASETS)}; models: {', '.join(MODELS)}"
+            )
+    return [
+        Cell(method, replace(base, dataset=d, model=m, seed=s))
+        for method, (d, m), s in itertools.product(methods, tasks, seeds)
+    ]
 
 
 def is_done(cell: Cell, out: Path) -> bool:
@@ -81,8 +84,18 @@ def run_cell(cell: Cell, options: GridOptions) -> LlamboReplayError | None:
     memo = ObjectiveMemo(options.memo_dir) if options.memo_dir else None
     try:
         if cell.method == "llambo":
-            run(cell.spec, options.mode, options.out / "llambo", options.cassettes, options.base_url, memo,
-                options.concurrency, progress=False, timeout_s=options.timeout_s, budget=options.budget)
+            run(
+                cell.spec,
+                options.mode,
+                options.out / "llambo",
+                options.cassettes,
+                options.base_url,
+                memo,
+                options.concurrency,
+                progress=False,
+                timeout_s=options.timeout_s,
+                budget=options.budget,
+            )
         else:
             run_baseline(cell.method, cell.spec, options.out / cell.method, options.cassettes, options.mode, memo)
         return None
@@ -93,8 +106,9 @@ def run_cell(cell: Cell, options: GridOptions) -> LlamboReplayError | None:
             memo.close()
 
 
-def run_grid(todo: list[Cell], options: GridOptions, jobs: int,
-             scheduler: str | None = None) -> dict[str, LlamboReplayError]:
+def run_grid(
+    todo: list[Cell], options: GridOptions, jobs: int, scheduler: str | None = None
+) -> dict[str, LlamboReplayError]:
     """Run the cells not yet done; returns {label: error} for the ones that failed."""
     from tqdm import tqdm
 
@@ -112,7 +126,9 @@ def run_grid(todo: list[Cell], options: GridOptions, jobs: int,
     return failures
 
 
-SCHEDULER_ADDRESS = re.compile(r"^(?:(?:tcp|tls|ws|wss)://)?[A-Za-z0-9._-]+:\d{1,5}$|^(?:tcp|tls|ws|wss)://\[[0-9a-fA-F:]+\]:\d{1,5}$")
+SCHEDULER_ADDRESS = re.compile(
+    r"^(?:(?:tcp|tls|ws|wss)://)?[A-Za-z0-9._-]+:\d{1,5}$|^(?:tcp|tls|ws|wss)://\[[0-9a-fA-F:]+\]:\d{1,5}$"
+)
 SCHEDULER_TIMEOUT_S = 10
 
 
@@ -143,13 +159,21 @@ class StopWhenSet:
 def _for_workers(pending: list[Cell], options: GridOptions, stop: str) -> tuple[list[Cell], GridOptions]:
     """Cells and options as a remote worker must see them: absolute paths (its working folder is not ours)
     and a budget that watches the grid's stop event."""
+
     def absolute(path: Path | None) -> Path | None:
         return None if path is None else Path(path).resolve()
 
-    cells_ = [replace(c, spec=replace(c.spec, reference=str(absolute(Path(c.spec.reference)))))
-              if c.spec.reference else c for c in pending]
-    return cells_, replace(options, out=absolute(options.out), cassettes=absolute(options.cassettes),
-                           memo_dir=absolute(options.memo_dir), budget=StopWhenSet(stop, options.budget))
+    cells_ = [
+        replace(c, spec=replace(c.spec, reference=str(absolute(Path(c.spec.reference))))) if c.spec.reference else c
+        for c in pending
+    ]
+    return cells_, replace(
+        options,
+        out=absolute(options.out),
+        cassettes=absolute(options.cassettes),
+        memo_dir=absolute(options.memo_dir),
+        budget=StopWhenSet(stop, options.budget),
+    )
 
 
 def _worker_dies_on_sigterm() -> None:
@@ -167,15 +191,19 @@ def _execute(pending: list[Cell], options: GridOptions, jobs: int, scheduler: st
         try:
             client = Client(check_scheduler(scheduler), timeout=SCHEDULER_TIMEOUT_S)
         except (OSError, ValueError, TypeError) as exc:
-            raise UsageError(f"cannot reach the Dask scheduler {scheduler} within {SCHEDULER_TIMEOUT_S} s "
-                             f"({exc.__class__.__name__}); check that it is up") from None
+            raise UsageError(
+                f"cannot reach the Dask scheduler {scheduler} within {SCHEDULER_TIMEOUT_S} s "
+                f"({exc.__class__.__name__}); check that it is up"
+            ) from None
         stop = f"llambo-replay-stop-{uuid.uuid4().hex}"
         remote_cells, remote_options = _for_workers(pending, options, stop)
         futures: dict[Any, Cell] = {}
         finished = False
         try:
-            futures = {client.submit(run_cell, remote, remote_options, pure=False): cell
-                       for remote, cell in zip(remote_cells, pending)}
+            futures = {
+                client.submit(run_cell, remote, remote_options, pure=False): cell
+                for remote, cell in zip(remote_cells, pending)
+            }
             for future in dask_completed(futures):
                 yield futures[future], future.result()
             finished = True

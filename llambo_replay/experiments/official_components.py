@@ -33,13 +33,20 @@ class OfficialComponents:
         for dataset in self.datasets:
             common = (dataset, self.model, self.n_observed, self.seeds, self.llm_model, self.protocol)
             found.append((f"surrogate-eval/{dataset}-{self.model}", SurrogateEvalSpec(*common, n_gens=self.n_gens)))
-            found.append((f"sampler-eval/{dataset}-{self.model}",
-                          SamplerEvalSpec(*common, sampler_policy=self.sampler_policy)))
+            found.append(
+                (f"sampler-eval/{dataset}-{self.model}", SamplerEvalSpec(*common, sampler_policy=self.sampler_policy))
+            )
         return found
 
 
-def run_official_components(spec: OfficialComponents, mode: RecordMode, out: Path, cassettes: Path,
-                            base_url: str | None, timeout_s: float = DEFAULT_TIMEOUT_S) -> list[tuple[Path, dict[str, Any]]]:
+def run_official_components(
+    spec: OfficialComponents,
+    mode: RecordMode,
+    out: Path,
+    cassettes: Path,
+    base_url: str | None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> list[tuple[Path, dict[str, Any]]]:
     """Each evaluation into `out/<evaluation>/<dataset>-<model>/`; their folders and manifests. What the
     official code cannot evaluate is refused before any work."""
     for dataset in spec.datasets:

@@ -11,5 +11,9 @@ from llambo_replay.llambo.space import SearchSpace
 def optuna_distributions(space: SearchSpace) -> dict[str, Any]:
     from optuna.distributions import FloatDistribution, IntDistribution
 
-    return {p.name: IntDistribution(int(p.low), int(p.high)) if p.type == "int"
-            else FloatDistribution(p.low, p.high, log=p.transform == "log") for p in space.params}
+    return {
+        p.name: IntDistribution(int(p.low), int(p.high))
+        if p.type == "int"
+        else FloatDistribution(p.low, p.high, log=p.transform == "log")
+        for p in space.params
+    }

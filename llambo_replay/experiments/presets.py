@@ -12,10 +12,24 @@ PACKAGED = "(packaged)"  # `--reference` given without a folder: the paper's dat
 # Settings a preset fills in when the flag is not given. `demo` is what the committed demo
 # run was recorded with (so `llambo-replay run` replays it); `paper` is the paper's setup.
 PRESETS: dict[str, dict[str, object]] = {
-    "demo": {"trials": 10, "n_gens": 5, "protocol": "json", "llm_model": "smollm2-135m-instruct", "concurrency": 1,
-             "sampler_policy": "robust", "warmstart_policy": "robust"},
-    "paper": {"trials": 25, "n_gens": 10, "protocol": "paper", "llm_model": "gpt-3.5-turbo", "concurrency": 4,
-              "sampler_policy": "official", "warmstart_policy": "official"},
+    "demo": {
+        "trials": 10,
+        "n_gens": 5,
+        "protocol": "json",
+        "llm_model": "smollm2-135m-instruct",
+        "concurrency": 1,
+        "sampler_policy": "robust",
+        "warmstart_policy": "robust",
+    },
+    "paper": {
+        "trials": 25,
+        "n_gens": 10,
+        "protocol": "paper",
+        "llm_model": "gpt-3.5-turbo",
+        "concurrency": 4,
+        "sampler_policy": "official",
+        "warmstart_policy": "official",
+    },
 }
 
 
@@ -24,12 +38,30 @@ PRESETS: dict[str, dict[str, object]] = {
 # as the official run scripts call them), or, with `--design own`, this package's design at the official
 # settings (5 templates; the sampler asked for M = 20 at alpha -0.2).
 COMPONENT_PRESETS: dict[str, dict[str, object]] = {
-    "demo": {"design": "own", "datasets": ["breast", "wine", "digits"], "n_test": 5, "n_gens": 3, "n_candidates": 10,
-             "n_templates": 2, "alpha": 0.1, "sampler_policy": "robust", "protocol": "json",
-             "llm_model": "smollm2-135m-instruct"},
-    "paper": {"design": "official", "datasets": ["breast", "wine", "digits", "diabetes"], "n_test": 10, "n_gens": 10,
-              "n_candidates": 20, "n_templates": 5, "alpha": -0.2, "sampler_policy": "official", "protocol": "paper",
-              "llm_model": "gpt-3.5-turbo"},
+    "demo": {
+        "design": "own",
+        "datasets": ["breast", "wine", "digits"],
+        "n_test": 5,
+        "n_gens": 3,
+        "n_candidates": 10,
+        "n_templates": 2,
+        "alpha": 0.1,
+        "sampler_policy": "robust",
+        "protocol": "json",
+        "llm_model": "smollm2-135m-instruct",
+    },
+    "paper": {
+        "design": "official",
+        "datasets": ["breast", "wine", "digits", "diabetes"],
+        "n_test": 10,
+        "n_gens": 10,
+        "n_candidates": 20,
+        "n_templates": 5,
+        "alpha": -0.2,
+        "sampler_policy": "official",
+        "protocol": "paper",
+        "llm_model": "gpt-3.5-turbo",
+    },
 }
 # What the official evaluations fix themselves, so that `components --design official` refuses them.
 OWN_DESIGN_ONLY = ("n_test", "n_candidates", "n_templates", "alpha")
@@ -39,10 +71,20 @@ OWN_DESIGN_ONLY = ("n_test", "n_candidates", "n_templates", "alpha")
 # gives no list of valid configurations, so its answers are read by the robust policy); `paper` is the
 # official experiment's setup (10 seeds, 25 trials, the official request and reading).
 WARMSTART_PRESETS: dict[str, dict[str, object]] = {
-    "demo": {"seeds": [0, 1, 2], "trials": 10, "llm_model": "smollm2-135m-instruct", "protocol": "json",
-             "warmstart_policy": "robust"},
-    "paper": {"seeds": list(range(10)), "trials": 25, "llm_model": "gpt-3.5-turbo", "protocol": "paper",
-              "warmstart_policy": "official"},
+    "demo": {
+        "seeds": [0, 1, 2],
+        "trials": 10,
+        "llm_model": "smollm2-135m-instruct",
+        "protocol": "json",
+        "warmstart_policy": "robust",
+    },
+    "paper": {
+        "seeds": list(range(10)),
+        "trials": 25,
+        "llm_model": "gpt-3.5-turbo",
+        "protocol": "paper",
+        "warmstart_policy": "official",
+    },
 }
 
 
@@ -54,10 +96,24 @@ PAPER_GENERATIVE_MODEL = "gpt-3.5-turbo-instruct"
 
 # `run`/`grid` flags that no preset sets, by their argparse names (`dest`), with their defaults.
 RUN_DEFAULTS: dict[str, object] = {
-    "init": 5, "sm": "discriminative", "reference": None, "reference_reader": "pandas",
-    "initial_points": None, "warmstart": None, "warmstart_answers": 30, "warmstart_max_tokens": None,
-    "warmstart_statistics": False, "context": "full_context", "anonymise": False, "shuffle_features": False,
-    "warping": False, "n_candidates": 10, "n_templates": 2, "alpha": 0.1, "top_pct": 0.25, "generative_model": None,
+    "init": 5,
+    "sm": "discriminative",
+    "reference": None,
+    "reference_reader": "pandas",
+    "initial_points": None,
+    "warmstart": None,
+    "warmstart_answers": 30,
+    "warmstart_max_tokens": None,
+    "warmstart_statistics": False,
+    "context": "full_context",
+    "anonymise": False,
+    "shuffle_features": False,
+    "warping": False,
+    "n_candidates": 10,
+    "n_templates": 2,
+    "alpha": 0.1,
+    "top_pct": 0.25,
+    "generative_model": None,
 }
 
 # `components` flags that no preset sets.
@@ -67,22 +123,45 @@ COMPONENT_DEFAULTS: dict[str, object] = {"model": "RandomForest", "seeds": [0], 
 # The same for `surrogate-eval`: `demo` is what the committed evaluation was recorded with (SmolLM2, small
 # scale); `paper` is the official evaluation's setup (seeds 0-4, 10 samples per template, the paper's format).
 SURROGATE_EVAL_PRESETS: dict[str, dict[str, object]] = {
-    "demo": {"n_observed": [5, 10], "seeds": [0], "n_gens": 5, "llm_model": "smollm2-135m-instruct",
-             "protocol": "json"},
-    "paper": {"n_observed": [5, 10, 20, 30], "seeds": [0, 1, 2, 3, 4], "n_gens": 10, "llm_model": "gpt-3.5-turbo",
-              "protocol": "paper"},
+    "demo": {
+        "n_observed": [5, 10],
+        "seeds": [0],
+        "n_gens": 5,
+        "llm_model": "smollm2-135m-instruct",
+        "protocol": "json",
+    },
+    "paper": {
+        "n_observed": [5, 10, 20, 30],
+        "seeds": [0, 1, 2, 3, 4],
+        "n_gens": 10,
+        "llm_model": "gpt-3.5-turbo",
+        "protocol": "paper",
+    },
 }
-SURROGATE_EVAL_DEFAULTS: dict[str, object] = {"task": ["breast", "RandomForest"], "sm": "discriminative",
-                                               "prompts": "full"}
+SURROGATE_EVAL_DEFAULTS: dict[str, object] = {
+    "task": ["breast", "RandomForest"],
+    "sm": "discriminative",
+    "prompts": "full",
+}
 
 
 # The same for `sampler-eval`: `demo` is what the committed evaluation was recorded with (SmolLM2, small
 # scale, its answers read by the robust policy); `paper` is the official run script's (observed sets of 5, 10,
 # 20 and 30, one seed, the official sampler).
 SAMPLER_EVAL_PRESETS: dict[str, dict[str, object]] = {
-    "demo": {"n_observed": [5, 10], "seeds": [0], "llm_model": "smollm2-135m-instruct", "protocol": "json",
-             "sampler_policy": "robust"},
-    "paper": {"n_observed": [5, 10, 20, 30], "seeds": [0], "llm_model": "gpt-3.5-turbo", "protocol": "paper",
-              "sampler_policy": "official"},
+    "demo": {
+        "n_observed": [5, 10],
+        "seeds": [0],
+        "llm_model": "smollm2-135m-instruct",
+        "protocol": "json",
+        "sampler_policy": "robust",
+    },
+    "paper": {
+        "n_observed": [5, 10, 20, 30],
+        "seeds": [0],
+        "llm_model": "gpt-3.5-turbo",
+        "protocol": "paper",
+        "sampler_policy": "official",
+    },
 }
 SAMPLER_EVAL_DEFAULTS: dict[str, object] = {"task": ["breast", "RandomForest"]}

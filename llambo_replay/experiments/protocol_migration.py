@@ -20,8 +20,8 @@ from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
 from llambo_replay.errors import LlamboReplayError
 from llambo_replay.experiments.baseline_run import run_baseline
 from llambo_replay.experiments.check import COMPONENTS_MANIFEST, OFFICIAL_EVALUATION_MANIFESTS, read_manifest
-from llambo_replay.experiments.runner import run
 from llambo_replay.experiments.run_spec import spec_from_manifest
+from llambo_replay.experiments.runner import run
 from llambo_replay.replay import RecordMode
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import OFFLINE_URL
@@ -56,12 +56,18 @@ def to_current_protocol(path: Path, cassettes: Path, scratch: Path, reference_ro
         else:
             produced = run_baseline(manifest["method"], current, scratch, cassettes, RecordMode.AUTO)
     except LlamboReplayError as exc:
-        return f"kept {spec.objective_protocol} (under {PROTOCOL_VERSION} it asks what was never recorded: " \
-               f"{str(exc).splitlines()[0][:90]}…): {path}"
+        return (
+            f"kept {spec.objective_protocol} (under {PROTOCOL_VERSION} it asks what was never recorded: "
+            f"{str(exc).splitlines()[0][:90]}…): {path}"
+        )
     if produced["history_sha256"] != manifest["history_sha256"]:
         return f"kept {spec.objective_protocol} (its history would change under {PROTOCOL_VERSION}): {path}"
-    moved = {**manifest, "task": {**manifest["task"], "objective_protocol": PROTOCOL_VERSION},
-             "evaluations": produced["evaluations"], "cassettes": _with_evaluations(manifest, produced)}
+    moved = {
+        **manifest,
+        "task": {**manifest["task"], "objective_protocol": PROTOCOL_VERSION},
+        "evaluations": produced["evaluations"],
+        "cassettes": _with_evaluations(manifest, produced),
+    }
     _write(path, moved)
     return f"moved to {PROTOCOL_VERSION} (history byte-identical): {path}"
 
@@ -76,13 +82,24 @@ def _components(path: Path, cassettes: Path, scratch: Path, reference_root: str 
         return f"already {PROTOCOL_VERSION}: {path}"
     current = replace(spec, objective_protocol=PROTOCOL_VERSION)
     try:
-        produced = component_run.run_components(current, RecordMode.AUTO, scratch / "components", cassettes,
-                                                OFFLINE_URL, reference.check_reference(reference_root), None)
+        produced = component_run.run_components(
+            current,
+            RecordMode.AUTO,
+            scratch / "components",
+            cassettes,
+            OFFLINE_URL,
+            reference.check_reference(reference_root),
+            None,
+        )
     except LlamboReplayError as exc:
         return f"kept {spec.objective_protocol} ({str(exc).splitlines()[0][:90]}…): {path}"
     if produced["outputs"] != manifest["outputs"]:
         return f"kept {spec.objective_protocol} (its outputs would change under {PROTOCOL_VERSION}): {path}"
-    moved = {**manifest, "spec": produced["spec"], "cassettes": _with_evaluations(manifest, produced),
-             "evaluations_computed_on": produced["evaluations_computed_on"]}
+    moved = {
+        **manifest,
+        "spec": produced["spec"],
+        "cassettes": _with_evaluations(manifest, produced),
+        "evaluations_computed_on": produced["evaluations_computed_on"],
+    }
     _write(path, moved)
     return f"moved to {PROTOCOL_VERSION} (outputs byte-identical): {path}"

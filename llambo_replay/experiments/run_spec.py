@@ -71,14 +71,20 @@ class RunSpec:
         so a longer run extends a shorter one; runs from the paper's initial points get their own."""
         slug = model_slug(self.llm_model)
         s = self.settings
-        start = {"reference": "-paper-init", "seeded-generator": "",
-                 "given": f"-init-{sha256_text(self.given_points or '')[:8]}"}[self.start]
+        start = {
+            "reference": "-paper-init",
+            "seeded-generator": "",
+            "given": f"-init-{sha256_text(self.given_points or '')[:8]}",
+        }[self.start]
         return f"{slug}/{s.surrogate}-{s.protocol}/{self.dataset}/{self.model}/seed{self.seed}{start}"
 
     def outputs(self, out: Path) -> dict[str, Path]:
         folder = out / self.dataset / self.model
-        return {"history": folder / f"{self.seed}.csv", "manifest": folder / f"{self.seed}.manifest.json",
-                "trials": folder / f"{self.seed}.trials.csv"}
+        return {
+            "history": folder / f"{self.seed}.csv",
+            "manifest": folder / f"{self.seed}.manifest.json",
+            "trials": folder / f"{self.seed}.trials.csv",
+        }
 
 
 def warmstart_namespace(llm_model: str, protocol: str, dataset: str, model: str, context: str) -> str:
@@ -115,11 +121,28 @@ def spec_from_manifest(path: Path, reference_root: str | None = None) -> RunSpec
         protocol = check_protocol(manifest_protocol(m))
         if m.get("method", "llambo") != "llambo":
             budget = LlamboSettings(n_initial=m["budget"]["n_initial"], n_trials=m["budget"]["n_trials"])
-            return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], settings=budget, reference=start,
-                           given_points=given, reference_reader=reader, objective_protocol=protocol)
-        return RunSpec(m["task"]["dataset"], m["task"]["model"], m["seed"], m["engine"]["llm_model"],
-                       LlamboSettings.from_dict(m["settings"]), start, given, m["engine"].get("generative_model"),
-                       reader, protocol)
+            return RunSpec(
+                m["task"]["dataset"],
+                m["task"]["model"],
+                m["seed"],
+                settings=budget,
+                reference=start,
+                given_points=given,
+                reference_reader=reader,
+                objective_protocol=protocol,
+            )
+        return RunSpec(
+            m["task"]["dataset"],
+            m["task"]["model"],
+            m["seed"],
+            m["engine"]["llm_model"],
+            LlamboSettings.from_dict(m["settings"]),
+            start,
+            given,
+            m["engine"].get("generative_model"),
+            reader,
+            protocol,
+        )
     except (OSError, ValueError, KeyError, TypeError, AttributeError) as exc:
         raise UsageError(f"{path} is not a run manifest ({exc.__class__.__name__}: {exc})") from None
 

@@ -53,12 +53,15 @@ class Budget:
     max_cost_usd: float | None = None
 
     def check(self, requests: int, cost_usd: float, trial: int) -> None:
-        over = ((self.max_requests is not None and requests >= self.max_requests)
-                or (self.max_cost_usd is not None and cost_usd >= self.max_cost_usd))
+        over = (self.max_requests is not None and requests >= self.max_requests) or (
+            self.max_cost_usd is not None and cost_usd >= self.max_cost_usd
+        )
         if over:
-            raise BudgetReached(f"budget reached after trial {trial} ({requests} request(s) sent, ${cost_usd:.4f}); "
-                                "everything so far is recorded: run the same command again (with a larger budget) "
-                                f"to continue from trial {trial + 1}")
+            raise BudgetReached(
+                f"budget reached after trial {trial} ({requests} request(s) sent, ${cost_usd:.4f}); "
+                "everything so far is recorded: run the same command again (with a larger budget) "
+                f"to continue from trial {trial + 1}"
+            )
 
 
 @dataclass
@@ -71,10 +74,20 @@ class RunOutcome:
     live_calls: int
 
 
-def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None = None,
-        memo: ObjectiveMemo | None = None, concurrency: int = 4, progress: bool = True,
-        objective_mode: str = "recorded", timeout_s: float = DEFAULT_TIMEOUT_S,
-        request_order: str = "prefix", budget: Budget | None = None) -> RunOutcome:
+def run(
+    spec: RunSpec,
+    mode: RecordMode,
+    out: Path,
+    cassettes: Path,
+    base_url: str | None = None,
+    memo: ObjectiveMemo | None = None,
+    concurrency: int = 4,
+    progress: bool = True,
+    objective_mode: str = "recorded",
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    request_order: str = "prefix",
+    budget: Budget | None = None,
+) -> RunOutcome:
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
     initial = spec.initial(task.space)
@@ -84,28 +97,52 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
     objective = RecordedObjective(task, store, mode, objective_mode, memo, protocol=spec.objective_protocol)
     transport = make_transport(store, spec.namespace, mode, base_url, timeout_s=timeout_s)
     check_writable(paths["history"].parent)  # after the store and the endpoint: a failure leaves no empty folder
-    engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=concurrency, order=request_order,
-                    completions_model=spec.generative_model)
+    engine = Engine(
+        open_async_client(transport),
+        spec.llm_model,
+        max_concurrency=concurrency,
+        order=request_order,
+        completions_model=spec.generative_model,
+    )
     transports, warmstart_engine = [transport], None
     if spec.settings.warmstart_context and initial is None:
         # One warm-starting request per task, shared by every seed (seed k takes its k-th kept answer),
         # as the official code asks it and as the `warmstart` command records it: the same namespace.
         s = spec.settings
-        transports.append(make_transport(store, warmstart_namespace(spec.llm_model, s.protocol, spec.dataset,
-                                                                    spec.model, s.warmstart_context),
-                                         mode, base_url, timeout_s=timeout_s))
-        warmstart_engine = Engine(open_async_client(transports[-1]), spec.llm_model, max_concurrency=1,
-                                  usage=engine.usage)
+        transports.append(
+            make_transport(
+                store,
+                warmstart_namespace(spec.llm_model, s.protocol, spec.dataset, spec.model, s.warmstart_context),
+                mode,
+                base_url,
+                timeout_s=timeout_s,
+            )
+        )
+        warmstart_engine = Engine(
+            open_async_client(transports[-1]), spec.llm_model, max_concurrency=1, usage=engine.usage
+        )
     bar = _progress(spec, progress)
     try:
+
         def on_trial(record: TrialRecord, history: pd.DataFrame) -> None:
             _advance(bar, record, history, task.lower_is_better)
             if budget and record.trial + 1 < spec.settings.n_trials:
-                budget.check(sum(t.live_calls for t in transports), sum(t.live_cost_usd for t in transports),
-                             record.trial)
+                budget.check(
+                    sum(t.live_calls for t in transports), sum(t.live_cost_usd for t in transports), record.trial
+                )
 
-        result = optimise(task.context, task.space, objective, engine, rng, spec.settings, initial, on_trial=on_trial,
-                          warmstart_index=spec.seed, warmstart_engine=warmstart_engine)
+        result = optimise(
+            task.context,
+            task.space,
+            objective,
+            engine,
+            rng,
+            spec.settings,
+            initial,
+            on_trial=on_trial,
+            warmstart_index=spec.seed,
+            warmstart_engine=warmstart_engine,
+        )
     finally:
         bar.close()
         engine.close()
@@ -117,9 +154,12 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
         **manifest_head("llambo", spec, task, text, objective),
         "mode": mode.value,
         "settings": spec.settings.as_dict(),
-        "engine": {"llm_model": spec.llm_model, "protocol": spec.settings.protocol,
-                   **({"generative_model": spec.generative_model} if spec.generative_model else {}),
-                   "endpoint_host": transport.endpoint_host if policy(mode).calls_endpoint else None},
+        "engine": {
+            "llm_model": spec.llm_model,
+            "protocol": spec.settings.protocol,
+            **({"generative_model": spec.generative_model} if spec.generative_model else {}),
+            "endpoint_host": transport.endpoint_host if policy(mode).calls_endpoint else None,
+        },
         "cassettes": {**{t.namespace: t.used_keys() for t in transports}, **evaluation_keys(objective)},
         # summed in completion order, so rounded: the manifest must not depend on that order
         "llm": {**asdict(engine.usage), "cost_usd": round(engine.usage.cost_usd, 9)},
@@ -127,34 +167,49 @@ def run(spec: RunSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: s
         "versions": {**versions(), "python": ".".join(map(str, sys.version_info[:3]))},
     }
     write_run(paths, text, manifest)
-    atomic_write_text(paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n"))
-    return RunOutcome(result, manifest, paths, objective, memo.hits if memo else 0,
-                      sum(t.live_calls for t in transports))
+    atomic_write_text(
+        paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n")
+    )
+    return RunOutcome(
+        result, manifest, paths, objective, memo.hits if memo else 0, sum(t.live_calls for t in transports)
+    )
 
 
 def estimate(spec: RunSpec) -> Estimate:
     """What recording `spec` would ask (see `llambo.estimate`); nothing is called, no model trained.
     Endpoints of priced (cloud) models honour `n`; others (local servers) are assumed to ignore it."""
     task = load_task(spec.dataset, spec.model)
-    return estimate_run(task.context, task.space, spec.settings, honours_n(spec.llm_model),
-                        np.random.default_rng(spec.seed))
+    return estimate_run(
+        task.context, task.space, spec.settings, honours_n(spec.llm_model), np.random.default_rng(spec.seed)
+    )
 
 
 def honours_n(llm_model: str) -> bool:
     return is_priced(llm_model)
 
 
-def manifest_head(method: str, spec: RunSpec, task: Any, history_text: str,
-                   objective: RecordedObjective) -> dict[str, Any]:
+def manifest_head(
+    method: str, spec: RunSpec, task: Any, history_text: str, objective: RecordedObjective
+) -> dict[str, Any]:
     """What every run manifest (LLAMBO or baseline) says about the task, seed, start, evaluations and history."""
-    return {"format": MANIFEST_FORMAT, "method": method, "reproduction": REPRODUCTION[method], "seed": spec.seed,
-            "task": {"dataset": spec.dataset, "model": spec.model, "metric": task.metric,
-                     "lower_is_better": task.lower_is_better, "objective_protocol": spec.objective_protocol},
-            "initial_points": spec.start,
-            **({"initial_points_reader": spec.reference_reader} if spec.reference else {}),
-            **({"given_initial_points": json.loads(spec.given_points)} if spec.given_points else {}),
-            "evaluations": objective.manifest(),
-            "history_sha256": sha256_text(history_text)}
+    return {
+        "format": MANIFEST_FORMAT,
+        "method": method,
+        "reproduction": REPRODUCTION[method],
+        "seed": spec.seed,
+        "task": {
+            "dataset": spec.dataset,
+            "model": spec.model,
+            "metric": task.metric,
+            "lower_is_better": task.lower_is_better,
+            "objective_protocol": spec.objective_protocol,
+        },
+        "initial_points": spec.start,
+        **({"initial_points_reader": spec.reference_reader} if spec.reference else {}),
+        **({"given_initial_points": json.loads(spec.given_points)} if spec.given_points else {}),
+        "evaluations": objective.manifest(),
+        "history_sha256": sha256_text(history_text),
+    }
 
 
 def evaluation_keys(objective: RecordedObjective) -> dict[str, dict[str, int]]:
@@ -186,8 +241,13 @@ def check_writable(folder: Path) -> None:
 def _progress(spec: RunSpec, enabled: bool) -> Any:
     from tqdm import tqdm
 
-    return tqdm(total=spec.settings.n_trials + 1, desc=f"{spec.dataset}/{spec.model} seed {spec.seed}",
-                unit="trial", disable=None if enabled else True, file=sys.stderr)
+    return tqdm(
+        total=spec.settings.n_trials + 1,
+        desc=f"{spec.dataset}/{spec.model} seed {spec.seed}",
+        unit="trial",
+        disable=None if enabled else True,
+        file=sys.stderr,
+    )
 
 
 def _advance(bar: Any, record: TrialRecord, history: pd.DataFrame, lower_is_better: bool) -> None:
@@ -200,6 +260,7 @@ def summary_lines(outcome: RunOutcome, spec: RunSpec, mode: RecordMode) -> list[
     history, m = outcome.result.history, outcome.manifest
     task = m["task"]
     best = history["score"].min() if task["lower_is_better"] else history["score"].max()
+    direction = "lower" if task["lower_is_better"] else "higher"
     row = history.loc[history["score"] == best].iloc[0]
     wall = sum(t.wall_s for t in outcome.result.trials)
     llm = m["llm"]
@@ -207,7 +268,7 @@ def summary_lines(outcome: RunOutcome, spec: RunSpec, mode: RecordMode) -> list[
         f"run {spec.dataset}/{spec.model} seed {spec.seed} ({mode.value}, {spec.llm_model}, "
         f"{spec.settings.surrogate} surrogate, {spec.settings.protocol} protocol)",
         f"  evaluations    {len(history)} ({spec.settings.n_initial} initial + {spec.settings.n_trials} trials)",
-        f"  best score     {best:.6f} ({task['metric']}, {'lower' if task['lower_is_better'] else 'higher'} is better); "
+        f"  best score     {best:.6f} ({task['metric']}, {direction} is better); "
         f"its generalization_score {row.get('generalization_score', float('nan')):.6f}",
         f"  LLM requests   {llm['requests']} ({outcome.live_calls} sent to the endpoint), "
         f"{llm['prompt_tokens']} prompt + {llm['completion_tokens']} completion tokens, ${llm['cost_usd']:.4f}",

@@ -48,8 +48,14 @@ def _quiet_optuna() -> None:
     optuna.logging.set_verbosity(optuna.logging.WARNING)
 
 
-def tpe_proposals(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray, multivariate: bool,
-                  lower_is_better: bool, n: int = N_CANDIDATES) -> list[dict[str, Any]]:
+def tpe_proposals(
+    space: SearchSpace,
+    observed: pd.DataFrame,
+    scores: np.ndarray,
+    multivariate: bool,
+    lower_is_better: bool,
+    n: int = N_CANDIDATES,
+) -> list[dict[str, Any]]:
     """`n` asks of a TPE told the observed set (no startup trials, endpoints considered, one EI candidate,
     gamma min(ceil(0.3 n), 25), seed 42); the asked trials are never told, so each ask sees the same set."""
     import optuna
@@ -57,14 +63,22 @@ def tpe_proposals(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray
     _quiet_optuna()
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # multivariate is "experimental"
-        sampler = optuna.samplers.TPESampler(multivariate=multivariate, consider_endpoints=True, n_startup_trials=0,
-                                             gamma=lambda k: min(int(math.ceil(TPE_TOP_PCT * k)), 25),
-                                             n_ei_candidates=1, seed=TPE_SEED)
+        sampler = optuna.samplers.TPESampler(
+            multivariate=multivariate,
+            consider_endpoints=True,
+            n_startup_trials=0,
+            gamma=lambda k: min(int(math.ceil(TPE_TOP_PCT * k)), 25),
+            n_ei_candidates=1,
+            seed=TPE_SEED,
+        )
         distributions = optuna_distributions(space)
         study = optuna.create_study(direction="minimize" if lower_is_better else "maximize", sampler=sampler)
         for i in range(len(observed)):
-            study.add_trial(optuna.trial.create_trial(params=observed[space.names].iloc[i].to_dict(),
-                                                      distributions=distributions, value=float(scores[i])))
+            study.add_trial(
+                optuna.trial.create_trial(
+                    params=observed[space.names].iloc[i].to_dict(), distributions=distributions, value=float(scores[i])
+                )
+            )
         return [dict(study.ask(distributions).params) for _ in range(n)]
 
 
@@ -123,9 +137,15 @@ def log_likelihood(candidates: list[dict[str, Any]], observed: np.ndarray) -> fl
     return float(kde.score_samples((_candidate_matrix(candidates) - mean) / std).mean())
 
 
-def sampler_metrics(space: SearchSpace, candidates: list[dict[str, Any]], scores: np.ndarray,
-                    observed: pd.DataFrame, global_best: float, global_worst: float,
-                    lower_is_better: bool) -> dict[str, float]:
+def sampler_metrics(
+    space: SearchSpace,
+    candidates: list[dict[str, Any]],
+    scores: np.ndarray,
+    observed: pd.DataFrame,
+    global_best: float,
+    global_worst: float,
+    lower_is_better: bool,
+) -> dict[str, float]:
     """The official `evaluate_proposals`, metric by metric, for candidates `as_evaluated` and their
     test-split scores (MSE for regression)."""
     if list(observed.columns) != space.names:
@@ -137,6 +157,11 @@ def sampler_metrics(space: SearchSpace, candidates: list[dict[str, Any]], scores
     seen = observed.to_numpy(float)
     with np.errstate(all="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return {"av_regret": float(np.mean(gaps) / span), "best_regret": float(best_gap / span),
-                "score_spread": float(np.std(scores)), "ml_dist": mahalanobis_distance(space, candidates, seen),
-                "gen_var": generalised_variance(candidates, seen), "ll": log_likelihood(candidates, seen)}
+        return {
+            "av_regret": float(np.mean(gaps) / span),
+            "best_regret": float(best_gap / span),
+            "score_spread": float(np.std(scores)),
+            "ml_dist": mahalanobis_distance(space, candidates, seen),
+            "gen_var": generalised_variance(candidates, seen),
+            "ll": log_likelihood(candidates, seen),
+        }

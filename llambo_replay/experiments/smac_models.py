@@ -49,14 +49,21 @@ def _gp_class(base: type) -> type:
 
     class GaussianProcess(base):  # type: ignore[misc, valid-type]
         def _get_gp(self) -> GaussianProcessRegressor:
-            return GaussianProcessRegressor(kernel=self.kernel, normalize_y=False, optimizer=None,
-                                            n_restarts_optimizer=0, alpha=0, random_state=self.rng)
+            return GaussianProcessRegressor(
+                kernel=self.kernel,
+                normalize_y=False,
+                optimizer=None,
+                n_restarts_optimizer=0,
+                alpha=0,
+                random_state=self.rng,
+            )
 
     return GaussianProcess
 
 
-def predict(kind: str, space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray,
-            candidates: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+def predict(
+    kind: str, space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame
+) -> tuple[np.ndarray, np.ndarray]:
     """Mean and std of SMAC's `kind` ("gp" or "rf") at the candidates."""
     try:
         from smac.epm.gaussian_process import GaussianProcess
@@ -64,19 +71,32 @@ def predict(kind: str, space: SearchSpace, observed: pd.DataFrame, scores: np.nd
         from smac.epm.random_forest.rf_with_instances import RandomForestWithInstances
         from smac.epm.utils import get_types
     except ImportError:
-        raise UsageError("SMAC's models are not recorded for this observed set, and SMAC is not installed: "
-                         "pip install 'llambo-replay[baselines]'") from None
+        raise UsageError(
+            "SMAC's models are not recorded for this observed set, and SMAC is not installed: "
+            "pip install 'llambo-replay[baselines]'"
+        ) from None
     cs = _config_space(space)
     types, bounds = get_types(cs)
-    x, x_new, y = observed[space.names].to_numpy(float), candidates[space.names].to_numpy(float), np.asarray(scores, float)
+    x, x_new, y = (
+        observed[space.names].to_numpy(float),
+        candidates[space.names].to_numpy(float),
+        np.asarray(scores, float),
+    )
     if kind == "gp":
         from sklearn.preprocessing import StandardScaler
 
         scaler = StandardScaler().fit(x)
         x, x_new = scaler.transform(x), scaler.transform(x_new)
         restarts = 20 * (len(x) // 10) if len(x) > 10 else 10
-        model = _gp_class(GaussianProcess)(cs, types, bounds, seed=0, kernel=ConstantKernel() * Matern(length_scale=1.0, nu=2.5),
-                                normalize_y=False, n_opt_restarts=restarts)
+        model = _gp_class(GaussianProcess)(
+            cs,
+            types,
+            bounds,
+            seed=0,
+            kernel=ConstantKernel() * Matern(length_scale=1.0, nu=2.5),
+            normalize_y=False,
+            n_opt_restarts=restarts,
+        )
         model.train(x, y)
         mean, std = model.predict(x_new, cov_return_type="diagonal_std")
     elif kind == "rf":

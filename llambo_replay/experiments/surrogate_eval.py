@@ -45,8 +45,10 @@ def pool_estimator(task: Task, config: dict[str, Any]) -> Any:
     """The task's estimator with the official evaluation's `random_state=42` (it overrides the
     benchmark's own 0); SVR takes no random_state, so the official code cannot evaluate it."""
     if "random_state" not in task.estimator_class().get_params():
-        raise UsageError(f"the official surrogate evaluation cannot run {task.model} on a regression task: "
-                         f"{task.estimator_class.__name__} takes no random_state, which it passes")
+        raise UsageError(
+            f"the official surrogate evaluation cannot run {task.model} on a regression task: "
+            f"{task.estimator_class.__name__} takes no random_state, which it passes"
+        )
     return task.estimator(config, overrides={"random_state": FIT_SEED})
 
 
@@ -67,8 +69,12 @@ SURROGATE_POOL_LOG = ("log", "logit")  # evaluate_dis_sm.py suggests these trans
 SAMPLER_POOL_LOG = ("log",)  # evaluate_sampling.py's copy of the pool suggests logit ones linearly
 
 
-def pool(task: Task, space: SearchSpace, score: Callable[[dict[str, Any]], float],
-         log_scaled: tuple[str, ...] = SURROGATE_POOL_LOG) -> pd.DataFrame:
+def pool(
+    task: Task,
+    space: SearchSpace,
+    score: Callable[[dict[str, Any]], float],
+    log_scaled: tuple[str, ...] = SURROGATE_POOL_LOG,
+) -> pd.DataFrame:
     """The official pool: configurations in suggestion order, then `score`. For regression the official
     study *minimises* the negative MSE it is given (so it seeks poor configurations) and stores the MSE.
     The two official scripts suggest differently (`log_scaled`), so their pools differ."""
@@ -77,18 +83,24 @@ def pool(task: Task, space: SearchSpace, score: Callable[[dict[str, Any]], float
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     rows = []
     for study_index in range(POOL_STUDIES):
+
         def objective(trial: Any) -> float:
             config = {}
             for p in space.params:
                 log = p.transform in log_scaled
                 suggest = trial.suggest_int if p.type == "int" else trial.suggest_float
-                config[p.name] = suggest(p.name, p.low if p.type != "int" else int(p.low),
-                                         p.high if p.type != "int" else int(p.high), log=log)
+                config[p.name] = suggest(
+                    p.name,
+                    p.low if p.type != "int" else int(p.low),
+                    p.high if p.type != "int" else int(p.high),
+                    log=log,
+                )
             return score(config)
 
         direction = "minimize" if task.lower_is_better else "maximize"
-        study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=POOL_SEED + study_index),
-                                    direction=direction)
+        study = optuna.create_study(
+            sampler=optuna.samplers.TPESampler(seed=POOL_SEED + study_index), direction=direction
+        )
         study.optimize(objective, n_trials=POOL_TRIALS)
         for trial in study.trials:
             value = -trial.value if task.metric == "neg_mean_squared_error" else trial.value
@@ -96,8 +108,9 @@ def pool(task: Task, space: SearchSpace, score: Callable[[dict[str, Any]], float
     return pd.DataFrame(rows)
 
 
-def sample_configurations(configs: pd.DataFrame, scores: pd.Series, n: int, seed: int
-                          ) -> tuple[pd.DataFrame, pd.Series]:
+def sample_configurations(
+    configs: pd.DataFrame, scores: pd.Series, n: int, seed: int
+) -> tuple[pd.DataFrame, pd.Series]:
     """`n` configurations as the official `sample_n_configurations` draws them: each round takes one
     configuration per distinct score (pandas' `sample(1, random_state=seed + round)`, the distinct scores
     ranked by a `RandomState(seed)` shuffle), then drops configurations already taken."""
@@ -109,17 +122,23 @@ def sample_configurations(configs: pd.DataFrame, scores: pd.Series, n: int, seed
     round_ = 0
     while len(taken_configs) < n:
         before = len(taken_configs)
-        picked = [group.sample(1, random_state=seed + round_).index[0]
-                  for _, group in scores.to_frame("score").assign(rank=ranks).groupby("rank")]
+        picked = [
+            group.sample(1, random_state=seed + round_).index[0]
+            for _, group in scores.to_frame("score").assign(rank=ranks).groupby("rank")
+        ]
         taken_configs = pd.concat([taken_configs, configs.iloc[picked]]).reset_index(drop=True)
         taken_scores = pd.concat([taken_scores, scores.iloc[picked]]).reset_index(drop=True)
         keep = ~taken_configs.duplicated()
-        taken_configs, taken_scores = (taken_configs[keep].reset_index(drop=True),
-                                       taken_scores[keep].reset_index(drop=True))
+        taken_configs, taken_scores = (
+            taken_configs[keep].reset_index(drop=True),
+            taken_scores[keep].reset_index(drop=True),
+        )
         round_ += 1
         if round_ > 1 and len(taken_configs) == before and len(taken_configs) >= configs.drop_duplicates().shape[0]:
-            raise UsageError(f"the pool holds {len(taken_configs)} distinct configurations; an observed set of {n} "
-                             "cannot be drawn from it")
+            raise UsageError(
+                f"the pool holds {len(taken_configs)} distinct configurations; an observed set of {n} "
+                "cannot be drawn from it"
+            )
     return taken_configs.head(n), taken_scores.head(n)
 
 
@@ -134,14 +153,15 @@ def mean_absolute_calibration_error(mean: np.ndarray, std: np.ndarray, y: np.nda
     return float(np.mean(np.abs(expected - observed)))
 
 
-def posterior_metrics(mean: np.ndarray, std: np.ndarray, y: np.ndarray, observed: np.ndarray,
-                      lower_is_better: bool) -> dict[str, float]:
+def posterior_metrics(
+    mean: np.ndarray, std: np.ndarray, y: np.ndarray, observed: np.ndarray, lower_is_better: bool
+) -> dict[str, float]:
     """The official `evaluate_posterior`, metric by metric."""
     mean, y, observed = (np.asarray(a, float).ravel() for a in (mean, y, observed))
     std = np.maximum(np.asarray(std, float).ravel(), STD_FLOOR)
     residual = y - mean
     span = abs(y.max() - y.min())
-    nll = 0.5 * np.log(2 * np.pi * std ** 2) + 0.5 * (residual / std) ** 2
+    nll = 0.5 * np.log(2 * np.pi * std**2) + 0.5 * (residual / std) ** 2
     kept = nll[nll < NLL_CUTOFF]
     best = observed.min() if lower_is_better else observed.max()
     delta = (best - mean) if lower_is_better else (mean - best)
@@ -151,13 +171,15 @@ def posterior_metrics(mean: np.ndarray, std: np.ndarray, y: np.ndarray, observed
     regret = (y[pick] - y.min()) if lower_is_better else (y.max() - y[pick])
     union = abs(max(y.max(), observed.max()) - min(y.min(), observed.min()))
     total = float(((y - y.mean()) ** 2).sum())
-    return {"nrmse": float(np.sqrt(np.mean(residual ** 2)) / span) if span else float("nan"),
-            "r2": float(1 - (residual ** 2).sum() / total) if total else float("nan"),
-            "nll": float(kept.mean()) if kept.size else float("nan"),
-            "mace": mean_absolute_calibration_error(mean, std, y),
-            "sharpness": float(np.sqrt(np.mean(std ** 2))),
-            "coverage": float(np.mean(np.abs(residual) <= COVERAGE_Z * std)),
-            "regret": float(regret / union) if union else 0.0}
+    return {
+        "nrmse": float(np.sqrt(np.mean(residual**2)) / span) if span else float("nan"),
+        "r2": float(1 - (residual**2).sum() / total) if total else float("nan"),
+        "nll": float(kept.mean()) if kept.size else float("nan"),
+        "mace": mean_absolute_calibration_error(mean, std, y),
+        "sharpness": float(np.sqrt(np.mean(std**2))),
+        "coverage": float(np.mean(np.abs(residual) <= COVERAGE_Z * std)),
+        "regret": float(regret / union) if union else 0.0,
+    }
 
 
 # -- the generative surrogate's evaluation (`exp_evaluate_sm/evaluate_gen_sm.py`) ---------------------
@@ -166,8 +188,14 @@ TPE_TOP_PCT = 0.5  # the comparators' "good" fraction: gamma(n) = min(ceil(0.5 n
 TPE_SEED = 69
 
 
-def tpe_scores(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame,
-               multivariate: bool, lower_is_better: bool) -> np.ndarray:
+def tpe_scores(
+    space: SearchSpace,
+    observed: pd.DataFrame,
+    scores: np.ndarray,
+    candidates: pd.DataFrame,
+    multivariate: bool,
+    lower_is_better: bool,
+) -> np.ndarray:
     """Each candidate's TPE acquisition, log l(x) - log g(x), from Optuna's TPE told the observed set, as
     the official `fit_and_predict_with_TPE` sets it up (no startup trials, prior on, endpoints not
     considered, gamma min(ceil(0.5 n), 25), seed 69; an integer hyperparameter is never log-scaled there).
@@ -182,17 +210,25 @@ def tpe_scores(space: SearchSpace, observed: pd.DataFrame, scores: np.ndarray, c
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # multivariate is "experimental"
-        sampler = optuna.samplers.TPESampler(multivariate=multivariate, consider_prior=True, consider_endpoints=False,
-                                             n_startup_trials=0, n_ei_candidates=1, seed=TPE_SEED,
-                                             gamma=lambda n: min(int(math.ceil(TPE_TOP_PCT * n)), 25))
+        sampler = optuna.samplers.TPESampler(
+            multivariate=multivariate,
+            consider_prior=True,
+            consider_endpoints=False,
+            n_startup_trials=0,
+            n_ei_candidates=1,
+            seed=TPE_SEED,
+            gamma=lambda n: min(int(math.ceil(TPE_TOP_PCT * n)), 25),
+        )
     distributions = optuna_distributions(space)
     study = optuna.create_study(direction="minimize" if lower_is_better else "maximize", sampler=sampler)
     for config, value in zip(observed[space.names].to_dict("records"), scores):
         study.add_trial(optuna.trial.create_trial(params=config, distributions=distributions, value=float(value)))
     trials = study.get_trials(deepcopy=False)
     below, above = _split_trials(study, trials, min(int(math.ceil(TPE_TOP_PCT * len(trials))), 25))
-    samples = {name: np.array([dist.to_internal_repr(v) for v in candidates[name]], float)
-               for name, dist in distributions.items()}
+    samples = {
+        name: np.array([dist.to_internal_repr(v) for v in candidates[name]], float)
+        for name, dist in distributions.items()
+    }
     groups = [distributions] if multivariate else [{name: dist} for name, dist in distributions.items()]
     total = np.zeros(len(candidates))
     for group in groups:

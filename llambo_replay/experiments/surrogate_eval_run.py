@@ -22,8 +22,8 @@ from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments import evaluation_table
 from llambo_replay.experiments import surrogate_eval as protocol_of
-from llambo_replay.experiments.runner import check_writable
 from llambo_replay.experiments.run_spec import model_slug
+from llambo_replay.experiments.runner import check_writable
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
@@ -68,8 +68,9 @@ class SurrogateEvalSpec:
         if self.prompts not in PROMPTS:
             raise UsageError(f"unknown prompts {self.prompts!r}; choose one of: {', '.join(PROMPTS)}")
         if self.prompts != "full" and self.sm != "discriminative":
-            raise UsageError("--prompts uninformed is the discriminative surrogate's ablation (ablate_sm.py); "
-                             "drop --sm generative")
+            raise UsageError(
+                "--prompts uninformed is the discriminative surrogate's ablation (ablate_sm.py); drop --sm generative"
+            )
 
     def namespace(self) -> str:
         kind = "surrogate-eval" if self.sm == "discriminative" else f"surrogate-eval-{self.sm}"
@@ -80,20 +81,32 @@ class SurrogateEvalSpec:
 def task_calls(store: CassetteStore, dataset: str, model: str, mode: RecordMode) -> RecordedCalls:
     """The recorded black boxes of the official evaluations of one task (the surrogate and the sampler
     evaluations share one namespace, so they share the pool)."""
-    return RecordedCalls(store, f"surrogate-eval/{dataset}/{model}", mode,
-                         miss_hint="record it with --mode auto (the pool, the comparators' predictions or proposals "
-                                   "and the candidates' scores are recorded)")
+    return RecordedCalls(
+        store,
+        f"surrogate-eval/{dataset}/{model}",
+        mode,
+        miss_hint="record it with --mode auto (the pool, the comparators' predictions or proposals "
+        "and the candidates' scores are recorded)",
+    )
 
 
-def recorded_pool(task: Task, calls: RecordedCalls,
-                  log_scaled: tuple[str, ...] = protocol_of.SURROGATE_POOL_LOG) -> pd.DataFrame:
+def recorded_pool(
+    task: Task, calls: RecordedCalls, log_scaled: tuple[str, ...] = protocol_of.SURROGATE_POOL_LOG
+) -> pd.DataFrame:
     """The official pool of 5 x 100 TPE configurations and their test-split scores, one recorded entry."""
     import optuna
     import sklearn
 
-    arguments = {"dataset": task.dataset, "model": task.model, "studies": protocol_of.POOL_STUDIES,
-                 "trials": protocol_of.POOL_TRIALS, "sampler_seed": protocol_of.POOL_SEED,
-                 "fit_seed": protocol_of.FIT_SEED, "optuna": optuna.__version__, "scikit-learn": sklearn.__version__}
+    arguments = {
+        "dataset": task.dataset,
+        "model": task.model,
+        "studies": protocol_of.POOL_STUDIES,
+        "trials": protocol_of.POOL_TRIALS,
+        "sampler_seed": protocol_of.POOL_SEED,
+        "fit_seed": protocol_of.FIT_SEED,
+        "optuna": optuna.__version__,
+        "scikit-learn": sklearn.__version__,
+    }
     if log_scaled != protocol_of.SURROGATE_POOL_LOG:  # the surrogate evaluation's pool keeps the key it was recorded by
         arguments["log_scaled"] = list(log_scaled)
 
@@ -105,12 +118,18 @@ def recorded_pool(task: Task, calls: RecordedCalls,
     return pd.DataFrame(rows)
 
 
-def recorded_prediction(name: str, space: Any, observed: pd.DataFrame, scores: np.ndarray,
-                        candidates: pd.DataFrame, calls: RecordedCalls) -> tuple[np.ndarray, np.ndarray]:
+def recorded_prediction(
+    name: str, space: Any, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame, calls: RecordedCalls
+) -> tuple[np.ndarray, np.ndarray]:
     from llambo_replay.experiments.smac_models import library_version, predict
 
-    arguments = {"model": name, "observed": observed.to_dict("records"), "scores": [float(s) for s in scores],
-                 "candidates": candidates.to_dict("records"), "smac": library_version()}
+    arguments = {
+        "model": name,
+        "observed": observed.to_dict("records"),
+        "scores": [float(s) for s in scores],
+        "candidates": candidates.to_dict("records"),
+        "smac": library_version(),
+    }
 
     def compute() -> tuple[Any, dict[str, Any]]:
         mean, std = predict(name, space, observed, scores, candidates)
@@ -120,8 +139,14 @@ def recorded_prediction(name: str, space: Any, observed: pd.DataFrame, scores: n
     return np.array(result["mean"], float), np.array(result["std"], float)
 
 
-def run_surrogate_eval(spec: SurrogateEvalSpec, mode: RecordMode, out: Path, cassettes: Path, base_url: str | None,
-                       timeout_s: float = DEFAULT_TIMEOUT_S) -> dict[str, Any]:
+def run_surrogate_eval(
+    spec: SurrogateEvalSpec,
+    mode: RecordMode,
+    out: Path,
+    cassettes: Path,
+    base_url: str | None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+) -> dict[str, Any]:
     task = load_task(spec.dataset, spec.model)
     protocol_of.pool_estimator(task, {})  # refuses what the official code cannot run, before any work
     check_writable(out)  # and an output folder it cannot write
@@ -132,66 +157,120 @@ def run_surrogate_eval(spec: SurrogateEvalSpec, mode: RecordMode, out: Path, cas
     transport = make_transport(store, spec.namespace(), mode, base_url, timeout_s=timeout_s)
     engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=1)
     llm_protocol = get_protocol(spec.protocol)
-    candidates, truth = protocol_of.sample_configurations(configs, scores.copy(), protocol_of.CANDIDATES,
-                                                          protocol_of.CANDIDATE_SEED)
+    candidates, truth = protocol_of.sample_configurations(
+        configs, scores.copy(), protocol_of.CANDIDATES, protocol_of.CANDIDATE_SEED
+    )
     rows = []
     cells = [(n, seed) for n in spec.n_observed for seed in spec.seeds]
     evaluate = _discriminative_rows if spec.sm == "discriminative" else _generative_rows
     try:
         for n, seed in tqdm(cells, desc=f"surrogate-eval {spec.dataset}/{spec.model}", unit="set", disable=None):
             observed, seen = protocol_of.sample_configurations(configs, scores.copy(), n, seed)
-            for name, metrics in evaluate(spec, task, engine, llm_protocol, calls, observed, seen.to_numpy(float),
-                                          candidates, truth.to_numpy(float)):
+            for name, metrics in evaluate(
+                spec,
+                task,
+                engine,
+                llm_protocol,
+                calls,
+                observed,
+                seen.to_numpy(float),
+                candidates,
+                truth.to_numpy(float),
+            ):
                 rows.append({"n_observed": n, "seed": seed, "surrogate": name, **metrics})
     finally:
         engine.close()
     frame = pd.DataFrame(rows)
-    files = {"surrogate_eval.csv": frame.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
-             "surrogate_eval.md": summary(frame, spec)}
+    files = {
+        "surrogate_eval.csv": frame.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
+        "surrogate_eval.md": summary(frame, spec),
+    }
     keys = {transport.namespace: transport.used_keys(), calls.namespace: calls.used_keys()}
     return evaluation_table.write_outputs(out, MANIFEST, "surrogate-eval", spec, files, mode, keys, transport.namespace)
 
 
-def _discriminative_rows(spec: SurrogateEvalSpec, task: Any, engine: Engine, llm_protocol: Any, calls: RecordedCalls,
-                         observed: pd.DataFrame, seen: np.ndarray, candidates: pd.DataFrame,
-                         truth: np.ndarray) -> list[tuple[str, dict[str, float]]]:
+def _discriminative_rows(
+    spec: SurrogateEvalSpec,
+    task: Any,
+    engine: Engine,
+    llm_protocol: Any,
+    calls: RecordedCalls,
+    observed: pd.DataFrame,
+    seen: np.ndarray,
+    candidates: pd.DataFrame,
+    truth: np.ndarray,
+) -> list[tuple[str, dict[str, float]]]:
     """`evaluate_dis_sm.py`'s rows: each surrogate's posterior at the candidates, scored by `evaluate_posterior`."""
     predictions = {}
     rows = LLAMBO_ROWS if spec.prompts == "full" else {UNINFORMED_ROW: LLAMBO_ROWS["LLAMBO"]}
     for name, templates in rows.items():
-        llm = DiscriminativeSurrogate(engine, task.space, task.context, llm_protocol, PROMPTS[spec.prompts],
-                                      SurrogateSettings(n_templates=templates, n_gens=spec.n_gens))
+        llm = DiscriminativeSurrogate(
+            engine,
+            task.space,
+            task.context,
+            llm_protocol,
+            PROMPTS[spec.prompts],
+            SurrogateSettings(n_templates=templates, n_gens=spec.n_gens),
+        )
         mean, std, _, _ = llm.predict(observed, seen, candidates)
         predictions[name] = (mean, std)
     for name, kind in COMPARATORS.items() if spec.prompts == "full" else ():
         predictions[name] = recorded_prediction(kind, task.space, observed, seen, candidates, calls)
     with pinned_threads():
-        return [(name, protocol_of.posterior_metrics(mean, std, truth, seen, task.lower_is_better))
-                for name, (mean, std) in predictions.items()]
+        return [
+            (name, protocol_of.posterior_metrics(mean, std, truth, seen, task.lower_is_better))
+            for name, (mean, std) in predictions.items()
+        ]
 
 
-def _generative_rows(spec: SurrogateEvalSpec, task: Any, engine: Engine, llm_protocol: Any, calls: RecordedCalls,
-                     observed: pd.DataFrame, seen: np.ndarray, candidates: pd.DataFrame,
-                     truth: np.ndarray) -> list[tuple[str, dict[str, float]]]:
+def _generative_rows(
+    spec: SurrogateEvalSpec,
+    task: Any,
+    engine: Engine,
+    llm_protocol: Any,
+    calls: RecordedCalls,
+    observed: pd.DataFrame,
+    seen: np.ndarray,
+    candidates: pd.DataFrame,
+    truth: np.ndarray,
+) -> list[tuple[str, dict[str, float]]]:
     """`evaluate_gen_sm.py`'s rows: TPE's acquisition (recorded: Optuna's numerics) and LLAMBO's P(top)
     at the candidates, scored by `evaluate_score`."""
     g = protocol_of.GENERATIVE
-    llm = GenerativeSurrogate(engine, task.space, task.context,
-                              settings=SurrogateSettings(n_templates=g["n_templates"], n_gens=g["n_gens"],
-                                                         top_pct=g["top_pct"]))
-    predicted = {name: recorded_tpe(multivariate, task, observed, seen, candidates, calls)
-                 for name, multivariate in TPE_ROWS.items()}
+    llm = GenerativeSurrogate(
+        engine,
+        task.space,
+        task.context,
+        settings=SurrogateSettings(n_templates=g["n_templates"], n_gens=g["n_gens"], top_pct=g["top_pct"]),
+    )
+    predicted = {
+        name: recorded_tpe(multivariate, task, observed, seen, candidates, calls)
+        for name, multivariate in TPE_ROWS.items()
+    }
     predicted["LLAMBO (generative)"] = llm.select(observed, seen, candidates).scores
-    return [(name, protocol_of.score_metrics(values, truth, task.lower_is_better)) for name, values in predicted.items()]
+    return [
+        (name, protocol_of.score_metrics(values, truth, task.lower_is_better)) for name, values in predicted.items()
+    ]
 
 
-def recorded_tpe(multivariate: bool, task: Any, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame,
-                 calls: RecordedCalls) -> np.ndarray:
+def recorded_tpe(
+    multivariate: bool,
+    task: Any,
+    observed: pd.DataFrame,
+    scores: np.ndarray,
+    candidates: pd.DataFrame,
+    calls: RecordedCalls,
+) -> np.ndarray:
     import optuna
 
-    arguments = {"multivariate": multivariate, "observed": observed.to_dict("records"),
-                 "scores": [float(s) for s in scores], "candidates": candidates.to_dict("records"),
-                 "lower_is_better": task.lower_is_better, "optuna": optuna.__version__}
+    arguments = {
+        "multivariate": multivariate,
+        "observed": observed.to_dict("records"),
+        "scores": [float(s) for s in scores],
+        "candidates": candidates.to_dict("records"),
+        "lower_is_better": task.lower_is_better,
+        "optuna": optuna.__version__,
+    }
 
     def compute() -> tuple[Any, dict[str, Any]]:
         values = protocol_of.tpe_scores(task.space, observed, scores, candidates, multivariate, task.lower_is_better)
@@ -201,21 +280,31 @@ def recorded_tpe(multivariate: bool, task: Any, observed: pd.DataFrame, scores: 
 
 
 def caption(spec: SurrogateEvalSpec) -> str:
-    samples = (f"{spec.n_gens} samples per template" if spec.sm == "discriminative" else
-               f"{protocol_of.GENERATIVE['n_gens']} samples over {protocol_of.GENERATIVE['n_templates']} templates, "
-               f"top {protocol_of.GENERATIVE['top_pct']:g} as 'good'")
-    what = {("discriminative", "full"): "Surrogate models", ("generative", "full"): "Generative surrogate models",
-            ("discriminative", "uninformed"): "The prompt ablation (ablate_sm.py)"}[(spec.sm, spec.prompts)]
+    samples = (
+        f"{spec.n_gens} samples per template"
+        if spec.sm == "discriminative"
+        else f"{protocol_of.GENERATIVE['n_gens']} samples over {protocol_of.GENERATIVE['n_templates']} templates, "
+        f"top {protocol_of.GENERATIVE['top_pct']:g} as 'good'"
+    )
+    what = {
+        ("discriminative", "full"): "Surrogate models",
+        ("generative", "full"): "Generative surrogate models",
+        ("discriminative", "uninformed"): "The prompt ablation (ablate_sm.py)",
+    }[(spec.sm, spec.prompts)]
     seeds = len(set(spec.seeds))
-    return (f"{what} on {spec.dataset}/{spec.model}, the official evaluation (a pool of 5 x 100 TPE configurations "
-            f"scored on the test split; 10 candidates); mean over {seeds} seed(s)"
-            + (" ± standard error" if seeds > 1 else "") + f"; {spec.llm_model} ({spec.protocol} protocol), {samples}.")
+    return (
+        f"{what} on {spec.dataset}/{spec.model}, the official evaluation (a pool of 5 x 100 TPE configurations "
+        f"scored on the test split; 10 candidates); mean over {seeds} seed(s)"
+        + (" ± standard error" if seeds > 1 else "")
+        + f"; {spec.llm_model} ({spec.protocol} protocol), {samples}."
+    )
 
 
 def summary(frame: pd.DataFrame, spec: SurrogateEvalSpec) -> str:
     """Mean and standard error over seeds, per observed-set size and surrogate (the official table)."""
-    return evaluation_table.markdown(frame, "surrogate", evaluation_table.metric_columns(frame, "surrogate"),
-                                     caption(spec))
+    return evaluation_table.markdown(
+        frame, "surrogate", evaluation_table.metric_columns(frame, "surrogate"), caption(spec)
+    )
 
 
 def caption_of(manifest: dict[str, Any]) -> str:

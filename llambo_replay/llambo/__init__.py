@@ -8,9 +8,19 @@ so that a light module of it (`policies`, `protocol`) does not load the openai c
 from importlib import import_module
 from typing import Any
 
-_WHERE = {"Engine": "engine", "Sampling": "engine", "Usage": "engine", "LlamboSettings": "loop",
-          "RunResult": "loop", "TrialRecord": "loop", "optimise": "loop", "PromptSettings": "prompts",
-          "TaskContext": "prompts", "Hyperparameter": "space", "SearchSpace": "space"}
+_WHERE = {
+    "Engine": "engine",
+    "Sampling": "engine",
+    "Usage": "engine",
+    "LlamboSettings": "loop",
+    "RunResult": "loop",
+    "TrialRecord": "loop",
+    "optimise": "loop",
+    "PromptSettings": "prompts",
+    "TaskContext": "prompts",
+    "Hyperparameter": "space",
+    "SearchSpace": "space",
+}
 __all__ = sorted(_WHERE)
 
 

@@ -27,6 +27,10 @@ def check_bounds(settings: object) -> None:
         if not hasattr(settings, name):
             continue
         value = getattr(settings, name)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value) \
-                or not low <= value <= high:
+        if (
+            isinstance(value, bool)
+            or not isinstance(value, (int, float))
+            or not math.isfinite(value)
+            or not low <= value <= high
+        ):
             raise UsageError(f"{flag} must be between {low:g} and {high:g} (got {value!r})")

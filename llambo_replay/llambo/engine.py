@@ -53,17 +53,20 @@ class Usage:
         if usage is None:
             return
         details = getattr(usage, "prompt_tokens_details", None)
-        tokens = {"prompt_tokens": usage.prompt_tokens or 0, "completion_tokens": usage.completion_tokens or 0,
-                  "prompt_tokens_details": {"cached_tokens": getattr(details, "cached_tokens", 0) or 0}}
+        tokens = {
+            "prompt_tokens": usage.prompt_tokens or 0,
+            "completion_tokens": usage.completion_tokens or 0,
+            "prompt_tokens_details": {"cached_tokens": getattr(details, "cached_tokens", 0) or 0},
+        }
         self.prompt_tokens += tokens["prompt_tokens"]
         self.completion_tokens += tokens["completion_tokens"]
         self.cached_prompt_tokens += cached_tokens(tokens)
         self.cost_usd += cost_usd(model, tokens)
 
-    def minus(self, earlier: "Usage") -> "Usage":
+    def minus(self, earlier: Usage) -> Usage:
         return Usage(**{k: v - getattr(earlier, k) for k, v in asdict(self).items()})
 
-    def snapshot(self) -> "Usage":
+    def snapshot(self) -> Usage:
         return Usage(**asdict(self))
 
 
@@ -87,36 +90,54 @@ class Engine:
         self._failed: BaseException | None = None  # once a request fails, no other one is sent
 
     # -- public -----------------------------------------------------------------------
-    def chat(self, prompts: Sequence[str], n: int, sampling: Sampling,
-             response_format: dict[str, Any] | None = None) -> list[list[str]]:
+    def chat(
+        self, prompts: Sequence[str], n: int, sampling: Sampling, response_format: dict[str, Any] | None = None
+    ) -> list[list[str]]:
         """Exactly `n` answer texts per prompt (missing samples are empty strings)."""
+
         def extract(response: Any) -> list[str]:
             return [choice.message.content or "" for choice in response.choices]
 
         def call(prompt: str) -> Any:
             kwargs = {"response_format": response_format} if response_format else {}
             return self.client.chat.completions.create(
-                model=self.model, n=n, temperature=sampling.temperature, top_p=sampling.top_p,
-                max_tokens=_optional(sampling.max_tokens), messages=[{"role": "system", "content": self.system_message},
-                                                          {"role": "user", "content": prompt}], **kwargs)
+                model=self.model,
+                n=n,
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                max_tokens=_optional(sampling.max_tokens),
+                messages=[{"role": "system", "content": self.system_message}, {"role": "user", "content": prompt}],
+                **kwargs,
+            )
 
         return self._run(prompts, n, call, extract, "", self.model)
 
     def complete(self, prompts: Sequence[str], n: int, sampling: Sampling, logprobs: int = 5) -> list[list[dict]]:
         """Exactly `n` completions per prompt as `{"text", "top_logprobs"}` (legacy completions API)."""
+
         def extract(response: Any) -> list[dict]:
             out = []
             for choice in response.choices:
                 lp = choice.logprobs
-                out.append({"text": choice.text or "",
-                            "tokens": list(lp.tokens or []) if lp else [],
-                            "top_logprobs": [dict(d or {}) for d in (lp.top_logprobs or [])] if lp else []})
+                out.append(
+                    {
+                        "text": choice.text or "",
+                        "tokens": list(lp.tokens or []) if lp else [],
+                        "top_logprobs": [dict(d or {}) for d in (lp.top_logprobs or [])] if lp else [],
+                    }
+                )
             return out
 
         def call(prompt: str) -> Any:
-            return self.client.completions.create(model=model, prompt=prompt, n=n, logprobs=logprobs,
-                                                  temperature=sampling.temperature, top_p=sampling.top_p,
-                                                  max_tokens=_optional(sampling.max_tokens))
+            return self.client.completions.create(
+                model=model,
+                prompt=prompt,
+                n=n,
+                logprobs=logprobs,
+                temperature=sampling.temperature,
+                top_p=sampling.top_p,
+                max_tokens=_optional(sampling.max_tokens),
+            )
 
         model = self.completions_model or self.model
         return self._run(prompts, n, call, extract, {"text": "", "tokens": [], "top_logprobs": []}, model)
@@ -150,8 +171,7 @@ class Engine:
                 task.exception()
 
     # -- internals --------------------------------------------------------------------
-    def _run(self, prompts: Sequence[str], n: int, call: Any, extract: Any, empty: Any,
-             model: str) -> list[list[Any]]:
+    def _run(self, prompts: Sequence[str], n: int, call: Any, extract: Any, empty: Any, model: str) -> list[list[Any]]:
         # Identical prompts are asked once for all their samples, so each request key
         # belongs to one coroutine and its occurrence slots follow one deterministic order.
         counts = Counter(prompts)
@@ -168,12 +188,13 @@ class Engine:
         out = []
         for prompt in prompts:
             start = taken.get(prompt, 0)
-            out.append(by_prompt[prompt][start:start + n])
+            out.append(by_prompt[prompt][start : start + n])
             taken[prompt] = start + n
         return out
 
-    async def _gather(self, prompts: list[str], wanted: dict[str, int], n: int, call: Any, extract: Any,
-                      empty: Any, model: str) -> list[list[Any]]:
+    async def _gather(
+        self, prompts: list[str], wanted: dict[str, int], n: int, call: Any, extract: Any, empty: Any, model: str
+    ) -> list[list[Any]]:
         self._semaphore = self._semaphore or asyncio.Semaphore(self.max_concurrency)
         sending = sorted(prompts) if self.order == "prefix" else prompts
         if self.order == "prefix" and self.max_concurrency == 1:
@@ -202,8 +223,9 @@ class Engine:
         self.usage.add(getattr(response, "usage", None), model)
         return extract(response)
 
-    async def _samples(self, prompt: str, total: int, n: int, call: Any, extract: Any, empty: Any,
-                       model: str) -> list[Any]:
+    async def _samples(
+        self, prompt: str, total: int, n: int, call: Any, extract: Any, empty: Any, model: str
+    ) -> list[Any]:
         """`total` samples from requests asking `n` each; endpoints that return fewer get the same request again."""
         got: list[Any] = []
         per_request = n

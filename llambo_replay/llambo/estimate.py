@@ -15,8 +15,16 @@ import numpy as np
 import pandas as pd
 
 from llambo_replay.llambo.loop import LlamboSettings
-from llambo_replay.llambo.prompts import (SYSTEM_MESSAGE, PromptSettings, TaskContext, discriminative_prompts,
-                                          generative_prompt, sampler_prompt, serialise_config, warmstart_prompt)
+from llambo_replay.llambo.prompts import (
+    SYSTEM_MESSAGE,
+    PromptSettings,
+    TaskContext,
+    discriminative_prompts,
+    generative_prompt,
+    sampler_prompt,
+    serialise_config,
+    warmstart_prompt,
+)
 from llambo_replay.llambo.protocol import JsonProtocol, PaperProtocol, get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings, target_score
 from llambo_replay.llambo.space import SearchSpace
@@ -36,8 +44,9 @@ class Estimate:
     def ask(self, prompt: str, samples: int, answer_tokens: int, honours_n: bool, chat: bool = True) -> None:
         """`samples` answers to one prompt: one request, or one per sample where `n` is ignored."""
         requests = 1 if honours_n else samples
-        tokens = (approx_chat_tokens([{"content": SYSTEM_MESSAGE}, {"content": prompt}]) if chat
-                  else approx_tokens(prompt))
+        tokens = (
+            approx_chat_tokens([{"content": SYSTEM_MESSAGE}, {"content": prompt}]) if chat else approx_tokens(prompt)
+        )
         self.requests += requests
         self.prompt_tokens += requests * tokens
         self.completion_tokens += samples * answer_tokens
@@ -45,9 +54,12 @@ class Estimate:
     def cost(self, model: str) -> float:
         return cost_usd(model, {"prompt_tokens": self.prompt_tokens, "completion_tokens": self.completion_tokens})
 
-    def __add__(self, other: "Estimate") -> "Estimate":
-        return Estimate(self.requests + other.requests, self.prompt_tokens + other.prompt_tokens,
-                        self.completion_tokens + other.completion_tokens)
+    def __add__(self, other: Estimate) -> Estimate:
+        return Estimate(
+            self.requests + other.requests,
+            self.prompt_tokens + other.prompt_tokens,
+            self.completion_tokens + other.completion_tokens,
+        )
 
 
 def _config_tokens(space: SearchSpace, settings: PromptSettings, json: bool) -> int:
@@ -57,26 +69,36 @@ def _config_tokens(space: SearchSpace, settings: PromptSettings, json: bool) -> 
     return approx_tokens(text + ('""{}' * len(space.params) if json else "## ##"))
 
 
-def estimate_warmstart(context: TaskContext, space: SearchSpace, n: int, prompts: PromptSettings,
-                       protocol: PaperProtocol, settings: WarmstartSettings, honours_n: bool) -> Estimate:
+def estimate_warmstart(
+    context: TaskContext,
+    space: SearchSpace,
+    n: int,
+    prompts: PromptSettings,
+    protocol: PaperProtocol,
+    settings: WarmstartSettings,
+    honours_n: bool,
+) -> Estimate:
     """The one warm-starting request: `settings.answers` answers, each a list of n configurations (no
     limit is sent, so a chattier model costs more)."""
     estimate = Estimate()
     answer = _config_tokens(space, prompts, isinstance(protocol, JsonProtocol)) * n
-    estimate.ask(warmstart_prompt(context, space, n, prompts, protocol, settings.statistics), settings.answers,
-                 answer, honours_n)
+    estimate.ask(
+        warmstart_prompt(context, space, n, prompts, protocol, settings.statistics), settings.answers, answer, honours_n
+    )
     return estimate
 
 
-def estimate_run(context: TaskContext, space: SearchSpace, settings: LlamboSettings, honours_n: bool,
-                 rng: np.random.Generator) -> Estimate:
+def estimate_run(
+    context: TaskContext, space: SearchSpace, settings: LlamboSettings, honours_n: bool, rng: np.random.Generator
+) -> Estimate:
     """Requests and tokens of a LLAMBO run with these settings (see the module docstring)."""
     protocol = get_protocol(settings.protocol)
     s, prompts = settings, settings.prompts
     estimate = Estimate()
     if s.warmstart_context:
-        estimate = estimate + estimate_warmstart(context, space, s.n_initial, PromptSettings(s.warmstart_context),
-                                                 protocol, s.warmstart_settings, honours_n)
+        estimate = estimate + estimate_warmstart(
+            context, space, s.n_initial, PromptSettings(s.warmstart_context), protocol, s.warmstart_settings, honours_n
+        )
     configs, scores = synthetic_history(context, space, s.n_initial + s.n_trials, rng)
     for trial in range(s.n_trials):
         n = s.n_initial + trial
@@ -84,34 +106,49 @@ def estimate_run(context: TaskContext, space: SearchSpace, settings: LlamboSetti
         shown = space.warp(observed) if prompts.warping else observed
         estimate = estimate + ask_sampler(context, space, shown, seen, s.sampler, prompts, protocol, honours_n)
         per_template = max(s.sampler.n_candidates // s.sampler.n_templates, 1)
-        candidates = space.frame(space.sample(rng, max(s.sampler.min_candidates,
-                                                      per_template * s.sampler.n_templates)))
+        candidates = space.frame(space.sample(rng, max(s.sampler.min_candidates, per_template * s.sampler.n_templates)))
         if s.surrogate == "discriminative":
-            estimate = estimate + ask_discriminative(context, space, shown, seen, candidates,
-                                                     s.surrogate_settings, prompts, protocol, honours_n)
+            estimate = estimate + ask_discriminative(
+                context, space, shown, seen, candidates, s.surrogate_settings, prompts, protocol, honours_n
+            )
         else:
             labels = top_labels(seen, s.surrogate_settings.top_pct, context.lower_is_better)
             samples = max(s.surrogate_settings.n_gens // s.surrogate_settings.n_templates, 3)
             for c in range(len(candidates)):
                 for template in range(s.surrogate_settings.n_templates):
-                    prompt = generative_prompt(context, space, space.warp(observed), labels,
-                                               space.warp(candidates).iloc[c], template,
-                                               s.surrogate_settings.top_pct, PromptSettings(warping=True))
+                    prompt = generative_prompt(
+                        context,
+                        space,
+                        space.warp(observed),
+                        labels,
+                        space.warp(candidates).iloc[c],
+                        template,
+                        s.surrogate_settings.top_pct,
+                        PromptSettings(warping=True),
+                    )
                     estimate.ask(prompt, samples, approx_tokens(SCORE_ANSWER), honours_n, chat=False)
     return estimate
 
 
-def synthetic_history(context: TaskContext, space: SearchSpace, n: int,
-                      rng: np.random.Generator) -> tuple[pd.DataFrame, np.ndarray]:
+def synthetic_history(
+    context: TaskContext, space: SearchSpace, n: int, rng: np.random.Generator
+) -> tuple[pd.DataFrame, np.ndarray]:
     """n random configurations with plausible scores: prompts of the right length, nothing evaluated."""
     configs = space.frame(space.sample(rng, n))
     low, high = (0.2, 1.2) if context.lower_is_better else (0.5, 0.99)
     return configs, rng.uniform(low, high, n)
 
 
-def ask_sampler(context: TaskContext, space: SearchSpace, shown: pd.DataFrame, seen: np.ndarray,
-                settings: SamplerSettings, prompts: PromptSettings, protocol: PaperProtocol,
-                honours_n: bool) -> Estimate:
+def ask_sampler(
+    context: TaskContext,
+    space: SearchSpace,
+    shown: pd.DataFrame,
+    seen: np.ndarray,
+    settings: SamplerSettings,
+    prompts: PromptSettings,
+    protocol: PaperProtocol,
+    honours_n: bool,
+) -> Estimate:
     """The candidate sampler's rounds (each template asked for its share of the candidates) until a
     model whose every answer is a new valid configuration has given `min_candidates`."""
     estimate = Estimate()
@@ -121,17 +158,30 @@ def ask_sampler(context: TaskContext, space: SearchSpace, shown: pd.DataFrame, s
     rounds = min(-(-settings.min_candidates // (per_template * settings.n_templates)), settings.rules.max_rounds)
     for _ in range(rounds):
         for template in range(settings.n_templates):
-            estimate.ask(sampler_prompt(context, space, shown, seen, target, template, prompts, protocol),
-                         per_template, answer, honours_n)
+            estimate.ask(
+                sampler_prompt(context, space, shown, seen, target, template, prompts, protocol),
+                per_template,
+                answer,
+                honours_n,
+            )
     return estimate
 
 
-def ask_discriminative(context: TaskContext, space: SearchSpace, shown: pd.DataFrame, seen: np.ndarray,
-                       candidates: pd.DataFrame, settings: SurrogateSettings, prompts: PromptSettings,
-                       protocol: PaperProtocol, honours_n: bool) -> Estimate:
+def ask_discriminative(
+    context: TaskContext,
+    space: SearchSpace,
+    shown: pd.DataFrame,
+    seen: np.ndarray,
+    candidates: pd.DataFrame,
+    settings: SurrogateSettings,
+    prompts: PromptSettings,
+    protocol: PaperProtocol,
+    honours_n: bool,
+) -> Estimate:
     """The discriminative surrogate scoring `candidates`: n_gens samples of every template's prompt."""
     estimate = Estimate()
-    for prompt in discriminative_prompts(context, space, shown, seen, candidates, settings.n_templates,
-                                         prompts, protocol):
+    for prompt in discriminative_prompts(
+        context, space, shown, seen, candidates, settings.n_templates, prompts, protocol
+    ):
         estimate.ask(prompt, settings.n_gens, approx_tokens(SCORE_ANSWER), honours_n)
     return estimate

@@ -18,8 +18,9 @@ import decimal
 
 import mpmath
 
-_CONTEXT = decimal.Context(prec=40, rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX,
-                           Emin=decimal.MIN_EMIN, traps=[])  # no traps: NaN and ±inf come back as floats
+_CONTEXT = decimal.Context(
+    prec=40, rounding=decimal.ROUND_HALF_EVEN, Emax=decimal.MAX_EMAX, Emin=decimal.MIN_EMIN, traps=[]
+)  # no traps: NaN and ±inf come back as floats
 _TEN = decimal.Decimal(10)
 _MP = mpmath.MPContext()
 _MP.prec = 80  # bits; the result is rounded to a double once, at the end

@@ -57,7 +57,7 @@ class LlamboSettings:
         return out
 
     @classmethod
-    def from_dict(cls, data: Mapping[str, Any]) -> "LlamboSettings":
+    def from_dict(cls, data: Mapping[str, Any]) -> LlamboSettings:
         """Inverse of `as_dict` (for re-running a run from its manifest)."""
         try:
             sampler = dict(data["sampler"])
@@ -68,9 +68,15 @@ class LlamboSettings:
             surrogate = dict(data["surrogate_settings"])
             surrogate["sampling"] = Sampling(**surrogate["sampling"])
             warmstart_settings = WarmstartSettings(**data.get("warmstart_settings", {}))
-            return cls(**{**data, "prompts": PromptSettings(**data["prompts"]), "sampler": SamplerSettings(**sampler),
-                          "surrogate_settings": SurrogateSettings(**surrogate),
-                          "warmstart_settings": warmstart_settings})
+            return cls(
+                **{
+                    **data,
+                    "prompts": PromptSettings(**data["prompts"]),
+                    "sampler": SamplerSettings(**sampler),
+                    "surrogate_settings": SurrogateSettings(**surrogate),
+                    "warmstart_settings": warmstart_settings,
+                }
+            )
         except (KeyError, TypeError) as exc:
             raise UsageError(f"run settings are incomplete or unknown ({exc})") from None
 
@@ -103,17 +109,25 @@ class RunResult:
         return sum(t.fallback_points for t in self.trials)
 
 
-def history_frame(space: SearchSpace, configs: list[Mapping[str, float]],
-                  results: list[Mapping[str, float]]) -> pd.DataFrame:
+def history_frame(
+    space: SearchSpace, configs: list[Mapping[str, float]], results: list[Mapping[str, float]]
+) -> pd.DataFrame:
     """Hyperparameters (typed by the space) beside the objective's results: the history CSV's shape."""
     return pd.concat([space.frame(configs), pd.DataFrame([dict(r) for r in results])], axis=1)
 
 
-def optimise(context: TaskContext, space: SearchSpace, objective: Objective, engine: Engine,
-             rng: np.random.Generator, settings: LlamboSettings = LlamboSettings(),
-             initial_configs: list[dict[str, float]] | None = None,
-             on_trial: Callable[[TrialRecord, pd.DataFrame], None] | None = None,
-             warmstart_index: int = 0, warmstart_engine: Engine | None = None) -> RunResult:
+def optimise(
+    context: TaskContext,
+    space: SearchSpace,
+    objective: Objective,
+    engine: Engine,
+    rng: np.random.Generator,
+    settings: LlamboSettings = LlamboSettings(),
+    initial_configs: list[dict[str, float]] | None = None,
+    on_trial: Callable[[TrialRecord, pd.DataFrame], None] | None = None,
+    warmstart_index: int = 0,
+    warmstart_engine: Engine | None = None,
+) -> RunResult:
     """Run LLAMBO; returns the history (hyperparameters, score, other metrics) and per-trial records.
 
     With `settings.warmstart_context` and no `initial_configs`, the LLM proposes the initial points;
@@ -131,9 +145,17 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
     started, before = time.perf_counter(), engine.usage.snapshot()
     fallback = 0
     if initial_configs is None and settings.warmstart_context:
-        ws = warmstart(warmstart_engine or engine, space, context, protocol, settings.n_initial,
-                       PromptSettings(settings.warmstart_context, settings.prompts.feature_semantics),
-                       settings.warmstart_settings, warmstart_index, rng)
+        ws = warmstart(
+            warmstart_engine or engine,
+            space,
+            context,
+            protocol,
+            settings.n_initial,
+            PromptSettings(settings.warmstart_context, settings.prompts.feature_semantics),
+            settings.warmstart_settings,
+            warmstart_index,
+            rng,
+        )
         initial_configs, fallback = ws.configs, ws.fallback_points
     elif initial_configs is None:
         initial_configs = space.sample(rng, settings.n_initial)
@@ -142,15 +164,25 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
         raise UsageError(f"need {settings.n_initial} initial configurations, got {len(configs)}")
     results = [evaluate(c) for c in configs]
     spent = engine.usage.minus(before)
-    records.append(TrialRecord(-1, spent.requests, spent.prompt_tokens, spent.completion_tokens, spent.cost_usd,
-                               time.perf_counter() - started, fallback_points=fallback))
+    records.append(
+        TrialRecord(
+            -1,
+            spent.requests,
+            spent.prompt_tokens,
+            spent.completion_tokens,
+            spent.cost_usd,
+            time.perf_counter() - started,
+            fallback_points=fallback,
+        )
+    )
     if on_trial:
         on_trial(records[-1], history_frame(space, configs, results))
 
     sampler = CandidateSampler(engine, space, context, protocol, settings.prompts, settings.sampler)
     if settings.surrogate == "discriminative":
-        surrogate: Any = DiscriminativeSurrogate(engine, space, context, protocol, settings.prompts,
-                                                 settings.surrogate_settings)
+        surrogate: Any = DiscriminativeSurrogate(
+            engine, space, context, protocol, settings.prompts, settings.surrogate_settings
+        )
     else:
         surrogate = GenerativeSurrogate(engine, space, context, settings=settings.surrogate_settings)
 
@@ -162,17 +194,32 @@ def optimise(context: TaskContext, space: SearchSpace, objective: Objective, eng
         selection = surrogate.select(observed, scores, proposal.candidates)
         chosen = selection.chosen or proposal.candidates.iloc[selection.index].to_dict()
         if not space.contains(space.typed(chosen)):
-            raise ModelFailed(f"trial {trial}: the chosen candidate {space.typed(chosen)} lies outside the search "
-                              "space (the official sampler takes its last round's answers unfiltered, and the "
-                              "official code would evaluate it anyway); --sampler-policy robust filters them")
+            raise ModelFailed(
+                f"trial {trial}: the chosen candidate {space.typed(chosen)} lies outside the search "
+                "space (the official sampler takes its last round's answers unfiltered, and the "
+                "official code would evaluate it anyway); --sampler-policy robust filters them"
+            )
         configs.append(chosen)
         results.append(evaluate(chosen))
         spent = engine.usage.minus(before)
-        records.append(TrialRecord(
-            trial, spent.requests, spent.prompt_tokens, spent.completion_tokens, spent.cost_usd,
-            time.perf_counter() - started, len(proposal.candidates), proposal.fallback_points, proposal.target,
-            proposal.alpha, proposal.rounds, f"{proposal.parsed}/{proposal.answers}",
-            f"{selection.parsed}/{selection.answers}", selection.index))
+        records.append(
+            TrialRecord(
+                trial,
+                spent.requests,
+                spent.prompt_tokens,
+                spent.completion_tokens,
+                spent.cost_usd,
+                time.perf_counter() - started,
+                len(proposal.candidates),
+                proposal.fallback_points,
+                proposal.target,
+                proposal.alpha,
+                proposal.rounds,
+                f"{proposal.parsed}/{proposal.answers}",
+                f"{selection.parsed}/{selection.answers}",
+                selection.index,
+            )
+        )
         if on_trial:
             on_trial(records[-1], history_frame(space, configs, results))
     return RunResult(history_frame(space, configs, results), records)

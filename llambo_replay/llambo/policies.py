@@ -31,11 +31,23 @@ SAMPLER_POLICIES: dict[str, SamplerPolicy] = {
     # reached only when three gave fewer than five, replaces everything with its own parsed answers
     # (unfiltered) if there are more than five, and otherwise fails. Its table (`pd.DataFrame` of the answers,
     # `drop_duplicates`) keeps the first answer's column order, which the surrogate's prompts then print.
-    "official": SamplerPolicy(max_rounds=4, lenient_parsing=False, dedupe_across_rounds=False, when_spent="official",
-                              duplicate_decimals=None, columns_from_answer=True),
+    "official": SamplerPolicy(
+        max_rounds=4,
+        lenient_parsing=False,
+        dedupe_across_rounds=False,
+        when_spent="official",
+        duplicate_decimals=None,
+        columns_from_answer=True,
+    ),
     # Never fails, for models that often miss the format (SmolLM2): six rounds, lenient reading, and
     # random points from the run's generator top up to five (counted as fallback points); near-duplicates
     # (equal at 8 decimals) dropped across rounds; columns in the search space's order.
-    "robust": SamplerPolicy(max_rounds=6, lenient_parsing=True, dedupe_across_rounds=True, when_spent="top-up",
-                            duplicate_decimals=DUPLICATE_DECIMALS, columns_from_answer=False),
+    "robust": SamplerPolicy(
+        max_rounds=6,
+        lenient_parsing=True,
+        dedupe_across_rounds=True,
+        when_spent="top-up",
+        duplicate_decimals=DUPLICATE_DECIMALS,
+        columns_from_answer=False,
+    ),
 }

@@ -57,7 +57,7 @@ class TaskContext:
     estimator: str | None = None
     dataset_size: int | None = None
     class_counts: tuple[int, ...] = ()
-    statistics: "DatasetStatistics | None" = None
+    statistics: DatasetStatistics | None = None
 
     @property
     def metric_words(self) -> str:
@@ -99,8 +99,14 @@ def display_name(space: SearchSpace, index: int, settings: PromptSettings) -> st
     return space.params[index].name if settings.feature_semantics else f"X{index + 1}"
 
 
-def serialise_config(config: pd.Series | dict, space: SearchSpace, settings: PromptSettings, sep: str = ": ",
-                     value: Callable[[Hyperparameter, float], str] | None = None, shuffled: bool = False) -> str:
+def serialise_config(
+    config: pd.Series | dict,
+    space: SearchSpace,
+    settings: PromptSettings,
+    sep: str = ": ",
+    value: Callable[[Hyperparameter, float], str] | None = None,
+    shuffled: bool = False,
+) -> str:
     """`name: value, ...`; values as the sampler and the discriminative surrogate print them, unless
     `value` says otherwise (the generative surrogate's `generative_value`).
 
@@ -114,8 +120,10 @@ def serialise_config(config: pd.Series | dict, space: SearchSpace, settings: Pro
     if len(order) != len(params):
         order = list(space.names)
     sources = [order[int(i)] for i in np.random.RandomState(0).permutation(len(order))] if shuffled else order
-    return ", ".join(f"{name if settings.feature_semantics else f'X{i + 1}'}{sep}{shown(params[name], float(config[source]))}"
-                     for i, (name, source) in enumerate(zip(order, sources)))
+    return ", ".join(
+        f"{name if settings.feature_semantics else f'X{i + 1}'}{sep}{shown(params[name], float(config[source]))}"
+        for i, (name, source) in enumerate(zip(order, sources))
+    )
 
 
 @lru_cache(maxsize=1024)
@@ -129,8 +137,10 @@ def example_order(n: int, template_index: int) -> tuple[int, ...]:
 
 
 def _dataset_sentence(ctx: TaskContext) -> str:
-    return (f" The tabular dataset contains {ctx.num_samples} samples and {ctx.tot_feats} features "
-            f"({ctx.cat_feats} categorical, {ctx.num_feats} numerical).")
+    return (
+        f" The tabular dataset contains {ctx.num_samples} samples and {ctx.tot_feats} features "
+        f"({ctx.cat_feats} categorical, {ctx.num_feats} numerical)."
+    )
 
 
 def _task_sentence(ctx: TaskContext, wording: str) -> str:
@@ -148,36 +158,62 @@ def ranges_block(space: SearchSpace, settings: PromptSettings) -> str:
             continue
         warped = settings.warping and p.warps
         low, high = (exact.log10(p.low), exact.log10(p.high)) if warped else (p.low, p.high)
-        n_dp = count_decimals(low) if (warped and p.type == "int") else (0 if p.type == "int" else count_decimals(p.low))
-        kind = f"log scale, precise to {n_dp} decimals" if warped else ("int" if p.type == "int" else
-                                                                         f"float, precise to {n_dp} decimals")
+        n_dp = (
+            count_decimals(low) if (warped and p.type == "int") else (0 if p.type == "int" else count_decimals(p.low))
+        )
+        kind = (
+            f"log scale, precise to {n_dp} decimals"
+            if warped
+            else ("int" if p.type == "int" else f"float, precise to {n_dp} decimals")
+        )
         lines.append(f"- {name}: [{low:.{n_dp}f}, {high:.{n_dp}f}] ({kind})")
     return "\n".join(lines) + "\n"
 
 
-def sampler_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, scores: Sequence[float],
-                   target: float, template_index: int, settings: PromptSettings, protocol: "Protocol") -> str:
+def sampler_prompt(
+    ctx: TaskContext,
+    space: SearchSpace,
+    configs: pd.DataFrame,
+    scores: Sequence[float],
+    target: float,
+    template_index: int,
+    settings: PromptSettings,
+    protocol: Protocol,
+) -> str:
     """Ask for a configuration expected to reach `target` (the paper's candidate sampler)."""
-    text = (f"The following are examples of performance of a {ctx.model} measured in {ctx.metric_words} "
-            "and the corresponding model hyperparameter configurations.")
+    text = (
+        f"The following are examples of performance of a {ctx.model} measured in {ctx.metric_words} "
+        "and the corresponding model hyperparameter configurations."
+    )
     if settings.context == "full_context":
         text += _task_sentence(ctx, "containing") + _dataset_sentence(ctx)
     text += " The allowable ranges for the hyperparameters are:\n" + ranges_block(space, settings)
     text += f"Recommend a configuration that can achieve the target performance of {target:.6f}. "
     if settings.context != "no_context":
-        text += ("Do not recommend values at the minimum or maximum of allowable range, do not recommend rounded "
-                 "values. Recommend values with highest possible precision, as requested by the allowed ranges. ")
+        text += (
+            "Do not recommend values at the minimum or maximum of allowable range, do not recommend rounded "
+            "values. Recommend values with highest possible precision, as requested by the allowed ranges. "
+        )
     text += protocol.config_instruction() + "\n"
     rows = configs.to_dict("records")
     for row in example_order(len(rows), template_index):
-        text += (f"\nPerformance: {float(scores[row]):.6f}\nHyperparameter configuration: "
-                 f"{protocol.show_config(serialise_config(rows[row], space, settings))}")
+        text += (
+            f"\nPerformance: {float(scores[row]):.6f}\nHyperparameter configuration: "
+            f"{protocol.show_config(serialise_config(rows[row], space, settings))}"
+        )
     return text + f"\nPerformance: {target:.6f}\nHyperparameter configuration:"
 
 
-def discriminative_prompts(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, scores: Sequence[float],
-                           candidates: pd.DataFrame, n_templates: int, settings: PromptSettings,
-                           protocol: "Protocol") -> list[str]:
+def discriminative_prompts(
+    ctx: TaskContext,
+    space: SearchSpace,
+    configs: pd.DataFrame,
+    scores: Sequence[float],
+    candidates: pd.DataFrame,
+    n_templates: int,
+    settings: PromptSettings,
+    protocol: Protocol,
+) -> list[str]:
     """Ask for the score of each candidate given scored examples (in-context regression).
 
     One prompt per candidate and template, candidate-major; the examples part is built once
@@ -189,37 +225,72 @@ def discriminative_prompts(ctx: TaskContext, space: SearchSpace, configs: pd.Dat
         head += _task_sentence(ctx, "and the label contains") + _dataset_sentence(ctx) + " "
     head += " " + protocol.score_instruction(metric)
     rows, shuffled = configs.to_dict("records"), settings.shuffle_features
-    bodies = [head + "".join(f"\nHyperparameter configuration: "
-                             f"{serialise_config(rows[row], space, settings, ' is ', shuffled=shuffled)}"
-                             f"\nPerformance: {protocol.show_score(f'{float(scores[row]):.6f}')}"
-                             for row in example_order(len(rows), t)) for t in range(n_templates)]
-    return [body + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, ' is ', shuffled=shuffled)}"
-            "\nPerformance: " for candidate in candidates.to_dict("records") for body in bodies]
+    bodies = [
+        head
+        + "".join(
+            f"\nHyperparameter configuration: "
+            f"{serialise_config(rows[row], space, settings, ' is ', shuffled=shuffled)}"
+            f"\nPerformance: {protocol.show_score(f'{float(scores[row]):.6f}')}"
+            for row in example_order(len(rows), t)
+        )
+        for t in range(n_templates)
+    ]
+    return [
+        body
+        + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, ' is ', shuffled=shuffled)}"
+        "\nPerformance: "
+        for candidate in candidates.to_dict("records")
+        for body in bodies
+    ]
 
 
-def discriminative_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, scores: Sequence[float],
-                          candidate: pd.Series, template_index: int, settings: PromptSettings,
-                          protocol: "Protocol") -> str:
+def discriminative_prompt(
+    ctx: TaskContext,
+    space: SearchSpace,
+    configs: pd.DataFrame,
+    scores: Sequence[float],
+    candidate: pd.Series,
+    template_index: int,
+    settings: PromptSettings,
+    protocol: Protocol,
+) -> str:
     """The discriminative prompt for one candidate and one template."""
-    return discriminative_prompts(ctx, space, configs, scores, pd.DataFrame([candidate]), template_index + 1,
-                                  settings, protocol)[template_index]
+    return discriminative_prompts(
+        ctx, space, configs, scores, pd.DataFrame([candidate]), template_index + 1, settings, protocol
+    )[template_index]
 
 
-def generative_prompt(ctx: TaskContext, space: SearchSpace, configs: pd.DataFrame, labels: Sequence[int],
-                      candidate: pd.Series, template_index: int, top_pct: float, settings: PromptSettings) -> str:
+def generative_prompt(
+    ctx: TaskContext,
+    space: SearchSpace,
+    configs: pd.DataFrame,
+    labels: Sequence[int],
+    candidate: pd.Series,
+    template_index: int,
+    top_pct: float,
+    settings: PromptSettings,
+) -> str:
     """Ask whether `candidate` is in the top `top_pct` (the generative surrogate's classifier)."""
-    text = (f"The following are examples of hyperparameter configurations for a {ctx.model} and the "
-            "corresponding performance classification.")
+    text = (
+        f"The following are examples of hyperparameter configurations for a {ctx.model} and the "
+        "corresponding performance classification."
+    )
     text += _task_sentence(ctx, "and the label contains") + _dataset_sentence(ctx) + " "
-    text += (f" The performance classification is 1 if the configuarion is in the best-performing {top_pct * 100}% "
-             "of all configurations and 0 otherwise. ")
+    text += (
+        f" The performance classification is 1 if the configuarion is in the best-performing {top_pct * 100}% "
+        "of all configurations and 0 otherwise. "
+    )
     text += " Your response should only contain the predicted performance classification in the format ## performance classification ##."
     rows = configs.to_dict("records")
     for row in example_order(len(rows), template_index):
-        text += (f"\nHyperparameter configuration: {serialise_config(rows[row], space, settings, value=generative_value)}"
-                 f"\nClassification: ## {int(labels[row])} ##")
-    return (text + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, value=generative_value)}"
-            "\nClassification: ")
+        text += (
+            f"\nHyperparameter configuration: {serialise_config(rows[row], space, settings, value=generative_value)}"
+            f"\nClassification: ## {int(labels[row])} ##"
+        )
+    return (
+        text + f"\nHyperparameter configuration: {serialise_config(candidate, space, settings, value=generative_value)}"
+        "\nClassification: "
+    )
 
 
 # The official zero-shot warm-starting templates (tennisonliu/LLAMBO, exp_warmstarting/templates/
@@ -254,8 +325,10 @@ These configurations should be carefully customized to suit the characteristics 
 "You mustn't include \u2018None\u2019 in the configurations.
 Your response should include only a list of dictionaries, where each dictionary describes one recommended configuration. Do not enumerate the dictionaries.""",
 }
-OFFICIAL_ANSWER_SENTENCE = ("Your response should include only a list of dictionaries, where each dictionary describes "
-                            "one recommended configuration. Do not enumerate the dictionaries.")
+OFFICIAL_ANSWER_SENTENCE = (
+    "Your response should include only a list of dictionaries, where each dictionary describes "
+    "one recommended configuration. Do not enumerate the dictionaries."
+)
 
 
 def flatten_template(text: str) -> str:
@@ -270,7 +343,9 @@ def hyperparameters_sentence(space: SearchSpace, settings: PromptSettings) -> st
     for i in sorted(range(len(space.params)), key=lambda i: display_name(space, i, settings)):
         p = space.params[i]
         bounds = f"[{int(p.low)}, {int(p.high)}]" if p.type == "int" else f"[{float(p.low)!r}, {float(p.high)!r}]"
-        parts.append(f"{display_name(space, i, settings)} ({'integer' if p.type == 'int' else 'float'} between {bounds})")
+        parts.append(
+            f"{display_name(space, i, settings)} ({'integer' if p.type == 'int' else 'float'} between {bounds})"
+        )
     return ", ".join(parts)
 
 
@@ -281,29 +356,54 @@ def class_distribution(counts: Sequence[int]) -> str:
     return words[0] if len(words) == 1 else ", ".join(words[:-1]) + " and " + words[-1]
 
 
-def warmstart_slots(ctx: TaskContext, space: SearchSpace, n: int, settings: PromptSettings,
-                    statistics: bool) -> dict[str, str]:
+def warmstart_slots(
+    ctx: TaskContext, space: SearchSpace, n: int, settings: PromptSettings, statistics: bool
+) -> dict[str, str]:
     """What each `[SLOT]` of a warm-starting template becomes (the official `obtain_dict_text`)."""
-    slots = {"[MODEL]": ctx.estimator or ctx.model, "[TASK]": ctx.task, "[METRIC]": ctx.metric_words,
-             "[NUM_SAMPLES]": str(ctx.dataset_size or ctx.num_samples), "[NUM_FEATURES]": str(ctx.tot_feats),
-             "[NUM_NUM_FEATURES]": str(ctx.num_feats), "[NUM_CAT_FEATURES]": str(ctx.cat_feats),
-             "[ADD_CLASS_INFO]": (f"Class distribution is {class_distribution(ctx.class_counts)}."
-                                  if ctx.task == "classification" and ctx.class_counts else ""),
-             "[NUM_RECOMMENDATION]": str(n), "[CONFIGURATION_AND_TYPE]": hyperparameters_sentence(space, settings)}
+    slots = {
+        "[MODEL]": ctx.estimator or ctx.model,
+        "[TASK]": ctx.task,
+        "[METRIC]": ctx.metric_words,
+        "[NUM_SAMPLES]": str(ctx.dataset_size or ctx.num_samples),
+        "[NUM_FEATURES]": str(ctx.tot_feats),
+        "[NUM_NUM_FEATURES]": str(ctx.num_feats),
+        "[NUM_CAT_FEATURES]": str(ctx.cat_feats),
+        "[ADD_CLASS_INFO]": (
+            f"Class distribution is {class_distribution(ctx.class_counts)}."
+            if ctx.task == "classification" and ctx.class_counts
+            else ""
+        ),
+        "[NUM_RECOMMENDATION]": str(n),
+        "[CONFIGURATION_AND_TYPE]": hyperparameters_sentence(space, settings),
+    }
     stats = ctx.statistics
     if statistics and stats is not None:
-        slots.update({
-            "[TOTAL_FEATURES]": str(ctx.tot_feats),  # one-hot of no categorical feature
-            "[NUM_STAT]": ("We are standarizing numerical values to have mean 0 and std 1. The Skewness of each "
-                           f"feature is {', '.join(map(repr, stats.skew))} and the kurtosis is "
-                           f"{', '.join(map(repr, stats.kurtosis))}." if ctx.num_feats else ""),
-            "[CORR_TARGET]": str(stats.target_correlated), "[NUM_POSSIBLE]": str(stats.feature_pairs),
-            "[CORR_FEATURES]": str(stats.pairs_correlated)})
+        slots.update(
+            {
+                "[TOTAL_FEATURES]": str(ctx.tot_feats),  # one-hot of no categorical feature
+                "[NUM_STAT]": (
+                    "We are standarizing numerical values to have mean 0 and std 1. The Skewness of each "
+                    f"feature is {', '.join(map(repr, stats.skew))} and the kurtosis is "
+                    f"{', '.join(map(repr, stats.kurtosis))}."
+                    if ctx.num_feats
+                    else ""
+                ),
+                "[CORR_TARGET]": str(stats.target_correlated),
+                "[NUM_POSSIBLE]": str(stats.feature_pairs),
+                "[CORR_FEATURES]": str(stats.pairs_correlated),
+            }
+        )
     return slots
 
 
-def warmstart_prompt(ctx: TaskContext, space: SearchSpace, n: int, settings: PromptSettings,
-                     protocol: "Protocol", statistics: bool = False) -> str:
+def warmstart_prompt(
+    ctx: TaskContext,
+    space: SearchSpace,
+    n: int,
+    settings: PromptSettings,
+    protocol: Protocol,
+    statistics: bool = False,
+) -> str:
     """The official zero-shot request for `n` initial configurations, at `settings.context`'s level.
 
     The paper protocol keeps the official last sentence (a list of dictionaries); others put their own

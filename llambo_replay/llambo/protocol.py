@@ -104,8 +104,9 @@ class PaperProtocol:
     def score_format(self) -> dict[str, Any] | None:
         return None
 
-    def parse_config(self, text: str, space: SearchSpace, anonymised: bool = False,
-                     lenient: bool = True) -> dict[str, float] | None:
+    def parse_config(
+        self, text: str, space: SearchSpace, anonymised: bool = False, lenient: bool = True
+    ) -> dict[str, float] | None:
         """`## C: 1.5, gamma: 0.01 ##` -> config; None if unusable. Strict reading is the official one:
         the text after the first `##`, split on commas and colons, every value a float. Lenient reading
         also takes bare `C: 1.5, ...` text, markdown escapes and junk around the pairs."""
@@ -140,15 +141,19 @@ class JsonProtocol(PaperProtocol):
     min_score_tokens = 24  # `{ "performance": 0.9583164 }` does not fit in 8
 
     def config_instruction(self) -> str:
-        return ("Your response must only contain the predicted configuration, as a JSON object mapping each "
-                "hyperparameter name to its value.")
+        return (
+            "Your response must only contain the predicted configuration, as a JSON object mapping each "
+            "hyperparameter name to its value."
+        )
 
     def configs_instruction(self, n: int) -> str:
-        return (f"Your response must only contain a JSON object {{\"configurations\": [...]}} holding {n} objects, "
-                "each mapping every hyperparameter name to its value.")
+        return (
+            f'Your response must only contain a JSON object {{"configurations": [...]}} holding {n} objects, '
+            "each mapping every hyperparameter name to its value."
+        )
 
     def score_instruction(self, metric: str) -> str:
-        return f"Your response should only contain the predicted {metric} as a JSON object {{\"performance\": value}}."
+        return f'Your response should only contain the predicted {metric} as a JSON object {{"performance": value}}.'
 
     @staticmethod
     def _config_schema(space: SearchSpace, anonymised: bool) -> dict[str, Any]:
@@ -159,13 +164,29 @@ class JsonProtocol(PaperProtocol):
         return {"type": "json_object", "schema": self._config_schema(space, anonymised)}
 
     def configs_format(self, space: SearchSpace, anonymised: bool, n: int) -> dict[str, Any] | None:
-        schema = {"type": "object", "required": ["configurations"], "properties": {"configurations": {
-            "type": "array", "minItems": n, "maxItems": n, "items": self._config_schema(space, anonymised)}}}
+        schema = {
+            "type": "object",
+            "required": ["configurations"],
+            "properties": {
+                "configurations": {
+                    "type": "array",
+                    "minItems": n,
+                    "maxItems": n,
+                    "items": self._config_schema(space, anonymised),
+                }
+            },
+        }
         return {"type": "json_object", "schema": schema}
 
     def score_format(self) -> dict[str, Any] | None:
-        return {"type": "json_object", "schema": {"type": "object", "properties": {"performance": {"type": "number"}},
-                                                  "required": ["performance"]}}
+        return {
+            "type": "json_object",
+            "schema": {
+                "type": "object",
+                "properties": {"performance": {"type": "number"}},
+                "required": ["performance"],
+            },
+        }
 
     @staticmethod
     def _load(text: str) -> Any:
@@ -175,8 +196,9 @@ class JsonProtocol(PaperProtocol):
         except ValueError:
             return None
 
-    def parse_config(self, text: str, space: SearchSpace, anonymised: bool = False,
-                     lenient: bool = True) -> dict[str, float] | None:
+    def parse_config(
+        self, text: str, space: SearchSpace, anonymised: bool = False, lenient: bool = True
+    ) -> dict[str, float] | None:
         value = self._load(text)
         return _to_config(value, space, anonymised) if isinstance(value, dict) else None
 
@@ -207,16 +229,22 @@ class JsonExamplesProtocol(JsonProtocol):
     name = "json-examples"
 
     def show_config(self, pairs: str) -> str:
-        return "{" + ", ".join(f'"{name}": {value}' for name, value in
-                               (pair.split(": ", 1) for pair in pairs.split(", "))) + "}"
+        return (
+            "{"
+            + ", ".join(f'"{name}": {value}' for name, value in (pair.split(": ", 1) for pair in pairs.split(", ")))
+            + "}"
+        )
 
     def show_score(self, value: str) -> str:
         return f'{{"performance": {value}}}'
 
 
 Protocol = PaperProtocol
-PROTOCOLS: dict[str, PaperProtocol] = {"paper": PaperProtocol(), "json": JsonProtocol(),
-                                       "json-examples": JsonExamplesProtocol()}
+PROTOCOLS: dict[str, PaperProtocol] = {
+    "paper": PaperProtocol(),
+    "json": JsonProtocol(),
+    "json-examples": JsonExamplesProtocol(),
+}
 
 
 def get_protocol(name: str) -> PaperProtocol:

@@ -96,8 +96,10 @@ class CandidateSampler:
         target, alpha = target_score(scores, s.alpha, self.context.lower_is_better, s.bounded_target)
         warped = self.prompt_settings.warping
         shown = self.space.warp(observed) if warped else observed
-        prompts = [sampler_prompt(self.context, self.space, shown, scores, target, i, self.prompt_settings,
-                                  self.protocol) for i in range(s.n_templates)]
+        prompts = [
+            sampler_prompt(self.context, self.space, shown, scores, target, i, self.prompt_settings, self.protocol)
+            for i in range(s.n_templates)
+        ]
         anonymised = not self.prompt_settings.feature_semantics
         response_format = self.protocol.config_format(self.space, anonymised)
         per_template = max(s.n_candidates // s.n_templates, 1)
@@ -127,10 +129,12 @@ class CandidateSampler:
                         accepted.append(config)
             if rules.when_spent == "official" and rounds == rules.max_rounds:
                 if len(this_round) <= s.min_candidates:
-                    raise ModelFailed(f"the LLM failed to propose candidate points: after {rounds} rounds "
-                                      f"{len(accepted)} new valid configuration(s), and the last round parsed "
-                                      f"{len(this_round)}, not more than {s.min_candidates} (the official sampler "
-                                      "fails here; --sampler-policy robust tops up with random points instead)")
+                    raise ModelFailed(
+                        f"the LLM failed to propose candidate points: after {rounds} rounds "
+                        f"{len(accepted)} new valid configuration(s), and the last round parsed "
+                        f"{len(this_round)}, not more than {s.min_candidates} (the official sampler "
+                        "fails here; --sampler-policy robust tops up with random points instead)"
+                    )
                 accepted = this_round
         columns = list(accepted[0]) if rules.columns_from_answer and accepted else self.space.names
         frame = pd.DataFrame(accepted, columns=columns)
@@ -144,5 +148,7 @@ class CandidateSampler:
         return Proposal(frame.reset_index(drop=True), target, alpha, rounds, answers, parsed, fallback)
 
     def _fingerprint(self, config: dict[str, float], decimals: int | None = DUPLICATE_DECIMALS) -> tuple[float, ...]:
-        return tuple(float(config[name]) if decimals is None else round(float(config[name]), decimals)
-                     for name in self.space.names)
+        return tuple(
+            float(config[name]) if decimals is None else round(float(config[name]), decimals)
+            for name in self.space.names
+        )

@@ -47,7 +47,7 @@ class SearchSpace:
     params: tuple[Hyperparameter, ...]
 
     @classmethod
-    def from_spec(cls, spec: Mapping[str, Any]) -> "SearchSpace":
+    def from_spec(cls, spec: Mapping[str, Any]) -> SearchSpace:
         """From the paper's format: ``{name: [type, transform, [low, high]]}`` (ordinal: list of values)."""
         params = []
         for name, entry in spec.items():
@@ -60,8 +60,10 @@ class SearchSpace:
                 if low > high:
                     raise ValueError
             except (TypeError, ValueError):
-                raise UsageError(f"bad search-space entry for {name!r}: expected [int|float|ordinal, "
-                                 f"linear|log|logit, [low, high]], got {entry!r}") from None
+                raise UsageError(
+                    f"bad search-space entry for {name!r}: expected [int|float|ordinal, "
+                    f"linear|log|logit, [low, high]], got {entry!r}"
+                ) from None
             params.append(Hyperparameter(name, kind, transform, low, high, values))
         if not params:
             raise UsageError("the search space is empty")
@@ -80,8 +82,10 @@ class SearchSpace:
     def typed(self, config: Mapping[str, float]) -> dict[str, float]:
         """The configuration as the objective sees it: int hyperparameters rounded to Python ints,
         the rest Python floats (never numpy scalars, which JSON and memo keys reject)."""
-        return {p.name: (int(round(float(config[p.name]))) if p.type == "int" else float(config[p.name]))
-                for p in self.params}
+        return {
+            p.name: (int(round(float(config[p.name]))) if p.type == "int" else float(config[p.name]))
+            for p in self.params
+        }
 
     def frame(self, configs: list[Mapping[str, float]]) -> pd.DataFrame:
         """Configurations as a DataFrame in the space's column order, int hyperparameters as ints."""

@@ -23,8 +23,13 @@ def expected_improvement(mean: np.ndarray, std: np.ndarray, best: float, lower_i
     evaluated, so it is computed exactly (`exact`): numpy's and libm's exp differ between CPUs."""
     mean, std = np.asarray(mean, float), np.asarray(std, float)
     delta = (best - mean) if lower_is_better else (mean - best)
-    return np.array([exact.gaussian_expected_improvement(d, s) if s > 0 else max(d, 0.0)
-                     for d, s in zip(delta.tolist(), std.tolist())], float)
+    return np.array(
+        [
+            exact.gaussian_expected_improvement(d, s) if s > 0 else max(d, 0.0)
+            for d, s in zip(delta.tolist(), std.tolist())
+        ],
+        float,
+    )
 
 
 def summarise_samples(samples: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -45,6 +50,7 @@ class _quiet:
 
     def __enter__(self) -> None:
         import warnings
+
         self._ctx = warnings.catch_warnings()
         self._ctx.__enter__()
         warnings.simplefilter("ignore", category=RuntimeWarning)
@@ -86,11 +92,14 @@ class DiscriminativeSurrogate:
     prompt_settings: PromptSettings = field(default_factory=PromptSettings)
     settings: SurrogateSettings = field(default_factory=SurrogateSettings)
 
-    def predict(self, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, int, int]:
+    def predict(
+        self, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame
+    ) -> tuple[np.ndarray, np.ndarray, int, int]:
         shown_obs, shown_cand = self._shown(observed), self._shown(candidates)
         s = self.settings
-        prompts = discriminative_prompts(self.context, self.space, shown_obs, scores, shown_cand, s.n_templates,
-                                         self.prompt_settings, self.protocol)
+        prompts = discriminative_prompts(
+            self.context, self.space, shown_obs, scores, shown_cand, s.n_templates, self.prompt_settings, self.protocol
+        )
         sampling = replace(s.sampling, max_tokens=max(s.sampling.max_tokens, self.protocol.min_score_tokens))
         texts = self.engine.chat(prompts, s.n_gens, sampling, self.protocol.score_format())
         values = np.array([[self.protocol.parse_score(x) for x in t] for t in texts], float)
@@ -148,9 +157,13 @@ class GenerativeSurrogate:
         labels = top_labels(scores, s.top_pct, self.context.lower_is_better)
         shown_obs = self.space.warp(observed) if self.prompt_settings.warping else observed
         shown_cand = self.space.warp(candidates) if self.prompt_settings.warping else candidates
-        prompts = [generative_prompt(self.context, self.space, shown_obs, labels, shown_cand.iloc[c], t,
-                                     s.top_pct, self.prompt_settings)
-                   for c in range(len(candidates)) for t in range(s.n_templates)]
+        prompts = [
+            generative_prompt(
+                self.context, self.space, shown_obs, labels, shown_cand.iloc[c], t, s.top_pct, self.prompt_settings
+            )
+            for c in range(len(candidates))
+            for t in range(s.n_templates)
+        ]
         per_template = max(s.n_gens // s.n_templates, 3)
         choices = self.engine.complete(prompts, per_template, s.sampling)
         probs = np.array([[probability_of_one(c) for c in group] for group in choices], float)

@@ -55,8 +55,9 @@ class Warmstart:
     answers: int
 
 
-def valid_config(raw: dict, space: SearchSpace, settings: PromptSettings,
-                 bool_integers: bool = False) -> dict[str, float] | None:
+def valid_config(
+    raw: dict, space: SearchSpace, settings: PromptSettings, bool_integers: bool = False
+) -> dict[str, float] | None:
     """`raw` as a configuration if ConfigSpace would accept it: exactly the space's (displayed) names,
     integer hyperparameters as integers, every value inside its bounds; else None. ConfigSpace 0.6 also
     takes `True` for an integer hyperparameter (a bool is an int to Python; `False` is 0), and a float
@@ -78,16 +79,18 @@ def valid_config(raw: dict, space: SearchSpace, settings: PromptSettings,
     return config
 
 
-def _official_reading(text: str, space: SearchSpace, protocol: PaperProtocol, prompts: PromptSettings,
-                      n: int) -> list[dict[str, float]]:
+def _official_reading(
+    text: str, space: SearchSpace, protocol: PaperProtocol, prompts: PromptSettings, n: int
+) -> list[dict[str, float]]:
     """All of the answer's configurations if it reads as a list of at least n, every one valid; else none."""
     raw = protocol.config_dicts(text) or []
     configs = [c for c in (valid_config(d, space, prompts, bool_integers=True) for d in raw) if c is not None]
     return configs if len(raw) >= n and len(configs) == len(raw) else []
 
 
-def _robust_reading(text: str, space: SearchSpace, protocol: PaperProtocol, prompts: PromptSettings,
-                    n: int) -> list[dict[str, float]]:
+def _robust_reading(
+    text: str, space: SearchSpace, protocol: PaperProtocol, prompts: PromptSettings, n: int
+) -> list[dict[str, float]]:
     """Every distinct valid configuration the answer holds, wherever it stands."""
     configs = [c for c in (valid_config(d, space, prompts) for d in protocol.loose_config_dicts(text)) if c]
     return [c for i, c in enumerate(configs) if c not in configs[:i]]
@@ -100,28 +103,50 @@ class WarmstartPolicy:
 
 
 # under the names the command line lists (llambo.policies), in that order: official, robust
-POLICIES = dict(zip(WARMSTART_POLICY_NAMES, (WarmstartPolicy(_official_reading, tops_up=False),
-                                             WarmstartPolicy(_robust_reading, tops_up=True)), strict=True))
+POLICIES = dict(
+    zip(
+        WARMSTART_POLICY_NAMES,
+        (WarmstartPolicy(_official_reading, tops_up=False), WarmstartPolicy(_robust_reading, tops_up=True)),
+        strict=True,
+    )
+)
 
 
-def kept_sets(texts: list[str], space: SearchSpace, protocol: PaperProtocol, prompts: PromptSettings,
-              policy: str, n: int) -> list[list[dict[str, float]]]:
+def kept_sets(
+    texts: list[str], space: SearchSpace, protocol: PaperProtocol, prompts: PromptSettings, policy: str, n: int
+) -> list[list[dict[str, float]]]:
     """The answers a policy keeps, in answer order, each as its configurations."""
     read = POLICIES[policy].read
     return [configs for configs in (read(text, space, protocol, prompts, n) for text in texts) if configs]
 
 
-def ask_warmstart(engine: Engine, space: SearchSpace, context: TaskContext, protocol: PaperProtocol, n: int,
-                  prompts: PromptSettings, settings: WarmstartSettings) -> list[str]:
+def ask_warmstart(
+    engine: Engine,
+    space: SearchSpace,
+    context: TaskContext,
+    protocol: PaperProtocol,
+    n: int,
+    prompts: PromptSettings,
+    settings: WarmstartSettings,
+) -> list[str]:
     """The answers to the one warm-starting request of a task (shared by all its seeds)."""
     prompt = warmstart_prompt(context, space, n, prompts, protocol, settings.statistics)
-    (texts,) = engine.chat([prompt], settings.answers, settings.sampling,
-                           protocol.configs_format(space, not prompts.feature_semantics, n))
+    (texts,) = engine.chat(
+        [prompt], settings.answers, settings.sampling, protocol.configs_format(space, not prompts.feature_semantics, n)
+    )
     return texts
 
 
-def choose(texts: list[str], space: SearchSpace, protocol: PaperProtocol, n: int, prompts: PromptSettings,
-           settings: WarmstartSettings, index: int, rng: np.random.Generator) -> Warmstart:
+def choose(
+    texts: list[str],
+    space: SearchSpace,
+    protocol: PaperProtocol,
+    n: int,
+    prompts: PromptSettings,
+    settings: WarmstartSettings,
+    index: int,
+    rng: np.random.Generator,
+) -> Warmstart:
     """The `n` initial configurations of seed `index`: the official code's `index`-th kept answer."""
     sets = kept_sets(texts, space, protocol, prompts, settings.policy, n)
     if not POLICIES[settings.policy].tops_up:
@@ -130,16 +155,25 @@ def choose(texts: list[str], space: SearchSpace, protocol: PaperProtocol, n: int
                 f"warm-start: the official rule kept {len(sets)} of {len(texts)} answers (a list of at least {n} "
                 f"configurations, every one valid in the search space) and seed {index} needs answer {index + 1}; "
                 "the official code stops here too. --warmstart-policy robust reads answers leniently and tops "
-                "up with random points")
+                "up with random points"
+            )
         return Warmstart(sets[index][:n], 0, len(sets), len(texts))
     chosen = sets[index % len(sets)][:n] if sets else []
     missing = n - len(chosen)
     return Warmstart(chosen + space.sample(rng, missing), missing, len(sets), len(texts))
 
 
-def warmstart(engine: Engine, space: SearchSpace, context: TaskContext, protocol: PaperProtocol, n: int,
-              prompts: PromptSettings, settings: WarmstartSettings, index: int,
-              rng: np.random.Generator) -> Warmstart:
+def warmstart(
+    engine: Engine,
+    space: SearchSpace,
+    context: TaskContext,
+    protocol: PaperProtocol,
+    n: int,
+    prompts: PromptSettings,
+    settings: WarmstartSettings,
+    index: int,
+    rng: np.random.Generator,
+) -> Warmstart:
     """Ask, then choose seed `index`'s configurations. The request does not depend on `index`, so every
     seed of a task replays the same recording."""
     texts = ask_warmstart(engine, space, context, protocol, n, prompts, settings)

@@ -64,9 +64,11 @@ class RecordedCalls:
             if stored is not None:
                 return Answer(stored["response"], stored["meta"], recorded=True)
         if not (self.policy.calls_endpoint or self.compute_misses):
-            raise ReplayMiss(f"replay miss: no recorded {function} call for key {key} (namespace {self.namespace!r}); "
-                             f"{self.miss_hint}",
-                             details="\n".join(diff.explain_miss(self.store, self.namespace, canonical)))
+            raise ReplayMiss(
+                f"replay miss: no recorded {function} call for key {key} (namespace {self.namespace!r}); "
+                f"{self.miss_hint}",
+                details="\n".join(diff.explain_miss(self.store, self.namespace, canonical)),
+            )
         result, meta = compute()
         if self.policy.writes_store:
             stored = self.store.put(self.namespace, key, 0, canonical, result, meta)

@@ -42,7 +42,7 @@ def canonical_json(value: Any) -> str:
 def relative_path(url_path: str, query: str, base_path: str) -> str:
     """The API path below the base URL, with non-secret query parameters sorted."""
     base = base_path.rstrip("/")
-    path = url_path[len(base):] if base and url_path.startswith(base + "/") else url_path
+    path = url_path[len(base) :] if base and url_path.startswith(base + "/") else url_path
     path = "/" + path.lstrip("/")
     params = sorted((k, v) for k, v in parse_qsl(query, keep_blank_values=True) if k.lower() not in SECRET_QUERY_PARAMS)
     return path + ("?" + urlencode(params) if params else "")
@@ -67,8 +67,15 @@ def multipart_parts(body: bytes, content_type: str) -> list[dict[str, Any]] | No
         if filename is None:
             parts.append({"name": name, "value": payload.decode("utf-8", "replace")})
         else:
-            parts.append({"name": name, "filename": filename, "content_type": part.get_content_type(),
-                          "size": len(payload), "sha256": hashlib.sha256(payload).hexdigest()})
+            parts.append(
+                {
+                    "name": name,
+                    "filename": filename,
+                    "content_type": part.get_content_type(),
+                    "size": len(payload),
+                    "sha256": hashlib.sha256(payload).hexdigest(),
+                }
+            )
     return parts
 
 
@@ -124,6 +131,11 @@ def redact_url(url: str) -> str:
     netloc = parts.netloc
     if parts.password:
         netloc = netloc.replace(f":{parts.password}@", ":***@")
-    query = urlencode([(k, "***" if k.lower() in SECRET_QUERY_PARAMS else v)
-                       for k, v in parse_qsl(parts.query, keep_blank_values=True)], safe="*")
+    query = urlencode(
+        [
+            (k, "***" if k.lower() in SECRET_QUERY_PARAMS else v)
+            for k, v in parse_qsl(parts.query, keep_blank_values=True)
+        ],
+        safe="*",
+    )
     return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))

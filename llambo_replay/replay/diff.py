@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import itertools
-
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -56,13 +55,16 @@ def describe_value_change(old: Any, new: Any) -> str:
     if isinstance(old, str) and isinstance(new, str) and max(len(old), len(new)) > 2 * CONTEXT_CHARS:
         at = _common_prefix(old, new)
         lo = max(0, at - CONTEXT_CHARS)
-        return (f"first differs at character {at}: recorded {old[lo:at + CONTEXT_CHARS]!r} "
-                f"vs requested {new[lo:at + CONTEXT_CHARS]!r}")
+        return (
+            f"first differs at character {at}: recorded {old[lo : at + CONTEXT_CHARS]!r} "
+            f"vs requested {new[lo : at + CONTEXT_CHARS]!r}"
+        )
     return f"recorded {old!r} vs requested {new!r}"
 
 
-def nearest(candidates: Iterable[tuple[str, str, dict[str, Any]]],
-            wanted: dict[str, Any]) -> tuple[str, str, dict[str, Any], list[str]] | None:
+def nearest(
+    candidates: Iterable[tuple[str, str, dict[str, Any]]], wanted: dict[str, Any]
+) -> tuple[str, str, dict[str, Any], list[str]] | None:
     """The candidate (namespace, key, request) with the fewest differing fields.
 
     Ties go to the one sharing the longest common text in its differing fields, which
@@ -83,26 +85,31 @@ def nearest(candidates: Iterable[tuple[str, str, dict[str, Any]]],
 
 def render_diff(recorded: dict[str, Any], wanted: dict[str, Any], paths: list[str]) -> list[str]:
     a, b = flatten(recorded), flatten(wanted)
-    lines = [f"  {path}: {describe_value_change(a.get(path, _ABSENT), b.get(path, _ABSENT))}"
-             for path in paths[:MAX_FIELDS_SHOWN]]
+    lines = [
+        f"  {path}: {describe_value_change(a.get(path, _ABSENT), b.get(path, _ABSENT))}"
+        for path in paths[:MAX_FIELDS_SHOWN]
+    ]
     if len(paths) > MAX_FIELDS_SHOWN:
         lines.append(f"  ... and {len(paths) - MAX_FIELDS_SHOWN} more differing fields")
     return lines
 
 
-def explain_miss(store: "CassetteStore", namespace: str, wanted: dict[str, Any]) -> list[str]:
+def explain_miss(store: CassetteStore, namespace: str, wanted: dict[str, Any]) -> list[str]:
     """The nearest recorded request of the same kind (same top-level fields), looked for in
     `namespace` first, then in the whole store."""
     found = None
     for scope in (namespace, None):
         refs = itertools.islice(store.iter_entries(scope), NEAREST_SCAN_LIMIT)
         requests = ((r.namespace, r.key, store.read(r, check_request=False)["request"]) for r in refs)
-        found = nearest(((ns, key, request) for ns, key, request in requests if request.keys() == wanted.keys()),
-                        wanted)
+        found = nearest(
+            ((ns, key, request) for ns, key, request in requests if request.keys() == wanted.keys()), wanted
+        )
         if found:
             break
     if not found:
         return [f"  the cassette folder {store.root} holds no recordings of this kind at all"]
     near_namespace, key, request, paths = found
-    return [f"nearest recorded request: key {key} in namespace {near_namespace!r}, "
-            f"{len(paths)} field(s) differ:", *render_diff(request, wanted, paths)]
+    return [
+        f"nearest recorded request: key {key} in namespace {near_namespace!r}, {len(paths)} field(s) differ:",
+        *render_diff(request, wanted, paths),
+    ]

@@ -64,7 +64,7 @@ class LoopbackServer:
         self._httpd: ThreadingHTTPServer | None = None
 
     # -- lifecycle --------------------------------------------------------------------
-    def start(self, port: int = 0) -> "LoopbackServer":
+    def start(self, port: int = 0) -> LoopbackServer:
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -101,15 +101,22 @@ class LoopbackServer:
             self._httpd.server_close()
             self._httpd = None
 
-    def __enter__(self) -> "LoopbackServer":
+    def __enter__(self) -> LoopbackServer:
         return self.start()
 
     def __exit__(self, *exc: Any) -> None:
         self.stop()
 
     # -- protocol ---------------------------------------------------------------------
-    def _send(self, handler: BaseHTTPRequestHandler, status: int, body: Any, raw: bytes | None = None,
-              headers: dict[str, str] | None = None, trickle_s: float = 0.0) -> None:
+    def _send(
+        self,
+        handler: BaseHTTPRequestHandler,
+        status: int,
+        body: Any,
+        raw: bytes | None = None,
+        headers: dict[str, str] | None = None,
+        trickle_s: float = 0.0,
+    ) -> None:
         payload = raw if raw is not None else json.dumps(body).encode()
         headers = dict(headers or {})
         handler.send_response(status)
@@ -121,7 +128,7 @@ class LoopbackServer:
             handler.end_headers()
             if trickle_s:
                 for i in range(len(payload)):
-                    handler.wfile.write(payload[i:i + 1])
+                    handler.wfile.write(payload[i : i + 1])
                     handler.wfile.flush()
                     time.sleep(trickle_s)
             else:
@@ -136,8 +143,19 @@ class LoopbackServer:
             self.received.append({"upload_bytes": len(raw)})
             self.received_headers.append({k.lower(): v for k, v in handler.headers.items()})
         digest = hashlib.sha256(raw).hexdigest()[:12]
-        self._send(handler, 200, {"id": f"file-{digest}", "object": "file", "bytes": len(raw), "created_at": 0,
-                                  "filename": "upload", "purpose": "batch", "status": "processed"})
+        self._send(
+            handler,
+            200,
+            {
+                "id": f"file-{digest}",
+                "object": "file",
+                "bytes": len(raw),
+                "created_at": 0,
+                "filename": "upload",
+                "purpose": "batch",
+                "status": "processed",
+            },
+        )
 
     def _handle(self, handler: BaseHTTPRequestHandler, raw: bytes) -> None:
         body = json.loads(raw or b"{}")
@@ -158,8 +176,12 @@ class LoopbackServer:
                 return
             if fault and fault.status:
                 headers = {"retry-after": fault.retry_after} if fault.retry_after else {}
-                self._send(handler, fault.status, fault.body or {"error": {"message": "injected fault"}},
-                           headers={**headers, **fault.headers})
+                self._send(
+                    handler,
+                    fault.status,
+                    fault.body or {"error": {"message": "injected fault"}},
+                    headers={**headers, **fault.headers},
+                )
                 return
             if over_limit:
                 self._send(handler, 429, {"error": {"message": "too many requests"}}, headers={"retry-after": "0.05"})
@@ -182,18 +204,29 @@ class LoopbackServer:
             if handler.path.endswith("/responses"):  # the Responses API, plain or streamed
                 response = self._response(body)
                 if body.get("stream"):
-                    self._send(handler, 200, None, raw=_response_events(response),
-                               headers={**self.response_headers, "content-type": "text/event-stream"})
+                    self._send(
+                        handler,
+                        200,
+                        None,
+                        raw=_response_events(response),
+                        headers={**self.response_headers, "content-type": "text/event-stream"},
+                    )
                 else:
                     self._send(handler, 200, response, headers=self.response_headers)
                 return
             completion = self._completion(handler.path, body)
             if body.get("stream"):
-                self._send(handler, 200, None, raw=_event_stream(completion, body),
-                           headers={**self.response_headers, "content-type": "text/event-stream"})
+                self._send(
+                    handler,
+                    200,
+                    None,
+                    raw=_event_stream(completion, body),
+                    headers={**self.response_headers, "content-type": "text/event-stream"},
+                )
                 return
-            self._send(handler, 200, completion, headers=self.response_headers,
-                       trickle_s=fault.trickle_s if fault else 0.0)
+            self._send(
+                handler, 200, completion, headers=self.response_headers, trickle_s=fault.trickle_s if fault else 0.0
+            )
         finally:
             with self._lock:
                 self._in_flight -= 1
@@ -210,12 +243,30 @@ class LoopbackServer:
         identity = json.dumps(body, sort_keys=True)
         text = self._answer(body, identity)
         prompt = approx_tokens(json.dumps(body.get("input", "")))
-        usage = {"input_tokens": prompt, "output_tokens": approx_tokens(text), "total_tokens": prompt + approx_tokens(text)}
-        message = {"type": "message", "id": "msg_loopback", "status": "completed", "role": "assistant",
-                   "content": [{"type": "output_text", "text": text, "annotations": []}]}
-        return {"id": f"resp_{hashlib.sha256(identity.encode()).hexdigest()[:10]}", "object": "response",
-                "created_at": 0, "model": body.get("model", "loopback"), "status": "completed", "output": [message],
-                "parallel_tool_calls": True, "tool_choice": "auto", "tools": [], "usage": usage}
+        usage = {
+            "input_tokens": prompt,
+            "output_tokens": approx_tokens(text),
+            "total_tokens": prompt + approx_tokens(text),
+        }
+        message = {
+            "type": "message",
+            "id": "msg_loopback",
+            "status": "completed",
+            "role": "assistant",
+            "content": [{"type": "output_text", "text": text, "annotations": []}],
+        }
+        return {
+            "id": f"resp_{hashlib.sha256(identity.encode()).hexdigest()[:10]}",
+            "object": "response",
+            "created_at": 0,
+            "model": body.get("model", "loopback"),
+            "status": "completed",
+            "output": [message],
+            "parallel_tool_calls": True,
+            "tool_choice": "auto",
+            "tools": [],
+            "usage": usage,
+        }
 
     def _completion(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         n = 1 if self.ignore_n else int(body.get("n") or 1)
@@ -224,29 +275,50 @@ class LoopbackServer:
         for index in range(n):
             text = self._answer(body, identity)
             if path.endswith("/chat/completions"):
-                choices.append({"index": index, "finish_reason": "stop",
-                                "message": {"role": "assistant", "content": text}})
+                choices.append(
+                    {"index": index, "finish_reason": "stop", "message": {"role": "assistant", "content": text}}
+                )
             else:
-                choices.append({"index": index, "finish_reason": "stop", "text": text,
-                                "logprobs": _logprobs_for(text) if body.get("logprobs") else None})
-        prompt = (approx_chat_tokens(body["messages"]) if "messages" in body
-                  else approx_tokens(str(body.get("prompt", ""))))
+                choices.append(
+                    {
+                        "index": index,
+                        "finish_reason": "stop",
+                        "text": text,
+                        "logprobs": _logprobs_for(text) if body.get("logprobs") else None,
+                    }
+                )
+        prompt = (
+            approx_chat_tokens(body["messages"]) if "messages" in body else approx_tokens(str(body.get("prompt", "")))
+        )
         completion = sum(approx_tokens(c["message"]["content"] if "message" in c else c["text"]) for c in choices)
         usage = {"prompt_tokens": prompt, "completion_tokens": completion, "total_tokens": prompt + completion}
         obj = "chat.completion" if path.endswith("/chat/completions") else "text_completion"
-        return {"id": f"loopback-{hashlib.sha256(identity.encode()).hexdigest()[:10]}", "object": obj,
-                "created": 0, "model": body.get("model", "loopback"), "choices": choices, "usage": usage}
+        return {
+            "id": f"loopback-{hashlib.sha256(identity.encode()).hexdigest()[:10]}",
+            "object": obj,
+            "created": 0,
+            "model": body.get("model", "loopback"),
+            "choices": choices,
+            "usage": usage,
+        }
 
 
 def _event_stream(completion: dict[str, Any], body: dict[str, Any]) -> bytes:
     """The completion as OpenAI streams it: one chunk per choice, a usage chunk if asked for, [DONE]."""
     chat = completion["object"] == "chat.completion"
-    head = {"id": completion["id"], "object": "chat.completion.chunk" if chat else "text_completion",
-            "created": 0, "model": completion["model"]}
+    head = {
+        "id": completion["id"],
+        "object": "chat.completion.chunk" if chat else "text_completion",
+        "created": 0,
+        "model": completion["model"],
+    }
     chunks = []
     for choice in completion["choices"]:
-        delta = ({"delta": {"role": "assistant", "content": choice["message"]["content"]}} if chat
-                 else {"text": choice["text"]})
+        delta = (
+            {"delta": {"role": "assistant", "content": choice["message"]["content"]}}
+            if chat
+            else {"text": choice["text"]}
+        )
         chunks.append({**head, "choices": [{"index": choice["index"], **delta, "finish_reason": "stop"}]})
     if (body.get("stream_options") or {}).get("include_usage"):
         chunks.append({**head, "choices": [], "usage": completion["usage"]})
@@ -256,12 +328,29 @@ def _event_stream(completion: dict[str, Any], body: dict[str, Any]) -> bytes:
 def _response_events(response: dict[str, Any]) -> bytes:
     """A Responses API answer as its named events: created, one text delta, completed."""
     text = response["output"][0]["content"][0]["text"]
-    events = [("response.created", {"type": "response.created", "sequence_number": 0,
-                                    "response": {**response, "status": "in_progress", "output": []}}),
-              ("response.output_text.delta", {"type": "response.output_text.delta", "sequence_number": 1,
-                                              "item_id": "msg_loopback", "output_index": 0, "content_index": 0,
-                                              "delta": text, "logprobs": []}),
-              ("response.completed", {"type": "response.completed", "sequence_number": 2, "response": response})]
+    events = [
+        (
+            "response.created",
+            {
+                "type": "response.created",
+                "sequence_number": 0,
+                "response": {**response, "status": "in_progress", "output": []},
+            },
+        ),
+        (
+            "response.output_text.delta",
+            {
+                "type": "response.output_text.delta",
+                "sequence_number": 1,
+                "item_id": "msg_loopback",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": text,
+                "logprobs": [],
+            },
+        ),
+        ("response.completed", {"type": "response.completed", "sequence_number": 2, "response": response}),
+    ]
     return b"".join(f"event: {name}\ndata: {json.dumps(data)}\n\n".encode() for name, data in events)
 
 
@@ -269,5 +358,9 @@ def _logprobs_for(text: str) -> dict[str, Any]:
     """OpenAI legacy-completions logprobs: each character a token, '0'/'1' both listed."""
     tokens = list(text)
     top = [{"0": -0.3, "1": -1.4} if t in "01" else {t: -0.01} for t in tokens]
-    return {"tokens": tokens, "token_logprobs": [next(iter(d.values())) for d in top],
-            "top_logprobs": top, "text_offset": list(range(len(tokens)))}
+    return {
+        "tokens": tokens,
+        "token_logprobs": [next(iter(d.values())) for d in top],
+        "top_logprobs": top,
+        "text_offset": list(range(len(tokens))),
+    }

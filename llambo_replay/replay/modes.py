@@ -28,15 +28,19 @@ class ModePolicy:
 
 
 POLICIES: dict[RecordMode, ModePolicy] = {
-    RecordMode.RECORD: ModePolicy(True, True, True, True,
-                                  "reuse what is recorded, call the endpoint for the rest and store it; "
-                                  "checks the endpoint first (resumes an interrupted recording)"),
-    RecordMode.REPLAY: ModePolicy(True, False, False, False,
-                                  "answer only from the cassettes; a miss is an error; never touches the network"),
-    RecordMode.AUTO: ModePolicy(True, True, True, False,
-                                "like record, but connects only if something is missing"),
-    RecordMode.LIVE: ModePolicy(False, False, True, False,
-                                "call the endpoint every time and store nothing"),
+    RecordMode.RECORD: ModePolicy(
+        True,
+        True,
+        True,
+        True,
+        "reuse what is recorded, call the endpoint for the rest and store it; "
+        "checks the endpoint first (resumes an interrupted recording)",
+    ),
+    RecordMode.REPLAY: ModePolicy(
+        True, False, False, False, "answer only from the cassettes; a miss is an error; never touches the network"
+    ),
+    RecordMode.AUTO: ModePolicy(True, True, True, False, "like record, but connects only if something is missing"),
+    RecordMode.LIVE: ModePolicy(False, False, True, False, "call the endpoint every time and store nothing"),
 }
 
 

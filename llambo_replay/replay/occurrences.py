@@ -21,7 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-_member: ContextVar[tuple["Batch", int] | None] = ContextVar("llambo_replay_batch_member", default=None)
+_member: ContextVar[tuple[Batch, int] | None] = ContextVar("llambo_replay_batch_member", default=None)
 
 
 class Batch:

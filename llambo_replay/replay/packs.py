@@ -37,13 +37,15 @@ PACK_NAME_RE = re.compile(r"^[0-9a-f]{2}\.jsonl$")
 def pack_name(key: str) -> str:
     """The pack of a key: its first byte, rounded down to an even number (pack `fe` holds keys fe..–ff..)."""
     return f"{int(key[:2], 16) & _PACK_MASK:02x}{PACK_SUFFIX}"
+
+
 _HEAD_RE = re.compile(rb'\{"key":"([0-9a-f]{64})","ns":"([A-Za-z0-9._=+/-]+)","slot":(0|[1-9][0-9]*),')
 
 
 def render_line(namespace: str, key: str, slot: int, body: dict[str, Any]) -> bytes:
     """One line: the fixed head, then the body's fields, sorted, compact."""
     rest = json.dumps(body, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return f'{{"key":"{key}","ns":"{namespace}","slot":{slot},{rest[1:]}\n'.encode("utf-8")
+    return f'{{"key":"{key}","ns":"{namespace}","slot":{slot},{rest[1:]}\n'.encode()
 
 
 @dataclass

@@ -26,6 +26,7 @@ def approx_chat_tokens(messages: list[dict[str, Any]]) -> int:
     """Tokens of a chat prompt: its texts, plus a few per message for roles and separators."""
     return sum(approx_tokens(str(m.get("content", ""))) + 4 for m in messages)
 
+
 def cached_tokens(usage: dict[str, Any] | None) -> int:
     usage = usage or {}
     details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
@@ -38,9 +39,11 @@ def _price_per_token(model: str) -> tuple[float, float, float] | None:
     from genai_prices import Usage, calc_price  # imported when a price is needed: it loads the whole table
 
     provider, _, name = model.rpartition("/")
+
     def total(prompt: int, cached: int, completion: int) -> float:
         usage = Usage(input_tokens=prompt, cache_read_tokens=cached, output_tokens=completion)
         return float(calc_price(usage, model_ref=name, provider_id=provider or None).total_price)
+
     try:
         prompt_rate = total(1000, 0, 0) / 1000  # 1,000 tokens: below any long-context price tier
         cached_rate = total(1000, 1000, 0) / 1000

@@ -43,24 +43,39 @@ def _scrub_response(response: dict[str, Any]) -> dict[str, Any]:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption("--llm-record-mode", default="none", choices=["none", "once", "new_episodes", "all"],
-                     help="vcrpy record mode for the vcr_llm fixture (default: none = replay only)")
+    parser.addoption(
+        "--llm-record-mode",
+        default="none",
+        choices=["none", "once", "new_episodes", "all"],
+        help="vcrpy record mode for the vcr_llm fixture (default: none = replay only)",
+    )
     group = parser.getgroup("llm_replay", "record and replay LLM calls (llambo-replay)")
-    group.addoption("--llm-mode", default=None, choices=["replay", "record", "auto", "live", "rewrite"],
-                    help="record mode of the llm_replay fixture (default: $LLAMBO_REPLAY_MODE, else replay); "
-                         "rewrite: forget what each test recorded, then record it afresh")
-    group.addoption("--llm-cassette-dir", default=None,
-                    help="one cassette store for every test (default: cassettes/ beside each test file)")
-    group.addoption("--block-network", action="store_true",
-                    help="fail any test that connects to a host other than the loopback")
+    group.addoption(
+        "--llm-mode",
+        default=None,
+        choices=["replay", "record", "auto", "live", "rewrite"],
+        help="record mode of the llm_replay fixture (default: $LLAMBO_REPLAY_MODE, else replay); "
+        "rewrite: forget what each test recorded, then record it afresh",
+    )
+    group.addoption(
+        "--llm-cassette-dir",
+        default=None,
+        help="one cassette store for every test (default: cassettes/ beside each test file)",
+    )
+    group.addoption(
+        "--block-network", action="store_true", help="fail any test that connects to a host other than the loopback"
+    )
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "llm_replay(namespace=None, ignore=(), redact=None, mode=None, base_url=None): "
-                                       "options of the llm_replay fixture for this test")
+    config.addinivalue_line(
+        "markers",
+        "llm_replay(namespace=None, ignore=(), redact=None, mode=None, base_url=None): "
+        "options of the llm_replay fixture for this test",
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -124,8 +139,14 @@ def llm_replay(request: pytest.FixtureRequest, llm_replay_config: dict[str, Any]
         if store.root.is_dir():
             store.remove_many(list(store.iter_entries(namespace)))
         wanted = "record"
-    transport = make_transport(store, namespace, parse_mode(wanted), options.get("base_url"),
-                               ignore=tuple(options.get("ignore", ())), redact=options.get("redact"))
+    transport = make_transport(
+        store,
+        namespace,
+        parse_mode(wanted),
+        options.get("base_url"),
+        ignore=tuple(options.get("ignore", ())),
+        redact=options.get("redact"),
+    )
     try:
         yield LlmReplay(transport)
     finally:
@@ -135,9 +156,15 @@ def llm_replay(request: pytest.FixtureRequest, llm_replay_config: dict[str, Any]
 def vcr_for(cassette_dir: Path, record_mode: str) -> Any:
     import vcr
 
-    return vcr.VCR(cassette_library_dir=str(cassette_dir), record_mode=record_mode, match_on=list(MATCH_ON),
-                   filter_headers=list(SECRET_HEADERS), filter_query_parameters=sorted(SECRET_QUERY_PARAMS),
-                   before_record_response=_scrub_response, decode_compressed_response=True)
+    return vcr.VCR(
+        cassette_library_dir=str(cassette_dir),
+        record_mode=record_mode,
+        match_on=list(MATCH_ON),
+        filter_headers=list(SECRET_HEADERS),
+        filter_query_parameters=sorted(SECRET_QUERY_PARAMS),
+        before_record_response=_scrub_response,
+        decode_compressed_response=True,
+    )
 
 
 @pytest.fixture

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from llambo_replay.errors import UsageError, missing_folder
@@ -55,17 +55,20 @@ def referenced_keys(manifest_dirs: list[Path]) -> set[tuple[str, str]]:
             raise missing_folder("manifest folder", folder, "--manifests DIR")
         paths = sorted(files_under(folder, "*.manifest.json"))
         if not paths:
-            raise UsageError(f"no *.manifest.json under {folder}; prune keeps what manifests name, so it refuses "
-                             "to go on without any")
+            raise UsageError(
+                f"no *.manifest.json under {folder}; prune keeps what manifests name, so it refuses "
+                "to go on without any"
+            )
         for path in paths:
             try:
                 cassettes = json.loads(path.read_text())["cassettes"]
-                by_namespace = ({cassettes["namespace"]: cassettes["keys"]} if "namespace" in cassettes
-                                else cassettes)
+                by_namespace = {cassettes["namespace"]: cassettes["keys"]} if "namespace" in cassettes else cassettes
                 keep.update((namespace, key) for namespace, keys in by_namespace.items() for key in keys)
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
-                raise UsageError(f"{path} is not a manifest with a cassettes block; prune refuses to guess what "
-                                 "it uses (restore it, or leave its folder out of --manifests)") from None
+                raise UsageError(
+                    f"{path} is not a manifest with a cassettes block; prune refuses to guess what "
+                    "it uses (restore it, or leave its folder out of --manifests)"
+                ) from None
     if not keep:
         raise UsageError("the manifests name no cassette entries at all; prune refuses to remove everything")
     return keep
@@ -77,13 +80,18 @@ def unreferenced(store: CassetteStore, keep: set[tuple[str, str]]) -> list[Entry
 
 def newest_manifest_time(manifest_dirs: list[Path]) -> str:
     """When the newest manifest under the folders was written, as the UTC timestamp entries carry."""
-    newest = max(path.stat().st_mtime for folder in manifest_dirs
-                 for path in files_under(folder, "*.manifest.json"))
-    return datetime.fromtimestamp(newest, timezone.utc).isoformat(timespec="seconds")
+    newest = max(path.stat().st_mtime for folder in manifest_dirs for path in files_under(folder, "*.manifest.json"))
+    return datetime.fromtimestamp(newest, UTC).isoformat(timespec="seconds")
 
 
 def recorded_after(store: CassetteStore, refs: list[EntryRef], moment: str) -> list[EntryRef]:
     """The entries with a response recorded after `moment`: a recording that has not written its manifest yet
     (still running, or stopped by a budget) would lose them to a prune."""
-    return [ref for ref in refs if any(str(slot["meta"].get("recorded_at") or "") > moment
-                                       for slot in store.read(ref, check_request=False)["responses"])]
+    return [
+        ref
+        for ref in refs
+        if any(
+            str(slot["meta"].get("recorded_at") or "") > moment
+            for slot in store.read(ref, check_request=False)["responses"]
+        )
+    ]

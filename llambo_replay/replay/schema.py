@@ -74,8 +74,11 @@ def stream_problem(body: Any) -> str:
     if not isinstance(events, list) or not events:
         return "a streamed answer without events"
     for event in events:
-        if not isinstance(event, dict) or set(event) != {"event", "data"} or not (
-                event["event"] is None or isinstance(event["event"], str)):
+        if (
+            not isinstance(event, dict)
+            or set(event) != {"event", "data"}
+            or not (event["event"] is None or isinstance(event["event"], str))
+        ):
             return "a streamed answer with a malformed event"
         if isinstance(event["data"], dict) and event["data"].get("error"):
             return "a streamed answer that ends in an error event"
@@ -100,8 +103,12 @@ def completion_problem(body: Any, path: str) -> str:
         if field == "message" and not isinstance(choice["message"].get("content"), MESSAGE_CONTENT_TYPES):
             return "a completion whose message content is not text"
     usage = body.get("usage")
-    if usage is not None and (not isinstance(usage, dict) or any(
+    if usage is not None and (
+        not isinstance(usage, dict)
+        or any(
             not isinstance(usage.get(name, 0), int) or isinstance(usage.get(name), bool) or usage.get(name, 0) < 0
-            for name in USAGE_FIELDS)):
+            for name in USAGE_FIELDS
+        )
+    ):
         return "a completion whose usage is not token counts"
     return ""

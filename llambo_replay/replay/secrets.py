@@ -77,8 +77,10 @@ def refuse_credential(what: str, value: str) -> None:
     (or is the key this environment holds): it would be stored, printed and committed."""
     kinds = scan_text(value, known_keys())
     if kinds:
-        raise UsageError(f"{what} looks like it holds a credential ({kinds[0]}); give the key in OPENAI_API_KEY, "
-                         "which is sent as a header and never stored")
+        raise UsageError(
+            f"{what} looks like it holds a credential ({kinds[0]}); give the key in OPENAI_API_KEY, "
+            "which is sent as a header and never stored"
+        )
 
 
 def scan_tree(root: str | Path, extra: tuple[str, ...] = ()) -> list[str]:

@@ -34,9 +34,11 @@ def resolve_base_url(base_url: str | None) -> str:
     if parts is None or parts.scheme not in ("http", "https") or not parts.hostname:
         raise UsageError(f"base URL {redact_url(url)} is not an http(s) URL such as http://127.0.0.1:8080/v1")
     if parts.query or parts.fragment:
-        raise UsageError(f"base URL {redact_url(url)} has a query string, which the client would put in front of "
-                         "every API path; give the key in OPENAI_API_KEY (sent as a header, never stored) and, for "
-                         "Azure OpenAI, use its v1 endpoint https://<resource>.openai.azure.com/openai/v1")
+        raise UsageError(
+            f"base URL {redact_url(url)} has a query string, which the client would put in front of "
+            "every API path; give the key in OPENAI_API_KEY (sent as a header, never stored) and, for "
+            "Azure OpenAI, use its v1 endpoint https://<resource>.openai.azure.com/openai/v1"
+        )
     refuse_credential("the base URL's path", parts.path)
     return url
 
@@ -51,21 +53,34 @@ def probe_endpoint(base_url: str, api_key: str, timeout_s: float = 10.0) -> None
     """Fail fast, before a long recording, when the endpoint does not answer."""
     shown = redact_url(base_url)
     try:
-        response = httpx2.get(base_url.rstrip("/") + "/models", headers={"Authorization": f"Bearer {api_key}"},
-                              timeout=timeout_s)
+        response = httpx2.get(
+            base_url.rstrip("/") + "/models", headers={"Authorization": f"Bearer {api_key}"}, timeout=timeout_s
+        )
     except httpx2.HTTPError as exc:
-        fix = ("start it with `llambo-replay serve-local`, or pass --base-url" if base_url == DEFAULT_BASE_URL
-               else "check that it is up and that the URL is right")
+        fix = (
+            "start it with `llambo-replay serve-local`, or pass --base-url"
+            if base_url == DEFAULT_BASE_URL
+            else "check that it is up and that the URL is right"
+        )
         raise EndpointError(f"cannot reach the endpoint {shown} ({exc.__class__.__name__}); {fix}") from None
     if response.status_code >= 400:
-        raise EndpointError(f"endpoint {shown} answered GET /models with HTTP {response.status_code}; "
-                            "check --base-url and OPENAI_API_KEY")
+        raise EndpointError(
+            f"endpoint {shown} answered GET /models with HTTP {response.status_code}; "
+            "check --base-url and OPENAI_API_KEY"
+        )
 
 
-def make_transport(store: CassetteStore, namespace: str, mode: RecordMode, base_url: str | None = None,
-                   retry: RetryPolicy | None = None, api_key: str | None = None,
-                   timeout_s: float = DEFAULT_TIMEOUT_S, ignore: tuple[str, ...] = (),
-                   redact: Callable[[Any], Any] | None = None) -> ReplayTransport:
+def make_transport(
+    store: CassetteStore,
+    namespace: str,
+    mode: RecordMode,
+    base_url: str | None = None,
+    retry: RetryPolicy | None = None,
+    api_key: str | None = None,
+    timeout_s: float = DEFAULT_TIMEOUT_S,
+    ignore: tuple[str, ...] = (),
+    redact: Callable[[Any], Any] | None = None,
+) -> ReplayTransport:
     """The transport for one namespace; checks the store (and, in record mode, the endpoint) first,
     so that a bad folder or a dead endpoint fails before anything is paid for."""
     url = resolve_base_url(base_url)
@@ -76,21 +91,37 @@ def make_transport(store: CassetteStore, namespace: str, mode: RecordMode, base_
         store.check_usable(writes=uses.writes_store)
     if uses.probes_endpoint:
         probe_endpoint(url, _api_key(mode, api_key), timeout_s=min(timeout_s, 10.0))
-    return ReplayTransport(store=store, namespace=namespace, mode=mode, base_url=url, retry=retry or RetryPolicy(),
-                           timeout_s=timeout_s, ignore=tuple(ignore), redact=redact)
+    return ReplayTransport(
+        store=store,
+        namespace=namespace,
+        mode=mode,
+        base_url=url,
+        retry=retry or RetryPolicy(),
+        timeout_s=timeout_s,
+        ignore=tuple(ignore),
+        redact=redact,
+    )
 
 
 def open_async_client(transport: ReplayTransport, api_key: str | None = None) -> openai.AsyncOpenAI:
     """An AsyncOpenAI client over `transport`; retries are the transport's, not the SDK's."""
-    return openai.AsyncOpenAI(base_url=transport.base_url, api_key=_api_key(transport.mode, api_key),
-                              max_retries=0, timeout=transport.timeout_s,
-                              http_client=httpx2.AsyncClient(transport=transport, timeout=transport.timeout_s))
+    return openai.AsyncOpenAI(
+        base_url=transport.base_url,
+        api_key=_api_key(transport.mode, api_key),
+        max_retries=0,
+        timeout=transport.timeout_s,
+        http_client=httpx2.AsyncClient(transport=transport, timeout=transport.timeout_s),
+    )
 
 
 def open_client(transport: ReplayTransport, api_key: str | None = None) -> openai.OpenAI:
-    return openai.OpenAI(base_url=transport.base_url, api_key=_api_key(transport.mode, api_key),
-                         max_retries=0, timeout=transport.timeout_s,
-                         http_client=httpx2.Client(transport=transport, timeout=transport.timeout_s))
+    return openai.OpenAI(
+        base_url=transport.base_url,
+        api_key=_api_key(transport.mode, api_key),
+        max_retries=0,
+        timeout=transport.timeout_s,
+        http_client=httpx2.Client(transport=transport, timeout=transport.timeout_s),
+    )
 
 
 def unwrap(exc: BaseException) -> BaseException:
@@ -101,6 +132,7 @@ def unwrap(exc: BaseException) -> BaseException:
         return cause
     if isinstance(exc, openai.APIStatusError):
         host = exc.request.url.host if exc.request is not None else "the endpoint"
-        return EndpointError(f"endpoint {host} refused the request with HTTP {exc.status_code}: "
-                             f"{str(exc.message)[:300]}")
+        return EndpointError(
+            f"endpoint {host} refused the request with HTTP {exc.status_code}: {str(exc.message)[:300]}"
+        )
     return exc

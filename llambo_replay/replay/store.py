@@ -64,10 +64,15 @@ class EntryRef:
 
 @lru_cache(maxsize=4096)
 def check_namespace(namespace: str) -> str:
-    if (not _NAMESPACE_RE.match(namespace) or ".." in namespace
-            or any(part.endswith(packs.PACK_SUFFIX) for part in namespace.split("/"))):
-        raise UsageError(f"invalid cassette namespace {namespace!r}: use letters, digits, '._=+-' and '/' between "
-                         f"parts, no part ending in {packs.PACK_SUFFIX}")
+    if (
+        not _NAMESPACE_RE.match(namespace)
+        or ".." in namespace
+        or any(part.endswith(packs.PACK_SUFFIX) for part in namespace.split("/"))
+    ):
+        raise UsageError(
+            f"invalid cassette namespace {namespace!r}: use letters, digits, '._=+-' and '/' between "
+            f"parts, no part ending in {packs.PACK_SUFFIX}"
+        )
     return namespace
 
 
@@ -133,7 +138,7 @@ class CassetteStore:
         self._format_checked = False
 
     # -- the folder ---------------------------------------------------------------------
-    def check_usable(self, writes: bool) -> "CassetteStore":
+    def check_usable(self, writes: bool) -> CassetteStore:
         """Fail with one line, before any paid request, if the folder cannot serve (or take) recordings.
 
         A store that will be written is created if missing, and the temporary files of an
@@ -163,8 +168,10 @@ class CassetteStore:
                 else:
                     stale.unlink(missing_ok=True)
         except OSError as exc:
-            raise UsageError(f"cannot record into the cassette folder {self.root} "
-                             f"({exc.strerror or exc.__class__.__name__}); pass --cassettes DIR") from None
+            raise UsageError(
+                f"cannot record into the cassette folder {self.root} "
+                f"({exc.strerror or exc.__class__.__name__}); pass --cassettes DIR"
+            ) from None
         self._usable.add(writes)
         return self
 
@@ -176,14 +183,20 @@ class CassetteStore:
         if state is not None:
             version = state["format"]
             if "migrating_from" in state:
-                raise UsageError(f"the conversion of cassette folder {self.root} to store format {version} was "
-                                 f"interrupted; run `{MIGRATE_HINT.format(root=self.root)}` again")
+                raise UsageError(
+                    f"the conversion of cassette folder {self.root} to store format {version} was "
+                    f"interrupted; run `{MIGRATE_HINT.format(root=self.root)}` again"
+                )
             if version != FORMAT_VERSION:
-                raise UsageError(f"cassette folder {self.root} is in store format {version}; this version of "
-                                 f"llambo-replay reads format {FORMAT_VERSION}")
+                raise UsageError(
+                    f"cassette folder {self.root} is in store format {version}; this version of "
+                    f"llambo-replay reads format {FORMAT_VERSION}"
+                )
         elif self.root.is_dir() and next(legacy_entry_files(self.root, LEGACY_PROBE_FOLDERS), None) is not None:
-            raise UsageError(f"cassette folder {self.root} is in the one-file-per-key layout (store format 1); "
-                             f"convert it once with `{MIGRATE_HINT.format(root=self.root)}`")
+            raise UsageError(
+                f"cassette folder {self.root} is in the one-file-per-key layout (store format 1); "
+                f"convert it once with `{MIGRATE_HINT.format(root=self.root)}`"
+            )
         self._format_checked = True
 
     def _mark(self) -> None:
@@ -226,8 +239,11 @@ class CassetteStore:
         return self._shared
 
     def _expand(self, meta: dict[str, Any], where: str) -> dict[str, Any]:
-        refs = {name: meta[name][SHARED_REF] for name in SHARED_META_FIELDS
-                if isinstance(meta.get(name), dict) and set(meta[name]) == {SHARED_REF}}
+        refs = {
+            name: meta[name][SHARED_REF]
+            for name in SHARED_META_FIELDS
+            if isinstance(meta.get(name), dict) and set(meta[name]) == {SHARED_REF}
+        }
         if not refs:
             return meta
         shared = self._shared_values()
@@ -235,8 +251,10 @@ class CassetteStore:
             shared = self._shared_values(reload=True)
         missing = [ref for ref in refs.values() if ref not in shared]
         if missing:
-            raise CassetteCorrupt(f"{where} refers to shared data {missing[0]} that {self.root / SHARED_NAME} "
-                                  "does not hold; restore it from git")
+            raise CassetteCorrupt(
+                f"{where} refers to shared data {missing[0]} that {self.root / SHARED_NAME} "
+                "does not hold; restore it from git"
+            )
         return {**meta, **{name: shared[ref] for name, ref in refs.items()}}
 
     def _intern(self, meta: dict[str, Any]) -> dict[str, Any]:
@@ -252,26 +270,40 @@ class CassetteStore:
             with packs.locked(path) as handle:
                 packs.cut_torn_tail(handle)
                 known = self._shared_values(reload=True)
-                lines = b"".join(json.dumps({"sha256": d, "value": v}, sort_keys=True, ensure_ascii=False,
-                                            separators=(",", ":")).encode("utf-8") + b"\n"
-                                 for d, v in new.items() if d not in known)
+                lines = b"".join(
+                    json.dumps(
+                        {"sha256": d, "value": v}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
+                    ).encode("utf-8")
+                    + b"\n"
+                    for d, v in new.items()
+                    if d not in known
+                )
                 if lines:
                     packs.append(handle, lines)
                     known.update((d, v) for d, v in new.items())
         return {**meta, **{name: {SHARED_REF: digest} for name, digest in digests.items()}}
 
     # -- reading ----------------------------------------------------------------------
-    def _entry(self, namespace: str, key: str, path: Path, index: packs.PackIndex,
-               check_request: bool, data: bytes | None = None) -> dict[str, Any] | None:
+    def _entry(
+        self,
+        namespace: str,
+        key: str,
+        path: Path,
+        index: packs.PackIndex,
+        check_request: bool,
+        data: bytes | None = None,
+    ) -> dict[str, Any] | None:
         """The entry's lines, checked; `data` is the whole pack when the caller has read it already."""
         spans = index.lines.get((namespace, key))
         if not spans:
             if index.damaged:
-                raise CassetteCorrupt(f"cassette pack {path} has a damaged line at byte {index.damaged[0]}, which "
-                                      f"may hold {namespace} {key}; restore the pack from git or re-record it")
+                raise CassetteCorrupt(
+                    f"cassette pack {path} has a damaged line at byte {index.damaged[0]}, which "
+                    f"may hold {namespace} {key}; restore the pack from git or re-record it"
+                )
             return None
         request, slots = None, {}
-        lines = packs.read_lines(path, spans) if data is None else [data[o:o + n] for _, o, n in spans]
+        lines = packs.read_lines(path, spans) if data is None else [data[o : o + n] for _, o, n in spans]
         for (slot_number, offset, _), raw in zip(spans, lines):
             where = f"cassette pack {path} (line at byte {offset}, {namespace} {key} slot {slot_number})"
             if packs.head_of(raw) != (namespace, key, slot_number) or not raw.endswith(b"\n"):
@@ -279,31 +311,44 @@ class CassetteStore:
             try:
                 line = json.loads(raw)
             except ValueError as exc:
-                raise CassetteCorrupt(f"{where} is unreadable ({exc}); restore the pack from git or re-record it") \
-                    from None
+                raise CassetteCorrupt(
+                    f"{where} is unreadable ({exc}); restore the pack from git or re-record it"
+                ) from None
             if not SLOT_FIELDS - {"slot"} <= line.keys():
-                raise CassetteCorrupt(f"{where} is corrupt: it lacks "
-                                      f"{', '.join(sorted(SLOT_FIELDS - {'slot'} - line.keys()))}; restore the "
-                                      "pack from git or re-record it")
-            stored = {"slot": slot_number, "response": line["response"], "meta": self._expand(line["meta"], where),
-                      "sha256": line["sha256"]}
+                raise CassetteCorrupt(
+                    f"{where} is corrupt: it lacks "
+                    f"{', '.join(sorted(SLOT_FIELDS - {'slot'} - line.keys()))}; restore the "
+                    "pack from git or re-record it"
+                )
+            stored = {
+                "slot": slot_number,
+                "response": line["response"],
+                "meta": self._expand(line["meta"], where),
+                "sha256": line["sha256"],
+            }
             if stored["sha256"] != slot_hash(stored):
-                raise CassetteCorrupt(f"{where} is corrupt: it does not match its sha256; restore the pack from git "
-                                      "or re-record it")
+                raise CassetteCorrupt(
+                    f"{where} is corrupt: it does not match its sha256; restore the pack from git or re-record it"
+                )
             earlier = slots.setdefault(slot_number, stored)
             if earlier["sha256"] != stored["sha256"]:
-                raise CassetteCorrupt(f"{where} is recorded twice with different responses (two recordings merged); "
-                                      "keep one of the two lines and delete the other")
+                raise CassetteCorrupt(
+                    f"{where} is recorded twice with different responses (two recordings merged); "
+                    "keep one of the two lines and delete the other"
+                )
             if request is None and "request" in line:
                 request = line["request"]
         if request is None:
-            raise CassetteCorrupt(f"cassette pack {path} holds responses of {namespace} {key} but not its request; "
-                                  "restore the pack from git or re-record it")
+            raise CassetteCorrupt(
+                f"cassette pack {path} holds responses of {namespace} {key} but not its request; "
+                "restore the pack from git or re-record it"
+            )
         if check_request and request_key(request) != key:
-            raise CassetteCorrupt(f"cassette pack {path}: the stored request of {namespace} {key} does not hash to "
-                                  "its key; restore the pack from git or re-record it")
-        return {"namespace": namespace, "key": key, "request": request,
-                "responses": [slots[n] for n in sorted(slots)]}
+            raise CassetteCorrupt(
+                f"cassette pack {path}: the stored request of {namespace} {key} does not hash to "
+                "its key; restore the pack from git or re-record it"
+            )
+        return {"namespace": namespace, "key": key, "request": request, "responses": [slots[n] for n in sorted(slots)]}
 
     def _load(self, namespace: str, key: str, path: Path, check_request: bool) -> dict[str, Any] | None:
         index = self._index(path)
@@ -346,8 +391,9 @@ class CassetteStore:
         return None if entry is None else _find_slot(entry, slot)
 
     # -- writing ----------------------------------------------------------------------
-    def put(self, namespace: str, key: str, slot: int, request: dict[str, Any],
-            response: Any, meta: dict[str, Any]) -> dict[str, Any]:
+    def put(
+        self, namespace: str, key: str, slot: int, request: dict[str, Any], response: Any, meta: dict[str, Any]
+    ) -> dict[str, Any]:
         """Store `response` as occurrence `slot` of `key`; return what is stored there.
 
         If another process filled that slot first, its response wins and is returned,
@@ -378,17 +424,25 @@ class CassetteStore:
                 for entry in group:
                     where = (entry["namespace"], entry["key"])
                     if where not in stored:
-                        on_disk = self._entry(*where, path, index, check_request=False) if where in index.lines \
-                            else None
-                        stored[where] = on_disk or {"namespace": where[0], "key": where[1],
-                                                    "request": entry["request"], "responses": []}
+                        on_disk = (
+                            self._entry(*where, path, index, check_request=False) if where in index.lines else None
+                        )
+                        stored[where] = on_disk or {
+                            "namespace": where[0],
+                            "key": where[1],
+                            "request": entry["request"],
+                            "responses": [],
+                        }
                     current = stored[where]
                     taken = {s["slot"] for s in current["responses"]}
                     for slot in sorted(entry["responses"], key=lambda s: s["slot"]):
                         if slot["slot"] in taken:
                             continue
-                        body = {"meta": self._intern(slot["meta"]), "response": slot["response"],
-                                "sha256": slot["sha256"]}
+                        body = {
+                            "meta": self._intern(slot["meta"]),
+                            "response": slot["response"],
+                            "sha256": slot["sha256"],
+                        }
                         if where not in has_request:
                             body["request"] = entry["request"]
                             has_request.add(where)
@@ -397,8 +451,9 @@ class CassetteStore:
                         lines.append(line)
                         offset += len(line)
                         taken.add(slot["slot"])
-                        current["responses"].append({name: slot[name] for name in ("slot", "response", "meta",
-                                                                                   "sha256")})
+                        current["responses"].append(
+                            {name: slot[name] for name in ("slot", "response", "meta", "sha256")}
+                        )
                     current["responses"].sort(key=lambda s: s["slot"])
                 if lines:
                     packs.append(handle, b"".join(lines))
@@ -441,13 +496,16 @@ class CassetteStore:
         found = sorted(files_under(self.root, f"*{packs.PACK_SUFFIX}")) if self.root.is_dir() else []  # one walk
         paths = [p for p in found if packs.PACK_NAME_RE.match(p.name)]
         strays = [p for p in found if not packs.PACK_NAME_RE.match(p.name) and p != self.root / SHARED_NAME]
-        problems += [f"{stray} is not a pack of store format {FORMAT_VERSION} (packs are named like "
-                     f"{packs.pack_name('0' * 64)}), so nothing reads it; move its lines into the pack "
-                     "`cassettes verify` would expect, or remove it" for stray in strays]
+        problems += [
+            f"{stray} is not a pack of store format {FORMAT_VERSION} (packs are named like "
+            f"{packs.pack_name('0' * 64)}), so nothing reads it; move its lines into the pack "
+            "`cassettes verify` would expect, or remove it"
+            for stray in strays
+        ]
         jobs = min(jobs or os.cpu_count() or 1, max(1, len(paths) // PACKS_PER_VERIFY_JOB))
         if jobs == 1:
             return problems + self.verify_packs(paths)
-        chunks = [paths[i * len(paths) // jobs:(i + 1) * len(paths) // jobs] for i in range(jobs)]
+        chunks = [paths[i * len(paths) // jobs : (i + 1) * len(paths) // jobs] for i in range(jobs)]
         with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
             for found in pool.map(_verify_chunk, [self.root] * jobs, chunks):
                 problems += found
@@ -463,34 +521,48 @@ class CassetteStore:
             index = packs.PackIndex()
             index.add(data, 0)
             namespace = path.parent.relative_to(self.root).as_posix()
-            problems += [f"cassette pack {path} has a damaged line at byte {offset}; restore the pack from git"
-                         for offset in index.damaged]
+            problems += [
+                f"cassette pack {path} has a damaged line at byte {offset}; restore the pack from git"
+                for offset in index.damaged
+            ]
             torn = len(data) - index.size
             if torn:
-                problems.append(f"cassette pack {path} ends in an incomplete line of {torn} bytes (an interrupted "
-                                "write, or damage): it is never read; the next recording into the pack removes "
-                                "it, or restore the pack from git")
+                problems.append(
+                    f"cassette pack {path} ends in an incomplete line of {torn} bytes (an interrupted "
+                    "write, or damage): it is never read; the next recording into the pack removes "
+                    "it, or restore the pack from git"
+                )
             for (ns, key), _ in sorted(index.lines.items()):
                 if ns != namespace or packs.pack_name(key) != path.name:
-                    problems.append(f"cassette pack {path} holds {ns} {key}, which belongs in "
-                                    f"{self.pack_path(ns, key)}; move the line there")
+                    problems.append(
+                        f"cassette pack {path} holds {ns} {key}, which belongs in "
+                        f"{self.pack_path(ns, key)}; move the line there"
+                    )
                     continue
                 try:
                     entry = self._entry(ns, key, path, index, check_request=True, data=data)
                 except (CassetteCorrupt, _StaleIndex) as exc:
-                    problems.append(str(exc) if isinstance(exc, CassetteCorrupt) else
-                                    f"cassette pack {path}: a line of {ns} {key} is not where its head says")
+                    problems.append(
+                        str(exc)
+                        if isinstance(exc, CassetteCorrupt)
+                        else f"cassette pack {path}: a line of {ns} {key} is not where its head says"
+                    )
                     continue
                 where = entry["request"].get("path") if isinstance(entry["request"], dict) else None
                 for slot in entry["responses"] if isinstance(where, str) else ():
                     kind = stored_kind(slot.get("meta"))
                     if kind == "error":
                         continue  # a client error replayed as such: not a completion
-                    malformed = (stream_problem(slot["response"]) if kind == "event-stream"
-                                 else completion_problem(slot["response"], where))
+                    malformed = (
+                        stream_problem(slot["response"])
+                        if kind == "event-stream"
+                        else completion_problem(slot["response"], where)
+                    )
                     if malformed:
-                        problems.append(f"cassette pack {path}: {ns} {key} slot {slot['slot']} is {malformed}, which "
-                                        "no replay can use; delete its line and re-record it")
+                        problems.append(
+                            f"cassette pack {path}: {ns} {key} slot {slot['slot']} is {malformed}, which "
+                            "no replay can use; delete its line and re-record it"
+                        )
         return problems
 
     def leftovers(self) -> list[Path]:

@@ -18,9 +18,18 @@ from typing import Any
 
 from llambo_replay.errors import CassetteCorrupt, UsageError, missing_folder
 from llambo_replay.replay.canonical import request_key
-from llambo_replay.replay.store import (FORMAT_VERSION, MARKER_NAME, SHARED_NAME, SLOT_FIELDS, CassetteStore,
-                                        atomic_write_text, legacy_entry_files, marker_state, slot_hash,
-                                        write_marker)
+from llambo_replay.replay.store import (
+    FORMAT_VERSION,
+    MARKER_NAME,
+    SHARED_NAME,
+    SLOT_FIELDS,
+    CassetteStore,
+    atomic_write_text,
+    legacy_entry_files,
+    marker_state,
+    slot_hash,
+    write_marker,
+)
 
 LEGACY_FORMAT = 1
 LEGACY_LOCK = ".write.lock"
@@ -47,15 +56,17 @@ def load_legacy_entry(path: Path) -> dict[str, Any]:
     try:
         entry = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
-        raise CassetteCorrupt(f"cassette entry {path} is unreadable ({exc.__class__.__name__}); restore it from "
-                              "git before migrating") from None
+        raise CassetteCorrupt(
+            f"cassette entry {path} is unreadable ({exc.__class__.__name__}); restore it from git before migrating"
+        ) from None
     problem = ""
     if not isinstance(entry, dict) or not {"key", "namespace", "request", "responses"} <= entry.keys():
         problem = "missing fields"
     elif request_key(entry["request"]) != entry["key"] or path.stem != entry["key"]:
         problem = "its request, key and file name disagree"
     elif not isinstance(entry["responses"], list) or not all(
-            isinstance(s, dict) and SLOT_FIELDS <= s.keys() and s["sha256"] == slot_hash(s) for s in entry["responses"]):
+        isinstance(s, dict) and SLOT_FIELDS <= s.keys() and s["sha256"] == slot_hash(s) for s in entry["responses"]
+    ):
         problem = "a response does not match its sha256"
     elif [s["slot"] for s in entry["responses"]] != sorted({s["slot"] for s in entry["responses"]}):
         problem = "slot numbers are repeated or out of order"
@@ -66,7 +77,7 @@ def load_legacy_entry(path: Path) -> dict[str, Any]:
 
 def _batches(paths: list[Path], progress: Callable[[int], None]) -> Iterable[list[dict[str, Any]]]:
     for start in range(0, len(paths), BATCH):
-        chunk = paths[start:start + BATCH]
+        chunk = paths[start : start + BATCH]
         yield [load_legacy_entry(path) for path in chunk]
         progress(len(chunk))
 
@@ -86,8 +97,10 @@ def migrate(root: Path, progress: Callable[[int], None] = lambda n: None) -> Mig
     state = marker_state(root)
     if state is not None:
         if "migrating_from" not in state:
-            raise UsageError(f"cassette folder {root} is already in store format {state.get('format')} and also "
-                             "holds one-file-per-key entries; move those into a folder of their own and migrate it")
+            raise UsageError(
+                f"cassette folder {root} is already in store format {state.get('format')} and also "
+                "holds one-file-per-key entries; move those into a folder of their own and migrate it"
+            )
         for path in [*store.pack_paths(), root / SHARED_NAME]:  # an interrupted migration: start over
             path.unlink(missing_ok=True)
     write_marker(root, {"format": FORMAT_VERSION, "migrating_from": LEGACY_FORMAT})
@@ -102,8 +115,10 @@ def migrate(root: Path, progress: Callable[[int], None] = lambda n: None) -> Mig
         namespace = path.parent.parent.relative_to(root).as_posix()
         entry = readback.get(namespace, path.stem)
         if entry is None or render_legacy_entry(entry) != path.read_text(encoding="utf-8"):
-            raise CassetteCorrupt(f"migrating {path} would change it; nothing was deleted (the packs beside it are "
-                                  "a half-done migration that the next `cassettes migrate` starts over)")
+            raise CassetteCorrupt(
+                f"migrating {path} would change it; nothing was deleted (the packs beside it are "
+                "a half-done migration that the next `cassettes migrate` starts over)"
+            )
         responses += len(entry["responses"])
     bytes_before = _size(legacy)
     write_marker(root)
@@ -113,8 +128,14 @@ def migrate(root: Path, progress: Callable[[int], None] = lambda n: None) -> Mig
             path.parent.rmdir()
     (root / LEGACY_LOCK).unlink(missing_ok=True)
     after = [*store.pack_paths(), *(p for p in (root / SHARED_NAME, root / MARKER_NAME) if p.is_file())]
-    return Migration(entries=len(legacy), responses=responses, files_before=len(legacy), files_after=len(after),
-                     bytes_before=bytes_before, bytes_after=_size(after))
+    return Migration(
+        entries=len(legacy),
+        responses=responses,
+        files_before=len(legacy),
+        files_after=len(after),
+        bytes_before=bytes_before,
+        bytes_after=_size(after),
+    )
 
 
 def export_legacy(store: CassetteStore, dest: Path) -> int:
@@ -163,9 +184,14 @@ def copy_entries(source: Path, dest: CassetteStore, progress: Callable[[int], No
             before[(entry["namespace"], entry["key"])] = len(existing["responses"]) if existing else 0
         for wanted, stored in zip(batch, dest.add_entries(batch)):
             kept = {slot["slot"]: slot["sha256"] for slot in stored["responses"]}
-            conflicts.extend(f"{wanted['namespace']} {wanted['key']} slot {slot['slot']}"
-                             for slot in wanted["responses"] if kept[slot["slot"]] != slot["sha256"])
-            added += len(stored["responses"]) - before.pop((wanted["namespace"], wanted["key"]), len(stored["responses"]))
+            conflicts.extend(
+                f"{wanted['namespace']} {wanted['key']} slot {slot['slot']}"
+                for slot in wanted["responses"]
+                if kept[slot["slot"]] != slot["sha256"]
+            )
+            added += len(stored["responses"]) - before.pop(
+                (wanted["namespace"], wanted["key"]), len(stored["responses"])
+            )
         progress(len(batch))
         batch.clear()
 

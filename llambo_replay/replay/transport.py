@@ -21,7 +21,7 @@ from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -30,23 +30,48 @@ import httpx2
 
 from llambo_replay.errors import EndpointError, ReplayMiss, UsageError
 from llambo_replay.replay import diff, occurrences
-from llambo_replay.replay.canonical import (canonical_json, canonical_request, redact_url, relative_path, request_key,
-                                            without_fields)
+from llambo_replay.replay.canonical import (
+    canonical_json,
+    canonical_request,
+    redact_url,
+    relative_path,
+    request_key,
+    without_fields,
+)
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
-from llambo_replay.replay.schema import (EVENT_STREAM, answer_kind, completion_problem, recorded_http,
-                                         stored_kind, stream_problem)
+from llambo_replay.replay.schema import (
+    EVENT_STREAM,
+    answer_kind,
+    completion_problem,
+    recorded_http,
+    stored_kind,
+    stream_problem,
+)
 from llambo_replay.replay.secrets import credentials_in, mask, scan_text
 from llambo_replay.replay.store import CassetteStore
-
 
 # An address that is never contacted (the .invalid top-level domain): the base URL of every offline replay.
 OFFLINE_URL = "http://replay.invalid/v1"
 DEFAULT_TIMEOUT_S = 120.0  # per attempt; a 135M model on two cores needs ~40 s for a 2,600-token prompt
 # Response headers never stored: credentials and cookies, and the framing of a body that is stored re-encoded.
-DROPPED_RESPONSE_HEADERS = frozenset({"set-cookie", "cookie", "authorization", "api-key", "x-api-key",
-                                      "openai-organization", "openai-project", "content-length", "content-encoding",
-                                      "transfer-encoding", "connection", "keep-alive", "date"})
+DROPPED_RESPONSE_HEADERS = frozenset(
+    {
+        "set-cookie",
+        "cookie",
+        "authorization",
+        "api-key",
+        "x-api-key",
+        "openai-organization",
+        "openai-project",
+        "content-length",
+        "content-encoding",
+        "transfer-encoding",
+        "connection",
+        "keep-alive",
+        "date",
+    }
+)
 # Client errors that the same request always gets: recorded and replayed, so the SDK raises its own exception
 # both times (a context-length fallback behaves alike). Credentials (401, 403) and transient failures
 # (408, 409, 429, 5xx) are never stored.
@@ -89,7 +114,7 @@ def provider_delay(headers: Mapping[str, str]) -> float | None:
         try:
             return float(value)
         except ValueError:
-            return (parsedate_to_datetime(value) - datetime.now(timezone.utc)).total_seconds()
+            return (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
     except (ValueError, TypeError, OverflowError):
         return None
 
@@ -170,10 +195,17 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         return first
 
     def _begin(self, request: httpx2.Request) -> _Ticket:
-        path = relative_path(request.url.path, request.url.query.decode("ascii", "replace")
-                             if isinstance(request.url.query, bytes) else str(request.url.query), self._base_path)
-        canonical = without_fields(canonical_request(request.method, path, request.content,
-                                                     request.headers.get("content-type", "")), self.ignore)
+        path = relative_path(
+            request.url.path,
+            request.url.query.decode("ascii", "replace")
+            if isinstance(request.url.query, bytes)
+            else str(request.url.query),
+            self._base_path,
+        )
+        canonical = without_fields(
+            canonical_request(request.method, path, request.content, request.headers.get("content-type", "")),
+            self.ignore,
+        )
         if self.redact is not None:
             canonical = self.redact(canonical)
         scope = self._scope.get()
@@ -190,7 +222,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 raise UsageError(
                     "the same request came from two threads through one transport: occurrence slots would follow "
                     "their arrival order, which changes from run to run, so answers would change hands on replay; "
-                    "give each thread (or work item) its own `with transport.scope(name):`")
+                    "give each thread (or work item) its own `with transport.scope(name):`"
+                )
             slot = self._next_slot[key]
             self._next_slot[key] += 1
         return _Ticket(key, slot, canonical)
@@ -214,19 +247,24 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         else:
             headers = {**http.get("headers", {}), "content-type": "application/json"}
             content = canonical_json(stored["response"]).encode("utf-8")
-        return httpx2.Response(http.get("status", 200), headers=sorted(headers.items()), content=content,
-                               request=request)
+        return httpx2.Response(
+            http.get("status", 200), headers=sorted(headers.items()), content=content, request=request
+        )
 
     def _miss(self, ticket: _Ticket) -> ReplayMiss:
         entry = self.store.get(self.namespace, ticket.key)
         where = f"namespace {self.namespace!r}, occurrence {ticket.slot}"
         if entry is not None:
-            return ReplayMiss(f"replay miss: key {ticket.key} ({where}) is recorded, but only as occurrence(s) "
-                              f"{_ranges([s['slot'] for s in entry['responses']])}; the run asks for it more often "
-                              "than when it was recorded (record the rest with --mode auto against a live endpoint)")
+            return ReplayMiss(
+                f"replay miss: key {ticket.key} ({where}) is recorded, but only as occurrence(s) "
+                f"{_ranges([s['slot'] for s in entry['responses']])}; the run asks for it more often "
+                "than when it was recorded (record the rest with --mode auto against a live endpoint)"
+            )
         rules = f", keyed with {self.key_rules()}" if self.ignore or self.redact else ""
-        message = (f"replay miss: no recording for key {ticket.key} ({where}{rules}); record it with --mode auto "
-                   "or --mode record against a live endpoint")
+        message = (
+            f"replay miss: no recording for key {ticket.key} ({where}{rules}); record it with --mode auto "
+            "or --mode record against a live endpoint"
+        )
         return ReplayMiss(message, details="\n".join(diff.explain_miss(self.store, self.namespace, ticket.canonical)))
 
     def _meta(self, body: dict[str, Any], http: dict[str, Any], latency_s: float, attempts: int) -> dict[str, Any]:
@@ -238,7 +276,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         usage = next((p["usage"] for p in reversed(parts) if isinstance(p.get("usage"), dict)), None)
         model = next((p["model"] for p in parts if isinstance(p.get("model"), str)), None)
         return {
-            "recorded_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+            "recorded_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "endpoint_host": self.endpoint_host,
             "latency_s": round(latency_s, 4),
             "attempts": attempts,
@@ -250,11 +288,14 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
 
     def key_rules(self) -> dict[str, Any]:
         """The request hooks, as entries note them (a replay must key with the same ones)."""
-        redact = self.redact and f"{getattr(self.redact, '__module__', '?')}.{getattr(self.redact, '__qualname__', '?')}"
+        redact = (
+            self.redact and f"{getattr(self.redact, '__module__', '?')}.{getattr(self.redact, '__qualname__', '?')}"
+        )
         return {"ignore": list(self.ignore), "redact": redact}
 
-    def _store(self, ticket: _Ticket, answer: tuple[Any, dict[str, Any]], latency_s: float,
-               attempts: int) -> dict[str, Any]:
+    def _store(
+        self, ticket: _Ticket, answer: tuple[Any, dict[str, Any]], latency_s: float, attempts: int
+    ) -> dict[str, Any]:
         body, http = answer
         if self.redact is not None:
             body = self.redact(body)
@@ -276,8 +317,9 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             kept[name] = f"{kept[name]}, {value}" if name in kept else value
         return kept
 
-    def _judge(self, response: httpx2.Response, content: bytes, path: str,
-               secrets: tuple[str, ...] = ()) -> tuple[Any, dict[str, Any]]:
+    def _judge(
+        self, response: httpx2.Response, content: bytes, path: str, secrets: tuple[str, ...] = ()
+    ) -> tuple[Any, dict[str, Any]]:
         """The JSON body of an answer worth storing and its status and headers, with any credential the
         request sent masked (an endpoint may echo it); raises for failures (retryable or not), whose
         messages are masked too. Stored are real completions (some servers answer HTTP 200 with an error
@@ -285,12 +327,20 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         status = response.status_code
         http = {"status": status, "headers": self._kept_headers(response, secrets)}
         if status in self.retry.retry_statuses:
-            raise _RetryableFailure(f"HTTP {status}", {name: response.headers[name] for name in
-                                                       ("retry-after", "retry-after-ms") if name in response.headers})
+            raise _RetryableFailure(
+                f"HTTP {status}",
+                {
+                    name: response.headers[name]
+                    for name in ("retry-after", "retry-after-ms")
+                    if name in response.headers
+                },
+            )
         if 300 <= status < 400:
             target = urlsplit(response.headers.get("location", "")).hostname or "another address"
-            raise EndpointError(f"endpoint {self.endpoint_host} redirected the request (HTTP {status}) to {target}; "
-                                "nothing was stored: pass the final address as --base-url")
+            raise EndpointError(
+                f"endpoint {self.endpoint_host} redirected the request (HTTP {status}) to {target}; "
+                "nothing was stored: pass the final address as --base-url"
+            )
         if status in self.recorded_error_statuses:
             try:
                 error = json.loads(content)
@@ -300,8 +350,9 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 return mask(error, secrets), http
         if status >= 400:
             text = content.decode("utf-8", "replace")
-            raise EndpointError(f"endpoint {self.endpoint_host} refused the request with HTTP {status}: "
-                                f"{_excerpt(mask(text, secrets))}")
+            raise EndpointError(
+                f"endpoint {self.endpoint_host} refused the request with HTTP {status}: {_excerpt(mask(text, secrets))}"
+            )
         kind = answer_kind(response.headers.get("content-type", ""))
         if kind == "binary":
             return {"base64": base64.b64encode(content).decode("ascii")}, http
@@ -309,8 +360,10 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             body = {"sse": parse_events(content)}
             problem = stream_problem(body)
             if "error" in problem:
-                raise EndpointError(f"endpoint {self.endpoint_host} streamed an error: "
-                                    f"{_excerpt(mask(json.dumps(body['sse'][-1]['data']), secrets))}")
+                raise EndpointError(
+                    f"endpoint {self.endpoint_host} streamed an error: "
+                    f"{_excerpt(mask(json.dumps(body['sse'][-1]['data']), secrets))}"
+                )
             if problem:
                 raise _RetryableFailure(problem)
             return mask(body, secrets), http
@@ -319,8 +372,10 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         except (ValueError, RecursionError):
             raise _RetryableFailure("invalid JSON in the response body") from None
         if isinstance(body, dict) and body.get("error"):
-            raise EndpointError(f"endpoint {self.endpoint_host} answered HTTP {status} with an error: "
-                                f"{_excerpt(mask(json.dumps(body['error']), secrets))}")
+            raise EndpointError(
+                f"endpoint {self.endpoint_host} answered HTTP {status} with an error: "
+                f"{_excerpt(mask(json.dumps(body['error']), secrets))}"
+            )
         problem = completion_problem(body, path)
         if problem:
             raise _RetryableFailure(problem)
@@ -330,8 +385,10 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         reason = str(failure) or failure.__class__.__name__
         if isinstance(failure, httpx2.TimeoutException):
             reason = f"timed out after {self.timeout_s:g} s ({failure.__class__.__name__})"
-        return EndpointError(f"endpoint {redact_url(self.base_url)} failed after {self.retry.max_attempts} attempts "
-                             f"(last: {reason}); nothing was stored, rerun to resume")
+        return EndpointError(
+            f"endpoint {redact_url(self.base_url)} failed after {self.retry.max_attempts} attempts "
+            f"(last: {reason}); nothing was stored, rerun to resume"
+        )
 
     def _from_store(self, request: httpx2.Request) -> tuple[_Ticket, httpx2.Response | None]:
         """Assign the occurrence slot and answer from the cassette if it can; a miss replay may not fill raises."""
@@ -392,8 +449,9 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                     await response.aclose()
                 answer = self._judge(response, content, ticket.canonical["path"], secrets)
                 # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
-                stored = await asyncio.to_thread(self._store, ticket, answer, time.perf_counter() - started,
-                                                 attempt + 1)
+                stored = await asyncio.to_thread(
+                    self._store, ticket, answer, time.perf_counter() - started, attempt + 1
+                )
                 return self._respond(stored, request)
             except (_RetryableFailure, httpx2.TransportError) as failure:
                 await self.async_sleep(self._backoff(attempt, failure))
@@ -420,8 +478,10 @@ class _BodyLimit:
     def take(self, chunk: bytes) -> bytes:
         self.size += len(chunk)
         if self.size > self.max_bytes:
-            raise EndpointError(f"endpoint {self.host} sent an answer larger than {self.max_bytes // 2**20} MB "
-                                "(decoded); nothing was stored")
+            raise EndpointError(
+                f"endpoint {self.host} sent an answer larger than {self.max_bytes // 2**20} MB "
+                "(decoded); nothing was stored"
+            )
         if time.monotonic() > self.deadline:
             raise _RetryableFailure(f"timed out after {self.timeout_s:g} s (the answer was still arriving)")
         return chunk

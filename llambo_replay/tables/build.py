@@ -51,9 +51,15 @@ def markdown_table(final: pd.DataFrame, caption: str) -> str:
 def latex_table(final: pd.DataFrame, caption: str) -> str:
     header, rows = _table_cells(final, r"$\pm$")
     escape = lambda s: s.replace("_", r"\_").replace("%", r"\%").replace("–", "--")  # noqa: E731
-    lines = [r"\begin{table}[t]", r"\centering", rf"\caption{{{escape(caption)}}}",
-             r"\begin{tabular}{l" + "c" * (len(header) - 1) + "}", r"\toprule",
-             " & ".join(escape(h) for h in header) + r" \\", r"\midrule"]
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        rf"\caption{{{escape(caption)}}}",
+        r"\begin{tabular}{l" + "c" * (len(header) - 1) + "}",
+        r"\toprule",
+        " & ".join(escape(h) for h in header) + r" \\",
+        r"\midrule",
+    ]
     lines += [" & ".join(escape(c) for c in r) + r" \\" for r in rows]
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"
@@ -65,11 +71,15 @@ def summary_table(regret: pd.DataFrame, ranks: pd.DataFrame, caption: str) -> st
     last = metrics.at_budget(regret)
     final_rank = ranks[ranks["trial"] == ranks["trial"].max()].set_index("method")["rank"]
     methods = sorted(last["method"].unique(), key=method_order)
-    cells = last.assign(regret=last["regret"].round(12)).pivot_table(index=["task", "seed"], columns="method",
-                                                                     values="regret")
+    cells = last.assign(regret=last["regret"].round(12)).pivot_table(
+        index=["task", "seed"], columns="method", values="regret"
+    )
     first = methods[0]
-    lines = [f"{caption}; wins, ties and losses are {first}'s against each method, over (task, seed) cells.\n",
-             f"| method | average rank | mean regret | {first}: wins / ties / losses |", "|---|---|---|---|"]
+    lines = [
+        f"{caption}; wins, ties and losses are {first}'s against each method, over (task, seed) cells.\n",
+        f"| method | average rank | mean regret | {first}: wins / ties / losses |",
+        "|---|---|---|---|",
+    ]
     for method in methods:
         mean = last[last["method"] == method]["regret"].mean()
         rank = f"{final_rank[method]:.2f}" if method in final_rank else "–"
@@ -107,8 +117,9 @@ def plotting() -> Iterator[Any]:
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    with plt.rc_context({"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "llambo-replay",
-                         "path.simplify": False}):
+    with plt.rc_context(
+        {"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "llambo-replay", "path.simplify": False}
+    ):
         yield plt
 
 
@@ -173,21 +184,26 @@ def describe_scope(kept: list[History], left_out: list[History]) -> str:
     tasks = sorted({h.task for h in kept})
     budgets = sorted({len(h.frame) for h in kept})
     budget = f"{budgets[0]}" if len(budgets) == 1 else f"{budgets[0]}–{budgets[-1]} (per task)"
-    text = (f"{len(tasks)} task(s) ({', '.join(tasks)}); every method on the same seeds ({_seeds_note(kept)}) and the "
-            f"same budget of {budget} evaluations")
+    text = (
+        f"{len(tasks)} task(s) ({', '.join(tasks)}); every method on the same seeds ({_seeds_note(kept)}) and the "
+        f"same budget of {budget} evaluations"
+    )
     protocols: dict[str, set[str]] = {}
     for h in kept:
         if h.protocol:
             protocols.setdefault(h.protocol, set()).add(h.task)
     if len(protocols) > 1:  # each task is compared under one protocol (results.load_results); say which
-        text += "; objective protocols " + "; ".join(f"{p} on {', '.join(sorted(t))}" for p, t in sorted(protocols.items()))
+        text += "; objective protocols " + "; ".join(
+            f"{p} on {', '.join(sorted(t))}" for p, t in sorted(protocols.items())
+        )
     dropped: dict[str, dict[str, list[int]]] = {}
     for h in left_out:
         dropped.setdefault(h.method, {}).setdefault(h.task, []).append(h.seed)
     if dropped:
         text += "; left out, as not every method ran them: " + "; ".join(
             f"{method} on " + ", ".join(f"{task} seed(s) {_ranges(seeds)}" for task, seeds in sorted(by_task.items()))
-            for method, by_task in sorted(dropped.items()))
+            for method, by_task in sorted(dropped.items())
+        )
     return text
 
 
@@ -215,17 +231,24 @@ def _build(histories: list[History], out: Path, benchmark: str) -> None:
     for column, stem in (("score", "regret"), ("generalization_score", "generalization_regret")):
         regret = metrics.regret_table(kept, column)
         curves, ranks, final = metrics.curves(regret), metrics.ranks(regret), metrics.final_regret(regret)
-        caption = (f"{benchmark}: normalised {'CV' if column == 'score' else 'test-split'} regret after the last "
-                   f"evaluation, mean ± s.e. over seeds; {scope}."
-                   + (f" {PAPER_NOTE}." if any(h.method == PAPER_METHOD for h in kept) else ""))
-        files = {f"{stem}_curves.csv": curves.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
-                 f"{stem}_ranks.csv": ranks.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
-                 f"{stem}_final.csv": final.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
-                 f"{stem}_final.md": markdown_table(final, caption),
-                 f"{stem}_final.tex": latex_table(final, caption)}
+        caption = (
+            f"{benchmark}: normalised {'CV' if column == 'score' else 'test-split'} regret after the last "
+            f"evaluation, mean ± s.e. over seeds; {scope}."
+            + (f" {PAPER_NOTE}." if any(h.method == PAPER_METHOD for h in kept) else "")
+        )
+        files = {
+            f"{stem}_curves.csv": curves.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
+            f"{stem}_ranks.csv": ranks.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
+            f"{stem}_final.csv": final.to_csv(index=False, float_format=FLOAT, lineterminator="\n"),
+            f"{stem}_final.md": markdown_table(final, caption),
+            f"{stem}_final.tex": latex_table(final, caption),
+        }
         kind = "CV" if column == "score" else "test-split"
-        files[f"{stem}_summary.md"] = summary_table(regret, ranks, f"{benchmark}: normalised {kind} regret at the "
-                                                    "last evaluation per method (mean over task and seed cells)")
+        files[f"{stem}_summary.md"] = summary_table(
+            regret,
+            ranks,
+            f"{benchmark}: normalised {kind} regret at the last evaluation per method (mean over task and seed cells)",
+        )
         if BASELINE_LABELS["random"] in set(regret["method"]):
             view = metrics.bayesmark_score(regret, BASELINE_LABELS["random"])
             files[f"{stem}_bayesmark_score.csv"] = view.to_csv(index=False, float_format=FLOAT, lineterminator="\n")
@@ -234,9 +257,14 @@ def _build(histories: list[History], out: Path, benchmark: str) -> None:
             written.append(out / name)
         tasks = sorted({h.task for h in kept})
         alone = len({h.method for h in kept}) == 1  # its regret is normalised by its own best and worst
-        figure(curves, ranks, out / f"{stem}.png", f"{benchmark}, {'CV' if column == 'score' else 'test-split'} "
-               f"regret on {len(tasks)} task(s), seeds {_seeds_note(kept)}"
-               + ("\none method: normalised by its own best and worst score per task" if alone else ""))
+        figure(
+            curves,
+            ranks,
+            out / f"{stem}.png",
+            f"{benchmark}, {'CV' if column == 'score' else 'test-split'} "
+            f"regret on {len(tasks)} task(s), seeds {_seeds_note(kept)}"
+            + ("\none method: normalised by its own best and worst score per task" if alone else ""),
+        )
         written.append(out / f"{stem}.png")
     write_manifest(out, {h.source: h.sha256 for h in histories}, written)
     print(f"wrote {len(written)} files and manifest.json to {out} from {len(histories)} histories: {scope}")

@@ -25,9 +25,15 @@ FLOAT = "%.6g"
 
 def latex(frame: pd.DataFrame, rows: str, metrics: list[str], caption: str) -> str:
     escape = lambda s: s.replace("_", r"\_").replace("%", r"\%").replace("±", r"$\pm$")  # noqa: E731
-    lines = [r"\begin{table}[t]", r"\centering", rf"\caption{{{escape(caption)}}}",
-             r"\begin{tabular}{cl" + "c" * len(metrics) + "}", r"\toprule",
-             " & ".join(escape(h) for h in (GROUP, rows, *metrics)) + r" \\", r"\midrule"]
+    lines = [
+        r"\begin{table}[t]",
+        r"\centering",
+        rf"\caption{{{escape(caption)}}}",
+        r"\begin{tabular}{cl" + "c" * len(metrics) + "}",
+        r"\toprule",
+        " & ".join(escape(h) for h in (GROUP, rows, *metrics)) + r" \\",
+        r"\midrule",
+    ]
     lines += [" & ".join(escape(c) for c in row) + r" \\" for row in cells(frame, rows, metrics, r"$\pm$")]
     lines += [r"\bottomrule", r"\end{tabular}", r"\end{table}"]
     return "\n".join(lines) + "\n"
@@ -47,11 +53,21 @@ def figure(frame: pd.DataFrame, rows: str, metrics: list[str], title: str, path:
             for i, name in enumerate(names):
                 part = table[table[rows] == name]
                 line, marker = STYLES[i % len(STYLES)]
-                axis.errorbar(part[GROUP], part[metric], yerr=part[f"{metric}_se"].fillna(0), label=name,
-                              color=plt.get_cmap("tab10")(i), ls=line, marker=marker, ms=4, lw=1.4, capsize=2)
+                axis.errorbar(
+                    part[GROUP],
+                    part[metric],
+                    yerr=part[f"{metric}_se"].fillna(0),
+                    label=name,
+                    color=plt.get_cmap("tab10")(i),
+                    ls=line,
+                    marker=marker,
+                    ms=4,
+                    lw=1.4,
+                    capsize=2,
+                )
             axis.set(title=metric, xlabel="observed configurations", xticks=sorted(table[GROUP].unique()))
             axis.grid(alpha=0.3)
-        for axis in list(axes.flat)[len(metrics):]:
+        for axis in list(axes.flat)[len(metrics) :]:
             axis.set_visible(False)
         handles, labels = axes.flat[0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="lower center", ncol=min(len(names), 4), fontsize=7, frameon=False)
@@ -76,10 +92,22 @@ class EvaluationKind:
 def _kinds() -> dict[str, EvaluationKind]:
     from llambo_replay.experiments import sampler_eval_run, surrogate_eval_run
 
-    return {"surrogate-eval": EvaluationKind(surrogate_eval_run.MANIFEST, "surrogate_eval.csv", "surrogate",
-                                             surrogate_eval_run.caption_of, surrogate_eval_run.name_of),
-            "sampler-eval": EvaluationKind(sampler_eval_run.MANIFEST, "sampler_eval.csv", "sampler",
-                                           sampler_eval_run.caption_of, sampler_eval_run.name_of)}
+    return {
+        "surrogate-eval": EvaluationKind(
+            surrogate_eval_run.MANIFEST,
+            "surrogate_eval.csv",
+            "surrogate",
+            surrogate_eval_run.caption_of,
+            surrogate_eval_run.name_of,
+        ),
+        "sampler-eval": EvaluationKind(
+            sampler_eval_run.MANIFEST,
+            "sampler_eval.csv",
+            "sampler",
+            sampler_eval_run.caption_of,
+            sampler_eval_run.name_of,
+        ),
+    }
 
 
 @dataclass(frozen=True)
@@ -111,13 +139,23 @@ def find_evaluations(folders: list[Path]) -> list[Evaluation]:
                 table = path.with_name(kind.table)
                 text = table.read_text() if table.is_file() else ""
                 if hashlib.sha256(text.encode()).hexdigest() != manifest["outputs"].get(kind.table):
-                    raise UsageError(f"{table} is missing or not what {path.name} states; restore it from git or "
-                                     "run the evaluation again")
-                evaluation = Evaluation(kind.name(manifest), kind, pd.read_csv(table), kind.caption(manifest),
-                                        str(table), manifest["outputs"][kind.table])
+                    raise UsageError(
+                        f"{table} is missing or not what {path.name} states; restore it from git or "
+                        "run the evaluation again"
+                    )
+                evaluation = Evaluation(
+                    kind.name(manifest),
+                    kind,
+                    pd.read_csv(table),
+                    kind.caption(manifest),
+                    str(table),
+                    manifest["outputs"][kind.table],
+                )
                 if evaluation.name in found:
-                    raise UsageError(f"two evaluations of the same setting ({evaluation.name}): "
-                                     f"{found[evaluation.name].source} and {evaluation.source}")
+                    raise UsageError(
+                        f"two evaluations of the same setting ({evaluation.name}): "
+                        f"{found[evaluation.name].source} and {evaluation.source}"
+                    )
                 found[evaluation.name] = evaluation
     if not found:
         raise UsageError(f"no surrogate or sampler evaluation under {', '.join(map(str, folders))}")
@@ -131,10 +169,13 @@ def build_evaluation_tables(evaluations: list[Evaluation], out: Path) -> int:
     written: list[Path] = []
     for e in evaluations:
         rows, metrics = e.kind.rows, e.metrics
-        files = {f"{e.name}.md": markdown(e.frame, rows, metrics, e.caption),
-                 f"{e.name}.tex": latex(e.frame, rows, metrics, e.caption),
-                 f"{e.name}.csv": aggregate(e.frame, rows, metrics).to_csv(index=False, float_format=FLOAT,
-                                                                          lineterminator="\n")}
+        files = {
+            f"{e.name}.md": markdown(e.frame, rows, metrics, e.caption),
+            f"{e.name}.tex": latex(e.frame, rows, metrics, e.caption),
+            f"{e.name}.csv": aggregate(e.frame, rows, metrics).to_csv(
+                index=False, float_format=FLOAT, lineterminator="\n"
+            ),
+        }
         for name, text in files.items():
             atomic_write_text(out / name, text)
             written.append(out / name)

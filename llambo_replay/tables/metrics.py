@@ -21,8 +21,10 @@ def common_ground(histories: list[History]) -> tuple[list[History], list[History
     budget: dict[str, int] = {}
     for h in kept:
         budget[h.task] = min(budget.get(h.task, len(h.frame)), len(h.frame))
-    return ([replace(h, frame=h.frame.iloc[: budget[h.task]]) for h in kept],
-            [h for h in histories if cells[(h.task, h.seed)] != methods])
+    return (
+        [replace(h, frame=h.frame.iloc[: budget[h.task]]) for h in kept],
+        [h for h in histories if cells[(h.task, h.seed)] != methods],
+    )
 
 
 def running_best(scores: np.ndarray, lower_is_better: bool) -> np.ndarray:
@@ -37,8 +39,9 @@ def incumbent_values(frame: pd.DataFrame, lower_is_better: bool, column: str) ->
     best_index = np.zeros(len(scores), int)
     for i in range(1, len(scores)):
         current = best_index[i - 1]
-        better = finite[i] and (not finite[current] or (
-            scores[i] < scores[current] if lower_is_better else scores[i] > scores[current]))
+        better = finite[i] and (
+            not finite[current] or (scores[i] < scores[current] if lower_is_better else scores[i] > scores[current])
+        )
         best_index[i] = i if better else current
     return frame[column].to_numpy(float)[best_index]
 

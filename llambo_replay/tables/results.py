@@ -65,9 +65,13 @@ def _lower_is_better(dataset: str) -> bool:
 
 
 # How a prompt ablation names itself in a label: (settings key, the value that is *not* the default, words).
-ABLATION_WORDS = (("context", "no_context", "no context"), ("context", "partial_context", "partial context"),
-                  ("feature_semantics", False, "anonymised"), ("shuffle_features", True, "shuffled features"),
-                  ("warping", True, "warped"))
+ABLATION_WORDS = (
+    ("context", "no_context", "no context"),
+    ("context", "partial_context", "partial context"),
+    ("feature_semantics", False, "anonymised"),
+    ("shuffle_features", True, "shuffled features"),
+    ("warping", True, "warped"),
+)
 
 
 def _manifest(path: Path) -> dict:
@@ -118,9 +122,19 @@ def load_results(results: Path) -> list[History]:
             if dataset not in DATASETS:
                 continue
             frame, digest = _read(path)
-            histories.append(History(label, dataset, model, int(path.stem), frame,
-                                     f"results/{path.relative_to(results).as_posix()}", digest,
-                                     _lower_is_better(dataset), protocol_of(path)))
+            histories.append(
+                History(
+                    label,
+                    dataset,
+                    model,
+                    int(path.stem),
+                    frame,
+                    f"results/{path.relative_to(results).as_posix()}",
+                    digest,
+                    _lower_is_better(dataset),
+                    protocol_of(path),
+                )
+            )
     if not histories:
         raise UsageError(f"no histories under {results} (expected <method>/<dataset>/<model>/<seed>.csv)")
     by_task: dict[str, set[str]] = {}
@@ -129,14 +143,17 @@ def load_results(results: Path) -> list[History]:
             by_task.setdefault(h.task, set()).add(h.protocol)
     mixed = sorted(task for task, protocols in by_task.items() if len(protocols) > 1)
     if mixed:  # a task's regret compares its runs' scores, which must mean the same thing
-        raise UsageError(f"{results} holds runs of {mixed[0]} recorded under objective protocols "
-                         f"{' and '.join(sorted(by_task[mixed[0]]))}; their scores are not comparable: "
-                         "render each protocol's runs from their own folder")
+        raise UsageError(
+            f"{results} holds runs of {mixed[0]} recorded under objective protocols "
+            f"{' and '.join(sorted(by_task[mixed[0]]))}; their scores are not comparable: "
+            "render each protocol's runs from their own folder"
+        )
     return histories
 
 
-def load_paper(root: Path | None, tasks: set[tuple[str, str]] | None = None,
-               benchmark: Path = reference.HISTORIES) -> list[History]:
+def load_paper(
+    root: Path | None, tasks: set[tuple[str, str]] | None = None, benchmark: Path = reference.HISTORIES
+) -> list[History]:
     """The paper's published LLAMBO histories (of `tasks`, or of every published task), every seed."""
     root = reference.check_reference(root)
     out = []
@@ -144,6 +161,16 @@ def load_paper(root: Path | None, tasks: set[tuple[str, str]] | None = None,
         for seed in reference.published_seeds(root, dataset, model, benchmark):
             path = reference.published_history_path(root, dataset, model, seed, benchmark)
             frame, digest = _read(path)
-            out.append(History(PAPER_METHOD, dataset, model, seed, frame,
-                               f"reference/{path.relative_to(root).as_posix()}", digest, _lower_is_better(dataset)))
+            out.append(
+                History(
+                    PAPER_METHOD,
+                    dataset,
+                    model,
+                    seed,
+                    frame,
+                    f"reference/{path.relative_to(root).as_posix()}",
+                    digest,
+                    _lower_is_better(dataset),
+                )
+            )
     return out

@@ -9,16 +9,21 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from llambo_replay.experiments.runner import history_csv# noqa: E402
+from test_llambo import CONTEXT, SPACE, quadratic  # noqa: E402
+
+from llambo_replay.experiments.runner import history_csv  # noqa: E402
 from llambo_replay.llambo import Engine, LlamboSettings, optimise  # noqa: E402
 from llambo_replay.llambo.sampler import SamplerSettings  # noqa: E402
 from llambo_replay.llambo.surrogate import SurrogateSettings  # noqa: E402
 from llambo_replay.replay import CassetteStore, make_transport, open_async_client, parse_mode  # noqa: E402
-from test_llambo import CONTEXT, SPACE, quadratic  # noqa: E402
 
-SETTINGS = LlamboSettings(n_initial=4, n_trials=4, protocol="paper",
-                          sampler=SamplerSettings(n_candidates=4, n_templates=2, policy="robust"),
-                          surrogate_settings=SurrogateSettings(n_templates=2, n_gens=3))
+SETTINGS = LlamboSettings(
+    n_initial=4,
+    n_trials=4,
+    protocol="paper",
+    sampler=SamplerSettings(n_candidates=4, n_templates=2, policy="robust"),
+    surrogate_settings=SurrogateSettings(n_templates=2, n_gens=3),
+)
 
 
 def main(base_url: str, store_dir: str, mode: str, out: str) -> None:

@@ -27,8 +27,12 @@ def body_only_responder(body: dict, sample: int) -> str:
 
 
 def start_child(server: LoopbackServer, store: Path, mode: str, out: Path) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, str(CHILD), server.base_url, str(store), mode, str(out)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, str(CHILD), server.base_url, str(store), mode, str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(process: subprocess.Popen) -> None:
@@ -53,8 +57,10 @@ def test_a_killed_recording_resumes_without_repeating_completed_requests(tmp_pat
         os.kill(child.pid, signal.SIGKILL)
         child.wait(timeout=10)
         before_kill = len(server.received)
-        stored_before = sum(len(CassetteStore(tmp_path / "store").get(r.namespace, r.key)["responses"])
-                            for r in CassetteStore(tmp_path / "store").iter_entries())
+        stored_before = sum(
+            len(CassetteStore(tmp_path / "store").get(r.namespace, r.key)["responses"])
+            for r in CassetteStore(tmp_path / "store").iter_entries()
+        )
         assert 0 < before_kill < uninterrupted and not (tmp_path / "killed.csv").exists()
 
         finish(start_child(server, tmp_path / "store", "auto", tmp_path / "resumed.csv"))
@@ -82,14 +88,40 @@ def test_four_concurrent_recorders_of_one_run_share_one_store(tmp_path):
     assert not list((tmp_path / "store").rglob("*.tmp"))
 
 
-def start_recording_grid(server: LoopbackServer, cassettes: object, out: object, *extra: str, wait_for: int,
-                         cwd: Path | None = None) -> subprocess.Popen:
+def start_recording_grid(
+    server: LoopbackServer, cassettes: object, out: object, *extra: str, wait_for: int, cwd: Path | None = None
+) -> subprocess.Popen:
     """`grid` recording four LLAMBO cells of 30 trials from `server`, once `wait_for` requests reached it."""
     grid = subprocess.Popen(
-        [sys.executable, "-m", "llambo_replay.cli", "grid", "--methods", "llambo", "--tasks",
-         "iris/SVM,wine/SVM,breast/SVM,digits/SVM", "--seeds", "0", "--trials", "30", "--mode", "record",
-         "--base-url", server.base_url, "--cassettes", str(cassettes), "--out", str(out), "--no-memo", *extra],
-        cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "llambo_replay.cli",
+            "grid",
+            "--methods",
+            "llambo",
+            "--tasks",
+            "iris/SVM,wine/SVM,breast/SVM,digits/SVM",
+            "--seeds",
+            "0",
+            "--trials",
+            "30",
+            "--mode",
+            "record",
+            "--base-url",
+            server.base_url,
+            "--cassettes",
+            str(cassettes),
+            "--out",
+            str(out),
+            "--no-memo",
+            *extra,
+        ],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     deadline = time.monotonic() + TIMEOUT_S
     while len(server.received) < wait_for and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -139,8 +171,17 @@ def test_a_full_disk_is_one_line_and_a_rerun_completes_losing_nothing(tmp_path):
     import resource
 
     source = Path(__file__).resolve().parents[2] / "cassettes"
-    command = [sys.executable, "-m", "llambo_replay.cli", "cassettes", "copy", "--from", str(source),
-               "--cassettes", str(tmp_path / "c")]
+    command = [
+        sys.executable,
+        "-m",
+        "llambo_replay.cli",
+        "cassettes",
+        "copy",
+        "--from",
+        str(source),
+        "--cassettes",
+        str(tmp_path / "c"),
+    ]
 
     def small_files() -> None:
         resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, resource.RLIM_INFINITY))
@@ -175,11 +216,15 @@ def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_
     distributed = pytest.importorskip("distributed")
     from llm_responder import llambo_responder
 
-    with LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server, \
-            distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
-                                     host="127.0.0.1") as cluster:
-        grid = start_recording_grid(server, "rel_c", "rel_o", "--scheduler", cluster.scheduler_address,
-                                    wait_for=40, cwd=tmp_path)
+    with (
+        LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server,
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+        ) as cluster,
+    ):
+        grid = start_recording_grid(
+            server, "rel_c", "rel_o", "--scheduler", cluster.scheduler_address, wait_for=40, cwd=tmp_path
+        )
         grid.send_signal(signal.SIGTERM)
         _, err = grid.communicate(timeout=60)
         assert _settled(server), "the cluster went on recording after the grid was stopped"

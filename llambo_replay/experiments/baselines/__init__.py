@@ -52,19 +52,23 @@ class Baseline:
             return getattr(import_module(f"{__name__}.{module}"), function)
         except ImportError as exc:
             hint = f"pip install -e '.[{self.extra}]'" if self.extra else "reinstall the package"
-            raise UsageError(f"method {self.name!r} needs {self.library}, which is not installed "
-                             f"(no module {exc.name!r}); {hint}") from None
+            raise UsageError(
+                f"method {self.name!r} needs {self.library}, which is not installed (no module {exc.name!r}); {hint}"
+            ) from None
 
 
-REGISTRY: dict[str, Baseline] = {b.name: b for b in (
-    Baseline("random", "Random search", "random_search:optimise", "numpy", recorded=False, paper="bo_random"),
-    Baseline("gp_ei", "GP-EI (scikit-optimize)", "skopt_gp:gp_ei", "scikit-optimize"),
-    Baseline("skopt", "SKOPT (gp_minimize)", "skopt_gp:gp_minimize_ei", "scikit-optimize", paper="bo_skopt"),
-    Baseline("tpe", "TPE (Optuna, univariate)", "optuna_tpe:univariate", "optuna"),
-    Baseline("optuna", "Optuna (multivariate TPE)", "optuna_tpe:multivariate", "optuna", paper="bo_optuna"),
-    Baseline("smac", "SMAC (1.4, random forest)", "smac_rf:optimise", "smac", extra="baselines", paper="bo_smac"),
-    Baseline("gp_botorch", "GP (BoTorch, qEI)", "botorch_gp:optimise", "botorch", extra="botorch", paper="bo_gp"),
-)}
+REGISTRY: dict[str, Baseline] = {
+    b.name: b
+    for b in (
+        Baseline("random", "Random search", "random_search:optimise", "numpy", recorded=False, paper="bo_random"),
+        Baseline("gp_ei", "GP-EI (scikit-optimize)", "skopt_gp:gp_ei", "scikit-optimize"),
+        Baseline("skopt", "SKOPT (gp_minimize)", "skopt_gp:gp_minimize_ei", "scikit-optimize", paper="bo_skopt"),
+        Baseline("tpe", "TPE (Optuna, univariate)", "optuna_tpe:univariate", "optuna"),
+        Baseline("optuna", "Optuna (multivariate TPE)", "optuna_tpe:multivariate", "optuna", paper="bo_optuna"),
+        Baseline("smac", "SMAC (1.4, random forest)", "smac_rf:optimise", "smac", extra="baselines", paper="bo_smac"),
+        Baseline("gp_botorch", "GP (BoTorch, qEI)", "botorch_gp:optimise", "botorch", extra="botorch", paper="bo_gp"),
+    )
+}
 
 
 def baseline(name: str) -> Baseline:

@@ -34,8 +34,14 @@ RESTARTS, RAW_SAMPLES, OPTIONS = 20, 100, {"batch_limit": 5, "maxiter": 200}
 MC_SAMPLES = 512  # BoTorch's default for qEI
 
 
-def optimise(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
-             rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
+def optimise(
+    space: SearchSpace,
+    objective: Objective,
+    initial: list[dict],
+    n_trials: int,
+    rng: np.random.Generator,
+    lower_is_better: bool,
+) -> pd.DataFrame:
     log = np.array([p.transform == "log" for p in space.params])
     low = np.array([p.low for p in space.params], float)
     high = np.array([p.high for p in space.params], float)
@@ -66,10 +72,17 @@ def optimise(space: SearchSpace, objective: Objective, initial: list[dict], n_tr
             torch.manual_seed(seed)
             model = SingleTaskGP(x, y)
             fit_gpytorch_mll(ExactMarginalLogLikelihood(model.likelihood, model))
-            acquisition = qExpectedImprovement(model, best_f=best,
-                                               sampler=SobolQMCNormalSampler(torch.Size([MC_SAMPLES]), seed=seed))
-            candidate, _ = optimize_acqf(acquisition, bounds, q=1, num_restarts=RESTARTS, raw_samples=RAW_SAMPLES,
-                                         options={**OPTIONS, "seed": seed})
+            acquisition = qExpectedImprovement(
+                model, best_f=best, sampler=SobolQMCNormalSampler(torch.Size([MC_SAMPLES]), seed=seed)
+            )
+            candidate, _ = optimize_acqf(
+                acquisition,
+                bounds,
+                q=1,
+                num_restarts=RESTARTS,
+                raw_samples=RAW_SAMPLES,
+                options={**OPTIONS, "seed": seed},
+            )
         config = from_unit(candidate[0].detach().numpy())
         configs.append(config)
         results.append(objective(config))

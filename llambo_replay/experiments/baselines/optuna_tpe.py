@@ -26,8 +26,14 @@ def _study(sampler: object, lower_is_better: bool) -> object:
     return optuna.create_study(direction="minimize" if lower_is_better else "maximize", sampler=sampler)
 
 
-def univariate(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
-               rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
+def univariate(
+    space: SearchSpace,
+    objective: Objective,
+    initial: list[dict],
+    n_trials: int,
+    rng: np.random.Generator,
+    lower_is_better: bool,
+) -> pd.DataFrame:
     import optuna
 
     sampler = optuna.samplers.TPESampler(seed=int(rng.integers(2**31 - 1)), n_startup_trials=len(initial))
@@ -54,7 +60,6 @@ def univariate(space: SearchSpace, objective: Objective, initial: list[dict], n_
     return history_frame(space, configs, results)
 
 
-
 def _told_trial(params: dict, distributions: dict, score: float) -> object:
     """A finished trial; a failed evaluation (NaN, inf) is a failed trial, as `study.tell` makes it."""
     import optuna
@@ -64,13 +69,20 @@ def _told_trial(params: dict, distributions: dict, score: float) -> object:
     return optuna.trial.create_trial(params=params, distributions=distributions, state=optuna.trial.TrialState.FAIL)
 
 
-def multivariate(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
-                 rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
+def multivariate(
+    space: SearchSpace,
+    objective: Objective,
+    initial: list[dict],
+    n_trials: int,
+    rng: np.random.Generator,
+    lower_is_better: bool,
+) -> pd.DataFrame:
     import optuna
 
     distributions = optuna_distributions(space)
-    sampler = optuna.samplers.TPESampler(multivariate=True, seed=int(rng.integers(2**31 - 1)),
-                                         n_startup_trials=len(initial), n_ei_candidates=20)
+    sampler = optuna.samplers.TPESampler(
+        multivariate=True, seed=int(rng.integers(2**31 - 1)), n_startup_trials=len(initial), n_ei_candidates=20
+    )
     study = _study(sampler, lower_is_better)
     configs = [space.typed(c) for c in initial]
     results = [objective(c) for c in configs]

@@ -10,7 +10,13 @@ from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 
 
-def optimise(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
-             rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
+def optimise(
+    space: SearchSpace,
+    objective: Objective,
+    initial: list[dict],
+    n_trials: int,
+    rng: np.random.Generator,
+    lower_is_better: bool,
+) -> pd.DataFrame:
     configs = [space.typed(c) for c in initial] + [space.typed(c) for c in space.sample(rng, n_trials)]
     return history_frame(space, configs, [objective(c) for c in configs])

@@ -21,9 +21,12 @@ from llambo_replay.llambo.space import SearchSpace
 def _dimensions(space: SearchSpace) -> list[Any]:
     from skopt.space import Integer, Real
 
-    return [Integer(int(p.low), int(p.high), name=p.name) if p.type == "int" else
-            Real(p.low, p.high, prior="log-uniform" if p.transform == "log" else "uniform", name=p.name)
-            for p in space.params]
+    return [
+        Integer(int(p.low), int(p.high), name=p.name)
+        if p.type == "int"
+        else Real(p.low, p.high, prior="log-uniform" if p.transform == "log" else "uniform", name=p.name)
+        for p in space.params
+    ]
 
 
 def _inside(dims: list[Any], config: dict) -> list:
@@ -31,13 +34,20 @@ def _inside(dims: list[Any], config: dict) -> list:
     return [min(max(config[d.name], d.low), d.high) for d in dims]
 
 
-def gp_ei(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
-          rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
+def gp_ei(
+    space: SearchSpace,
+    objective: Objective,
+    initial: list[dict],
+    n_trials: int,
+    rng: np.random.Generator,
+    lower_is_better: bool,
+) -> pd.DataFrame:
     from skopt import Optimizer
 
     dims = _dimensions(space)
-    optimizer = Optimizer(dims, base_estimator="GP", acq_func="EI", n_initial_points=0,
-                          random_state=int(rng.integers(2**31 - 1)))
+    optimizer = Optimizer(
+        dims, base_estimator="GP", acq_func="EI", n_initial_points=0, random_state=int(rng.integers(2**31 - 1))
+    )
     configs = [space.typed(c) for c in initial]
     results = [objective(c) for c in configs]
     sign = 1.0 if lower_is_better else -1.0
@@ -55,8 +65,14 @@ def gp_ei(space: SearchSpace, objective: Objective, initial: list[dict], n_trial
     return history_frame(space, configs, results)
 
 
-def gp_minimize_ei(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
-                   rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
+def gp_minimize_ei(
+    space: SearchSpace,
+    objective: Objective,
+    initial: list[dict],
+    n_trials: int,
+    rng: np.random.Generator,
+    lower_is_better: bool,
+) -> pd.DataFrame:
     from skopt import gp_minimize
 
     dims = _dimensions(space)
@@ -76,7 +92,15 @@ def gp_minimize_ei(space: SearchSpace, objective: Objective, initial: list[dict]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         if n_trials:
-            gp_minimize(loss, dims, x0=[_inside(dims, c) for c in configs], y0=list(told),
-                        n_calls=n_trials, n_initial_points=0, random_state=int(rng.integers(2**31 - 1)),
-                        acq_func="EI", acq_optimizer="lbfgs")
+            gp_minimize(
+                loss,
+                dims,
+                x0=[_inside(dims, c) for c in configs],
+                y0=list(told),
+                n_calls=n_trials,
+                n_initial_points=0,
+                random_state=int(rng.integers(2**31 - 1)),
+                acq_func="EI",
+                acq_optimizer="lbfgs",
+            )
     return history_frame(space, configs, results)

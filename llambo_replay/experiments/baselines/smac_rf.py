@@ -4,8 +4,8 @@ as its initial configurations, a run-count limit of initial points + trials, see
 generator; cost is the score, negated where higher is better. One difference: the official code gives
 all but the last initial point as initial configurations and makes the last the space's default,
 which SMAC 1.4 then does not always evaluate (seen: wine/AdaBoost seed 0 with 2 trials); here every
-initial point is an initial configuration, so SMAC starts from the same points as every method. Needs the `baselines` extra (`smac==1.4.0`, whose `pyrfr`
-compiles with the `swig` wheel)."""
+initial point is an initial configuration, so SMAC starts from the same points as every method. Needs
+the `baselines` extra (`smac==1.4.0`, whose `pyrfr` compiles with the `swig` wheel)."""
 
 from __future__ import annotations
 
@@ -29,16 +29,26 @@ def _config_space(space: SearchSpace, default: dict, seed: int) -> CS.Configurat
     for p in space.params:
         value = min(max(default[p.name], p.low), p.high)
         if p.type == "int":
-            cs.add_hyperparameter(CS.UniformIntegerHyperparameter(p.name, int(p.low), int(p.high),
-                                                                  default_value=int(value)))
+            cs.add_hyperparameter(
+                CS.UniformIntegerHyperparameter(p.name, int(p.low), int(p.high), default_value=int(value))
+            )
         else:
-            cs.add_hyperparameter(CS.UniformFloatHyperparameter(p.name, p.low, p.high, log=p.transform == "log",
-                                                                default_value=float(value)))
+            cs.add_hyperparameter(
+                CS.UniformFloatHyperparameter(
+                    p.name, p.low, p.high, log=p.transform == "log", default_value=float(value)
+                )
+            )
     return cs
 
 
-def optimise(space: SearchSpace, objective: Objective, initial: list[dict], n_trials: int,
-             rng: np.random.Generator, lower_is_better: bool) -> pd.DataFrame:
+def optimise(
+    space: SearchSpace,
+    objective: Objective,
+    initial: list[dict],
+    n_trials: int,
+    rng: np.random.Generator,
+    lower_is_better: bool,
+) -> pd.DataFrame:
     seed = int(rng.integers(2**31 - 1))
     start = [space.typed(c) for c in initial]
     cs = _config_space(space, start[-1], seed)
@@ -67,11 +77,22 @@ def optimise(space: SearchSpace, objective: Objective, initial: list[dict], n_tr
     logging.getLogger("smac").setLevel(logging.ERROR)
     with tempfile.TemporaryDirectory(prefix="llambo-replay-smac-") as scratch, warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        scenario = Scenario({"run_obj": "quality", "runcount-limit": len(start) + n_trials, "cs": cs,
-                             "deterministic": True, "output_dir": scratch})
-        smac = SMAC4HPO(scenario=scenario, rng=np.random.RandomState(seed), tae_runner=cost,
-                        initial_configurations=[CS.Configuration(cs, values=c) for c in inside],
-                        initial_design=None)
+        scenario = Scenario(
+            {
+                "run_obj": "quality",
+                "runcount-limit": len(start) + n_trials,
+                "cs": cs,
+                "deterministic": True,
+                "output_dir": scratch,
+            }
+        )
+        smac = SMAC4HPO(
+            scenario=scenario,
+            rng=np.random.RandomState(seed),
+            tae_runner=cost,
+            initial_configurations=[CS.Configuration(cs, values=c) for c in inside],
+            initial_design=None,
+        )
         smac.optimize()
     # SMAC runs its initial configurations in an order of its own; the history lists them first, in the shared
     # order, as every method's history does (then SMAC's own proposals, in the order it made them).
