@@ -58,8 +58,8 @@ def loopback(args: argparse.Namespace) -> None:
 def record_demo(endpoint: str, trials: int, order: str, folder: Path) -> tuple[float, int]:
     """Record the first `trials` trials of the demo into `folder`; (seconds, requests)."""
     from llambo_replay.cli import PRESETS
-    from llambo_replay.experiments.run_spec import RunSpec
-    from llambo_replay.experiments.runner import run
+    from llambo_replay.experiments.runs.run_spec import RunSpec
+    from llambo_replay.experiments.runs.runner import run
     from llambo_replay.llambo import LlamboSettings
     from llambo_replay.llambo.surrogate import SurrogateSettings
 

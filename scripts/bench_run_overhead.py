@@ -24,8 +24,8 @@ import pandas as pd
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.objective import evaluate
 from llambo_replay.bayesmark.tasks import load_task
-from llambo_replay.experiments.run_spec import spec_from_manifest
-from llambo_replay.experiments.runner import run
+from llambo_replay.experiments.runs.run_spec import spec_from_manifest
+from llambo_replay.experiments.runs.runner import run
 from llambo_replay.replay import RecordMode
 
 

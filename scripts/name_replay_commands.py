@@ -15,7 +15,7 @@ import json
 import sys
 from pathlib import Path
 
-from llambo_replay.experiments.commands import replay_command
+from llambo_replay.experiments.results.replay_commands import replay_command
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.walk import files_under
 

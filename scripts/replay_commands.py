@@ -18,7 +18,7 @@ import textwrap
 from collections import defaultdict
 from pathlib import Path
 
-from llambo_replay.experiments.commands import RUN_OPTIONS
+from llambo_replay.experiments.results.replay_commands import RUN_OPTIONS
 
 REPO = Path(__file__).resolve().parent.parent
 PAGE = REPO / "docs" / "replay-commands.md"

@@ -12,10 +12,10 @@ from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.objective import evaluate
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.baseline_run import run_baseline
-from llambo_replay.experiments.baselines import REGISTRY, baseline, library_version
-from llambo_replay.experiments.check import check_run
-from llambo_replay.experiments.run_spec import RunSpec
+from llambo_replay.experiments.results.check import check_run
+from llambo_replay.experiments.runs.baseline_run import run_baseline
+from llambo_replay.experiments.runs.baselines import REGISTRY, baseline, library_version
+from llambo_replay.experiments.runs.run_spec import RunSpec
 from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import RecordMode
 
@@ -97,7 +97,7 @@ def test_an_optional_library_that_is_missing_is_named_with_its_extra(monkeypatch
 
     for name in [n for n in sys.modules if n == "smac" or n.startswith("smac.")] + ["smac"]:
         monkeypatch.setitem(sys.modules, name, None)  # as if not installed: importing it raises ImportError
-    monkeypatch.delitem(sys.modules, "llambo_replay.experiments.baselines.smac_rf", raising=False)
+    monkeypatch.delitem(sys.modules, "llambo_replay.experiments.runs.baselines.smac_rf", raising=False)
     with pytest.raises(UsageError, match=r"method 'smac' needs smac.*pip install -e '\.\[baselines\]'"):
         baseline("smac").optimise()
 
@@ -117,7 +117,7 @@ def test_a_missing_optional_library_keys_its_proposals_by_the_version_its_extra_
 
 
 def test_the_registry_names_the_papers_baselines_and_the_grid_offers_each():
-    from llambo_replay.experiments.grid import METHODS as GRID_METHODS
+    from llambo_replay.experiments.runs.grid import METHODS as GRID_METHODS
 
     paper = {b.paper for b in REGISTRY.values() if b.paper}
     assert {"bo_random", "bo_skopt", "bo_optuna", "bo_smac", "bo_gp"} <= paper

@@ -8,8 +8,8 @@ import pytest
 from llm_responder import llambo_responder
 
 from llambo_replay.bayesmark.memo import ObjectiveMemo
-from llambo_replay.experiments import components
-from llambo_replay.experiments.component_run import ComponentSpec, run_components
+from llambo_replay.experiments.evaluations import components
+from llambo_replay.experiments.evaluations.component_run import ComponentSpec, run_components
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.replay import RecordMode
 from llambo_replay.replay.loopback import LoopbackServer

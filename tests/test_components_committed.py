@@ -12,7 +12,7 @@ COMMITTED = REPO / "results" / "components"
 def test_committed_components_replay_exactly_or_within_the_stated_drift(reference_dir, tmp_path):
     """LLM answers and evaluations replay; the metrics are recomputed: byte-identical in the environment
     they were made in, within METRIC_RTOL elsewhere."""
-    from llambo_replay.experiments.check import check_run
+    from llambo_replay.experiments.results.check import check_run
 
     manifest = json.loads((COMMITTED / "components.manifest.json").read_text())
     assert manifest["mode"] == "replay" and manifest["cassettes"], "commit the outputs of a replay, not a recording"

@@ -17,7 +17,8 @@ import pytest
 from scipy.stats import norm
 
 from llambo_replay.cli.fidelity import NUMPY_SWITCH, avx512_features
-from llambo_replay.experiments import check, components, exactness
+from llambo_replay.experiments.evaluations import components
+from llambo_replay.experiments.results import check, exactness
 from llambo_replay.llambo import exact
 from llambo_replay.llambo.surrogate import expected_improvement
 

@@ -10,7 +10,7 @@ import pytest
 from llm_responder import llambo_responder
 from scipy.stats import norm
 
-from llambo_replay.experiments.runner import history_csv
+from llambo_replay.experiments.runs.runner import history_csv
 from llambo_replay.llambo import Engine, LlamboSettings, SearchSpace, TaskContext, optimise
 from llambo_replay.llambo.engine import Sampling
 from llambo_replay.llambo.sampler import ACCURACY_CEILING, SamplerSettings, target_score

@@ -10,8 +10,8 @@ import random
 import pytest
 from llm_responder import llambo_responder
 
-from llambo_replay.experiments.run_spec import RunSpec
-from llambo_replay.experiments.runner import run
+from llambo_replay.experiments.runs.run_spec import RunSpec
+from llambo_replay.experiments.runs.runner import run
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.loop import LlamboSettings
 from llambo_replay.llambo.sampler import SamplerSettings

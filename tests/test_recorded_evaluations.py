@@ -15,11 +15,11 @@ import pytest
 
 from llambo_replay.bayesmark import objective as bayesmark_objective
 from llambo_replay.errors import ReplayMiss, UsageError
-from llambo_replay.experiments.baseline_run import run_baseline
-from llambo_replay.experiments.check import check_run, migrate_run
-from llambo_replay.experiments.components import generalised_variance
-from llambo_replay.experiments.run_spec import RunSpec, spec_from_manifest
-from llambo_replay.experiments.runner import run
+from llambo_replay.experiments.evaluations.components import generalised_variance
+from llambo_replay.experiments.results.check import check_run, migrate_run
+from llambo_replay.experiments.runs.baseline_run import run_baseline
+from llambo_replay.experiments.runs.run_spec import RunSpec, spec_from_manifest
+from llambo_replay.experiments.runs.runner import run
 from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.calls import RecordedCalls
@@ -166,7 +166,7 @@ def test_a_baseline_replays_its_recorded_proposals_where_its_optimiser_would_mov
     def forked(space, objective, initial, n_trials, rng, lower_is_better):
         raise AssertionError("a replay must not run the optimiser")
 
-    from llambo_replay.experiments.baselines import skopt_gp
+    from llambo_replay.experiments.runs.baselines import skopt_gp
 
     monkeypatch.setattr(skopt_gp, "gp_ei", forked)
     checked = _check(gp_run, tmp_path)

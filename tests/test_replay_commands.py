@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 
 from llambo_replay.cli import build_parser
-from llambo_replay.experiments.commands import replay_command
-from llambo_replay.experiments.run_spec import spec_from_manifest
+from llambo_replay.experiments.results.replay_commands import replay_command
+from llambo_replay.experiments.runs.run_spec import spec_from_manifest
 
 REPO = Path(__file__).resolve().parent.parent
 MANIFESTS = sorted(
@@ -52,7 +52,7 @@ def test_every_committed_manifest_names_the_command_its_settings_give():
     from llambo_replay.cli.common import run_spec
     from llambo_replay.cli.components import component_spec
     from llambo_replay.cli.warmstart import warmstart_spec
-    from llambo_replay.experiments.component_run import spec_from_manifest as component_spec_of
+    from llambo_replay.experiments.evaluations.component_run import spec_from_manifest as component_spec_of
     from llambo_replay.llambo.warmstart import WarmstartSettings
 
     assert len(MANIFESTS) > 1000
@@ -67,12 +67,16 @@ def test_every_committed_manifest_names_the_command_its_settings_give():
             assert component_spec(args) == component_spec_of(manifest), path
         elif args.command == "surrogate-eval":
             from llambo_replay.cli.surrogate_eval import surrogate_eval_spec
-            from llambo_replay.experiments.surrogate_eval_run import spec_from_manifest as surrogate_eval_spec_of
+            from llambo_replay.experiments.evaluations.surrogate_eval_run import (
+                spec_from_manifest as surrogate_eval_spec_of,
+            )
 
             assert surrogate_eval_spec(args) == surrogate_eval_spec_of(manifest), path
         elif args.command == "sampler-eval":
             from llambo_replay.cli.sampler_eval import sampler_eval_spec
-            from llambo_replay.experiments.sampler_eval_run import spec_from_manifest as sampler_eval_spec_of
+            from llambo_replay.experiments.evaluations.sampler_eval_run import (
+                spec_from_manifest as sampler_eval_spec_of,
+            )
 
             assert sampler_eval_spec(args) == sampler_eval_spec_of(manifest), path
         elif args.command == "warmstart":
@@ -94,7 +98,7 @@ def test_every_committed_manifest_names_the_command_its_settings_give():
         else:
             ours, theirs = run_spec(args), spec_from_manifest(path)
             if args.command == "grid":
-                from llambo_replay.experiments.grid import cells
+                from llambo_replay.experiments.runs.grid import cells
 
                 (cell,) = cells(args.methods, args.tasks, args.seeds, ours)
                 assert cell.method == manifest["method"], path

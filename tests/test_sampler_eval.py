@@ -12,8 +12,8 @@ import pandas as pd
 import pytest
 from scipy.special import logsumexp
 
-from llambo_replay.experiments import sampler_eval as sv
-from llambo_replay.experiments.optuna_space import optuna_distributions
+from llambo_replay.experiments.evaluations import sampler_eval as sv
+from llambo_replay.experiments.runs.optuna_space import optuna_distributions
 from llambo_replay.llambo.space import SearchSpace
 
 REPO = Path(__file__).resolve().parent.parent
@@ -168,7 +168,7 @@ def assert_reproduced(made: Path, committed: Path, stem: str) -> None:
     """As `check` judges a recomputed evaluation: byte for byte in the numerical environment it was made in;
     elsewhere (another BLAS kernel rounds the covariance's determinant differently) its metrics within
     check's tolerance."""
-    from llambo_replay.experiments.exactness import METRIC_RTOL
+    from llambo_replay.experiments.results.exactness import METRIC_RTOL
 
     environments = [
         json.loads((folder / f"{stem}.manifest.json").read_text())["recomputed_on"] for folder in (made, committed)

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from llambo_replay.experiments import surrogate_eval as se
+from llambo_replay.experiments.evaluations import surrogate_eval as se
 
 REPO = Path(__file__).resolve().parent.parent
 

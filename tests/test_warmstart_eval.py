@@ -11,8 +11,13 @@ import pytest
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.cli import main
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.check import check_run, run_manifests
-from llambo_replay.experiments.warmstart_eval import WarmstartEvalSpec, estimate_eval, run_warmstart_eval, skopt_design
+from llambo_replay.experiments.evaluations.warmstart_eval import (
+    WarmstartEvalSpec,
+    estimate_eval,
+    run_warmstart_eval,
+    skopt_design,
+)
+from llambo_replay.experiments.results.check import check_run, run_manifests
 from llambo_replay.llambo.warmstart import WarmstartSettings
 from llambo_replay.replay import RecordMode
 from llambo_replay.tables.results import load_results

@@ -12,7 +12,7 @@ from llambo_replay.errors import CheckFailed
 def cmd_check(args: argparse.Namespace) -> int:
     import tempfile
 
-    from llambo_replay.experiments.check import check_run, run_manifests
+    from llambo_replay.experiments.results.check import check_run, run_manifests
 
     reference = str(args.reference) if args.reference else None  # None: the packaged copy
     outcomes = []
@@ -42,8 +42,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     import tempfile
 
-    from llambo_replay.experiments.check import migrate_run, run_manifests
-    from llambo_replay.experiments.protocol_migration import to_current_protocol
+    from llambo_replay.experiments.results.check import migrate_run, run_manifests
+    from llambo_replay.experiments.results.protocol_migration import to_current_protocol
 
     reference = str(args.reference) if args.reference else None
     step = to_current_protocol if args.to_current_protocol else migrate_run

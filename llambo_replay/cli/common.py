@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, NoReturn
 
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.presets import PACKAGED, PAPER_GENERATIVE_MODEL, PRESETS, RUN_DEFAULTS
+from llambo_replay.experiments.results.presets import PACKAGED, PAPER_GENERATIVE_MODEL, PRESETS, RUN_DEFAULTS
 
 if TYPE_CHECKING:
     from llambo_replay.bayesmark.memo import ObjectiveMemo
-    from llambo_replay.experiments.run_spec import RunSpec
-    from llambo_replay.experiments.runner import Budget
+    from llambo_replay.experiments.runs.run_spec import RunSpec
+    from llambo_replay.experiments.runs.runner import Budget
     from llambo_replay.llambo.estimate import Estimate
     from llambo_replay.llambo.warmstart import WarmstartSettings
 
@@ -63,7 +63,7 @@ def at_least(minimum: int, most: int | None = None) -> Callable[[str], int]:
 
 
 def method_labels() -> list[tuple[str, str]]:
-    from llambo_replay.experiments.baselines import REGISTRY
+    from llambo_replay.experiments.runs.baselines import REGISTRY
 
     return [("llambo", "LLAMBO"), *((name, b.label) for name, b in REGISTRY.items())]
 
@@ -150,7 +150,7 @@ def chosen_task(args: argparse.Namespace) -> tuple[str, str]:
 
 def run_spec(args: argparse.Namespace) -> RunSpec:
     """RunSpec from the shared run/grid flags, with the preset filling what was not given."""
-    from llambo_replay.experiments.commands import spec_from_options
+    from llambo_replay.experiments.results.replay_commands import spec_from_options
 
     fill_from_preset(args, PRESETS)
     dataset, model = chosen_task(args) if hasattr(args, "task_default") else ("iris", "SVM")
@@ -165,7 +165,7 @@ def run_spec(args: argparse.Namespace) -> RunSpec:
 
 
 def warmstart_settings(args: argparse.Namespace) -> WarmstartSettings:
-    from llambo_replay.experiments.commands import warmstart_settings as from_options
+    from llambo_replay.experiments.results.replay_commands import warmstart_settings as from_options
 
     return from_options(vars(args))
 
@@ -208,7 +208,7 @@ def read_initial_points(value: str | None) -> str | None:
     in a file or, when it starts with `[`, given on the command line (as a manifest's replay command does)."""
     import json
 
-    from llambo_replay.experiments.run_spec import given_points
+    from llambo_replay.experiments.runs.run_spec import given_points
 
     if value is None:
         return None
@@ -234,7 +234,7 @@ def paper_start(value: str | None) -> str | None:
 
 
 def estimate_runs(specs: list[RunSpec]) -> int:
-    from llambo_replay.experiments.runner import estimate
+    from llambo_replay.experiments.runs.runner import estimate
     from llambo_replay.llambo.estimate import Estimate
 
     total = Estimate()
@@ -252,7 +252,7 @@ def print_outputs(out: Path, tables: list[str], manifest: dict[str, Any], then: 
 
 def print_estimate(total: Estimate, model: str, what: str, capped: bool = True) -> int:
     """`--dry-run`: what recording would ask for, without asking anything."""
-    from llambo_replay.experiments.runner import honours_n
+    from llambo_replay.experiments.runs.runner import honours_n
     from llambo_replay.replay.pricing import CHARS_PER_TOKEN
 
     priced = honours_n(model)  # the pricing table lists cloud models, whose endpoints honour n
@@ -279,7 +279,7 @@ def print_estimate(total: Estimate, model: str, what: str, capped: bool = True) 
 
 
 def run_budget(args: argparse.Namespace) -> Budget | None:
-    from llambo_replay.experiments.runner import Budget
+    from llambo_replay.experiments.runs.runner import Budget
     from llambo_replay.replay.pricing import is_priced
 
     if args.max_cost is not None and not args.max_cost > 0:

@@ -20,23 +20,23 @@ from llambo_replay.cli.common import (
     whole_numbers,
 )
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.presets import COMPONENT_DEFAULTS, COMPONENT_PRESETS, OWN_DESIGN_ONLY
+from llambo_replay.experiments.results.presets import COMPONENT_DEFAULTS, COMPONENT_PRESETS, OWN_DESIGN_ONLY
 
 if TYPE_CHECKING:
-    from llambo_replay.experiments.component_run import ComponentSpec
+    from llambo_replay.experiments.evaluations.component_run import ComponentSpec
 
 
 def cmd_components(args: argparse.Namespace) -> int:
     from llambo_replay.bayesmark import reference
-    from llambo_replay.experiments.component_run import run_components
+    from llambo_replay.experiments.evaluations.component_run import run_components
     from llambo_replay.replay import parse_mode
 
     if (args.design or COMPONENT_PRESETS[args.preset]["design"]) == "official":
         return _official(args)
     spec = component_spec(args)
     if args.dry_run:
-        from llambo_replay.experiments.component_run import estimate_components
-        from llambo_replay.experiments.runner import honours_n
+        from llambo_replay.experiments.evaluations.component_run import estimate_components
+        from llambo_replay.experiments.runs.runner import honours_n
 
         return print_estimate(
             estimate_components(spec, honours_n(spec.llm_model)),
@@ -59,7 +59,7 @@ def cmd_components(args: argparse.Namespace) -> int:
 
 
 def _official(args: argparse.Namespace) -> int:
-    from llambo_replay.experiments.official_components import OfficialComponents, run_official_components
+    from llambo_replay.experiments.evaluations.official_components import OfficialComponents, run_official_components
     from llambo_replay.replay import parse_mode
 
     given = [name for name in NOT_READ_BY_THE_OFFICIAL_DESIGN if getattr(args, name) not in (None, False)]
@@ -105,7 +105,7 @@ NOT_READ_BY_THE_OFFICIAL_DESIGN = {
 
 def component_spec(args: argparse.Namespace) -> ComponentSpec:
     """The evaluations the flags ask for, the preset filling what was not given."""
-    from llambo_replay.experiments.component_run import ComponentSpec
+    from llambo_replay.experiments.evaluations.component_run import ComponentSpec
 
     fill_from_preset(args, COMPONENT_PRESETS)
     return ComponentSpec(

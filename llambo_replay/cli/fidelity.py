@@ -47,7 +47,7 @@ def _fidelity(args: argparse.Namespace) -> int:
     from llambo_replay.bayesmark import fidelity, reference
     from llambo_replay.bayesmark.objective import task_objective
     from llambo_replay.bayesmark.tasks import DATASETS, MODELS, Task, load_task
-    from llambo_replay.experiments.runner import check_writable
+    from llambo_replay.experiments.runs.runner import check_writable
 
     root = reference.check_reference(args.reference)
     datasets, models = args.datasets or list(DATASETS), args.models or list(MODELS)

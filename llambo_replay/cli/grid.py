@@ -21,7 +21,7 @@ from llambo_replay.errors import LlamboReplayError
 
 def cmd_grid(args: argparse.Namespace) -> int:
     from llambo_replay.bayesmark.memo import DEFAULT_MEMO_DIR
-    from llambo_replay.experiments.grid import GridOptions, cells, check_scheduler, run_grid
+    from llambo_replay.experiments.runs.grid import GridOptions, cells, check_scheduler, run_grid
     from llambo_replay.replay import parse_mode
 
     if args.scheduler:

@@ -18,7 +18,7 @@ from llambo_replay.errors import CheckFailed
 
 def cmd_run(args: argparse.Namespace) -> int:
     from llambo_replay.bayesmark.numerics import describe, environment
-    from llambo_replay.experiments.runner import run, summary_lines
+    from llambo_replay.experiments.runs.runner import run, summary_lines
     from llambo_replay.replay import parse_mode
 
     mode = parse_mode(args.mode)

@@ -14,14 +14,14 @@ from llambo_replay.cli.common import (
     fill_from_preset,
     print_outputs,
 )
-from llambo_replay.experiments.presets import SAMPLER_EVAL_DEFAULTS, SAMPLER_EVAL_PRESETS
+from llambo_replay.experiments.results.presets import SAMPLER_EVAL_DEFAULTS, SAMPLER_EVAL_PRESETS
 
 if TYPE_CHECKING:
-    from llambo_replay.experiments.sampler_eval_run import SamplerEvalSpec
+    from llambo_replay.experiments.evaluations.sampler_eval_run import SamplerEvalSpec
 
 
 def cmd_sampler_eval(args: argparse.Namespace) -> int:
-    from llambo_replay.experiments.sampler_eval_run import run_sampler_eval
+    from llambo_replay.experiments.evaluations.sampler_eval_run import run_sampler_eval
     from llambo_replay.replay import parse_mode
 
     spec = sampler_eval_spec(args)
@@ -32,7 +32,7 @@ def cmd_sampler_eval(args: argparse.Namespace) -> int:
 
 def sampler_eval_spec(args: argparse.Namespace) -> SamplerEvalSpec:
     """The evaluation the flags ask for, the preset filling what was not given."""
-    from llambo_replay.experiments.sampler_eval_run import SamplerEvalSpec
+    from llambo_replay.experiments.evaluations.sampler_eval_run import SamplerEvalSpec
 
     fill_from_preset(args, SAMPLER_EVAL_PRESETS)
     dataset, model = chosen_task(args)

@@ -15,14 +15,14 @@ from llambo_replay.cli.common import (
     fill_from_preset,
     print_outputs,
 )
-from llambo_replay.experiments.presets import SURROGATE_EVAL_DEFAULTS, SURROGATE_EVAL_PRESETS
+from llambo_replay.experiments.results.presets import SURROGATE_EVAL_DEFAULTS, SURROGATE_EVAL_PRESETS
 
 if TYPE_CHECKING:
-    from llambo_replay.experiments.surrogate_eval_run import SurrogateEvalSpec
+    from llambo_replay.experiments.evaluations.surrogate_eval_run import SurrogateEvalSpec
 
 
 def cmd_surrogate_eval(args: argparse.Namespace) -> int:
-    from llambo_replay.experiments.surrogate_eval_run import run_surrogate_eval
+    from llambo_replay.experiments.evaluations.surrogate_eval_run import run_surrogate_eval
     from llambo_replay.replay import parse_mode
 
     spec = surrogate_eval_spec(args)
@@ -33,7 +33,7 @@ def cmd_surrogate_eval(args: argparse.Namespace) -> int:
 
 def surrogate_eval_spec(args: argparse.Namespace) -> SurrogateEvalSpec:
     """The evaluation the flags ask for, the preset filling what was not given."""
-    from llambo_replay.experiments.surrogate_eval_run import SurrogateEvalSpec
+    from llambo_replay.experiments.evaluations.surrogate_eval_run import SurrogateEvalSpec
 
     fill_from_preset(args, SURROGATE_EVAL_PRESETS)
     dataset, model = chosen_task(args)

@@ -21,22 +21,22 @@ from llambo_replay.cli.common import (
     print_estimate,
     warmstart_settings,
 )
-from llambo_replay.experiments.presets import WARMSTART_PRESETS
+from llambo_replay.experiments.results.presets import WARMSTART_PRESETS
 
 if TYPE_CHECKING:
-    from llambo_replay.experiments.warmstart_eval import WarmstartEvalSpec
+    from llambo_replay.experiments.evaluations.warmstart_eval import WarmstartEvalSpec
 
 
 def cmd_warmstart(args: argparse.Namespace) -> int:
-    from llambo_replay.experiments.warmstart_eval import run_warmstart_eval, summary
+    from llambo_replay.experiments.evaluations.warmstart_eval import run_warmstart_eval, summary
     from llambo_replay.replay import parse_mode
 
     spec = warmstart_spec(args)
     dataset, model = spec.dataset, spec.model
     if args.dry_run:
-        from llambo_replay.experiments.presets import DESIGNS
-        from llambo_replay.experiments.runner import honours_n
-        from llambo_replay.experiments.warmstart_eval import estimate_eval
+        from llambo_replay.experiments.evaluations.warmstart_eval import estimate_eval
+        from llambo_replay.experiments.results.presets import DESIGNS
+        from llambo_replay.experiments.runs.runner import honours_n
 
         contexts = sum(i not in DESIGNS for i in spec.initialisers)
         return print_estimate(
@@ -58,7 +58,7 @@ def cmd_warmstart(args: argparse.Namespace) -> int:
 
 def warmstart_spec(args: argparse.Namespace) -> WarmstartEvalSpec:
     """The evaluation the flags ask for, the preset filling what was not given."""
-    from llambo_replay.experiments.warmstart_eval import WarmstartEvalSpec
+    from llambo_replay.experiments.evaluations.warmstart_eval import WarmstartEvalSpec
 
     fill_from_preset(args, WARMSTART_PRESETS)
     dataset, model = chosen_task(args)

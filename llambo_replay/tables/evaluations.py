@@ -17,7 +17,7 @@ from typing import Any
 import pandas as pd
 
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.evaluation_table import GROUP, aggregate, cells, markdown, metric_columns
+from llambo_replay.experiments.evaluations.evaluation_table import GROUP, aggregate, cells, markdown, metric_columns
 from llambo_replay.replay.store import atomic_write_text
 
 FLOAT = "%.6g"
@@ -90,7 +90,7 @@ class EvaluationKind:
 
 
 def _kinds() -> dict[str, EvaluationKind]:
-    from llambo_replay.experiments import sampler_eval_run, surrogate_eval_run
+    from llambo_replay.experiments.evaluations import sampler_eval_run, surrogate_eval_run
 
     return {
         "surrogate-eval": EvaluationKind(
@@ -126,7 +126,7 @@ class Evaluation:
 
 def find_evaluations(folders: list[Path]) -> list[Evaluation]:
     """Every surrogate or sampler evaluation under `folders`, by its manifest."""
-    from llambo_replay.experiments.check import read_manifest
+    from llambo_replay.experiments.results.check import read_manifest
 
     kinds = _kinds()
     found: dict[str, Evaluation] = {}

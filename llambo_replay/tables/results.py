@@ -13,7 +13,7 @@ from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.protocols import manifest_protocol
 from llambo_replay.bayesmark.tasks import DATASETS, FAMILIES
 from llambo_replay.errors import UsageError, missing_folder
-from llambo_replay.experiments.baselines import REGISTRY
+from llambo_replay.experiments.runs.baselines import REGISTRY
 from llambo_replay.replay.walk import files_under, refuse_whole_file_system
 
 PAPER_METHOD = "LLAMBO (paper, GPT-3.5)"
@@ -93,7 +93,7 @@ def method_label(method_dir: Path) -> str:
     starts = sorted({m["initial_points_source"]["initialiser"] for m in manifests if "initial_points_source" in m})
     methods = {m.get("method") for m in manifests}
     if starts and len(methods) == 1 and methods <= BASELINE_LABELS.keys():
-        from llambo_replay.experiments.warmstart_eval import INITIALISERS
+        from llambo_replay.experiments.evaluations.warmstart_eval import INITIALISERS
 
         return f"{BASELINE_LABELS[methods.pop()]} from {', '.join(INITIALISERS[s] for s in starts)}"
     models = sorted({m.get("engine", {}).get("llm_model", "?") for m in manifests})

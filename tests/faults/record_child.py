@@ -11,7 +11,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from test_llambo import CONTEXT, SPACE, quadratic  # noqa: E402
 
-from llambo_replay.experiments.runner import history_csv  # noqa: E402
+from llambo_replay.experiments.runs.runner import history_csv  # noqa: E402
 from llambo_replay.llambo import Engine, LlamboSettings, optimise  # noqa: E402
 from llambo_replay.llambo.sampler import SamplerSettings  # noqa: E402
 from llambo_replay.llambo.surrogate import SurrogateSettings  # noqa: E402

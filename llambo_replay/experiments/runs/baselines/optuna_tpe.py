@@ -13,8 +13,8 @@ import math
 import numpy as np
 import pandas as pd
 
-from llambo_replay.experiments.baselines import Objective
-from llambo_replay.experiments.optuna_space import optuna_distributions
+from llambo_replay.experiments.runs.baselines import Objective
+from llambo_replay.experiments.runs.optuna_space import optuna_distributions
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 

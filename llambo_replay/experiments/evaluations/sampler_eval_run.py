@@ -21,11 +21,11 @@ from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments import evaluation_table, surrogate_eval
-from llambo_replay.experiments import sampler_eval as protocol_of
-from llambo_replay.experiments.run_spec import model_slug
-from llambo_replay.experiments.runner import check_writable
-from llambo_replay.experiments.surrogate_eval_run import recorded_pool, task_calls
+from llambo_replay.experiments.evaluations import evaluation_table, surrogate_eval
+from llambo_replay.experiments.evaluations import sampler_eval as protocol_of
+from llambo_replay.experiments.evaluations.surrogate_eval_run import recorded_pool, task_calls
+from llambo_replay.experiments.runs.run_spec import model_slug
+from llambo_replay.experiments.runs.runner import check_writable
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.policies import SAMPLER_POLICIES
 from llambo_replay.llambo.prompts import PromptSettings

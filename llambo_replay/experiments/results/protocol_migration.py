@@ -18,10 +18,10 @@ from typing import Any
 
 from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
 from llambo_replay.errors import LlamboReplayError
-from llambo_replay.experiments.baseline_run import run_baseline
-from llambo_replay.experiments.check import COMPONENTS_MANIFEST, OFFICIAL_EVALUATION_MANIFESTS, read_manifest
-from llambo_replay.experiments.run_spec import spec_from_manifest
-from llambo_replay.experiments.runner import run
+from llambo_replay.experiments.results.check import COMPONENTS_MANIFEST, OFFICIAL_EVALUATION_MANIFESTS, read_manifest
+from llambo_replay.experiments.runs.baseline_run import run_baseline
+from llambo_replay.experiments.runs.run_spec import spec_from_manifest
+from llambo_replay.experiments.runs.runner import run
 from llambo_replay.replay import RecordMode
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import OFFLINE_URL
@@ -74,7 +74,7 @@ def to_current_protocol(path: Path, cassettes: Path, scratch: Path, reference_ro
 
 def _components(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> str:
     from llambo_replay.bayesmark import reference
-    from llambo_replay.experiments import component_run
+    from llambo_replay.experiments.evaluations import component_run
 
     manifest = read_manifest(path, field="outputs")
     spec = component_run.spec_from_manifest(manifest)

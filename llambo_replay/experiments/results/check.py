@@ -23,16 +23,16 @@ from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.bayesmark.protocols import manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError, missing_folder
-from llambo_replay.experiments import exactness
-from llambo_replay.experiments.baseline_run import recorded_proposals, run_baseline
-from llambo_replay.experiments.policies import (
+from llambo_replay.experiments.results import exactness
+from llambo_replay.experiments.runs.baseline_run import recorded_proposals, run_baseline
+from llambo_replay.experiments.runs.policies import (
     INFORMATIONAL_MANIFEST_FIELDS,
     INFORMATIONAL_TRIAL_COLUMNS,
     RECORDED_PROPOSALS,
     REPRODUCTION,
 )
-from llambo_replay.experiments.run_spec import sha256_text, spec_from_manifest
-from llambo_replay.experiments.runner import run
+from llambo_replay.experiments.runs.run_spec import sha256_text, spec_from_manifest
+from llambo_replay.experiments.runs.runner import run
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import OFFLINE_URL
@@ -256,7 +256,7 @@ def _initial_points_source(manifest: dict[str, Any], cassettes: Path) -> tuple[b
     source = manifest.get("initial_points_source")
     if not source:
         return None
-    from llambo_replay.experiments import warmstart_eval
+    from llambo_replay.experiments.evaluations import warmstart_eval
 
     task = manifest["task"]
     points, derived = warmstart_eval.rederive(
@@ -266,9 +266,9 @@ def _initial_points_source(manifest: dict[str, Any], cassettes: Path) -> tuple[b
 
 
 def check_components(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
-    """Replay the component evaluations; their metrics are recomputed (see `experiments.component_run`)."""
+    """Replay the component evaluations; their metrics are recomputed (see `experiments.evaluations.component_run`)."""
     from llambo_replay.bayesmark import reference
-    from llambo_replay.experiments import component_run
+    from llambo_replay.experiments.evaluations import component_run
 
     manifest = read_manifest(path, field="outputs")
     if manifest.get("format", 1) < 2:
@@ -288,7 +288,7 @@ def check_components(path: Path, cassettes: Path, scratch: Path, reference_root:
 
 def check_official_evaluation(path: Path, cassettes: Path, scratch: Path) -> Checked:
     """Replay an official surrogate or sampler evaluation; its metrics are recomputed from what was recorded."""
-    from llambo_replay.experiments import sampler_eval_run, surrogate_eval_run
+    from llambo_replay.experiments.evaluations import sampler_eval_run, surrogate_eval_run
 
     spec_of, evaluate = {
         SURROGATE_EVAL_MANIFEST: (surrogate_eval_run.spec_from_manifest, surrogate_eval_run.run_surrogate_eval),

@@ -20,10 +20,10 @@ from tqdm import tqdm
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments import evaluation_table
-from llambo_replay.experiments import surrogate_eval as protocol_of
-from llambo_replay.experiments.run_spec import model_slug
-from llambo_replay.experiments.runner import check_writable
+from llambo_replay.experiments.evaluations import evaluation_table
+from llambo_replay.experiments.evaluations import surrogate_eval as protocol_of
+from llambo_replay.experiments.runs.run_spec import model_slug
+from llambo_replay.experiments.runs.runner import check_writable
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol
@@ -121,7 +121,7 @@ def recorded_pool(
 def recorded_prediction(
     name: str, space: Any, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame, calls: RecordedCalls
 ) -> tuple[np.ndarray, np.ndarray]:
-    from llambo_replay.experiments.smac_models import library_version, predict
+    from llambo_replay.experiments.evaluations.smac_models import library_version, predict
 
     arguments = {
         "model": name,

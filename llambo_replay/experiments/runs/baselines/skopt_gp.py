@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from llambo_replay.experiments.baselines import Objective, finite_losses
+from llambo_replay.experiments.runs.baselines import Objective, finite_losses
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 

@@ -4,7 +4,7 @@ Every baseline is a function `optimise(space, objective, initial, n_trials, rng,
 that evaluates the shared initial points first, then proposes `n_trials` configurations, and returns
 the history in a LLAMBO run's shape (hyperparameters, score, generalization_score). It draws all its
 randomness from `rng` (one seeded generator per run) and knows nothing of cassettes: the caller
-(`experiments.runner.run_baseline`) records its proposals and evaluations. Adding a baseline is one module
+(`experiments.runs.baseline_run.run_baseline`) records its proposals and evaluations. Adding a baseline is one module
 plus one `Baseline(...)` line below. This package must not import an optimiser library at import
 time (the command line reads the registry to build its help).
 """

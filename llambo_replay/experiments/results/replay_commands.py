@@ -16,7 +16,7 @@ from typing import Any
 
 from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.presets import (
+from llambo_replay.experiments.results.presets import (
     COMPONENT_DEFAULTS,
     COMPONENT_PRESETS,
     PACKAGED,
@@ -133,7 +133,7 @@ def spec_from_options(
     """The RunSpec of `run`/`grid` options (argparse names, the preset already filled in); the one place
     that turns flags into settings. `reference_root` and `given_points` are `--reference` and
     `--initial-points` resolved (a folder checked, a file read)."""
-    from llambo_replay.experiments.run_spec import RunSpec
+    from llambo_replay.experiments.runs.run_spec import RunSpec
     from llambo_replay.llambo import LlamboSettings, PromptSettings
     from llambo_replay.llambo.sampler import SamplerSettings
     from llambo_replay.llambo.surrogate import SurrogateSettings
@@ -294,7 +294,7 @@ def _grid_command(manifest: Mapping[str, Any]) -> list[str]:
 
 
 def _warmstart_command(manifest: Mapping[str, Any]) -> list[str] | None:
-    from llambo_replay.experiments.presets import DESIGNS
+    from llambo_replay.experiments.results.presets import DESIGNS
     from llambo_replay.llambo.warmstart import WarmstartSettings
 
     source, task = manifest["initial_points_source"], manifest["task"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from llambo_replay.experiments.baselines import Objective
+from llambo_replay.experiments.runs.baselines import Objective
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.optuna_space import optuna_distributions
+from llambo_replay.experiments.runs.optuna_space import optuna_distributions
 from llambo_replay.llambo.sampler import SamplerSettings
 from llambo_replay.llambo.space import SearchSpace
 

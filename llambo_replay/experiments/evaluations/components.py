@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 from scipy.stats import gaussian_kde, norm
 
-from llambo_replay.experiments.optuna_space import optuna_distributions
+from llambo_replay.experiments.runs.optuna_space import optuna_distributions
 from llambo_replay.llambo.engine import Engine
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext
 from llambo_replay.llambo.protocol import PaperProtocol

@@ -17,10 +17,10 @@ from pathlib import Path
 from typing import Any
 
 from llambo_replay.errors import BudgetReached, LlamboReplayError, UsageError
-from llambo_replay.experiments.baseline_run import run_baseline
-from llambo_replay.experiments.baselines import REGISTRY
-from llambo_replay.experiments.run_spec import RunSpec
-from llambo_replay.experiments.runner import Budget, run
+from llambo_replay.experiments.runs.baseline_run import run_baseline
+from llambo_replay.experiments.runs.baselines import REGISTRY
+from llambo_replay.experiments.runs.run_spec import RunSpec
+from llambo_replay.experiments.runs.runner import Budget, run
 from llambo_replay.replay import RecordMode
 
 METHODS = ("llambo", *REGISTRY)
@@ -68,7 +68,7 @@ def cells(methods: list[str], tasks: list[tuple[str, str]], seeds: list[int], ba
 
 def is_done(cell: Cell, out: Path) -> bool:
     """A cell is done when its manifest is a complete one (a truncated file means the cell is redone)."""
-    from llambo_replay.experiments.check import read_manifest
+    from llambo_replay.experiments.results.check import read_manifest
 
     path = cell.spec.outputs(out / cell.method)["manifest"]
     try:

@@ -6,12 +6,12 @@ Kept free of heavy imports: the command line reads these tables to build its hel
 
 from __future__ import annotations
 
-from llambo_replay.experiments.baselines import REGISTRY
+from llambo_replay.experiments.runs.baselines import REGISTRY
 
 # "replayed": every number that floating-point rounding could change comes from a recording (LLM
 # answers, evaluations, an optimiser's proposals), so the history is byte-identical on any machine.
 # "recomputed": numerics run again, byte-identical only in the environment they were made in and
-# close elsewhere (the component metrics; see experiments.component_run).
+# close elsewhere (the component metrics; see experiments.evaluations.component_run).
 REPRODUCTION: dict[str, str] = {"llambo": "replayed", **{name: "replayed" for name in REGISTRY}}
 
 # Baselines whose proposals come from floating-point numerics (a GP fit and its acquisition optimum,

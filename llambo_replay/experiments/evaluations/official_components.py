@@ -9,9 +9,9 @@ from pathlib import Path
 from typing import Any
 
 from llambo_replay.bayesmark.tasks import load_task
-from llambo_replay.experiments.sampler_eval_run import SamplerEvalSpec, global_scores, run_sampler_eval
-from llambo_replay.experiments.surrogate_eval import pool_estimator
-from llambo_replay.experiments.surrogate_eval_run import SurrogateEvalSpec, run_surrogate_eval
+from llambo_replay.experiments.evaluations.sampler_eval_run import SamplerEvalSpec, global_scores, run_sampler_eval
+from llambo_replay.experiments.evaluations.surrogate_eval import pool_estimator
+from llambo_replay.experiments.evaluations.surrogate_eval_run import SurrogateEvalSpec, run_surrogate_eval
 from llambo_replay.replay import RecordMode
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 

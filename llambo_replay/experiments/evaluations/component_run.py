@@ -24,9 +24,9 @@ from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments import components
-from llambo_replay.experiments.commands import replay_command
-from llambo_replay.experiments.run_spec import model_slug, sha256_text
+from llambo_replay.experiments.evaluations import components
+from llambo_replay.experiments.results.replay_commands import replay_command
+from llambo_replay.experiments.runs.run_spec import model_slug, sha256_text
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.estimate import Estimate, ask_discriminative, ask_sampler, synthetic_history
 from llambo_replay.llambo.prompts import PromptSettings

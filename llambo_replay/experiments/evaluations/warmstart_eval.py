@@ -2,7 +2,7 @@
 
 For one task, the initial points of each seed come from an *initialiser* — random, Sobol or Latin
 hypercube (scikit-optimize's generators, as the official code calls them), or the LLM at one of three
-context levels (`llambo.warmstart`) — and feed TPE and GP-EI (`experiments.baselines`). Each
+context levels (`llambo.warmstart`) — and feed TPE and GP-EI (`experiments.runs.baselines`). Each
 (initialiser, optimiser, seed) is a baseline run written as
 ``<out>/<optimiser>-<initialiser>/<dataset>/<model>/<seed>.csv`` with its manifest, so `tables` renders
 them and `check` replays them. The manifest names where its initial points came from; `check`
@@ -25,9 +25,9 @@ import numpy as np
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.baseline_run import run_baseline
-from llambo_replay.experiments.presets import DESIGNS
-from llambo_replay.experiments.run_spec import RunSpec, given_points, warmstart_namespace
+from llambo_replay.experiments.results.presets import DESIGNS
+from llambo_replay.experiments.runs.baseline_run import run_baseline
+from llambo_replay.experiments.runs.run_spec import RunSpec, given_points, warmstart_namespace
 from llambo_replay.llambo import Engine, LlamboSettings, SearchSpace
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.protocol import get_protocol

@@ -25,7 +25,7 @@ from scipy.stats import norm
 
 from llambo_replay.bayesmark.tasks import Task
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.optuna_space import optuna_distributions
+from llambo_replay.experiments.runs.optuna_space import optuna_distributions
 from llambo_replay.llambo.space import SearchSpace
 
 POOL_STUDIES = 5

@@ -19,7 +19,7 @@ import pandas as pd
 from smac.facade.smac_hpo_facade import SMAC4HPO
 from smac.scenario.scenario import Scenario
 
-from llambo_replay.experiments.baselines import Objective
+from llambo_replay.experiments.runs.baselines import Objective
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 

@@ -26,7 +26,7 @@ from botorch.optim import optimize_acqf
 from botorch.sampling import SobolQMCNormalSampler
 from gpytorch.mlls import ExactMarginalLogLikelihood
 
-from llambo_replay.experiments.baselines import Objective, finite_losses
+from llambo_replay.experiments.runs.baselines import Objective, finite_losses
 from llambo_replay.llambo.loop import history_frame
 from llambo_replay.llambo.space import SearchSpace
 

@@ -13,9 +13,9 @@ from llambo_replay.bayesmark.evaluations import RecordedObjective
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import load_task
-from llambo_replay.experiments.policies import RECORDED_PROPOSALS
-from llambo_replay.experiments.run_spec import RunSpec
-from llambo_replay.experiments.runner import (
+from llambo_replay.experiments.runs.policies import RECORDED_PROPOSALS
+from llambo_replay.experiments.runs.run_spec import RunSpec
+from llambo_replay.experiments.runs.runner import (
     check_writable,
     evaluation_keys,
     history_csv,
@@ -42,10 +42,10 @@ def run_baseline(
 
     Its proposals and evaluations go through the cassettes like LLAMBO's answers: in replay mode one
     that is not recorded is a miss, never computed (a replay computes nothing it claims to replay).
-    `initial_points_source` says where given initial points came from (`experiments.warmstart_eval`); the
+    `initial_points_source` says where given initial points came from (`experiments.evaluations.warmstart_eval`); the
     manifest keeps it, with the cassette keys it names beside the run's own.
     """
-    from llambo_replay.experiments.baselines import baseline
+    from llambo_replay.experiments.runs.baselines import baseline
 
     method_info = baseline(method)  # its optimiser is imported only when proposals must be computed
     task = load_task(spec.dataset, spec.model)
@@ -99,7 +99,7 @@ def recorded_proposals(
     """A baseline optimiser's proposals after the initial points, from the cassettes (or computed by
     `compute` and recorded when `mode` records), and the cassette keys used. See
     `policies.RECORDED_PROPOSALS` for why they are recorded."""
-    from llambo_replay.experiments.baselines import library_version
+    from llambo_replay.experiments.runs.baselines import library_version
 
     task = load_task(spec.dataset, spec.model)
     calls = RecordedCalls(

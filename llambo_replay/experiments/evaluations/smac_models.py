@@ -25,7 +25,7 @@ LIBRARY = "smac"
 def library_version() -> str:
     """SMAC's version, part of a recorded prediction's key; the extra's pin where SMAC is not installed
     (a replay reads recorded predictions and needs no SMAC)."""
-    from llambo_replay.experiments.baselines import library_version as baseline_library
+    from llambo_replay.experiments.runs.baselines import library_version as baseline_library
 
     return baseline_library("smac")
 

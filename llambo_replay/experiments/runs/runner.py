@@ -25,9 +25,9 @@ from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
-from llambo_replay.experiments.commands import replay_command
-from llambo_replay.experiments.policies import REPRODUCTION
-from llambo_replay.experiments.run_spec import RunSpec, sha256_text, warmstart_namespace
+from llambo_replay.experiments.results.replay_commands import replay_command
+from llambo_replay.experiments.runs.policies import REPRODUCTION
+from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, warmstart_namespace
 from llambo_replay.llambo import Engine, RunResult, TrialRecord, optimise
 from llambo_replay.llambo.estimate import Estimate, estimate_run
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client

@@ -1,0 +1,1 @@
+"""Committed results: presets, the command line that replays each, `check`, `migrate`, and what is exact where."""

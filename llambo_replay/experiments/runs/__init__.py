@@ -1,0 +1,1 @@
+"""Runs: what a run is (`run_spec`), LLAMBO's run driver, the baselines' driver and registry, the grid."""
