@@ -135,7 +135,7 @@ def find_evaluations(folders: list[Path]) -> list[Evaluation]:
             raise UsageError(f"{folder} is not a folder of evaluations")
         for kind in kinds.values():
             for path in sorted(folder.rglob(kind.manifest)):
-                manifest = read_manifest(path, field="outputs")
+                manifest = read_manifest(path)
                 table = path.with_name(kind.table)
                 text = table.read_text() if table.is_file() else ""
                 if hashlib.sha256(text.encode()).hexdigest() != manifest["outputs"].get(kind.table):

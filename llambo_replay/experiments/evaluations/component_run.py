@@ -25,6 +25,7 @@ from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, PROTOCOLS
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.evaluations import components
+from llambo_replay.experiments.results.kinds import KINDS
 from llambo_replay.experiments.results.replay_commands import replay_command
 from llambo_replay.experiments.runs.run_spec import model_slug, sha256_text
 from llambo_replay.llambo import Engine
@@ -247,6 +248,7 @@ def run_components(
         atomic_write_text(out / name, text)
     manifest = {
         "format": 2,
+        "kind": "components",
         "spec": {k: list(v) if isinstance(v, tuple) else v for k, v in spec.__dict__.items()},
         "mode": mode.value,
         "cassettes": keys,
@@ -257,5 +259,5 @@ def run_components(
         "outputs": {name: sha256_text(text) for name, text in sorted(files.items())},
     }
     manifest["replay_command"] = replay_command(manifest)
-    atomic_write_text(out / "components.manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(out / KINDS["components"].manifest_file, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
     return manifest

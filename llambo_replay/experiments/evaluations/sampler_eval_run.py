@@ -24,6 +24,7 @@ from llambo_replay.errors import UsageError
 from llambo_replay.experiments.evaluations import evaluation_table, surrogate_eval
 from llambo_replay.experiments.evaluations import sampler_eval as protocol_of
 from llambo_replay.experiments.evaluations.surrogate_eval_run import recorded_pool, task_calls
+from llambo_replay.experiments.results.kinds import KINDS
 from llambo_replay.experiments.runs.run_spec import model_slug
 from llambo_replay.experiments.runs.runner import check_writable
 from llambo_replay.llambo import Engine
@@ -35,7 +36,7 @@ from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
-MANIFEST = "sampler_eval.manifest.json"
+MANIFEST = KINDS["sampler-eval"].manifest_file
 FLOAT = "%.4g"  # as the other evaluations: recomputed numbers, four significant digits
 PROPOSALS_FUNCTION = "sampler-eval/proposals/1"
 SCORES_FUNCTION = "sampler-eval/test-scores/1"

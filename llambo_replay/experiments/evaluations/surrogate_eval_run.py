@@ -22,6 +22,7 @@ from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.evaluations import evaluation_table
 from llambo_replay.experiments.evaluations import surrogate_eval as protocol_of
+from llambo_replay.experiments.results.kinds import KINDS
 from llambo_replay.experiments.runs.run_spec import model_slug
 from llambo_replay.experiments.runs.runner import check_writable
 from llambo_replay.llambo import Engine
@@ -32,7 +33,7 @@ from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
-MANIFEST = "surrogate_eval.manifest.json"
+MANIFEST = KINDS["surrogate-eval"].manifest_file
 FLOAT = "%.4g"  # as the component metrics: recomputed numbers, four significant digits
 POOL_FUNCTION = "surrogate-eval/pool/1"
 COMPARATOR_FUNCTION = "surrogate-eval/smac-model/1"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -23,7 +24,7 @@ from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.bayesmark.protocols import manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError, missing_folder
-from llambo_replay.experiments.results import exactness
+from llambo_replay.experiments.results import exactness, kinds
 from llambo_replay.experiments.runs.baseline_run import recorded_proposals, run_baseline
 from llambo_replay.experiments.runs.policies import (
     INFORMATIONAL_MANIFEST_FIELDS,
@@ -31,18 +32,12 @@ from llambo_replay.experiments.runs.policies import (
     RECORDED_PROPOSALS,
     REPRODUCTION,
 )
-from llambo_replay.experiments.runs.run_spec import sha256_text, spec_from_manifest
+from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, spec_from_manifest
 from llambo_replay.experiments.runs.runner import run
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import OFFLINE_URL
 from llambo_replay.replay.walk import files_under
-
-COMPONENTS_MANIFEST = "components.manifest.json"
-SURROGATE_EVAL_MANIFEST = "surrogate_eval.manifest.json"
-SAMPLER_EVAL_MANIFEST = "sampler_eval.manifest.json"
-OFFICIAL_EVALUATION_MANIFESTS = (SURROGATE_EVAL_MANIFEST, SAMPLER_EVAL_MANIFEST)
-RECOMPUTED_MANIFESTS = (COMPONENTS_MANIFEST, *OFFICIAL_EVALUATION_MANIFESTS)  # evaluations whose metrics are recomputed
 
 
 @dataclass(frozen=True)
@@ -81,13 +76,17 @@ MANIFEST_FIELD_TYPES: dict[str, type] = {
 }
 
 
-def read_manifest(path: Path, field: str = "history_sha256") -> dict[str, Any]:
-    """A manifest as a dict, or a one-line error saying what is wrong with the file."""
+def read_manifest(path: Path) -> dict[str, Any]:
+    """A manifest as a dict with its `kind` (`kinds.upgrade`), or a one-line error saying what is wrong."""
     try:
         manifest = json.loads(path.read_text())
     except (OSError, ValueError) as exc:
         raise UsageError(f"{path} is not readable JSON ({exc.__class__.__name__}); restore it from git") from None
-    if not isinstance(manifest, dict) or field not in manifest:
+    if not isinstance(manifest, dict):
+        raise UsageError(f"{path} is not a manifest (not a JSON object); restore it from git")
+    manifest = kinds.upgrade(manifest, path)
+    field = "history_sha256" if kinds.kind_of(manifest).reproduction == "replayed" else "outputs"
+    if field not in manifest:
         raise UsageError(f"{path} is not a manifest of its kind (no {field}); restore it from git")
     for name, kind in MANIFEST_FIELD_TYPES.items():
         value = manifest.get(name, kind())
@@ -107,7 +106,9 @@ def run_manifests(results: Path, components: bool = False) -> list[Path]:
     if not Path(results).is_dir():
         raise missing_folder("results folder", results, "--results DIR")
     found = sorted(
-        p for p in files_under(results, "*.manifest.json") if components or p.name not in RECOMPUTED_MANIFESTS
+        p
+        for p in files_under(results, "*.manifest.json")
+        if components or p.name not in kinds.RECOMPUTED_MANIFEST_FILES
     )
     if not found:
         raise UsageError(f"no run manifests (*.manifest.json) under {results}")
@@ -122,21 +123,20 @@ def _read_history(path: Path) -> pd.DataFrame:
     return pd.read_csv(path, float_precision="round_trip")
 
 
-def _rerun(
-    path: Path,
+def rerun(
+    spec: RunSpec,
     manifest: dict[str, Any],
     cassettes: Path,
     scratch: Path,
-    reference_root: str | None,
+    mode: RecordMode = RecordMode.REPLAY,
     initial_points_source: dict[str, Any] | None = None,
 ) -> tuple[dict[str, Any], Path]:
-    """Run the manifest's run again, offline, into `scratch`; returns the new manifest and history path."""
-    spec = spec_from_manifest(path, reference_root)
-    if manifest["method"] == "llambo":
-        produced = run(spec, RecordMode.REPLAY, scratch, cassettes, OFFLINE_URL, progress=False).manifest
+    """Run a run-kind manifest's run again, offline, into `scratch`; the new manifest and history path."""
+    if kinds.kind_of(manifest).name == "llambo-run":
+        produced = run(spec, mode, scratch, cassettes, OFFLINE_URL, progress=False).manifest
     else:
         produced = run_baseline(
-            manifest["method"], spec, scratch, cassettes, RecordMode.REPLAY, initial_points_source=initial_points_source
+            manifest["method"], spec, scratch, cassettes, mode, initial_points_source=initial_points_source
         )
     return produced, spec.outputs(scratch)["history"]
 
@@ -155,11 +155,13 @@ def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | 
 
 
 def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
-    if path.name == COMPONENTS_MANIFEST:
-        return check_components(path, cassettes, scratch, reference_root)
-    if path.name in OFFICIAL_EVALUATION_MANIFESTS:
-        return check_official_evaluation(path, cassettes, scratch)
     manifest = read_manifest(path)
+    return CHECK_OF_KIND[kinds.kind_of(manifest).name](path, manifest, cassettes, scratch, reference_root)
+
+
+def _check_replayed_run(
+    path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None
+) -> Checked:
     if manifest.get("format", 1) < 2:
         raise UsageError(
             f"{path} is a format-1 run (made before evaluations were recorded); upgrade it once with "
@@ -176,8 +178,12 @@ def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str |
                 "its initial points are not what their recorded source "
                 f"({manifest['initial_points_source']['initialiser']}) gives",
             )
-        produced, produced_path = _rerun(
-            path, manifest, cassettes, scratch, reference_root, None if source is None else source[1]
+        produced, produced_path = rerun(
+            spec_from_manifest(path, reference_root),
+            manifest,
+            cassettes,
+            scratch,
+            initial_points_source=None if source is None else source[1],
         )
     except (ReplayMiss, CassetteCorrupt) as exc:
         return Checked(path, reproduction, "different", str(exc))
@@ -265,12 +271,13 @@ def _initial_points_source(manifest: dict[str, Any], cassettes: Path) -> tuple[b
     return warmstart_eval.same_points(points, manifest["given_initial_points"]), derived
 
 
-def check_components(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
+def check_components(
+    path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None
+) -> Checked:
     """Replay the component evaluations; their metrics are recomputed (see `experiments.evaluations.component_run`)."""
     from llambo_replay.bayesmark import reference
     from llambo_replay.experiments.evaluations import component_run
 
-    manifest = read_manifest(path, field="outputs")
     if manifest.get("format", 1) < 2:
         raise UsageError(
             f"{path} was made before evaluations were recorded; re-run `llambo-replay components` with "
@@ -286,15 +293,16 @@ def check_components(path: Path, cassettes: Path, scratch: Path, reference_root:
     return _compare_recomputed(path, manifest, produced, out, exactness.METRIC_RTOL)
 
 
-def check_official_evaluation(path: Path, cassettes: Path, scratch: Path) -> Checked:
+def check_official_evaluation(
+    path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None
+) -> Checked:
     """Replay an official surrogate or sampler evaluation; its metrics are recomputed from what was recorded."""
     from llambo_replay.experiments.evaluations import sampler_eval_run, surrogate_eval_run
 
     spec_of, evaluate = {
-        SURROGATE_EVAL_MANIFEST: (surrogate_eval_run.spec_from_manifest, surrogate_eval_run.run_surrogate_eval),
-        SAMPLER_EVAL_MANIFEST: (sampler_eval_run.spec_from_manifest, sampler_eval_run.run_sampler_eval),
-    }[path.name]
-    manifest = read_manifest(path, field="outputs")
+        "surrogate-eval": (surrogate_eval_run.spec_from_manifest, surrogate_eval_run.run_surrogate_eval),
+        "sampler-eval": (sampler_eval_run.spec_from_manifest, sampler_eval_run.run_sampler_eval),
+    }[manifest["kind"]]
     spec = spec_of(manifest)
     out = Path(scratch) / "evaluation"
     try:
@@ -373,10 +381,21 @@ def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str 
             lambda: (rows[n:], {"computed_on": None, "migrated_from": f"{history_path.name} (format 1)"}),
         )
     reproduction = _reproduction(path, manifest)
-    produced, _ = _rerun(path, manifest, cassettes, scratch, reference_root)
+    produced, _ = rerun(spec_from_manifest(path, reference_root), manifest, cassettes, scratch)
     if produced["history_sha256"] != manifest["history_sha256"]:
         raise CheckFailed(
             f"{path}: replaying with the evaluations from its history gives another history; not migrated"
         )
     atomic_write_text(path, json.dumps(produced, indent=1, sort_keys=True) + "\n")
     return f"migrated to format 2 ({reproduction}, {len(keys)} evaluation(s) from its history): {path}"
+
+
+# How each kind of result (`kinds.KINDS`) is checked.
+CHECK_OF_KIND: dict[str, Callable[[Path, dict[str, Any], Path, Path, str | None], Checked]] = {
+    "llambo-run": _check_replayed_run,
+    "baseline-run": _check_replayed_run,
+    "warmstart-run": _check_replayed_run,
+    "components": check_components,
+    "surrogate-eval": check_official_evaluation,
+    "sampler-eval": check_official_evaluation,
+}

@@ -12,16 +12,16 @@ and replays as it was recorded.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
 from llambo_replay.errors import LlamboReplayError
-from llambo_replay.experiments.results.check import COMPONENTS_MANIFEST, OFFICIAL_EVALUATION_MANIFESTS, read_manifest
-from llambo_replay.experiments.runs.baseline_run import run_baseline
+from llambo_replay.experiments.results import kinds
+from llambo_replay.experiments.results.check import read_manifest, rerun
 from llambo_replay.experiments.runs.run_spec import spec_from_manifest
-from llambo_replay.experiments.runs.runner import run
 from llambo_replay.replay import RecordMode
 from llambo_replay.replay.store import atomic_write_text
 from llambo_replay.replay.transport import OFFLINE_URL
@@ -41,20 +41,21 @@ def _write(path: Path, manifest: dict[str, Any]) -> None:
 
 def to_current_protocol(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> str:
     """One line saying what happened to the result whose manifest is `path`."""
-    if path.name == COMPONENTS_MANIFEST:
-        return _components(path, cassettes, scratch, reference_root)
-    if path.name in OFFICIAL_EVALUATION_MANIFESTS:  # their pool is its own objective, not a protocol's
-        return f"not an objective-protocol result: {path}"
     manifest = read_manifest(path)
+    return MIGRATION_OF_KIND[kinds.kind_of(manifest).name](path, manifest, cassettes, scratch, reference_root)
+
+
+def _not_a_protocol_result(path: Path, *_: Any) -> str:
+    return f"not an objective-protocol result: {path}"  # the official evaluations' pool is its own objective
+
+
+def _run(path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None) -> str:
     spec = spec_from_manifest(path, reference_root)
     if spec.objective_protocol == PROTOCOL_VERSION:
         return f"already {PROTOCOL_VERSION}: {path}"
     current = replace(spec, objective_protocol=PROTOCOL_VERSION)
     try:
-        if manifest["method"] == "llambo":
-            produced = run(current, RecordMode.AUTO, scratch, cassettes, OFFLINE_URL, progress=False).manifest
-        else:
-            produced = run_baseline(manifest["method"], current, scratch, cassettes, RecordMode.AUTO)
+        produced, _ = rerun(current, manifest, cassettes, scratch, RecordMode.AUTO)
     except LlamboReplayError as exc:
         return (
             f"kept {spec.objective_protocol} (under {PROTOCOL_VERSION} it asks what was never recorded: "
@@ -72,11 +73,12 @@ def to_current_protocol(path: Path, cassettes: Path, scratch: Path, reference_ro
     return f"moved to {PROTOCOL_VERSION} (history byte-identical): {path}"
 
 
-def _components(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> str:
+def _components(
+    path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None
+) -> str:
     from llambo_replay.bayesmark import reference
     from llambo_replay.experiments.evaluations import component_run
 
-    manifest = read_manifest(path, field="outputs")
     spec = component_run.spec_from_manifest(manifest)
     if spec.objective_protocol == PROTOCOL_VERSION:
         return f"already {PROTOCOL_VERSION}: {path}"
@@ -103,3 +105,14 @@ def _components(path: Path, cassettes: Path, scratch: Path, reference_root: str 
     }
     _write(path, moved)
     return f"moved to {PROTOCOL_VERSION} (outputs byte-identical): {path}"
+
+
+# How each kind of result (`kinds.KINDS`) moves to the current objective protocol.
+MIGRATION_OF_KIND: dict[str, Callable[[Path, dict[str, Any], Path, Path, str | None], str]] = {
+    "llambo-run": _run,
+    "baseline-run": _run,
+    "warmstart-run": _run,
+    "components": _components,
+    "surrogate-eval": _not_a_protocol_result,
+    "sampler-eval": _not_a_protocol_result,
+}

@@ -16,6 +16,7 @@ from typing import Any
 
 from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
 from llambo_replay.errors import UsageError
+from llambo_replay.experiments.results.kinds import kind_of
 from llambo_replay.experiments.results.presets import (
     COMPONENT_DEFAULTS,
     COMPONENT_PRESETS,
@@ -178,18 +179,7 @@ def replay_command(manifest: Mapping[str, Any]) -> str | None:
     """The command line that replays `manifest`'s result into the command's default output folder, or
     None when no command line gives its settings."""
     try:
-        if manifest.get("kind") == "surrogate-eval":
-            argv = _surrogate_eval_command(manifest)
-        elif manifest.get("kind") == "sampler-eval":
-            argv = _sampler_eval_command(manifest)
-        elif "spec" in manifest and "outputs" in manifest:
-            argv = _components_command(manifest)
-        elif "initial_points_source" in manifest:
-            argv = _warmstart_command(manifest)
-        elif manifest.get("method") == "llambo":
-            argv = _run_command(manifest)
-        else:
-            argv = _grid_command(manifest)
+        argv = COMMAND_OF_KIND[kind_of(manifest).name](manifest)
     except (KeyError, TypeError, AttributeError, ValueError, UsageError):  # naming it must never stop a write
         return None
     return None if argv is None else shlex.join(argv)
@@ -366,3 +356,14 @@ def _flags(options: Mapping[str, Any]) -> list[str]:
         else:
             out += [flag, repr(value) if isinstance(value, float) else str(value)]
     return out
+
+
+# The command that replays each kind of result (`kinds.KINDS`).
+COMMAND_OF_KIND: dict[str, Callable[[Mapping[str, Any]], list[str] | None]] = {
+    "llambo-run": _run_command,
+    "baseline-run": _grid_command,
+    "warmstart-run": _warmstart_command,
+    "components": _components_command,
+    "surrogate-eval": _surrogate_eval_command,
+    "sampler-eval": _sampler_eval_command,
+}

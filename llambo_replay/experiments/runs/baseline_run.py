@@ -83,11 +83,10 @@ def run_baseline(
     for namespace, used in source.pop("cassettes", {}).items():
         keys[namespace] = {**keys.get(namespace, {}), **used}
     manifest = {
-        **manifest_head(method, spec, task, text, objective),
+        **manifest_head(method, spec, task, text, objective, source or None),
         "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials},
         "versions": versions(),
         "cassettes": keys,
-        **({"initial_points_source": source} if source else {}),
     }
     write_run(paths, text, manifest)
     return manifest

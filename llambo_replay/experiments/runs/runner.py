@@ -25,6 +25,7 @@ from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
+from llambo_replay.experiments.results.kinds import run_kind
 from llambo_replay.experiments.results.replay_commands import replay_command
 from llambo_replay.experiments.runs.policies import REPRODUCTION
 from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, warmstart_namespace
@@ -189,11 +190,18 @@ def honours_n(llm_model: str) -> bool:
 
 
 def manifest_head(
-    method: str, spec: RunSpec, task: Any, history_text: str, objective: RecordedObjective
+    method: str,
+    spec: RunSpec,
+    task: Any,
+    history_text: str,
+    objective: RecordedObjective,
+    initial_points_source: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """What every run manifest (LLAMBO or baseline) says about the task, seed, start, evaluations and history."""
+    """What every run manifest (LLAMBO or baseline) says about its kind, the task, seed, start, evaluations
+    and history."""
     return {
         "format": MANIFEST_FORMAT,
+        "kind": run_kind(method, initial_points_source),
         "method": method,
         "reproduction": REPRODUCTION[method],
         "seed": spec.seed,
@@ -209,6 +217,7 @@ def manifest_head(
         **({"given_initial_points": json.loads(spec.given_points)} if spec.given_points else {}),
         "evaluations": objective.manifest(),
         "history_sha256": sha256_text(history_text),
+        **({"initial_points_source": initial_points_source} if initial_points_source else {}),
     }
 
 
