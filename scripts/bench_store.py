@@ -33,7 +33,8 @@ import time
 from pathlib import Path
 
 from llambo_replay.replay.canonical import request_key
-from llambo_replay.replay.store import CassetteStore, slot_hash
+from llambo_replay.replay.storage.store import CassetteStore, slot_hash
+from llambo_replay.replay.storage.verify import verify_store
 
 REPO = Path(__file__).resolve().parent.parent
 RUN_SIZE = 1700
@@ -169,7 +170,7 @@ def bench(folder: Path, n: int) -> dict[str, float]:
     fill(root, written, n)
     times = lookups(root, n)
     start = time.perf_counter()
-    problems = CassetteStore(root).verify()
+    problems = verify_store(CassetteStore(root))
     verify_s = time.perf_counter() - start
     if problems:
         raise SystemExit(f"verify found {len(problems)} problems, e.g. {problems[0]}")

@@ -16,8 +16,8 @@ import sys
 from pathlib import Path
 
 from llambo_replay.experiments.results.replay_commands import replay_command
-from llambo_replay.replay.store import atomic_write_text
-from llambo_replay.replay.walk import files_under
+from llambo_replay.replay.storage.store import atomic_write_text
+from llambo_replay.replay.storage.walk import files_under
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from llambo_replay.experiments.results import kinds
-from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.storage.store import atomic_write_text
 
 
 def main(folders: list[str]) -> int:

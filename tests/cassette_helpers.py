@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from llambo_replay.replay.store import CassetteStore
+from llambo_replay.replay.storage.store import CassetteStore
 
 
 def only_entry(root: Path) -> dict[str, Any]:

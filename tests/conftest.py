@@ -1,8 +1,10 @@
-"""Shared fixtures: a real OpenAI-protocol server on 127.0.0.1 and throw-away stores."""
+"""Shared helpers and fixtures: the command line in a child process, a real OpenAI-protocol server on
+127.0.0.1, throw-away stores, and one `check` of every committed result per test session."""
 
 from __future__ import annotations
 
 import socket
+import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -11,11 +13,18 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
+from cli_helpers import run_cli  # noqa: E402
 from llm_responder import llambo_responder  # noqa: E402
 
 from llambo_replay.replay.loopback import LoopbackServer  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def committed_check() -> subprocess.CompletedProcess:
+    """`llambo-replay check` of every committed result, run once for the tests that read it."""
+    return run_cli("check", timeout=1800)
 
 
 @pytest.fixture

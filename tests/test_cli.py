@@ -11,20 +11,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli as cli
 
 REPO = Path(__file__).resolve().parent.parent
 OFFLINE = "http://127.0.0.1:9/v1"  # nothing listens there: any connection attempt would fail loudly
-
-
-def cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", *args],
-        capture_output=True,
-        text=True,
-        cwd=cwd or REPO,
-        env={**os.environ, **(env or {})},
-        timeout=600,
-    )
 
 
 def tree_digest(root: Path) -> str:
@@ -136,8 +126,9 @@ def test_the_committed_demo_replays_offline_to_its_recorded_history(tmp_path):
     assert produced == (REPO / "results/recorded/demo/iris/SVM/0.csv").read_text()
 
 
-def test_every_committed_run_replays_and_the_cassettes_verify_and_hold_no_secret():
-    check = cli("check")
+@pytest.mark.slow
+def test_every_committed_run_replays_and_the_cassettes_verify_and_hold_no_secret(committed_check):
+    check = committed_check
     assert "DIFF" not in check.stdout
     assert check.returncode == 0, check.stderr
     assert re.search(r"^(\d+)/\1 committed results reproduce", check.stdout, re.MULTILINE)

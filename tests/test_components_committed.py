@@ -23,7 +23,7 @@ def test_committed_components_replay_exactly_or_within_the_stated_drift(referenc
 def test_every_committed_cassette_is_used_by_a_committed_result():
     """`cassettes prune --manifests results` would remove nothing: no recording is orphaned."""
     from llambo_replay.replay import CassetteStore
-    from llambo_replay.replay.report import referenced_keys, unreferenced
+    from llambo_replay.replay.storage.report import referenced_keys, unreferenced
 
     orphans = unreferenced(CassetteStore(REPO / "cassettes"), referenced_keys([REPO / "results"]))
     assert orphans == [], f"{len(orphans)} cassette entries no manifest uses, e.g. {orphans[:1]}"

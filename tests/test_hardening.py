@@ -18,25 +18,21 @@ from pathlib import Path
 
 import pytest
 from cassette_helpers import entry_keys, only_entry
+from cli_helpers import run_cli as cli
 
 from llambo_replay.errors import EXIT_CODES, EndpointError, UsageError
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.engine import Sampling
 from llambo_replay.replay import CassetteStore, RecordMode, RetryPolicy, make_transport, open_async_client
 from llambo_replay.replay.loopback import Fault, LoopbackServer
-from llambo_replay.replay.packs import render_line
 from llambo_replay.replay.secrets import scan_text, scan_tree
+from llambo_replay.replay.storage.packs import render_line
+from llambo_replay.replay.storage.verify import verify_store
 
 REPO = Path(__file__).resolve().parent.parent
 FAST_RETRY = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
 DEMO_NAMESPACE = "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0"
 OFFLINE = "http://127.0.0.1:9/v1"
-
-
-def cli(*args: str, cwd: Path = REPO) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True, cwd=cwd, timeout=600
-    )
 
 
 def one_line_error(result: subprocess.CompletedProcess, code: int, *fragments: str) -> str:
@@ -81,7 +77,7 @@ def test_an_http_200_error_body_is_an_endpoint_failure_and_is_never_stored(tmp_p
             engine.chat(["hello"], 1, Sampling(0.7, 0.95, 8))
         engine.close()
     assert list(CassetteStore(tmp_path / "c").iter_entries()) == []
-    assert CassetteStore(tmp_path / "c").verify() == []
+    assert verify_store(CassetteStore(tmp_path / "c")) == []
 
 
 # -- unusable cassette folders, before anything is paid for ---------------------------------------
@@ -507,7 +503,7 @@ def test_a_malformed_completion_is_retried_and_never_stored(tmp_path, name):
         assert len(server.received) == 2 and answers[0][0].startswith("reply")
     stored = only_entry(tmp_path / "c")
     assert [s["slot"] for s in stored["responses"]] == [0] and stored["responses"][0]["meta"]["attempts"] == 2
-    assert CassetteStore(tmp_path / "c").verify() == []
+    assert verify_store(CassetteStore(tmp_path / "c")) == []
 
 
 def test_prune_refuses_entries_recorded_after_the_newest_manifest(tmp_path):

@@ -23,6 +23,7 @@ from llambo_replay.replay import (
 from llambo_replay.replay.canonical import canonical_request, relative_path, request_key
 from llambo_replay.replay.loopback import Fault, LoopbackServer
 from llambo_replay.replay.secrets import scan_tree
+from llambo_replay.replay.storage.verify import verify_store
 from llambo_replay.replay.transport import OFFLINE_URL, RetryPolicy
 
 MESSAGES = [{"role": "user", "content": "Suggest a learning rate."}]
@@ -174,7 +175,7 @@ def test_a_client_error_is_recorded_once_and_replayed_as_the_sdks_own_exception(
         assert caught.status_code == 400 and caught.code == "context_length_exceeded"
         assert caught.response.headers["x-request-id"] == "req_123"
     assert "HTTP 400" in str(unwrap(replayed.value)) and "maximum context length" in str(unwrap(replayed.value))
-    assert CassetteStore(tmp_path / "cassettes").verify() == []
+    assert verify_store(CassetteStore(tmp_path / "cassettes")) == []
 
 
 @pytest.mark.parametrize("status", [401, 403, 408, 409])
@@ -371,7 +372,7 @@ def test_a_streamed_answer_is_recorded_once_and_replays_as_the_same_stream_sync_
         return _streamed_texts([chunk async for chunk in stream])
 
     assert asyncio.run(replay_async()) == _streamed_texts(live)
-    assert CassetteStore(tmp_path / "cassettes").verify() == []
+    assert verify_store(CassetteStore(tmp_path / "cassettes")) == []
     (stored,) = only_entry(tmp_path / "cassettes")["responses"]
     assert stored["meta"]["usage"]["total_tokens"] == live[-1].usage.total_tokens  # priced like any answer
 
@@ -473,7 +474,7 @@ def test_binary_answers_and_multipart_uploads_record_once_and_replay(tmp_path):
     assert isinstance(unwrap(caught.value), ReplayMiss)
     keys = [e.key for e in CassetteStore(tmp_path / "cassettes").iter_entries()]
     assert len(keys) == 2  # the speech and the upload: both uploads share one key (occurrences 0 and 1)
-    assert CassetteStore(tmp_path / "cassettes").verify() == []
+    assert verify_store(CassetteStore(tmp_path / "cassettes")) == []
 
 
 def test_streamed_completions_and_responses_record_and_replay_like_chat(tmp_path):

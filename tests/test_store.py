@@ -6,15 +6,17 @@ import json
 import multiprocessing
 import shutil
 import subprocess
-import sys
 
 import pytest
+from cli_helpers import run_cli as cli
 
 from llambo_replay.errors import CassetteCorrupt, UsageError
 from llambo_replay.replay.canonical import canonical_request, request_key
-from llambo_replay.replay.report import referenced_keys, stats, unreferenced
-from llambo_replay.replay.store import SHARED_NAME, CassetteStore
-from llambo_replay.replay.store_migration import export_legacy, migrate
+from llambo_replay.replay.storage.migration import export_legacy, migrate
+from llambo_replay.replay.storage.report import referenced_keys, stats, unreferenced
+from llambo_replay.replay.storage.shared import SHARED_NAME
+from llambo_replay.replay.storage.store import CassetteStore
+from llambo_replay.replay.storage.verify import verify_store
 
 ENVIRONMENT = {"blas": [{"kernel": "Prescott", "library": "openblas"}], "versions": {"numpy": "1.26.4"}}
 
@@ -50,7 +52,7 @@ def test_a_stored_slot_reads_back_and_the_first_writer_wins(tmp_path):
     assert put(store, 1, 0, "second")["response"]["choices"][0]["text"] == "first"
     fresh = CassetteStore(tmp_path)
     assert fresh.get_slot("ns", request_key(request(1)), 0)["response"]["choices"][0]["text"] == "first"
-    assert fresh.verify() == []
+    assert verify_store(fresh) == []
     assert len(pack_of(fresh, 1).read_bytes().splitlines()) == 1, "a refused write appends nothing"
 
 
@@ -64,7 +66,7 @@ def test_slots_may_arrive_out_of_order_and_a_gap_is_filled_later(tmp_path):
     assert [s["slot"] for s in entry["responses"]] == [0, 1, 2] and entry["request"] == request(1)
     lines = [json.loads(line) for line in pack_of(store, 1).read_bytes().splitlines()]
     assert ["request" in line for line in lines] == [True, False, False], "the request is stored once per pack"
-    assert store.verify() == []
+    assert verify_store(store) == []
 
 
 @pytest.mark.parametrize("damage", ["edit-response", "edit-request", "misplace"])
@@ -81,7 +83,7 @@ def test_verify_and_replay_refuse_a_damaged_line(tmp_path, damage):
         other = path.with_name("00.jsonl" if path.name != "00.jsonl" else "04.jsonl")
         path.rename(other)
         path = other
-    problems = CassetteStore(tmp_path).verify()
+    problems = verify_store(CassetteStore(tmp_path))
     assert len(problems) == 1 and str(path) in problems[0]
     if damage == "edit-response":
         with pytest.raises(CassetteCorrupt, match="does not match its sha256; restore the pack from git"):
@@ -100,7 +102,7 @@ def test_a_line_whose_head_is_damaged_makes_its_pack_refuse_misses(tmp_path):
     put(store, 1, 0)
     path = pack_of(store, 1)
     path.write_bytes(path.read_bytes().replace(b'{"key":"', b'{"kee":"', 1))
-    assert "damaged line at byte 0" in CassetteStore(tmp_path).verify()[0]
+    assert "damaged line at byte 0" in verify_store(CassetteStore(tmp_path))[0]
     with pytest.raises(CassetteCorrupt, match="may hold ns"):
         CassetteStore(tmp_path).get("ns", request_key(request(1)))
 
@@ -114,10 +116,10 @@ def test_a_torn_tail_is_ignored_reported_and_cut_by_the_next_writer(tmp_path):
     path.write_bytes(intact + torn)
     reader = CassetteStore(tmp_path)
     assert [s["slot"] for s in reader.get("ns", request_key(request(1)))["responses"]] == [0]
-    assert "ends in an incomplete line" in reader.verify()[0]
+    assert "ends in an incomplete line" in verify_store(reader)[0]
     put(CassetteStore(tmp_path), 1, 1, "next")
     assert path.read_bytes().startswith(intact) and path.read_bytes().endswith(b"\n")
-    assert CassetteStore(tmp_path).verify() == []
+    assert verify_store(CassetteStore(tmp_path)) == []
     assert (
         CassetteStore(tmp_path).get_slot("ns", request_key(request(1)), 1)["response"]["choices"][0]["text"] == "next"
     )
@@ -130,12 +132,12 @@ def test_the_same_slot_recorded_twice_differently_is_detected(tmp_path):
     put(second, 1, 0, "theirs")
     merged = pack_of(first, 1)
     merged.write_bytes(merged.read_bytes() + pack_of(second, 1).read_bytes())
-    assert "recorded twice with different responses" in CassetteStore(tmp_path / "a").verify()[0]
+    assert "recorded twice with different responses" in verify_store(CassetteStore(tmp_path / "a"))[0]
     with pytest.raises(CassetteCorrupt, match="keep one of the two lines"):
         CassetteStore(tmp_path / "a").get("ns", request_key(request(1)))
     identical = pack_of(second, 1)
     identical.write_bytes(identical.read_bytes() * 2)
-    assert CassetteStore(tmp_path / "b").verify() == [], "the same line twice is harmless"
+    assert verify_store(CassetteStore(tmp_path / "b")) == [], "the same line twice is harmless"
 
 
 def test_two_recordings_of_one_namespace_merge_in_git_without_conflict(tmp_path):
@@ -169,7 +171,7 @@ def test_two_recordings_of_one_namespace_merge_in_git_without_conflict(tmp_path)
     run("commit", "-qm", "mine")
     run("merge", "-q", "--no-edit", "theirs")  # raises on a conflict
     merged = CassetteStore(store)
-    assert merged.verify() == []
+    assert verify_store(merged) == []
     assert len(list(merged.iter_entries())) == 80
     assert [s["slot"] for s in merged.get("ns", request_key(request(0)))["responses"]] == [0, 1]
 
@@ -225,7 +227,7 @@ def test_concurrent_writers_lose_nothing_and_duplicate_nothing(tmp_path):
         w.join(timeout=60)
         assert w.exitcode == 0
     store = CassetteStore(tmp_path)
-    assert store.verify() == []
+    assert verify_store(store) == []
     for i in range(20):
         entry = store.get("ns", request_key(request(i)))
         assert [s["slot"] for s in entry["responses"]] == [0, 1]
@@ -289,7 +291,7 @@ def test_migrating_a_one_file_per_key_store_is_lossless_both_ways(tmp_path):
     assert (done.entries, done.responses, done.files_before) == (40, 79, 40)
     assert not list(legacy.rglob("*.json")) or [p.name for p in legacy.rglob("*.json")] == ["_store.json"]
     migrated = CassetteStore(legacy).check_usable(writes=False)
-    assert migrated.verify() == []
+    assert verify_store(migrated) == []
     export_legacy(migrated, tmp_path / "again")
     after = {p.relative_to(tmp_path / "again"): p.read_bytes() for p in sorted((tmp_path / "again").rglob("*.json"))}
     assert after == before
@@ -304,13 +306,7 @@ def test_an_interrupted_migration_is_refused_then_started_over(tmp_path):
     with pytest.raises(UsageError, match="cassettes migrate"):
         CassetteStore(legacy).get("a", "0" * 64)
     assert migrate(legacy).entries == 40
-    assert CassetteStore(legacy).verify() == []
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True, timeout=300
-    )
+    assert verify_store(CassetteStore(legacy)) == []
 
 
 def test_the_cli_refuses_an_old_folder_then_migrates_it_and_copies_between_folders(tmp_path):
@@ -337,12 +333,12 @@ def test_verify_names_a_stored_completion_no_replay_could_use(tmp_path):
     store = CassetteStore(tmp_path)
     req = canonical_request("POST", "/chat/completions", json.dumps({"model": "m", "messages": []}).encode())
     store.put("ns", request_key(req), 0, req, {"choices": [{"message": {"content": 7}}]}, {})
-    problems = CassetteStore(tmp_path).verify()
+    problems = verify_store(CassetteStore(tmp_path))
     assert len(problems) == 1 and "message content is not text" in problems[0]
 
 
 def test_verify_names_a_file_that_looks_like_a_pack_but_is_none(tmp_path):
     put(CassetteStore(tmp_path), 1, 0)
     (tmp_path / "ns" / "a.jsonl").write_text("{}\n")  # not a pack name: its lines would never be found
-    problems = CassetteStore(tmp_path).verify()
+    problems = verify_store(CassetteStore(tmp_path))
     assert len(problems) == 1 and "is not a pack" in problems[0]

@@ -105,7 +105,7 @@ def test_the_llm_replay_fixture_records_per_test_and_replays_anywhere_with_the_n
 
     answers = lambda out: sorted(re.findall(r"ANSWER (?:changed )?reply \w+ #\d+", out))  # noqa: E731
     assert answers(replayed.stdout) == answers(recorded.stdout) and len(set(answers(recorded.stdout))) == 2
-    from llambo_replay.replay.store import CassetteStore
+    from llambo_replay.replay.storage.store import CassetteStore
 
     for folder in ("a", "b"):
         (entry,) = CassetteStore(tmp_path / folder / "cassettes").iter_entries()

@@ -11,9 +11,10 @@ from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError
 
 def cmd_verify(args: argparse.Namespace) -> int:
     from llambo_replay.replay import CassetteStore
+    from llambo_replay.replay.storage.verify import verify_store
 
     store = CassetteStore(args.cassettes).check_usable(writes=False)
-    problems = store.verify()
+    problems = verify_store(store)
     count = sum(1 for _ in store.iter_entries())
     for leftover in store.leftovers():
         print(
@@ -39,7 +40,7 @@ def _report(findings: list[str], failure: LlamboReplayError, success: str) -> in
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from llambo_replay.replay import CassetteStore
-    from llambo_replay.replay.report import NamespaceStats, stats
+    from llambo_replay.replay.storage.report import NamespaceStats, stats
 
     table = stats(CassetteStore(args.cassettes).check_usable(writes=False))
     total = NamespaceStats()
@@ -71,7 +72,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     from llambo_replay.replay import CassetteStore
-    from llambo_replay.replay.report import newest_manifest_time, recorded_after, referenced_keys, unreferenced
+    from llambo_replay.replay.storage.report import newest_manifest_time, recorded_after, referenced_keys, unreferenced
 
     store = CassetteStore(args.cassettes).check_usable(writes=False)
     keep = referenced_keys(args.manifests)  # refuses folders without manifests and malformed manifests
@@ -109,8 +110,8 @@ def cmd_scan(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from llambo_replay.replay.store import legacy_entry_files
-    from llambo_replay.replay.store_migration import migrate
+    from llambo_replay.replay.storage.layout import legacy_entry_files
+    from llambo_replay.replay.storage.migration import migrate
 
     total = sum(1 for _ in legacy_entry_files(args.cassettes)) if args.cassettes.is_dir() else 0
     with tqdm(total=total, desc="migrate", unit="entry", disable=None) as bar:
@@ -127,7 +128,7 @@ def cmd_copy(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from llambo_replay.replay import CassetteStore
-    from llambo_replay.replay.store_migration import copy_entries
+    from llambo_replay.replay.storage.migration import copy_entries
 
     dest = CassetteStore(args.cassettes).check_usable(writes=True)
     with tqdm(desc="copy", unit="entry", disable=None) as bar:

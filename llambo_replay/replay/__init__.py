@@ -7,7 +7,7 @@ through the official `openai` client can use it.
 
 from llambo_replay.replay.modes import RecordMode, parse_mode
 from llambo_replay.replay.session import make_transport, open_async_client, open_client, unwrap
-from llambo_replay.replay.store import CassetteStore
+from llambo_replay.replay.storage.store import CassetteStore
 from llambo_replay.replay.transport import ReplayTransport, RetryPolicy
 
 __all__ = [

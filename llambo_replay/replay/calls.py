@@ -19,7 +19,7 @@ from llambo_replay.errors import ReplayMiss
 from llambo_replay.replay import diff
 from llambo_replay.replay.canonical import normalise_numbers, request_key
 from llambo_replay.replay.modes import RecordMode, policy
-from llambo_replay.replay.store import CassetteStore
+from llambo_replay.replay.storage.store import CassetteStore
 
 Computed = tuple[Any, dict[str, Any]]  # (result, metadata stored beside it)
 

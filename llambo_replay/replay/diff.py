@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from llambo_replay.replay.store import CassetteStore
+    from llambo_replay.replay.storage.store import CassetteStore
 
 MAX_FIELDS_SHOWN = 8
 CONTEXT_CHARS = 40

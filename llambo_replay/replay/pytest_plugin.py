@@ -127,7 +127,7 @@ def llm_replay(request: pytest.FixtureRequest, llm_replay_config: dict[str, Any]
     """openai clients for this test that record and replay through llambo-replay's store."""
     from llambo_replay.replay.modes import parse_mode
     from llambo_replay.replay.session import make_transport
-    from llambo_replay.replay.store import CassetteStore
+    from llambo_replay.replay.storage.store import CassetteStore
 
     marker = request.node.get_closest_marker("llm_replay")
     options = {**llm_replay_config, **(marker.kwargs if marker else {})}

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from llambo_replay.errors import UsageError
-from llambo_replay.replay.walk import files_under
+from llambo_replay.replay.storage.walk import files_under
 
 # Policy as data: a name and a regular expression per kind of secret. Header names are matched
 # in any serialisation (JSON `"name": v`, YAML or HTTP `name: v`, a query `name=v`).

@@ -49,7 +49,7 @@ from llambo_replay.replay.schema import (
     stream_problem,
 )
 from llambo_replay.replay.secrets import credentials_in, mask, scan_text
-from llambo_replay.replay.store import CassetteStore
+from llambo_replay.replay.storage.store import CassetteStore
 
 # An address that is never contacted (the .invalid top-level domain): the base URL of every offline replay.
 OFFLINE_URL = "http://replay.invalid/v1"

@@ -18,7 +18,7 @@ from typing import Any
 import pandas as pd
 
 from llambo_replay.errors import UsageError
-from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.storage.store import atomic_write_text
 from llambo_replay.tables import metrics
 from llambo_replay.tables.results import BASELINE_LABELS, PAPER_METHOD, History, method_order
 

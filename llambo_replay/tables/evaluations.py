@@ -18,7 +18,7 @@ import pandas as pd
 
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.evaluations.evaluation_table import GROUP, aggregate, cells, markdown, metric_columns
-from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.storage.store import atomic_write_text
 
 FLOAT = "%.6g"
 

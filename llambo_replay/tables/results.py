@@ -14,7 +14,7 @@ from llambo_replay.bayesmark.protocols import manifest_protocol
 from llambo_replay.bayesmark.tasks import DATASETS, FAMILIES
 from llambo_replay.errors import UsageError, missing_folder
 from llambo_replay.experiments.runs.baselines import REGISTRY
-from llambo_replay.replay.walk import files_under, refuse_whole_file_system
+from llambo_replay.replay.storage.walk import files_under, refuse_whole_file_system
 
 PAPER_METHOD = "LLAMBO (paper, GPT-3.5)"
 BASELINE_LABELS = {name: b.label for name, b in REGISTRY.items()}

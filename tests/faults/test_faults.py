@@ -14,6 +14,7 @@ from pathlib import Path
 
 from llambo_replay.replay import CassetteStore
 from llambo_replay.replay.loopback import LoopbackServer
+from llambo_replay.replay.storage.verify import verify_store
 
 CHILD = Path(__file__).with_name("record_child.py")
 TIMEOUT_S = 120
@@ -66,7 +67,7 @@ def test_a_killed_recording_resumes_without_repeating_completed_requests(tmp_pat
         finish(start_child(server, tmp_path / "store", "auto", tmp_path / "resumed.csv"))
         resumed = len(server.received) - before_kill
 
-    assert CassetteStore(tmp_path / "store").verify() == []
+    assert verify_store(CassetteStore(tmp_path / "store")) == []
     # only what was stored is skipped: the resumed run sends exactly the rest
     assert resumed == uninterrupted - stored_before
     assert before_kill - stored_before <= 2  # at most the requests in flight at the kill (concurrency 2) are lost
@@ -79,7 +80,7 @@ def test_four_concurrent_recorders_of_one_run_share_one_store(tmp_path):
         for child in children:
             finish(child)
     store = CassetteStore(tmp_path / "store")
-    assert store.verify() == []
+    assert verify_store(store) == []
     for ref in store.iter_entries():
         slots = [s["slot"] for s in store.get(ref.namespace, ref.key)["responses"]]
         assert slots == sorted(set(slots))  # every slot exactly once
@@ -141,7 +142,7 @@ def test_sigterm_to_a_grid_stops_its_workers_and_exits_143(tmp_path):
         after = len(server.received)
     assert grid.returncode == 143 and "interrupted (SIGTERM)" in err and "Traceback" not in err, err
     assert after == stopped_at, f"{after - stopped_at} requests sent after the grid exited"
-    assert CassetteStore(tmp_path / "c").verify() == []
+    assert verify_store(CassetteStore(tmp_path / "c")) == []
 
 
 def _children(pid: int) -> list[int]:
@@ -162,7 +163,7 @@ def test_a_grid_worker_killed_by_the_system_is_one_line_and_exit_9(tmp_path):
     assert grid.returncode == 9 and "Traceback" not in err, err
     assert err.splitlines()[-1].startswith("error: a worker process died"), err
     assert after == stopped_at, f"{after - stopped_at} requests sent after the grid exited"
-    assert CassetteStore(tmp_path / "c").verify() == []
+    assert verify_store(CassetteStore(tmp_path / "c")) == []
 
 
 def test_a_full_disk_is_one_line_and_a_rerun_completes_losing_nothing(tmp_path):
@@ -192,7 +193,7 @@ def test_a_full_disk_is_one_line_and_a_rerun_completes_losing_nothing(tmp_path):
     again = subprocess.run(command, capture_output=True, text=True, timeout=TIMEOUT_S)
     assert again.returncode == 0, again.stderr
     copied, original = CassetteStore(tmp_path / "c"), CassetteStore(source)
-    assert copied.verify() == []
+    assert verify_store(copied) == []
     assert sum(1 for _ in copied.iter_entries()) == sum(1 for _ in original.iter_entries())
 
 
@@ -229,6 +230,6 @@ def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_
         _, err = grid.communicate(timeout=60)
         assert _settled(server), "the cluster went on recording after the grid was stopped"
     assert grid.returncode == 143 and "interrupted (SIGTERM)" in err and "Traceback" not in err, err
-    assert CassetteStore(tmp_path / "rel_c").verify() == []
+    assert verify_store(CassetteStore(tmp_path / "rel_c")) == []
     assert sum(1 for _ in CassetteStore(tmp_path / "rel_c").iter_entries()) > 0
     assert not list(tmp_path.rglob("*.manifest.json")), "a cell ran to its end after the grid was stopped"

@@ -17,7 +17,7 @@ from llambo_replay.errors import UsageError
 from llambo_replay.experiments.results.replay_commands import replay_command
 from llambo_replay.experiments.runs.run_spec import sha256_text
 from llambo_replay.replay.modes import RecordMode
-from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.storage.store import atomic_write_text
 
 GROUP = "n_observed"
 

@@ -35,9 +35,9 @@ from llambo_replay.experiments.runs.policies import (
 from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, spec_from_manifest
 from llambo_replay.experiments.runs.runner import run
 from llambo_replay.replay import CassetteStore, RecordMode
-from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.storage.store import atomic_write_text
+from llambo_replay.replay.storage.walk import files_under
 from llambo_replay.replay.transport import OFFLINE_URL
-from llambo_replay.replay.walk import files_under
 
 
 @dataclass(frozen=True)

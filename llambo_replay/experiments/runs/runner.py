@@ -35,7 +35,7 @@ from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open
 from llambo_replay.replay.modes import policy
 from llambo_replay.replay.pricing import is_priced
 from llambo_replay.replay.session import resolve_base_url
-from llambo_replay.replay.store import atomic_write_text
+from llambo_replay.replay.storage.store import atomic_write_text
 from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
 MANIFEST_FORMAT = 2  # 2: evaluations recorded in the cassettes, reproduction class, numerical environment

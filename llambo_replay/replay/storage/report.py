@@ -10,8 +10,8 @@ from pathlib import Path
 
 from llambo_replay.errors import UsageError, missing_folder
 from llambo_replay.replay.pricing import cached_tokens
-from llambo_replay.replay.store import CassetteStore, EntryRef
-from llambo_replay.replay.walk import files_under
+from llambo_replay.replay.storage.store import CassetteStore, EntryRef
+from llambo_replay.replay.storage.walk import files_under
 
 
 @dataclass

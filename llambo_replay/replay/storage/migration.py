@@ -18,18 +18,15 @@ from typing import Any
 
 from llambo_replay.errors import CassetteCorrupt, UsageError, missing_folder
 from llambo_replay.replay.canonical import request_key
-from llambo_replay.replay.store import (
+from llambo_replay.replay.storage.layout import (
     FORMAT_VERSION,
     MARKER_NAME,
-    SHARED_NAME,
-    SLOT_FIELDS,
-    CassetteStore,
-    atomic_write_text,
     legacy_entry_files,
     marker_state,
-    slot_hash,
     write_marker,
 )
+from llambo_replay.replay.storage.shared import SHARED_NAME
+from llambo_replay.replay.storage.store import SLOT_FIELDS, CassetteStore, atomic_write_text, slot_hash
 
 LEGACY_FORMAT = 1
 LEGACY_LOCK = ".write.lock"

@@ -17,36 +17,26 @@ history. Why this format rather than SQLite or one file per key: docs/reliabilit
 from __future__ import annotations
 
 import json
-import multiprocessing
 import os
 import re
 from collections import OrderedDict, defaultdict
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from llambo_replay.errors import CassetteCorrupt, UsageError, missing_folder
-from llambo_replay.replay import packs
 from llambo_replay.replay.canonical import content_hash, request_key
-from llambo_replay.replay.schema import completion_problem, stored_kind, stream_problem
-from llambo_replay.replay.walk import files_under
+from llambo_replay.replay.storage import packs
+from llambo_replay.replay.storage.layout import MARKER_NAME, check_format, write_marker
+from llambo_replay.replay.storage.shared import SharedValues
+from llambo_replay.replay.storage.walk import files_under
 
-FORMAT_VERSION = 2
-MARKER_NAME = "_store.json"
-SHARED_NAME = "_shared.jsonl"
-GITATTRIBUTES = "*.jsonl merge=union\n"  # two recordings of one pack merge by keeping both sides' lines
-SHARED_META_FIELDS = ("environment",)  # meta values stored once, by content hash
-SHARED_REF = "$shared"
 CACHED_ENTRIES = 2048
-PACKS_PER_VERIFY_JOB = 2000  # below this many packs per core, verifying in one process is quicker
 SLOT_FIELDS = frozenset({"slot", "response", "meta", "sha256"})
 TEMP_GLOB = ".*.tmp"  # what an interrupted pack rewrite leaves behind
-MIGRATE_HINT = "llambo-replay cassettes migrate --cassettes {root}"
 _NAMESPACE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._=+-]*(/[A-Za-z0-9][A-Za-z0-9._=+-]*)*$")
-_KEY_RE = re.compile(r"^[0-9a-f]{64}$")
 _TEMP_OF_PACK_RE = re.compile(r"^\.([0-9a-f]+\.jsonl)\..*\.tmp$")
 
 
@@ -93,39 +83,6 @@ def atomic_write_text(path: Path, text: str) -> None:
     packs.atomic_write(path, text.encode("utf-8"))
 
 
-LEGACY_PROBE_FOLDERS = 10_000  # a format-1 store shows an entry within its first few folders
-
-
-def legacy_entry_files(root: Path, max_folders: int | None = None) -> Iterator[Path]:
-    """Entries of the format-1 layout, ``<namespace>/<key[:2]>/<key>.json``."""
-    for path in files_under(root, "*.json", max_folders):
-        if _KEY_RE.match(path.stem) and path.parent.name == path.stem[:2]:
-            yield path
-
-
-def marker_state(root: Path) -> dict[str, Any] | None:
-    """What `_store.json` says (None when the folder has none); a damaged one is a one-line error."""
-    marker = root / MARKER_NAME
-    if not marker.is_file():
-        return None
-    try:
-        state = json.loads(marker.read_text(encoding="utf-8"))
-        state["format"]
-    except (OSError, ValueError, KeyError, TypeError):
-        raise CassetteCorrupt(f"{marker} is not a readable store marker; restore it from git") from None
-    return state
-
-
-def write_marker(root: Path, state: dict[str, Any] | None = None) -> None:
-    """Mark a folder as a store of this format (or `state`), with the git attributes that let two
-    recordings of one pack merge."""
-    root.mkdir(parents=True, exist_ok=True)
-    state = state or {"format": FORMAT_VERSION, "layout": "docs/reliability.md"}
-    atomic_write_text(root / MARKER_NAME, json.dumps(state, indent=1, sort_keys=True) + "\n")
-    if not (root / ".gitattributes").exists():
-        atomic_write_text(root / ".gitattributes", GITATTRIBUTES)
-
-
 class CassetteStore:
     """A folder of cassettes. Cheap to construct; indexes and parsed entries are cached per process."""
 
@@ -133,7 +90,7 @@ class CassetteStore:
         self.root = Path(root)
         self._cache: OrderedDict[tuple[str, str], dict[str, Any]] = OrderedDict()  # the most recent entries
         self._indexes: dict[Path, packs.PackIndex] = {}
-        self._shared: dict[str, Any] | None = None
+        self._shared = SharedValues(self.root)
         self._usable: set[bool] = set()
         self._format_checked = False
 
@@ -176,28 +133,9 @@ class CassetteStore:
         return self
 
     def _check_format(self) -> None:
-        """Refuse a folder of another format with the command that converts it."""
-        if self._format_checked:
-            return
-        state = marker_state(self.root)
-        if state is not None:
-            version = state["format"]
-            if "migrating_from" in state:
-                raise UsageError(
-                    f"the conversion of cassette folder {self.root} to store format {version} was "
-                    f"interrupted; run `{MIGRATE_HINT.format(root=self.root)}` again"
-                )
-            if version != FORMAT_VERSION:
-                raise UsageError(
-                    f"cassette folder {self.root} is in store format {version}; this version of "
-                    f"llambo-replay reads format {FORMAT_VERSION}"
-                )
-        elif self.root.is_dir() and next(legacy_entry_files(self.root, LEGACY_PROBE_FOLDERS), None) is not None:
-            raise UsageError(
-                f"cassette folder {self.root} is in the one-file-per-key layout (store format 1); "
-                f"convert it once with `{MIGRATE_HINT.format(root=self.root)}`"
-            )
-        self._format_checked = True
+        if not self._format_checked:
+            check_format(self.root)
+            self._format_checked = True
 
     def _mark(self) -> None:
         if not (self.root / MARKER_NAME).is_file():
@@ -221,68 +159,6 @@ class CassetteStore:
         return index
 
     # -- shared data --------------------------------------------------------------------
-    def _shared_values(self, reload: bool = False) -> dict[str, Any]:
-        if self._shared is None or reload:
-            shared: dict[str, Any] = {}
-            path = self.root / SHARED_NAME
-            if path.is_file():
-                for number, line in enumerate(path.read_bytes().split(b"\n")[:-1], 1):
-                    try:
-                        record = json.loads(line)
-                        value, digest = record["value"], record["sha256"]
-                    except (ValueError, KeyError, TypeError):
-                        raise CassetteCorrupt(f"{path} line {number} is unreadable; restore it from git") from None
-                    if content_hash(value) != digest:
-                        raise CassetteCorrupt(f"{path} line {number} does not match its sha256; restore it from git")
-                    shared[digest] = value
-            self._shared = shared
-        return self._shared
-
-    def _expand(self, meta: dict[str, Any], where: str) -> dict[str, Any]:
-        refs = {
-            name: meta[name][SHARED_REF]
-            for name in SHARED_META_FIELDS
-            if isinstance(meta.get(name), dict) and set(meta[name]) == {SHARED_REF}
-        }
-        if not refs:
-            return meta
-        shared = self._shared_values()
-        if not all(ref in shared for ref in refs.values()):
-            shared = self._shared_values(reload=True)
-        missing = [ref for ref in refs.values() if ref not in shared]
-        if missing:
-            raise CassetteCorrupt(
-                f"{where} refers to shared data {missing[0]} that {self.root / SHARED_NAME} "
-                "does not hold; restore it from git"
-            )
-        return {**meta, **{name: shared[ref] for name, ref in refs.items()}}
-
-    def _intern(self, meta: dict[str, Any]) -> dict[str, Any]:
-        """The meta as stored: every shared field replaced by a reference, its value stored once."""
-        values = {name: meta[name] for name in SHARED_META_FIELDS if isinstance(meta.get(name), dict)}
-        if not values:
-            return meta
-        digests = {name: content_hash(value) for name, value in values.items()}
-        known = self._shared_values()
-        new = {digest: values[name] for name, digest in digests.items() if digest not in known}
-        if new:
-            path = self.root / SHARED_NAME
-            with packs.locked(path) as handle:
-                packs.cut_torn_tail(handle)
-                known = self._shared_values(reload=True)
-                lines = b"".join(
-                    json.dumps(
-                        {"sha256": d, "value": v}, sort_keys=True, ensure_ascii=False, separators=(",", ":")
-                    ).encode("utf-8")
-                    + b"\n"
-                    for d, v in new.items()
-                    if d not in known
-                )
-                if lines:
-                    packs.append(handle, lines)
-                    known.update((d, v) for d, v in new.items())
-        return {**meta, **{name: {SHARED_REF: digest} for name, digest in digests.items()}}
-
     # -- reading ----------------------------------------------------------------------
     def _entry(
         self,
@@ -323,7 +199,7 @@ class CassetteStore:
             stored = {
                 "slot": slot_number,
                 "response": line["response"],
-                "meta": self._expand(line["meta"], where),
+                "meta": self._shared.expand(line["meta"], where),
                 "sha256": line["sha256"],
             }
             if stored["sha256"] != slot_hash(stored):
@@ -439,7 +315,7 @@ class CassetteStore:
                         if slot["slot"] in taken:
                             continue
                         body = {
-                            "meta": self._intern(slot["meta"]),
+                            "meta": self._shared.intern(slot["meta"]),
                             "response": slot["response"],
                             "sha256": slot["sha256"],
                         }
@@ -483,88 +359,6 @@ class CassetteStore:
     def namespaces(self) -> list[str]:
         return sorted({ref.namespace for ref in self.iter_entries()})
 
-    def verify(self, jobs: int | None = None) -> list[str]:
-        """One line per damaged entry, damaged line or misplaced line; empty when everything checks out.
-
-        Checking re-hashes every request and response; a large store is split across `jobs`
-        processes (default: one per core)."""
-        problems = []
-        try:
-            self._shared_values(reload=True)
-        except CassetteCorrupt as exc:
-            problems.append(str(exc))
-        found = sorted(files_under(self.root, f"*{packs.PACK_SUFFIX}")) if self.root.is_dir() else []  # one walk
-        paths = [p for p in found if packs.PACK_NAME_RE.match(p.name)]
-        strays = [p for p in found if not packs.PACK_NAME_RE.match(p.name) and p != self.root / SHARED_NAME]
-        problems += [
-            f"{stray} is not a pack of store format {FORMAT_VERSION} (packs are named like "
-            f"{packs.pack_name('0' * 64)}), so nothing reads it; move its lines into the pack "
-            "`cassettes verify` would expect, or remove it"
-            for stray in strays
-        ]
-        jobs = min(jobs or os.cpu_count() or 1, max(1, len(paths) // PACKS_PER_VERIFY_JOB))
-        if jobs == 1:
-            return problems + self.verify_packs(paths)
-        chunks = [paths[i * len(paths) // jobs : (i + 1) * len(paths) // jobs] for i in range(jobs)]
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
-            for found in pool.map(_verify_chunk, [self.root] * jobs, chunks):
-                problems += found
-        return problems
-
-    def verify_packs(self, paths: Iterable[Path]) -> list[str]:
-        problems = []
-        for path in paths:
-            try:
-                data = path.read_bytes()  # one read of the pack serves its index and every entry's check
-            except FileNotFoundError:
-                continue
-            index = packs.PackIndex()
-            index.add(data, 0)
-            namespace = path.parent.relative_to(self.root).as_posix()
-            problems += [
-                f"cassette pack {path} has a damaged line at byte {offset}; restore the pack from git"
-                for offset in index.damaged
-            ]
-            torn = len(data) - index.size
-            if torn:
-                problems.append(
-                    f"cassette pack {path} ends in an incomplete line of {torn} bytes (an interrupted "
-                    "write, or damage): it is never read; the next recording into the pack removes "
-                    "it, or restore the pack from git"
-                )
-            for (ns, key), _ in sorted(index.lines.items()):
-                if ns != namespace or packs.pack_name(key) != path.name:
-                    problems.append(
-                        f"cassette pack {path} holds {ns} {key}, which belongs in "
-                        f"{self.pack_path(ns, key)}; move the line there"
-                    )
-                    continue
-                try:
-                    entry = self._entry(ns, key, path, index, check_request=True, data=data)
-                except (CassetteCorrupt, _StaleIndex) as exc:
-                    problems.append(
-                        str(exc)
-                        if isinstance(exc, CassetteCorrupt)
-                        else f"cassette pack {path}: a line of {ns} {key} is not where its head says"
-                    )
-                    continue
-                where = entry["request"].get("path") if isinstance(entry["request"], dict) else None
-                for slot in entry["responses"] if isinstance(where, str) else ():
-                    kind = stored_kind(slot.get("meta"))
-                    if kind == "error":
-                        continue  # a client error replayed as such: not a completion
-                    malformed = (
-                        stream_problem(slot["response"])
-                        if kind == "event-stream"
-                        else completion_problem(slot["response"], where)
-                    )
-                    if malformed:
-                        problems.append(
-                            f"cassette pack {path}: {ns} {key} slot {slot['slot']} is {malformed}, which "
-                            "no replay can use; delete its line and re-record it"
-                        )
-        return problems
-
     def leftovers(self) -> list[Path]:
         """Temporary files of pack rewrites that were killed: never read, removed by the next recording.
         Only a pack's are: other files' temporaries (an output folder inside the store) are not the store's."""
@@ -593,7 +387,3 @@ class CassetteStore:
                 if parent == self.root or not parent.is_dir() or any(parent.iterdir()):
                     break
                 parent.rmdir()
-
-
-def _verify_chunk(root: Path, paths: list[Path]) -> list[str]:
-    return CassetteStore(root).verify_packs(paths)
