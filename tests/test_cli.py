@@ -155,7 +155,7 @@ def test_serve_local_without_the_local_extra_says_how_to_install_it():
 
 def test_the_timeout_flag_defaults_to_the_transports_timeout():
     from llambo_replay.cli import build_parser
-    from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
+    from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
 
     assert build_parser().parse_args(["run"]).timeout == DEFAULT_TIMEOUT_S
 

@@ -138,7 +138,7 @@ def test_verify_stats_and_scan_refuse_an_unreadable_store(tmp_path, monkeypatch)
     [
         ('{"format": 2, "history', "not readable JSON"),
         ('{"format": 2, "method": "random"}', "no history_sha256"),
-        ("[1, 2]", "no history_sha256"),
+        ("[1, 2]", "not a manifest (not a JSON object)"),
     ],
     ids=["truncated", "no-sha", "list"],
 )

@@ -17,9 +17,9 @@ from llambo_replay.llambo.loop import LlamboSettings
 from llambo_replay.llambo.sampler import SamplerSettings
 from llambo_replay.llambo.surrogate import SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
+from llambo_replay.replay.http.transport import OFFLINE_URL, ReplayTransport
 from llambo_replay.replay.loopback import LoopbackServer
 from llambo_replay.replay.occurrences import Batch
-from llambo_replay.replay.transport import OFFLINE_URL, ReplayTransport
 
 REPLAYS = 10
 

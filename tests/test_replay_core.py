@@ -21,10 +21,11 @@ from llambo_replay.replay import (
     unwrap,
 )
 from llambo_replay.replay.canonical import canonical_request, relative_path, request_key
+from llambo_replay.replay.http.retry import RetryPolicy
+from llambo_replay.replay.http.transport import OFFLINE_URL
 from llambo_replay.replay.loopback import Fault, LoopbackServer
 from llambo_replay.replay.secrets import scan_tree
 from llambo_replay.replay.storage.verify import verify_store
-from llambo_replay.replay.transport import OFFLINE_URL, RetryPolicy
 
 MESSAGES = [{"role": "user", "content": "Suggest a learning rate."}]
 FAST_RETRY = RetryPolicy(max_attempts=4, base_delay_s=0.01, max_delay_s=0.05)

@@ -18,9 +18,9 @@ from typing import Any
 import openai
 
 from llambo_replay.llambo.prompts import SYSTEM_MESSAGE
+from llambo_replay.replay.http.session import unwrap
 from llambo_replay.replay.occurrences import Batch
 from llambo_replay.replay.pricing import cached_tokens, cost_usd
-from llambo_replay.replay.session import unwrap
 
 MAX_TOPUP_ROUNDS = 4
 _DRAIN_ROUNDS = 20  # one per level of nested tasks is enough; bounded all the same

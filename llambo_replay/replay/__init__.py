@@ -5,10 +5,11 @@ optimisation or benchmarks: any program that talks to an OpenAI-compatible endpo
 through the official `openai` client can use it.
 """
 
+from llambo_replay.replay.http.retry import RetryPolicy
+from llambo_replay.replay.http.session import make_transport, open_async_client, open_client, unwrap
+from llambo_replay.replay.http.transport import ReplayTransport
 from llambo_replay.replay.modes import RecordMode, parse_mode
-from llambo_replay.replay.session import make_transport, open_async_client, open_client, unwrap
 from llambo_replay.replay.storage.store import CassetteStore
-from llambo_replay.replay.transport import ReplayTransport, RetryPolicy
 
 __all__ = [
     "CassetteStore",

@@ -106,12 +106,12 @@ class LlmReplay:
         self.transport = transport
 
     def client(self) -> Any:
-        from llambo_replay.replay.session import open_client
+        from llambo_replay.replay.http.session import open_client
 
         return open_client(self.transport)
 
     def async_client(self) -> Any:
-        from llambo_replay.replay.session import open_async_client
+        from llambo_replay.replay.http.session import open_async_client
 
         return open_async_client(self.transport)
 
@@ -125,8 +125,8 @@ def namespace_of_test(nodeid: str) -> str:
 @pytest.fixture
 def llm_replay(request: pytest.FixtureRequest, llm_replay_config: dict[str, Any]) -> Iterator[LlmReplay]:
     """openai clients for this test that record and replay through llambo-replay's store."""
+    from llambo_replay.replay.http.session import make_transport
     from llambo_replay.replay.modes import parse_mode
-    from llambo_replay.replay.session import make_transport
     from llambo_replay.replay.storage.store import CassetteStore
 
     marker = request.node.get_closest_marker("llm_replay")

@@ -37,8 +37,8 @@ from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
+from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.storage.store import atomic_write_text
-from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
 FLOAT = "%.4g"  # recomputed metrics: four significant digits is what another BLAS kernel leaves alone
 

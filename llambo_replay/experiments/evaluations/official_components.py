@@ -13,7 +13,7 @@ from llambo_replay.experiments.evaluations.sampler_eval_run import SamplerEvalSp
 from llambo_replay.experiments.evaluations.surrogate_eval import pool_estimator
 from llambo_replay.experiments.evaluations.surrogate_eval_run import SurrogateEvalSpec, run_surrogate_eval
 from llambo_replay.replay import RecordMode
-from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
+from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
 
 
 @dataclass(frozen=True)

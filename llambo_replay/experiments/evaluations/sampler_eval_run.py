@@ -34,7 +34,7 @@ from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import CandidateSampler
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
-from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
+from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
 
 MANIFEST = KINDS["sampler-eval"].manifest_file
 FLOAT = "%.4g"  # as the other evaluations: recomputed numbers, four significant digits

@@ -31,7 +31,7 @@ from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, GenerativeSurrogate, SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
-from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
+from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
 
 MANIFEST = KINDS["surrogate-eval"].manifest_file
 FLOAT = "%.4g"  # as the component metrics: recomputed numbers, four significant digits

@@ -35,7 +35,7 @@ from llambo_replay.llambo.warmstart import WarmstartSettings, ask_warmstart, cho
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.canonical import canonical_json, normalise_numbers
-from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S, OFFLINE_URL
+from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S, OFFLINE_URL
 
 if TYPE_CHECKING:
     from llambo_replay.llambo.estimate import Estimate

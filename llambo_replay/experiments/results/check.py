@@ -35,9 +35,9 @@ from llambo_replay.experiments.runs.policies import (
 from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, spec_from_manifest
 from llambo_replay.experiments.runs.runner import run
 from llambo_replay.replay import CassetteStore, RecordMode
+from llambo_replay.replay.http.transport import OFFLINE_URL
 from llambo_replay.replay.storage.store import atomic_write_text
 from llambo_replay.replay.storage.walk import files_under
-from llambo_replay.replay.transport import OFFLINE_URL
 
 
 @dataclass(frozen=True)
@@ -65,6 +65,7 @@ def _largest(a: np.ndarray, b: np.ndarray, relative: bool) -> float:
 # The type of each top-level manifest field that steers a replay (where the field is present).
 MANIFEST_FIELD_TYPES: dict[str, type] = {
     "format": int,
+    "kind": str,
     "seed": int,
     "method": str,
     "history_sha256": str,
@@ -84,10 +85,6 @@ def read_manifest(path: Path) -> dict[str, Any]:
         raise UsageError(f"{path} is not readable JSON ({exc.__class__.__name__}); restore it from git") from None
     if not isinstance(manifest, dict):
         raise UsageError(f"{path} is not a manifest (not a JSON object); restore it from git")
-    manifest = kinds.upgrade(manifest, path)
-    field = "history_sha256" if kinds.kind_of(manifest).reproduction == "replayed" else "outputs"
-    if field not in manifest:
-        raise UsageError(f"{path} is not a manifest of its kind (no {field}); restore it from git")
     for name, kind in MANIFEST_FIELD_TYPES.items():
         value = manifest.get(name, kind())
         if isinstance(value, bool) or not isinstance(value, kind):
@@ -95,6 +92,10 @@ def read_manifest(path: Path) -> dict[str, Any]:
                 f"{path}: {name} is {json.dumps(value)[:40]}, not {'an integer' if kind is int else kind.__name__}; "
                 "restore it from git"
             )
+    manifest = kinds.upgrade(manifest, path)
+    field = "history_sha256" if kinds.kind_of(manifest).reproduction == "replayed" else "outputs"
+    if field not in manifest:
+        raise UsageError(f"{path} is not a manifest of its kind (no {field}); restore it from git")
     return manifest
 
 

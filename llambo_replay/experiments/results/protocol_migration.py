@@ -23,8 +23,8 @@ from llambo_replay.experiments.results import kinds
 from llambo_replay.experiments.results.check import read_manifest, rerun
 from llambo_replay.experiments.runs.run_spec import spec_from_manifest
 from llambo_replay.replay import RecordMode
+from llambo_replay.replay.http.transport import OFFLINE_URL
 from llambo_replay.replay.storage.store import atomic_write_text
-from llambo_replay.replay.transport import OFFLINE_URL
 
 EVALUATIONS = "evaluations/"  # the namespace prefix of recorded evaluations
 

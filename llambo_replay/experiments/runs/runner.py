@@ -32,11 +32,11 @@ from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, warmst
 from llambo_replay.llambo import Engine, RunResult, TrialRecord, optimise
 from llambo_replay.llambo.estimate import Estimate, estimate_run
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
+from llambo_replay.replay.http.session import resolve_base_url
+from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.modes import policy
 from llambo_replay.replay.pricing import is_priced
-from llambo_replay.replay.session import resolve_base_url
 from llambo_replay.replay.storage.store import atomic_write_text
-from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S
 
 MANIFEST_FORMAT = 2  # 2: evaluations recorded in the cassettes, reproduction class, numerical environment
 

@@ -10,7 +10,7 @@ from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 from llambo_replay.errors import CassetteCorrupt
-from llambo_replay.replay.schema import completion_problem, stored_kind, stream_problem
+from llambo_replay.replay.http.schema import completion_problem, stored_kind, stream_problem
 from llambo_replay.replay.storage import packs
 from llambo_replay.replay.storage.layout import FORMAT_VERSION
 from llambo_replay.replay.storage.shared import SHARED_NAME

@@ -12,10 +12,11 @@ import openai
 
 from llambo_replay.errors import EndpointError, LlamboReplayError, UsageError
 from llambo_replay.replay.canonical import redact_url
+from llambo_replay.replay.http.retry import RetryPolicy
+from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S, ReplayTransport
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.secrets import refuse_credential
 from llambo_replay.replay.storage.store import CassetteStore
-from llambo_replay.replay.transport import DEFAULT_TIMEOUT_S, ReplayTransport, RetryPolicy
 
 DEFAULT_BASE_URL = "http://127.0.0.1:8080/v1"
 # The openai client insists on a key; local servers and replay need none.

@@ -13,16 +13,13 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextvars
-import json
-import random
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -38,17 +35,16 @@ from llambo_replay.replay.canonical import (
     request_key,
     without_fields,
 )
-from llambo_replay.replay.modes import RecordMode, policy
-from llambo_replay.replay.pricing import cost_usd
-from llambo_replay.replay.schema import (
+from llambo_replay.replay.http.answers import BodyLimit, judge_answer, render_events
+from llambo_replay.replay.http.retry import RetryableFailure, RetryPolicy
+from llambo_replay.replay.http.schema import (
     EVENT_STREAM,
-    answer_kind,
-    completion_problem,
     recorded_http,
     stored_kind,
-    stream_problem,
 )
-from llambo_replay.replay.secrets import credentials_in, mask, scan_text
+from llambo_replay.replay.modes import RecordMode, policy
+from llambo_replay.replay.pricing import cost_usd
+from llambo_replay.replay.secrets import credentials_in
 from llambo_replay.replay.storage.store import CassetteStore
 
 # An address that is never contacted (the .invalid top-level domain): the base URL of every offline replay.
@@ -80,57 +76,11 @@ RECORDED_ERROR_STATUSES = frozenset({400, 404, 405, 413, 415, 422})
 MAX_RESPONSE_BYTES = 64 * 2**20
 
 
-_JITTER = random.Random()  # its own generator: retry timing never touches anyone's random state
-
-
-@dataclass(frozen=True)
-class RetryPolicy:
-    """Exponential backoff for live calls, with jitter (so parallel workers do not retry in step) unless
-    the provider says how long to wait (`retry-after-ms`, or `Retry-After` in seconds or as an HTTP
-    date). Failed answers are retried, never stored."""
-
-    max_attempts: int = 6
-    base_delay_s: float = 0.5
-    max_delay_s: float = 30.0
-    jitter: float = 0.5  # a backoff is drawn from [(1 - jitter) * b, b]
-    retry_statuses: frozenset[int] = frozenset({408, 409, 429, 500, 502, 503, 504})
-
-    def delay(self, attempt: int, hints: Mapping[str, str] | None = None) -> float:
-        hinted = provider_delay(hints or {})
-        if hinted is not None:
-            return min(max(hinted, 0.0), self.max_delay_s)
-        backoff = min(self.base_delay_s * 2**attempt, self.max_delay_s)
-        return backoff * (1.0 - self.jitter * _JITTER.random())
-
-
-def provider_delay(headers: Mapping[str, str]) -> float | None:
-    """Seconds the provider asks to wait, from `retry-after-ms` or `Retry-After` (seconds or an HTTP date)."""
-    try:
-        if headers.get("retry-after-ms"):
-            return float(headers["retry-after-ms"]) / 1000
-        value = headers.get("retry-after")
-        if not value:
-            return None
-        try:
-            return float(value)
-        except ValueError:
-            return (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
-    except (ValueError, TypeError, OverflowError):
-        return None
-
-
 @dataclass
 class _Ticket:
     key: str
     slot: int
     canonical: dict[str, Any]
-
-
-class _RetryableFailure(Exception):
-    def __init__(self, reason: str, hints: Mapping[str, str] | None = None) -> None:
-        super().__init__(reason)
-        self.reason = reason
-        self.hints = dict(hints or {})  # the provider's retry headers
 
 
 @dataclass
@@ -306,80 +256,19 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             return {"response": body, "meta": meta}
         return self.store.put(self.namespace, ticket.key, ticket.slot, ticket.canonical, body, meta)
 
-    def _kept_headers(self, response: httpx2.Response, secrets: tuple[str, ...]) -> dict[str, str]:
-        """The response headers worth replaying (`x-request-id`, rate limits, ...): none that carries a
-        credential, a cookie, or the framing of the body as it came over the wire."""
-        kept: dict[str, str] = {}
-        for name, value in response.headers.multi_items():
-            name = name.lower()
-            if name in self.dropped_response_headers or mask(value, secrets) != value or scan_text(value):
-                continue
-            kept[name] = f"{kept[name]}, {value}" if name in kept else value
-        return kept
-
     def _judge(
         self, response: httpx2.Response, content: bytes, path: str, secrets: tuple[str, ...] = ()
     ) -> tuple[Any, dict[str, Any]]:
-        """The JSON body of an answer worth storing and its status and headers, with any credential the
-        request sent masked (an endpoint may echo it); raises for failures (retryable or not), whose
-        messages are masked too. Stored are real completions (some servers answer HTTP 200 with an error
-        object, or a redirect) and the client errors the same request always gets."""
-        status = response.status_code
-        http = {"status": status, "headers": self._kept_headers(response, secrets)}
-        if status in self.retry.retry_statuses:
-            raise _RetryableFailure(
-                f"HTTP {status}",
-                {
-                    name: response.headers[name]
-                    for name in ("retry-after", "retry-after-ms")
-                    if name in response.headers
-                },
-            )
-        if 300 <= status < 400:
-            target = urlsplit(response.headers.get("location", "")).hostname or "another address"
-            raise EndpointError(
-                f"endpoint {self.endpoint_host} redirected the request (HTTP {status}) to {target}; "
-                "nothing was stored: pass the final address as --base-url"
-            )
-        if status in self.recorded_error_statuses:
-            try:
-                error = json.loads(content)
-            except (ValueError, RecursionError):
-                error = None
-            if isinstance(error, dict) and isinstance(error.get("error"), dict):
-                return mask(error, secrets), http
-        if status >= 400:
-            text = content.decode("utf-8", "replace")
-            raise EndpointError(
-                f"endpoint {self.endpoint_host} refused the request with HTTP {status}: {_excerpt(mask(text, secrets))}"
-            )
-        kind = answer_kind(response.headers.get("content-type", ""))
-        if kind == "binary":
-            return {"base64": base64.b64encode(content).decode("ascii")}, http
-        if kind == "event-stream":
-            body = {"sse": parse_events(content)}
-            problem = stream_problem(body)
-            if "error" in problem:
-                raise EndpointError(
-                    f"endpoint {self.endpoint_host} streamed an error: "
-                    f"{_excerpt(mask(json.dumps(body['sse'][-1]['data']), secrets))}"
-                )
-            if problem:
-                raise _RetryableFailure(problem)
-            return mask(body, secrets), http
-        try:
-            body = json.loads(content)
-        except (ValueError, RecursionError):
-            raise _RetryableFailure("invalid JSON in the response body") from None
-        if isinstance(body, dict) and body.get("error"):
-            raise EndpointError(
-                f"endpoint {self.endpoint_host} answered HTTP {status} with an error: "
-                f"{_excerpt(mask(json.dumps(body['error']), secrets))}"
-            )
-        problem = completion_problem(body, path)
-        if problem:
-            raise _RetryableFailure(problem)
-        return mask(body, secrets), http
+        return judge_answer(
+            response,
+            content,
+            path,
+            secrets,
+            host=self.endpoint_host,
+            retry_statuses=self.retry.retry_statuses,
+            recorded_error_statuses=self.recorded_error_statuses,
+            dropped_headers=self.dropped_response_headers,
+        )
 
     def _gave_up(self, failure: BaseException) -> EndpointError:
         reason = str(failure) or failure.__class__.__name__
@@ -416,7 +305,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         for attempt in range(self.retry.max_attempts):
             try:
                 self.live_calls += 1
-                limit = _BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
+                limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
                 response = self.upstream.handle_request(request)
                 try:
                     content = b"".join(limit.take(chunk) for chunk in response.iter_bytes())
@@ -424,7 +313,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                     response.close()
                 answer = self._judge(response, content, ticket.canonical["path"], secrets)
                 return self._respond(self._store(ticket, answer, time.perf_counter() - started, attempt + 1), request)
-            except (_RetryableFailure, httpx2.TransportError) as failure:
+            except (RetryableFailure, httpx2.TransportError) as failure:
                 self.sleep(self._backoff(attempt, failure))
         raise AssertionError("unreachable")
 
@@ -441,7 +330,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         for attempt in range(self.retry.max_attempts):
             try:
                 self.live_calls += 1
-                limit = _BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
+                limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
                 response = await self.async_upstream.handle_async_request(request)
                 try:
                     content = b"".join([limit.take(chunk) async for chunk in response.aiter_bytes()])
@@ -453,7 +342,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                     self._store, ticket, answer, time.perf_counter() - started, attempt + 1
                 )
                 return self._respond(stored, request)
-            except (_RetryableFailure, httpx2.TransportError) as failure:
+            except (RetryableFailure, httpx2.TransportError) as failure:
                 await self.async_sleep(self._backoff(attempt, failure))
         raise AssertionError("unreachable")
 
@@ -464,67 +353,6 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     async def aclose(self) -> None:
         if self.async_upstream is not None:
             await self.async_upstream.aclose()
-
-
-class _BodyLimit:
-    """An answer read chunk by chunk under the attempt's total time and the size cap (after decoding):
-    neither a trickle (each byte inside the read timeout) nor a compressed bomb gets past them."""
-
-    def __init__(self, max_bytes: int, timeout_s: float, host: str) -> None:
-        self.max_bytes, self.timeout_s, self.host = max_bytes, timeout_s, host
-        self.deadline = time.monotonic() + timeout_s
-        self.size = 0
-
-    def take(self, chunk: bytes) -> bytes:
-        self.size += len(chunk)
-        if self.size > self.max_bytes:
-            raise EndpointError(
-                f"endpoint {self.host} sent an answer larger than {self.max_bytes // 2**20} MB "
-                "(decoded); nothing was stored"
-            )
-        if time.monotonic() > self.deadline:
-            raise _RetryableFailure(f"timed out after {self.timeout_s:g} s (the answer was still arriving)")
-        return chunk
-
-
-def parse_events(content: bytes) -> list[dict[str, Any]]:
-    """Server-sent events as `{"event": name or None, "data": JSON value or "[DONE]"}`, in order; a stream
-    that is not UTF-8, or a data field that is not JSON, fails the answer (retried, never stored)."""
-    try:
-        text = content.decode("utf-8")
-    except UnicodeDecodeError:
-        raise _RetryableFailure("a streamed answer that is not UTF-8") from None
-    events = []
-    for block in text.replace("\r\n", "\n").split("\n\n"):
-        name, data = None, []
-        for line in block.split("\n"):
-            field, _, value = line.partition(":")
-            value = value[1:] if value.startswith(" ") else value
-            if field == "event":
-                name = value
-            elif field == "data":
-                data.append(value)
-        if not data:
-            continue
-        joined = "\n".join(data)
-        try:
-            events.append({"event": name, "data": joined if joined == "[DONE]" else json.loads(joined)})
-        except (ValueError, RecursionError):
-            raise _RetryableFailure("a streamed event whose data is not JSON") from None
-    return events
-
-
-def render_events(body: dict[str, Any]) -> bytes:
-    """A stored stream as server-sent events again."""
-    out = []
-    for event in body["sse"]:
-        data = event["data"] if event["data"] == "[DONE]" else json.dumps(event["data"], ensure_ascii=False)
-        out.append((f"event: {event['event']}\n" if event["event"] is not None else "") + f"data: {data}\n\n")
-    return "".join(out).encode("utf-8")
-
-
-def _excerpt(text: str, limit: int = 300) -> str:
-    return text[:limit].replace("\n", " ")
 
 
 def _ranges(numbers: list[int]) -> str:

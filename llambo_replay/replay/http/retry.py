@@ -1,0 +1,57 @@
+"""Retrying live calls: exponential backoff with jitter, unless the provider says how long to wait, and the
+failure that asks for another attempt (never stored)."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+_JITTER = random.Random()  # its own generator: retry timing never touches anyone's random state
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Exponential backoff for live calls, with jitter (so parallel workers do not retry in step) unless
+    the provider says how long to wait (`retry-after-ms`, or `Retry-After` in seconds or as an HTTP
+    date). Failed answers are retried, never stored."""
+
+    max_attempts: int = 6
+    base_delay_s: float = 0.5
+    max_delay_s: float = 30.0
+    jitter: float = 0.5  # a backoff is drawn from [(1 - jitter) * b, b]
+    retry_statuses: frozenset[int] = frozenset({408, 409, 429, 500, 502, 503, 504})
+
+    def delay(self, attempt: int, hints: Mapping[str, str] | None = None) -> float:
+        hinted = provider_delay(hints or {})
+        if hinted is not None:
+            return min(max(hinted, 0.0), self.max_delay_s)
+        backoff = min(self.base_delay_s * 2**attempt, self.max_delay_s)
+        return backoff * (1.0 - self.jitter * _JITTER.random())
+
+
+def provider_delay(headers: Mapping[str, str]) -> float | None:
+    """Seconds the provider asks to wait, from `retry-after-ms` or `Retry-After` (seconds or an HTTP date)."""
+    try:
+        if headers.get("retry-after-ms"):
+            return float(headers["retry-after-ms"]) / 1000
+        value = headers.get("retry-after")
+        if not value:
+            return None
+        try:
+            return float(value)
+        except ValueError:
+            return (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+    except (ValueError, TypeError, OverflowError):
+        return None
+
+
+class RetryableFailure(Exception):
+    """An answer or a connection that failed in a way another attempt may not (retried, never stored)."""
+
+    def __init__(self, reason: str, hints: Mapping[str, str] | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.hints = dict(hints or {})  # the provider's retry headers
