@@ -66,14 +66,14 @@ def test_every_committed_manifest_names_the_command_its_settings_give():
         if args.command == "components":
             assert component_spec(args) == component_spec_of(manifest), path
         elif args.command == "surrogate-eval":
-            from llambo_replay.cli.surrogate_eval import surrogate_eval_spec
+            from llambo_replay.cli.evaluations import surrogate_eval_spec
             from llambo_replay.experiments.evaluations.surrogate_eval_run import (
                 spec_from_manifest as surrogate_eval_spec_of,
             )
 
             assert surrogate_eval_spec(args) == surrogate_eval_spec_of(manifest), path
         elif args.command == "sampler-eval":
-            from llambo_replay.cli.sampler_eval import sampler_eval_spec
+            from llambo_replay.cli.evaluations import sampler_eval_spec
             from llambo_replay.experiments.evaluations.sampler_eval_run import (
                 spec_from_manifest as sampler_eval_spec_of,
             )

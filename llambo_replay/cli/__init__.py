@@ -20,17 +20,17 @@ from llambo_replay.cli import (
     cassettes,
     check,
     components,
+    evaluations,
     fidelity,
     grid,
     run,
-    sampler_eval,
     serve,
-    surrogate_eval,
     tables,
     warmstart,
 )
-from llambo_replay.cli.common import PRESETS, Parser
+from llambo_replay.cli.flags import Parser
 from llambo_replay.errors import LlamboReplayError, describe_os_error, os_error_exit_code
+from llambo_replay.experiments.results.presets import PRESETS
 
 # What the `paper` extra brings (pyproject.toml), by import name: the core install is the replay layer only.
 PAPER_STACK_MODULES = frozenset(
@@ -54,8 +54,7 @@ COMMANDS = (
     grid,
     check,
     components,
-    surrogate_eval,
-    sampler_eval,
+    evaluations,
     fidelity,
     serve,
     warmstart,

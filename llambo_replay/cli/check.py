@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import DEFAULT_CASSETTES, REFERENCE_HELP
+from llambo_replay.cli.flags import DEFAULT_CASSETTES, REFERENCE_HELP
 from llambo_replay.errors import CheckFailed
 
 

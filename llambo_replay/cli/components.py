@@ -6,17 +6,14 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llambo_replay.cli.common import (
+from llambo_replay.cli.common import fill_from_preset, open_memo, print_estimate, print_outputs
+from llambo_replay.cli.flags import (
     REFERENCE_HELP,
     add_llm_flags,
     add_memo_flags,
     at_least,
     csv_list,
-    fill_from_preset,
     int_list,
-    open_memo,
-    print_estimate,
-    print_outputs,
     whole_numbers,
 )
 from llambo_replay.errors import UsageError

@@ -10,7 +10,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from llambo_replay.cli.common import REFERENCE_HELP, add_memo_flags, csv_list, int_list, open_memo
+from llambo_replay.cli.common import open_memo
+from llambo_replay.cli.flags import REFERENCE_HELP, add_memo_flags, csv_list, int_list
 
 # numpy's runtime dispatch: these names turned off make it take its AVX2 code paths (exp, log, power, ...),
 # as on a CPU without AVX-512, where the paper's scores were evidently computed (docs/commands.md, fidelity).

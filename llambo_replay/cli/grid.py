@@ -5,17 +5,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import (
-    add_shared_run_flags,
-    at_least,
-    csv_list,
-    estimate_runs,
-    int_list,
-    method_labels,
-    run_budget,
-    run_spec,
-    task_list,
-)
+from llambo_replay.cli.common import estimate_runs, run_budget, run_spec
+from llambo_replay.cli.flags import add_shared_run_flags, at_least, csv_list, int_list, method_labels, task_list
 from llambo_replay.errors import LlamboReplayError
 
 

@@ -4,15 +4,8 @@ from __future__ import annotations
 
 import argparse
 
-from llambo_replay.cli.common import (
-    add_shared_run_flags,
-    add_task_flags,
-    at_least,
-    estimate_runs,
-    open_memo,
-    run_budget,
-    run_spec,
-)
+from llambo_replay.cli.common import estimate_runs, open_memo, run_budget, run_spec
+from llambo_replay.cli.flags import add_shared_run_flags, add_task_flags, at_least
 from llambo_replay.errors import CheckFailed
 
 

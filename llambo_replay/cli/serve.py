@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import at_least
+from llambo_replay.cli.flags import at_least
 
 
 def cmd_serve_local(args: argparse.Namespace) -> int:

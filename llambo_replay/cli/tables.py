@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import REFERENCE_HELP
+from llambo_replay.cli.flags import REFERENCE_HELP
 from llambo_replay.errors import UsageError
 
 

@@ -6,20 +6,16 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from llambo_replay.cli.common import (
+from llambo_replay.cli.common import chosen_task, fill_from_preset, open_memo, print_estimate, warmstart_settings
+from llambo_replay.cli.flags import (
     add_endpoint_flags,
     add_memo_flags,
     add_task_flags,
     add_timeout_flag,
     add_warmstart_flags,
     at_least,
-    chosen_task,
     csv_list,
-    fill_from_preset,
     int_list,
-    open_memo,
-    print_estimate,
-    warmstart_settings,
 )
 from llambo_replay.experiments.results.presets import WARMSTART_PRESETS
 
