@@ -15,16 +15,19 @@ from llm_responder import llambo_responder
 
 from llambo_replay.errors import ModelFailed
 from llambo_replay.llambo import Engine, LlamboSettings, PromptSettings, SearchSpace, TaskContext
-from llambo_replay.llambo.prompts import (
-    DatasetStatistics,
-    class_distribution,
-    generative_prompt,
-    hyperparameters_sentence,
-    warmstart_prompt,
-)
+from llambo_replay.llambo.prompts import DatasetStatistics, generative_prompt
 from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import CandidateSampler, SamplerSettings
-from llambo_replay.llambo.warmstart import WarmstartSettings, ask_warmstart, choose, kept_sets, valid_config
+from llambo_replay.llambo.warmstart import (
+    WarmstartSettings,
+    ask_warmstart,
+    choose,
+    class_distribution,
+    hyperparameters_sentence,
+    kept_sets,
+    valid_config,
+    warmstart_prompt,
+)
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.loopback import LoopbackServer
 

@@ -23,13 +23,12 @@ from llambo_replay.llambo.prompts import (
     generative_prompt,
     sampler_prompt,
     serialise_config,
-    warmstart_prompt,
 )
 from llambo_replay.llambo.protocol import JsonProtocol, PaperProtocol, get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings, target_score
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import SurrogateSettings, top_labels
-from llambo_replay.llambo.warmstart import WarmstartSettings
+from llambo_replay.llambo.warmstart import WarmstartSettings, warmstart_prompt
 from llambo_replay.replay.pricing import approx_chat_tokens, approx_tokens, cost_usd
 
 SCORE_ANSWER = "## 0.950000 ##"  # what a surrogate sample looks like
