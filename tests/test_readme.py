@@ -90,14 +90,13 @@ def readme_commands() -> list[list[str]]:
 def clone(tmp_path_factory) -> Path:
     """A copy of the repository as a new user has it (no .venv, no earlier outputs)."""
     target = tmp_path_factory.mktemp("clone") / "llambo-replay"
-    shutil.copytree(
-        REPO,
-        target,
-        ignore=shutil.ignore_patterns(
-            ".git", ".venv", "runs", "grid", "fidelity", "__pycache__", "*.egg-info", ".pytest_cache"
-        ),
-    )
-    shutil.copytree(REPO / "results/recorded/grid", target / "results/recorded/grid")  # "grid" was left out above
+    everywhere = shutil.ignore_patterns(".git", ".venv", "__pycache__", "*.egg-info", ".pytest_cache")
+    outputs = {"runs", "grid", "fidelity"}  # the commands' default output folders under results/
+
+    def ignore(folder: str, names: list[str]) -> set[str]:
+        return set(everywhere(folder, names)) | (outputs & set(names) if Path(folder) == REPO / "results" else set())
+
+    shutil.copytree(REPO, target, ignore=ignore)
     return target
 
 

@@ -16,7 +16,8 @@ import pytest
 from llambo_replay.bayesmark import objective as bayesmark_objective
 from llambo_replay.errors import ReplayMiss, UsageError
 from llambo_replay.experiments.evaluations.components import generalised_variance
-from llambo_replay.experiments.results.check import check_run, migrate_run
+from llambo_replay.experiments.results.check import check_run
+from llambo_replay.experiments.results.migration import migrate_run
 from llambo_replay.experiments.runs.baseline_run import run_baseline
 from llambo_replay.experiments.runs.run_spec import RunSpec, spec_from_manifest
 from llambo_replay.experiments.runs.runner import run

@@ -42,8 +42,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     import tempfile
 
-    from llambo_replay.experiments.results.check import migrate_run, run_manifests
-    from llambo_replay.experiments.results.protocol_migration import to_current_protocol
+    from llambo_replay.experiments.results.check import run_manifests
+    from llambo_replay.experiments.results.migration import migrate_run, to_current_protocol
 
     reference = str(args.reference) if args.reference else None
     step = to_current_protocol if args.to_current_protocol else migrate_run

@@ -19,24 +19,19 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from llambo_replay.bayesmark.evaluations import seed_from_history
 from llambo_replay.bayesmark.numerics import describe, environment
-from llambo_replay.bayesmark.protocols import manifest_protocol
-from llambo_replay.bayesmark.tasks import load_task
-from llambo_replay.errors import CassetteCorrupt, CheckFailed, ReplayMiss, UsageError, missing_folder
+from llambo_replay.errors import CassetteCorrupt, ReplayMiss, UsageError, missing_folder
 from llambo_replay.experiments.results import exactness, kinds
-from llambo_replay.experiments.runs.baseline_run import recorded_proposals, run_baseline
+from llambo_replay.experiments.runs.baseline_run import run_baseline
 from llambo_replay.experiments.runs.policies import (
     INFORMATIONAL_MANIFEST_FIELDS,
     INFORMATIONAL_TRIAL_COLUMNS,
-    RECORDED_PROPOSALS,
     REPRODUCTION,
 )
-from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, spec_from_manifest
+from llambo_replay.experiments.runs.run_spec import RunSpec, spec_from_manifest
 from llambo_replay.experiments.runs.runner import run
-from llambo_replay.replay import CassetteStore, RecordMode
+from llambo_replay.replay import RecordMode
 from llambo_replay.replay.http.transport import OFFLINE_URL
-from llambo_replay.replay.storage.store import atomic_write_text
 from llambo_replay.replay.storage.walk import files_under
 
 
@@ -351,44 +346,6 @@ def table_drift(committed: pd.DataFrame, produced: pd.DataFrame) -> float:
     if not committed[text].equals(produced[text]):
         return float("inf")
     return _largest(committed[numeric].to_numpy(float), produced[numeric].to_numpy(float), relative=True)
-
-
-def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> str:
-    """Upgrade one format-1 run in place: its evaluations, taken from its own history, go into the
-    cassettes; a replay must then give the same history; the manifest is rewritten as format 2."""
-    manifest = read_manifest(path)
-    if manifest.get("format", 1) >= 2:
-        return f"already format {manifest['format']}: {path}"
-    history_path = _history_path(path)
-    text = history_path.read_text() if history_path.is_file() else ""
-    if sha256_text(text) != manifest["history_sha256"]:
-        raise UsageError(f"{history_path} does not match its manifest's sha256; restore both from git before migrating")
-    task = load_task(manifest["task"]["dataset"], manifest["task"]["model"])
-    store = CassetteStore(cassettes)
-    history = _read_history(history_path)
-    keys = seed_from_history(
-        task, store, history, source=f"{history_path.name} (format 1)", protocol=manifest_protocol(manifest)
-    )
-    if manifest.get("method") in RECORDED_PROPOSALS:  # its proposals are the history's rows after the initial points
-        spec = spec_from_manifest(path, reference_root)
-        rows = [task.space.typed(r) for r in history[task.space.names].to_dict("records")]
-        n = spec.settings.n_initial
-        recorded_proposals(
-            manifest["method"],
-            spec,
-            rows[:n],
-            store,
-            RecordMode.AUTO,
-            lambda: (rows[n:], {"computed_on": None, "migrated_from": f"{history_path.name} (format 1)"}),
-        )
-    reproduction = _reproduction(path, manifest)
-    produced, _ = rerun(spec_from_manifest(path, reference_root), manifest, cassettes, scratch)
-    if produced["history_sha256"] != manifest["history_sha256"]:
-        raise CheckFailed(
-            f"{path}: replaying with the evaluations from its history gives another history; not migrated"
-        )
-    atomic_write_text(path, json.dumps(produced, indent=1, sort_keys=True) + "\n")
-    return f"migrated to format 2 ({reproduction}, {len(keys)} evaluation(s) from its history): {path}"
 
 
 # How each kind of result (`kinds.KINDS`) is checked.
