@@ -9,16 +9,13 @@ from pathlib import Path
 import pytest
 
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.results import kinds, replay_commands
-from llambo_replay.experiments.results import migration
+from llambo_replay.experiments.results import kinds, migration, replay_commands
 from llambo_replay.experiments.results.check import CHECK_OF_KIND, check_run, read_manifest
 
 REPO = Path(__file__).resolve().parent.parent
 
 
-@pytest.mark.parametrize(
-    "table", [CHECK_OF_KIND, replay_commands.COMMAND_OF_KIND, migration.MIGRATION_OF_KIND]
-)
+@pytest.mark.parametrize("table", [CHECK_OF_KIND, replay_commands.COMMAND_OF_KIND, migration.MIGRATION_OF_KIND])
 def test_every_table_that_treats_kinds_differently_covers_every_kind(table):
     assert set(table) == set(kinds.KINDS)
 
