@@ -23,8 +23,8 @@ import pandas as pd
 
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.llambo import Engine, PromptSettings
+from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.prompts import sampler_prompt
-from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings, target_score
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 
@@ -45,7 +45,7 @@ def main() -> None:
     task = load_task("iris", "SVM")
     history = pd.read_csv(DEMO, float_precision="round_trip").iloc[:5]
     observed, scores = history[task.space.names], history["score"].to_numpy(float)
-    protocol, settings = get_protocol(args.protocol), SamplerSettings()
+    protocol, settings = get_answer_format(args.protocol), SamplerSettings()
     target, _ = target_score(scores, settings.alpha, task.lower_is_better)
     prompts = [
         sampler_prompt(task.context, task.space, observed, scores, target, t, PromptSettings(), protocol)

@@ -12,7 +12,7 @@ from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.fidelity import published_config
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.objective import evaluate
-from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
+from llambo_replay.bayesmark.objective_protocols import PROTOCOL_VERSION
 from llambo_replay.bayesmark.tasks import DATASETS, MODELS, load_task
 from llambo_replay.errors import UsageError
 

@@ -15,8 +15,8 @@ from llm_responder import llambo_responder
 
 from llambo_replay.errors import ModelFailed
 from llambo_replay.llambo import Engine, LlamboSettings, PromptSettings, SearchSpace, TaskContext
+from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.prompts import DatasetStatistics, generative_prompt
-from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import CandidateSampler, SamplerSettings
 from llambo_replay.llambo.warmstart import (
     WarmstartSettings,
@@ -74,7 +74,7 @@ def test_the_generative_prompt_prints_values_as_the_official_serialiser_does():
     ],
 )
 def test_the_official_reading_of_a_sampler_answer(text, strict, lenient):
-    paper = get_protocol("paper")
+    paper = get_answer_format("paper")
     expected = {"x": 0.25, "depth": 3.0}
     if text == "## x: 0.25, depth: 3. ##":
         strict = True  # float("3.") is 3.0 in Python: the official reading accepts it
@@ -104,7 +104,7 @@ def propose(tmp_path, responder, policy: str, n_candidates: int = 6):
                 engine,
                 SPACE,
                 CONTEXT,
-                get_protocol("paper"),
+                get_answer_format("paper"),
                 PromptSettings(),
                 SamplerSettings(n_candidates=n_candidates, n_templates=2, policy=policy),
             )
@@ -194,14 +194,14 @@ def test_shuffled_features_show_each_name_beside_another_ones_value_as_the_offic
 
     observed = pd.DataFrame([{"C": 12.5, "gamma": 0.0005, "tol": 0.001}])
     settings = PromptSettings(shuffle_features=True)
-    prompt = discriminative_prompts(CONTEXT, SVM, observed, [0.9], observed, 1, settings, get_protocol("paper"))[0]
+    prompt = discriminative_prompts(CONTEXT, SVM, observed, [0.9], observed, 1, settings, get_answer_format("paper"))[0]
     # numpy's RandomState(0).permutation(3) is [2, 1, 0]: C shows tol's value and tol C's, each in the
     # number format of its slot (C: 0 decimals, gamma: 4, tol: 5)
     assert (
         "Hyperparameter configuration: C is 0, gamma is 0.0005, tol is 12.50000\nPerformance: ## 0.900000 ##" in prompt
     )
     anonymous = discriminative_prompts(
-        CONTEXT, SVM, observed, [0.9], observed, 1, PromptSettings(feature_semantics=False), get_protocol("paper")
+        CONTEXT, SVM, observed, [0.9], observed, 1, PromptSettings(feature_semantics=False), get_answer_format("paper")
     )[0]
     assert "Hyperparameter configuration: X1 is 12, X2 is 0.0005, X3 is 0.00100\n" in anonymous
 
@@ -212,7 +212,7 @@ def test_the_json_examples_protocol_shows_examples_in_the_format_it_asks_for():
     observed = pd.DataFrame([{"x": 0.25, "depth": 3}])
     shown = {}
     for name in ("json", "json-examples"):
-        protocol = get_protocol(name)
+        protocol = get_answer_format(name)
         shown[name] = (
             sampler_prompt(CONTEXT, SPACE, observed, [0.9], 0.95, 0, PromptSettings(), protocol),
             discriminative_prompts(CONTEXT, SPACE, observed, [0.9], observed, 1, PromptSettings(), protocol)[0],
@@ -271,7 +271,7 @@ def test_the_warmstart_prompt_is_the_official_template_as_its_reader_flattens_it
     """classification_partialcontext.txt with its slots filled as `obtain_dict_text` fills them: the
     estimator's import path, the whole data set's size, class sizes largest first, ConfigSpace's
     alphabetical hyperparameters; lines joined by spaces."""
-    prompt = warmstart_prompt(WINE_SVM, SVM, 5, PromptSettings("partial_context"), get_protocol("paper"))
+    prompt = warmstart_prompt(WINE_SVM, SVM, 5, PromptSettings("partial_context"), get_answer_format("paper"))
     assert prompt == (
         "You are assisting me with automated machine learning using sklearn.svm.SVC for a classification task. "
         "The classification performance is measured using accuracy. The dataset has 178 samples with 13 total "
@@ -283,7 +283,7 @@ def test_the_warmstart_prompt_is_the_official_template_as_its_reader_flattens_it
         "dictionaries, where each dictionary describes one recommended configuration. Do not enumerate the "
         "dictionaries."
     )
-    json_prompt = warmstart_prompt(WINE_SVM, SVM, 5, PromptSettings("partial_context"), get_protocol("json"))
+    json_prompt = warmstart_prompt(WINE_SVM, SVM, 5, PromptSettings("partial_context"), get_answer_format("json"))
     assert json_prompt.endswith(
         'JSON object {"configurations": [...]} holding 5 objects, each mapping every hyperparameter name to its value.'
     )
@@ -294,12 +294,14 @@ def test_the_full_context_template_keeps_its_unfilled_slots_unless_statistics_ar
         skew=(0.5, -1.25), kurtosis=(3.0, 0.1), target_correlated=1, feature_pairs=1, pairs_correlated=0
     )
     context = TaskContext(**{**WINE_SVM.__dict__, "tot_feats": 2, "num_feats": 2, "statistics": stats})
-    official = warmstart_prompt(context, SVM, 5, PromptSettings("full_context"), get_protocol("paper"))
+    official = warmstart_prompt(context, SVM, 5, PromptSettings("full_context"), get_answer_format("paper"))
     for slot in ("[TOTAL_FEATURES]", "[NUM_STAT]", "[CORR_TARGET]", "[NUM_POSSIBLE]", "[CORR_FEATURES]"):
         assert slot in official
     assert "input's features of the random forest is" in official  # whatever the model
     assert official.count("\n") == 1 and "\nProvide 5 diverse and efficient" in official  # the blank line
-    filled = warmstart_prompt(context, SVM, 5, PromptSettings("full_context"), get_protocol("paper"), statistics=True)
+    filled = warmstart_prompt(
+        context, SVM, 5, PromptSettings("full_context"), get_answer_format("paper"), statistics=True
+    )
     assert "[" not in filled.replace("[1.0, 1000.0]", "").replace("[0.0001, 0.001]", "").replace("[1e-05, 0.1]", "")
     assert (
         "The Skewness of each feature is 0.5, -1.25 and the kurtosis is 3.0, 0.1. The number of features that "
@@ -352,7 +354,7 @@ OK_SET = "\n".join(f"{i + 1}. {{'C': {10.0 * (i + 1)}, 'gamma': 0.0005, 'tol': 0
     ],
 )
 def test_the_official_rule_keeps_an_answer_only_if_every_numbered_dict_is_a_valid_configuration(answer, kept):
-    sets = kept_sets([answer], SVM, get_protocol("paper"), PromptSettings(), "official", 5)
+    sets = kept_sets([answer], SVM, get_answer_format("paper"), PromptSettings(), "official", 5)
     assert bool(sets) is kept
     if kept:
         assert sets[0][0] == {"C": 10.0, "gamma": 0.0005, "tol": 0.001}
@@ -368,7 +370,7 @@ def test_integer_hyperparameters_must_be_written_as_integers():
 def test_seed_k_takes_the_kth_kept_answer_or_fails_as_the_official_code_does():
     good = [OK_SET.replace("'tol': 0.001", f"'tol': 0.00{k + 1}") for k in range(3)]
     answers = [good[0], "no idea", good[1], OK_SET.replace("'C': 10.0", "'C': 0.5"), good[2]]
-    paper, rng = get_protocol("paper"), np.random.default_rng(0)
+    paper, rng = get_answer_format("paper"), np.random.default_rng(0)
     taken = [choose(answers, SVM, paper, 5, PromptSettings(), WarmstartSettings(), k, rng) for k in range(3)]
     assert [t.configs[0]["tol"] for t in taken] == [0.001, 0.002, 0.003]
     assert {t.kept_answers for t in taken} == {3} and {t.fallback_points for t in taken} == {0}
@@ -381,7 +383,7 @@ def test_the_robust_policy_keeps_each_valid_configuration_and_counts_random_top_
     chosen = choose(
         [answer],
         SVM,
-        get_protocol("paper"),
+        get_answer_format("paper"),
         5,
         PromptSettings(),
         WarmstartSettings(policy="robust"),
@@ -399,14 +401,14 @@ def test_the_warmstart_request_is_the_official_one(tmp_path):
         engine = Engine(open_async_client(transport), "loopback-model")
         try:
             texts = ask_warmstart(
-                engine, SVM, WINE_SVM, get_protocol("paper"), 5, PromptSettings("no_context"), WarmstartSettings()
+                engine, SVM, WINE_SVM, get_answer_format("paper"), 5, PromptSettings("no_context"), WarmstartSettings()
             )
         finally:
             engine.close()
     (body,) = server.received
     assert body["n"] == 30 and body["temperature"] == 0.7 and body["top_p"] == 0.95 and "max_tokens" not in body
     assert len(texts) == 30
-    assert len(kept_sets(texts, SVM, get_protocol("paper"), PromptSettings(), "official", 5)) == 30
+    assert len(kept_sets(texts, SVM, get_answer_format("paper"), PromptSettings(), "official", 5)) == 30
 
 
 # -- the rules of issue 27 (items 1, 3-6): each the official code's behaviour by default ------------------------
@@ -440,7 +442,7 @@ def test_the_official_candidate_table_takes_the_first_answers_column_order_and_p
     assert list(robust.candidates.columns) == ["x", "depth"]
     observed = pd.DataFrame([{"x": 0.5, "depth": 3}])
     prompts = discriminative_prompts(
-        CONTEXT, SPACE, observed, [0.8], official.candidates, 1, PromptSettings(), get_protocol("paper")
+        CONTEXT, SPACE, observed, [0.8], official.candidates, 1, PromptSettings(), get_answer_format("paper")
     )
     assert "Hyperparameter configuration: x is 0, depth is 3\nPerformance" in prompts[0]  # observed: space order
     assert prompts[0].endswith("Hyperparameter configuration: depth is 1, x is 0\nPerformance: ")
@@ -500,7 +502,7 @@ def test_configspace_takes_true_for_an_integer_hyperparameter_so_the_official_re
     assert valid_config({"x": 0.5, "depth": False}, SPACE, PromptSettings(), bool_integers=True) is None  # 0 < 1
     assert valid_config({"x": True, "depth": 3}, SPACE, PromptSettings(), bool_integers=True) is None  # a float
     answer = "\n".join(f"{i + 1}. {{'x': 0.{i + 1}, 'depth': {'True' if i == 0 else i + 1}}}" for i in range(5))
-    paper = get_protocol("paper")
+    paper = get_answer_format("paper")
     assert len(kept_sets([answer], SPACE, paper, PromptSettings(), "official", 5)) == 1
     assert kept_sets([answer], SPACE, paper, PromptSettings(), "robust", 5)[0][0] == {"x": 0.2, "depth": 2}
 

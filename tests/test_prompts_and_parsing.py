@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from llambo_replay.errors import UsageError
+from llambo_replay.llambo.answer_format import JsonFormat, PaperFormat, get_answer_format
 from llambo_replay.llambo.prompts import (
     PromptSettings,
     TaskContext,
@@ -17,7 +18,6 @@ from llambo_replay.llambo.prompts import (
     sampler_prompt,
     serialise_config,
 )
-from llambo_replay.llambo.protocol import JsonProtocol, PaperProtocol, get_protocol
 from llambo_replay.llambo.space import SearchSpace
 
 SPACE = SearchSpace.from_spec({"max_depth": ["int", "linear", [1, 15]], "gamma": ["float", "log", [1e-4, 1e-3]]})
@@ -66,7 +66,7 @@ def test_discriminative_prompt_is_exactly_the_papers_text():
         pd.Series({"max_depth": 5, "gamma": 0.0004}),
         0,
         PromptSettings(),
-        PaperProtocol(),
+        PaperFormat(),
     )
     assert prompt == (
         "The following are hyperparameter configurations for a SVM and the corresponding performance measured in "
@@ -82,7 +82,7 @@ def test_discriminative_prompt_is_exactly_the_papers_text():
 
 def test_sampler_prompt_is_exactly_the_papers_text_with_partial_context():
     prompt = sampler_prompt(
-        CONTEXT, SPACE, OBSERVED, SCORES, 0.96, 1, PromptSettings(context="partial_context"), PaperProtocol()
+        CONTEXT, SPACE, OBSERVED, SCORES, 0.96, 1, PromptSettings(context="partial_context"), PaperFormat()
     )
     assert prompt == (
         "The following are examples of performance of a SVM measured in accuracy and the corresponding model "
@@ -101,10 +101,10 @@ def test_sampler_prompt_is_exactly_the_papers_text_with_partial_context():
 
 def test_templates_order_examples_differently():
     first = discriminative_prompt(
-        CONTEXT, SPACE, OBSERVED, SCORES, OBSERVED.iloc[0], 0, PromptSettings(), PaperProtocol()
+        CONTEXT, SPACE, OBSERVED, SCORES, OBSERVED.iloc[0], 0, PromptSettings(), PaperFormat()
     )
     second = discriminative_prompt(
-        CONTEXT, SPACE, OBSERVED, SCORES, OBSERVED.iloc[0], 1, PromptSettings(), PaperProtocol()
+        CONTEXT, SPACE, OBSERVED, SCORES, OBSERVED.iloc[0], 1, PromptSettings(), PaperFormat()
     )
     assert first != second and sorted(first.splitlines()) == sorted(second.splitlines())
 
@@ -122,11 +122,11 @@ def test_templates_order_examples_differently():
     ],
 )
 def test_paper_protocol_parses_configurations(text, expected):
-    assert PaperProtocol().parse_config(text, SPACE) == expected
+    assert PaperFormat().parse_config(text, SPACE) == expected
 
 
 def test_anonymised_names_map_back():
-    assert PaperProtocol().parse_config("## X1: 4, X2: 0.0003 ##", SPACE, anonymised=True) == {
+    assert PaperFormat().parse_config("## X1: 4, X2: 0.0003 ##", SPACE, anonymised=True) == {
         "max_depth": 4,
         "gamma": 0.0003,
     }
@@ -152,12 +152,12 @@ def test_out_of_range_answers_are_rejected_by_the_space():
     ],
 )
 def test_paper_protocol_parses_scores(text, expected):
-    got = PaperProtocol().parse_score(text)
+    got = PaperFormat().parse_score(text)
     assert (math.isnan(got) and math.isnan(expected)) or got == expected
 
 
 def test_json_protocol_parses_and_rejects():
-    p = JsonProtocol()
+    p = JsonFormat()
     assert p.parse_config('{ "max_depth": 4, "gamma": 0.0003 }', SPACE) == {"max_depth": 4, "gamma": 0.0003}
     assert p.parse_config('{"max_depth": "four", "gamma": 0.0003}', SPACE) is None
     assert p.parse_config('{"max_depth": 4', SPACE) is None
@@ -173,6 +173,6 @@ def test_json_protocol_parses_and_rejects():
 
 def test_unknown_protocol_and_bad_space_are_user_errors():
     with pytest.raises(UsageError, match="paper, json"):
-        get_protocol("yaml")
+        get_answer_format("yaml")
     with pytest.raises(UsageError, match="bad search-space entry"):
         SearchSpace.from_spec({"C": ["float", "cubic", [1, 2]]})

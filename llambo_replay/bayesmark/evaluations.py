@@ -26,7 +26,7 @@ from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.bayesmark.objective import task_objective
 from llambo_replay.bayesmark.objective_modes import objective_policy
-from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, PROTOCOLS
+from llambo_replay.bayesmark.objective_protocols import OBJECTIVE_PROTOCOLS, PROTOCOL_VERSION
 from llambo_replay.bayesmark.tasks import Task
 from llambo_replay.errors import UsageError
 from llambo_replay.replay import CassetteStore, RecordMode
@@ -58,8 +58,10 @@ def function(protocol: str = PROTOCOL_VERSION) -> str:
 
 
 def check_protocol(protocol: str) -> str:
-    if protocol not in PROTOCOLS:
-        raise UsageError(f"unknown objective protocol {protocol!r}; this version knows: {', '.join(PROTOCOLS)}")
+    if protocol not in OBJECTIVE_PROTOCOLS:
+        raise UsageError(
+            f"unknown objective protocol {protocol!r}; this version knows: {', '.join(OBJECTIVE_PROTOCOLS)}"
+        )
     return protocol
 
 
@@ -182,7 +184,7 @@ class RecordedObjective:
 
 
 def seed_from_history(
-    task: Task, store: CassetteStore, history: pd.DataFrame, source: str, protocol: str = PROTOCOLS[0]
+    task: Task, store: CassetteStore, history: pd.DataFrame, source: str, protocol: str = OBJECTIVE_PROTOCOLS[0]
 ) -> dict[str, int]:
     """Record the evaluations a history already holds (each row: configuration -> scores), as they
     were when it was made; for runs recorded before evaluations were. Returns key -> rows."""

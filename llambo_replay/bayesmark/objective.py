@@ -11,7 +11,7 @@ from sklearn.metrics import get_scorer
 from sklearn.model_selection import cross_val_score
 
 from llambo_replay.bayesmark.numerics import pinned_threads
-from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
+from llambo_replay.bayesmark.objective_protocols import PROTOCOL_VERSION
 from llambo_replay.bayesmark.tasks import Task
 
 if TYPE_CHECKING:

@@ -201,10 +201,10 @@ def add_endpoint_flags(parser: argparse.ArgumentParser) -> None:
 
 def add_llm_flags(parser: argparse.ArgumentParser) -> None:
     """The LLM an evaluation asks, and how: model name and answer format (preset), endpoint, timeout."""
-    from llambo_replay.llambo.protocol import PROTOCOLS
+    from llambo_replay.llambo.answer_format import ANSWER_FORMATS
 
     parser.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
-    parser.add_argument("--protocol", default=None, choices=list(PROTOCOLS), help="answer format (preset)")
+    parser.add_argument("--protocol", default=None, choices=list(ANSWER_FORMATS), help="answer format (preset)")
     add_endpoint_flags(parser)
     add_timeout_flag(parser)
 
@@ -227,9 +227,9 @@ def add_observed_set_flags(parser: argparse.ArgumentParser) -> None:
 
 def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
-    from llambo_replay.bayesmark.protocols import PROTOCOLS as OBJECTIVE_PROTOCOLS
+    from llambo_replay.bayesmark.objective_protocols import OBJECTIVE_PROTOCOLS
+    from llambo_replay.llambo.answer_format import ANSWER_FORMATS
     from llambo_replay.llambo.policies import SAMPLER_POLICIES
-    from llambo_replay.llambo.protocol import PROTOCOLS
 
     add_endpoint_flags(parser)
     parser.add_argument(
@@ -288,7 +288,7 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--protocol",
         default=None,
-        choices=list(PROTOCOLS),
+        choices=list(ANSWER_FORMATS),
         help="answer format: the paper's '## ... ##' text; json, asked for and enforced by a schema "
         "(what small local models need; its in-context examples keep the '## ... ##' form); "
         "json-examples, the same with JSON examples (preset)",

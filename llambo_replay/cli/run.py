@@ -36,7 +36,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     drift = outcome.objective.drift
     for item in drift:
         print(f"  drift          {item.line()}")
-    from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
+    from llambo_replay.bayesmark.objective_protocols import PROTOCOL_VERSION
 
     under = (
         ""

@@ -79,7 +79,7 @@ LISTING = {
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from llambo_replay.llambo.protocol import PROTOCOLS
+    from llambo_replay.llambo.answer_format import ANSWER_FORMATS
 
     ws = sub.add_parser(
         "warmstart",
@@ -114,7 +114,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ws.add_argument(
         "--protocol",
         default=None,
-        choices=list(PROTOCOLS),
+        choices=list(ANSWER_FORMATS),
         help="paper: the official template's list of Python dicts; json: the same prompt asking for "
         "a JSON object, enforced by a schema (what small local models need) (preset)",
     )

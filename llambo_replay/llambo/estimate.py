@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from llambo_replay.llambo.answer_format import JsonFormat, PaperFormat, get_answer_format
 from llambo_replay.llambo.loop import LlamboSettings
 from llambo_replay.llambo.prompts import (
     SYSTEM_MESSAGE,
@@ -24,7 +25,6 @@ from llambo_replay.llambo.prompts import (
     sampler_prompt,
     serialise_config,
 )
-from llambo_replay.llambo.protocol import JsonProtocol, PaperProtocol, get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings, target_score
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import SurrogateSettings, top_labels
@@ -73,14 +73,14 @@ def estimate_warmstart(
     space: SearchSpace,
     n: int,
     prompts: PromptSettings,
-    protocol: PaperProtocol,
+    protocol: PaperFormat,
     settings: WarmstartSettings,
     honours_n: bool,
 ) -> Estimate:
     """The one warm-starting request: `settings.answers` answers, each a list of n configurations (no
     limit is sent, so a chattier model costs more)."""
     estimate = Estimate()
-    answer = _config_tokens(space, prompts, isinstance(protocol, JsonProtocol)) * n
+    answer = _config_tokens(space, prompts, isinstance(protocol, JsonFormat)) * n
     estimate.ask(
         warmstart_prompt(context, space, n, prompts, protocol, settings.statistics), settings.answers, answer, honours_n
     )
@@ -91,7 +91,7 @@ def estimate_run(
     context: TaskContext, space: SearchSpace, settings: LlamboSettings, honours_n: bool, rng: np.random.Generator
 ) -> Estimate:
     """Requests and tokens of a LLAMBO run with these settings (see the module docstring)."""
-    protocol = get_protocol(settings.protocol)
+    protocol = get_answer_format(settings.protocol)
     s, prompts = settings, settings.prompts
     estimate = Estimate()
     if s.warmstart_context:
@@ -145,13 +145,13 @@ def ask_sampler(
     seen: np.ndarray,
     settings: SamplerSettings,
     prompts: PromptSettings,
-    protocol: PaperProtocol,
+    protocol: PaperFormat,
     honours_n: bool,
 ) -> Estimate:
     """The candidate sampler's rounds (each template asked for its share of the candidates) until a
     model whose every answer is a new valid configuration has given `min_candidates`."""
     estimate = Estimate()
-    answer = _config_tokens(space, prompts, isinstance(protocol, JsonProtocol))
+    answer = _config_tokens(space, prompts, isinstance(protocol, JsonFormat))
     target, _ = target_score(seen, settings.alpha, context.lower_is_better, settings.bounded_target)
     per_template = max(settings.n_candidates // settings.n_templates, 1)
     rounds = min(-(-settings.min_candidates // (per_template * settings.n_templates)), settings.rules.max_rounds)
@@ -174,7 +174,7 @@ def ask_discriminative(
     candidates: pd.DataFrame,
     settings: SurrogateSettings,
     prompts: PromptSettings,
-    protocol: PaperProtocol,
+    protocol: PaperFormat,
     honours_n: bool,
 ) -> Estimate:
     """The discriminative surrogate scoring `candidates`: n_gens samples of every template's prompt."""

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from llambo_replay.errors import ModelFailed, UsageError
+from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext
-from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import CandidateSampler, SamplerSettings
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, GenerativeSurrogate, SurrogateSettings
@@ -46,7 +46,7 @@ class LlamboSettings:
         check_bounds(self)
         if self.surrogate not in SURROGATES:
             raise UsageError(f"unknown surrogate {self.surrogate!r}; choose one of: {', '.join(SURROGATES)}")
-        get_protocol(self.protocol)
+        get_answer_format(self.protocol)
 
     def as_dict(self) -> dict[str, Any]:
         """The settings as a manifest keeps them; the warm-start's only when there is one, so manifests
@@ -133,7 +133,7 @@ def optimise(
     With `settings.warmstart_context` and no `initial_configs`, the LLM proposes the initial points;
     `warmstart_index` picks which of its kept answers (the official code's seed); `warmstart_engine`, when
     given, asks that request (so that the seeds of a task can share it)."""
-    protocol = get_protocol(settings.protocol)
+    protocol = get_answer_format(settings.protocol)
     records: list[TrialRecord] = []
 
     def evaluate(config: dict[str, float]) -> Mapping[str, float]:

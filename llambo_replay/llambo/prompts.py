@@ -3,7 +3,7 @@
 Texts follow the LLAMBO paper's templates (Liu et al., ICLR 2024, appendix; official code
 `tennisonliu/LLAMBO`): values printed with the decimals of the lower bound, names or
 anonymised `X1..Xn`, in-context examples shuffled per template, and three context levels.
-The answer format sentence comes from the `Protocol`, so the paper's `## ... ##` and the
+The answer format sentence comes from the `AnswerFormat`, so the paper's `## ... ##` and the
 JSON protocol share everything else. It is one module on purpose, though longer than the others: one
 serialiser for every prompt is what keeps the warm-starting, sampler and surrogate prompts consistent.
 """
@@ -22,7 +22,7 @@ from llambo_replay.llambo import exact
 from llambo_replay.llambo.space import Hyperparameter, SearchSpace
 
 if TYPE_CHECKING:
-    from llambo_replay.llambo.protocol import Protocol
+    from llambo_replay.llambo.answer_format import AnswerFormat
 
 CONTEXT_LEVELS = ("no_context", "partial_context", "full_context")
 SYSTEM_MESSAGE = "You are an AI assistant that helps people find information."
@@ -178,7 +178,7 @@ def sampler_prompt(
     target: float,
     template_index: int,
     settings: PromptSettings,
-    protocol: Protocol,
+    protocol: AnswerFormat,
 ) -> str:
     """Ask for a configuration expected to reach `target` (the paper's candidate sampler)."""
     text = (
@@ -212,7 +212,7 @@ def discriminative_prompts(
     candidates: pd.DataFrame,
     n_templates: int,
     settings: PromptSettings,
-    protocol: Protocol,
+    protocol: AnswerFormat,
 ) -> list[str]:
     """Ask for the score of each candidate given scored examples (in-context regression).
 
@@ -252,7 +252,7 @@ def discriminative_prompt(
     candidate: pd.Series,
     template_index: int,
     settings: PromptSettings,
-    protocol: Protocol,
+    protocol: AnswerFormat,
 ) -> str:
     """The discriminative prompt for one candidate and one template."""
     return discriminative_prompts(

@@ -9,10 +9,10 @@ import numpy as np
 import pandas as pd
 
 from llambo_replay.llambo import exact
+from llambo_replay.llambo.answer_format import PaperFormat
 from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext, discriminative_prompts, generative_prompt
-from llambo_replay.llambo.protocol import PaperProtocol
 from llambo_replay.llambo.space import SearchSpace
 
 MIN_STD = 1e-5
@@ -88,7 +88,7 @@ class DiscriminativeSurrogate:
     engine: Engine
     space: SearchSpace
     context: TaskContext
-    protocol: PaperProtocol
+    protocol: PaperFormat
     prompt_settings: PromptSettings = field(default_factory=PromptSettings)
     settings: SurrogateSettings = field(default_factory=SurrogateSettings)
 

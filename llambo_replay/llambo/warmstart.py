@@ -18,10 +18,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from llambo_replay.errors import ModelFailed, UsageError
+from llambo_replay.llambo.answer_format import AnswerFormat, PaperFormat
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.policies import WARMSTART_POLICY_NAMES
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext, display_name
-from llambo_replay.llambo.protocol import PaperProtocol, Protocol
 from llambo_replay.llambo.space import SearchSpace
 
 # The official zero-shot warm-starting templates (tennisonliu/LLAMBO, exp_warmstarting/templates/
@@ -132,7 +132,7 @@ def warmstart_prompt(
     space: SearchSpace,
     n: int,
     settings: PromptSettings,
-    protocol: Protocol,
+    protocol: AnswerFormat,
     statistics: bool = False,
 ) -> str:
     """The official zero-shot request for `n` initial configurations, at `settings.context`'s level.
@@ -202,7 +202,7 @@ def valid_config(
 
 
 def _official_reading(
-    text: str, space: SearchSpace, protocol: PaperProtocol, prompts: PromptSettings, n: int
+    text: str, space: SearchSpace, protocol: PaperFormat, prompts: PromptSettings, n: int
 ) -> list[dict[str, float]]:
     """All of the answer's configurations if it reads as a list of at least n, every one valid; else none."""
     raw = protocol.config_dicts(text) or []
@@ -211,7 +211,7 @@ def _official_reading(
 
 
 def _robust_reading(
-    text: str, space: SearchSpace, protocol: PaperProtocol, prompts: PromptSettings, n: int
+    text: str, space: SearchSpace, protocol: PaperFormat, prompts: PromptSettings, n: int
 ) -> list[dict[str, float]]:
     """Every distinct valid configuration the answer holds, wherever it stands."""
     configs = [c for c in (valid_config(d, space, prompts) for d in protocol.loose_config_dicts(text)) if c]
@@ -220,7 +220,7 @@ def _robust_reading(
 
 @dataclass(frozen=True)
 class WarmstartPolicy:
-    read: Callable[[str, SearchSpace, PaperProtocol, PromptSettings, int], list[dict[str, float]]]
+    read: Callable[[str, SearchSpace, PaperFormat, PromptSettings, int], list[dict[str, float]]]
     tops_up: bool  # fill a gap with random points (else a seed without a usable answer stops the run)
 
 
@@ -235,7 +235,7 @@ POLICIES = dict(
 
 
 def kept_sets(
-    texts: list[str], space: SearchSpace, protocol: PaperProtocol, prompts: PromptSettings, policy: str, n: int
+    texts: list[str], space: SearchSpace, protocol: PaperFormat, prompts: PromptSettings, policy: str, n: int
 ) -> list[list[dict[str, float]]]:
     """The answers a policy keeps, in answer order, each as its configurations."""
     read = POLICIES[policy].read
@@ -246,7 +246,7 @@ def ask_warmstart(
     engine: Engine,
     space: SearchSpace,
     context: TaskContext,
-    protocol: PaperProtocol,
+    protocol: PaperFormat,
     n: int,
     prompts: PromptSettings,
     settings: WarmstartSettings,
@@ -262,7 +262,7 @@ def ask_warmstart(
 def choose(
     texts: list[str],
     space: SearchSpace,
-    protocol: PaperProtocol,
+    protocol: PaperFormat,
     n: int,
     prompts: PromptSettings,
     settings: WarmstartSettings,
@@ -289,7 +289,7 @@ def warmstart(
     engine: Engine,
     space: SearchSpace,
     context: TaskContext,
-    protocol: PaperProtocol,
+    protocol: PaperFormat,
     n: int,
     prompts: PromptSettings,
     settings: WarmstartSettings,

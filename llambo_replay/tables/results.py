@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 
 from llambo_replay.bayesmark import reference
-from llambo_replay.bayesmark.protocols import manifest_protocol
+from llambo_replay.bayesmark.objective_protocols import manifest_protocol
 from llambo_replay.bayesmark.tasks import DATASETS, FAMILIES
 from llambo_replay.errors import UsageError, missing_folder
 from llambo_replay.experiments.runs.baselines import REGISTRY

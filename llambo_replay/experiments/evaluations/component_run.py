@@ -21,7 +21,7 @@ from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.evaluations import RecordedObjective
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
-from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, PROTOCOLS
+from llambo_replay.bayesmark.objective_protocols import OBJECTIVE_PROTOCOLS, PROTOCOL_VERSION
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.evaluations import components
@@ -29,9 +29,9 @@ from llambo_replay.experiments.results.kinds import KINDS
 from llambo_replay.experiments.results.replay_commands import replay_command
 from llambo_replay.experiments.runs.run_spec import model_slug, sha256_text
 from llambo_replay.llambo import Engine
+from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.estimate import Estimate, ask_discriminative, ask_sampler, synthetic_history
 from llambo_replay.llambo.prompts import PromptSettings
-from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import SamplerSettings
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import SurrogateSettings
@@ -126,7 +126,12 @@ def _summary(frame: pd.DataFrame, method: str, caption: str) -> str:
 
 
 # What component manifests written before these settings existed were made with.
-SPEC_BEFORE_SETTINGS = {"n_templates": 2, "alpha": 0.1, "sampler_policy": "robust", "objective_protocol": PROTOCOLS[0]}
+SPEC_BEFORE_SETTINGS = {
+    "n_templates": 2,
+    "alpha": 0.1,
+    "sampler_policy": "robust",
+    "objective_protocol": OBJECTIVE_PROTOCOLS[0],
+}
 
 
 def spec_from_manifest(manifest: dict) -> ComponentSpec:
@@ -140,7 +145,7 @@ def spec_from_manifest(manifest: dict) -> ComponentSpec:
 def estimate_components(spec: ComponentSpec, honours_n: bool) -> Estimate:
     """What recording `spec` would ask: per dataset, seed and observed-set size, the sampler's rounds and the
     discriminative surrogate on the held-out points (nothing is evaluated: scores are synthetic)."""
-    protocol, prompts = get_protocol(spec.protocol), PromptSettings()
+    protocol, prompts = get_answer_format(spec.protocol), PromptSettings()
     sampler, surrogate = spec.sampler, spec.surrogate
     total = Estimate()
     for dataset in spec.datasets:
@@ -179,7 +184,7 @@ def run_components(
             f"global_perf.json has no entry for {', '.join(missing)}; the paper's sets are "
             "breast, wine, digits, diabetes"
         )
-    protocol = get_protocol(spec.protocol)
+    protocol = get_answer_format(spec.protocol)
     store = CassetteStore(cassettes)
     surrogate_rows, sampler_rows, keys = [], [], {}
     computed_on: dict[str, object] = {}

@@ -22,9 +22,9 @@ import pandas as pd
 from scipy.stats import gaussian_kde, norm
 
 from llambo_replay.experiments.runs.optuna_space import optuna_distributions
+from llambo_replay.llambo.answer_format import PaperFormat
 from llambo_replay.llambo.engine import Engine
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext
-from llambo_replay.llambo.protocol import PaperProtocol
 from llambo_replay.llambo.sampler import CandidateSampler, SamplerSettings
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, SurrogateSettings, expected_improvement
@@ -115,7 +115,7 @@ def evaluate_surrogates(
     n_observed: list[int],
     n_test: int,
     engine: Engine,
-    protocol: PaperProtocol,
+    protocol: PaperFormat,
     settings: SurrogateSettings,
     seed: int,
 ) -> list[dict]:
@@ -216,7 +216,7 @@ def evaluate_samplers(
     n_observed: list[int],
     objective: Objective,
     engine: Engine,
-    protocol: PaperProtocol,
+    protocol: PaperFormat,
     settings: SamplerSettings,
     global_perf: Mapping[str, float],
     rng: np.random.Generator,

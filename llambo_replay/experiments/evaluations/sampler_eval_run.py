@@ -22,15 +22,15 @@ from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.evaluations import evaluation_table, surrogate_eval
-from llambo_replay.experiments.evaluations import sampler_eval as protocol_of
+from llambo_replay.experiments.evaluations import sampler_eval as official
 from llambo_replay.experiments.evaluations.surrogate_eval_run import recorded_pool, task_calls
 from llambo_replay.experiments.results.kinds import KINDS
 from llambo_replay.experiments.runs.run_spec import model_slug
 from llambo_replay.experiments.runs.runner import check_writable
 from llambo_replay.llambo import Engine
+from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.policies import SAMPLER_POLICIES
 from llambo_replay.llambo.prompts import PromptSettings
-from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.sampler import CandidateSampler
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
@@ -84,7 +84,7 @@ def recorded_proposals(
 
     answer = calls.call(
         PROPOSALS_FUNCTION,
-        {"sampler": sampler, **arguments, "n": protocol_of.N_CANDIDATES, "optuna": optuna.__version__},
+        {"sampler": sampler, **arguments, "n": official.N_CANDIDATES, "optuna": optuna.__version__},
         lambda: (compute(), {"computed_on": environment()}),
     )
     return [dict(c) for c in answer.result]
@@ -95,7 +95,7 @@ def optuna_proposals(
 ) -> list[dict[str, Any]]:
     """TPE's (told the observed set) or random search's (by seed) 20 proposals, recorded."""
     if name == "random":
-        return recorded_proposals(name, {"seed": seed}, lambda: protocol_of.random_proposals(task.space, seed), calls)
+        return recorded_proposals(name, {"seed": seed}, lambda: official.random_proposals(task.space, seed), calls)
     multivariate = name == "tpe-multivariate"
     arguments = {
         "observed": observed.to_dict("records"),
@@ -105,7 +105,7 @@ def optuna_proposals(
     return recorded_proposals(
         name,
         arguments,
-        lambda: protocol_of.tpe_proposals(task.space, observed, seen, multivariate, task.lower_is_better),
+        lambda: official.tpe_proposals(task.space, observed, seen, multivariate, task.lower_is_better),
         calls,
     )
 
@@ -151,9 +151,9 @@ def run_sampler_eval(
         engine,
         task.space,
         task.context,
-        get_protocol(spec.protocol),
+        get_answer_format(spec.protocol),
         PromptSettings(),
-        protocol_of.llambo_settings(spec.sampler_policy),
+        official.llambo_settings(spec.sampler_policy),
     )
     rows, proposed = [], []
     cells = [(n, seed) for n in spec.n_observed for seed in spec.seeds]
@@ -168,10 +168,10 @@ def run_sampler_eval(
             proposal = llm.propose(observed, seen, np.random.default_rng(seed))
             candidates[LLAMBO_ROW] = proposal.candidates.to_dict("records")
             for name, points in candidates.items():
-                points = [protocol_of.as_evaluated(task.space, c) for c in points]
+                points = [official.as_evaluated(task.space, c) for c in points]
                 values = recorded_scores(task, points, calls)
                 with pinned_threads():
-                    metrics = protocol_of.sampler_metrics(
+                    metrics = official.sampler_metrics(
                         task.space, points, values, observed, best, worst, task.lower_is_better
                     )
                 rows.append({"n_observed": n, "seed": seed, "sampler": name, **metrics})
@@ -199,10 +199,10 @@ def run_sampler_eval(
 
 
 def caption(spec: SamplerEvalSpec) -> str:
-    s, seeds = protocol_of.LLAMBO_SAMPLER, len(set(spec.seeds))
+    s, seeds = official.LLAMBO_SAMPLER, len(set(spec.seeds))
     return (
         f"Candidate samplers on {spec.dataset}/{spec.model}, the official evaluation (observed sets drawn from a "
-        f"pool of 5 x 100 TPE configurations; {protocol_of.N_CANDIDATES} candidates each, scored on the test "
+        f"pool of 5 x 100 TPE configurations; {official.N_CANDIDATES} candidates each, scored on the test "
         f"split; regret normalised by global_perf.json); mean over {seeds} seed(s)"
         + (" ± standard error" if seeds > 1 else "")
         + f"; LLAMBO: {spec.llm_model} ({spec.protocol} protocol), "
@@ -212,7 +212,7 @@ def caption(spec: SamplerEvalSpec) -> str:
 
 def summary(frame: pd.DataFrame, spec: SamplerEvalSpec) -> str:
     """Mean and standard error over seeds, per observed-set size and sampler (the official table)."""
-    return evaluation_table.markdown(frame, "sampler", list(protocol_of.METRICS), caption(spec))
+    return evaluation_table.markdown(frame, "sampler", list(official.METRICS), caption(spec))
 
 
 def caption_of(manifest: dict[str, Any]) -> str:

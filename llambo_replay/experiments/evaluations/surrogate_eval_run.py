@@ -21,13 +21,13 @@ from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.evaluations import evaluation_table
-from llambo_replay.experiments.evaluations import surrogate_eval as protocol_of
+from llambo_replay.experiments.evaluations import surrogate_eval as official
 from llambo_replay.experiments.results.kinds import KINDS
 from llambo_replay.experiments.runs.run_spec import model_slug
 from llambo_replay.experiments.runs.runner import check_writable
 from llambo_replay.llambo import Engine
+from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.prompts import PromptSettings
-from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, GenerativeSurrogate, SurrogateSettings
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
@@ -92,7 +92,7 @@ def task_calls(store: CassetteStore, dataset: str, model: str, mode: RecordMode)
 
 
 def recorded_pool(
-    task: Task, calls: RecordedCalls, log_scaled: tuple[str, ...] = protocol_of.SURROGATE_POOL_LOG
+    task: Task, calls: RecordedCalls, log_scaled: tuple[str, ...] = official.SURROGATE_POOL_LOG
 ) -> pd.DataFrame:
     """The official pool of 5 x 100 TPE configurations and their test-split scores, one recorded entry."""
     import optuna
@@ -101,18 +101,18 @@ def recorded_pool(
     arguments = {
         "dataset": task.dataset,
         "model": task.model,
-        "studies": protocol_of.POOL_STUDIES,
-        "trials": protocol_of.POOL_TRIALS,
-        "sampler_seed": protocol_of.POOL_SEED,
-        "fit_seed": protocol_of.FIT_SEED,
+        "studies": official.POOL_STUDIES,
+        "trials": official.POOL_TRIALS,
+        "sampler_seed": official.POOL_SEED,
+        "fit_seed": official.FIT_SEED,
         "optuna": optuna.__version__,
         "scikit-learn": sklearn.__version__,
     }
-    if log_scaled != protocol_of.SURROGATE_POOL_LOG:  # the surrogate evaluation's pool keeps the key it was recorded by
+    if log_scaled != official.SURROGATE_POOL_LOG:  # the surrogate evaluation's pool keeps the key it was recorded by
         arguments["log_scaled"] = list(log_scaled)
 
     def compute() -> tuple[Any, dict[str, Any]]:
-        frame = protocol_of.pool(task, task.space, lambda config: protocol_of.test_score(task, config), log_scaled)
+        frame = official.pool(task, task.space, lambda config: official.test_score(task, config), log_scaled)
         return frame.to_dict("records"), {"computed_on": environment()}
 
     rows = calls.call(POOL_FUNCTION, arguments, compute).result
@@ -149,7 +149,7 @@ def run_surrogate_eval(
     timeout_s: float = DEFAULT_TIMEOUT_S,
 ) -> dict[str, Any]:
     task = load_task(spec.dataset, spec.model)
-    protocol_of.pool_estimator(task, {})  # refuses what the official code cannot run, before any work
+    official.pool_estimator(task, {})  # refuses what the official code cannot run, before any work
     check_writable(out)  # and an output folder it cannot write
     store = CassetteStore(cassettes)
     calls = task_calls(store, spec.dataset, spec.model, mode)
@@ -157,16 +157,16 @@ def run_surrogate_eval(
     configs, scores = pool[task.space.names], pool["score"]
     transport = make_transport(store, spec.namespace(), mode, base_url, timeout_s=timeout_s)
     engine = Engine(open_async_client(transport), spec.llm_model, max_concurrency=1)
-    llm_protocol = get_protocol(spec.protocol)
-    candidates, truth = protocol_of.sample_configurations(
-        configs, scores.copy(), protocol_of.CANDIDATES, protocol_of.CANDIDATE_SEED
+    llm_protocol = get_answer_format(spec.protocol)
+    candidates, truth = official.sample_configurations(
+        configs, scores.copy(), official.CANDIDATES, official.CANDIDATE_SEED
     )
     rows = []
     cells = [(n, seed) for n in spec.n_observed for seed in spec.seeds]
     evaluate = _discriminative_rows if spec.sm == "discriminative" else _generative_rows
     try:
         for n, seed in tqdm(cells, desc=f"surrogate-eval {spec.dataset}/{spec.model}", unit="set", disable=None):
-            observed, seen = protocol_of.sample_configurations(configs, scores.copy(), n, seed)
+            observed, seen = official.sample_configurations(configs, scores.copy(), n, seed)
             for name, metrics in evaluate(
                 spec,
                 task,
@@ -219,7 +219,7 @@ def _discriminative_rows(
         predictions[name] = recorded_prediction(kind, task.space, observed, seen, candidates, calls)
     with pinned_threads():
         return [
-            (name, protocol_of.posterior_metrics(mean, std, truth, seen, task.lower_is_better))
+            (name, official.posterior_metrics(mean, std, truth, seen, task.lower_is_better))
             for name, (mean, std) in predictions.items()
         ]
 
@@ -237,7 +237,7 @@ def _generative_rows(
 ) -> list[tuple[str, dict[str, float]]]:
     """`evaluate_gen_sm.py`'s rows: TPE's acquisition (recorded: Optuna's numerics) and LLAMBO's P(top)
     at the candidates, scored by `evaluate_score`."""
-    g = protocol_of.GENERATIVE
+    g = official.GENERATIVE
     llm = GenerativeSurrogate(
         engine,
         task.space,
@@ -250,7 +250,7 @@ def _generative_rows(
     }
     predicted["LLAMBO (generative)"] = llm.select(observed, seen, candidates).scores
     return [
-        (name, protocol_of.score_metrics(values, truth, task.lower_is_better)) for name, values in predicted.items()
+        (name, official.score_metrics(values, truth, task.lower_is_better)) for name, values in predicted.items()
     ]
 
 
@@ -274,7 +274,7 @@ def recorded_tpe(
     }
 
     def compute() -> tuple[Any, dict[str, Any]]:
-        values = protocol_of.tpe_scores(task.space, observed, scores, candidates, multivariate, task.lower_is_better)
+        values = official.tpe_scores(task.space, observed, scores, candidates, multivariate, task.lower_is_better)
         return [float(v) for v in values], {"computed_on": environment()}
 
     return np.array(calls.call(TPE_FUNCTION, arguments, compute).result, float)
@@ -284,8 +284,8 @@ def caption(spec: SurrogateEvalSpec) -> str:
     samples = (
         f"{spec.n_gens} samples per template"
         if spec.sm == "discriminative"
-        else f"{protocol_of.GENERATIVE['n_gens']} samples over {protocol_of.GENERATIVE['n_templates']} templates, "
-        f"top {protocol_of.GENERATIVE['top_pct']:g} as 'good'"
+        else f"{official.GENERATIVE['n_gens']} samples over {official.GENERATIVE['n_templates']} templates, "
+        f"top {official.GENERATIVE['top_pct']:g} as 'good'"
     )
     what = {
         ("discriminative", "full"): "Surrogate models",

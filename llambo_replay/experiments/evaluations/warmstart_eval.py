@@ -29,8 +29,8 @@ from llambo_replay.experiments.results.presets import DESIGNS
 from llambo_replay.experiments.runs.baseline_run import run_baseline
 from llambo_replay.experiments.runs.run_spec import RunSpec, given_points, warmstart_namespace
 from llambo_replay.llambo import Engine, LlamboSettings, SearchSpace
+from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.prompts import PromptSettings
-from llambo_replay.llambo.protocol import get_protocol
 from llambo_replay.llambo.warmstart import WarmstartSettings, ask_warmstart, choose
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
@@ -99,7 +99,7 @@ class WarmstartEvalSpec:
                 )
         if not self.seeds or min(self.seeds) < 0:
             raise UsageError("give one or more seeds, each 0 or more")
-        get_protocol(self.protocol)
+        get_answer_format(self.protocol)
         load_task(self.dataset, self.model)  # a clear error for an unknown dataset or model
 
 
@@ -194,7 +194,7 @@ class LlmAnswers:
                 engine,
                 task.space,
                 task.context,
-                get_protocol(spec.protocol),
+                get_answer_format(spec.protocol),
                 spec.n_initial,
                 PromptSettings(context),
                 spec.warmstart,
@@ -208,7 +208,7 @@ class LlmAnswers:
         chosen = choose(
             self.texts,
             task.space,
-            get_protocol(self.spec.protocol),
+            get_answer_format(self.spec.protocol),
             self.spec.n_initial,
             PromptSettings(self.context),
             self.spec.warmstart,
@@ -308,7 +308,7 @@ def estimate_eval(spec: WarmstartEvalSpec, honours_n: bool) -> Estimate:
             task.space,
             spec.n_initial,
             PromptSettings(context),
-            get_protocol(spec.protocol),
+            get_answer_format(spec.protocol),
             spec.warmstart,
             honours_n,
         )

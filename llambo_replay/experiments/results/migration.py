@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from llambo_replay.bayesmark.evaluations import seed_from_history
-from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, manifest_protocol
+from llambo_replay.bayesmark.objective_protocols import PROTOCOL_VERSION, manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CheckFailed, LlamboReplayError, UsageError
 from llambo_replay.experiments.results import kinds

@@ -14,7 +14,7 @@ import shlex
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION
+from llambo_replay.bayesmark.objective_protocols import PROTOCOL_VERSION
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.results.kinds import kind_of
 from llambo_replay.experiments.results.presets import (

@@ -14,7 +14,7 @@ from typing import Any
 
 from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.evaluations import check_protocol
-from llambo_replay.bayesmark.protocols import PROTOCOL_VERSION, manifest_protocol
+from llambo_replay.bayesmark.objective_protocols import PROTOCOL_VERSION, manifest_protocol
 from llambo_replay.errors import UsageError
 from llambo_replay.llambo import LlamboSettings, SearchSpace
 from llambo_replay.replay.canonical import canonical_json, normalise_numbers

@@ -10,9 +10,9 @@ from typing import Any
 # computed. 2: bayesmark's loaders and split, scikit-learn 1.1.3. 3: the official repository's data
 # (diabetes standardised twice, the synthetic functions), scikit-learn 1.3.2 (see docs/data.md, "Why these pins").
 PROTOCOL_VERSION = "bayesmark-paper-3"
-PROTOCOLS = ("bayesmark-paper-2", PROTOCOL_VERSION)
+OBJECTIVE_PROTOCOLS = ("bayesmark-paper-2", PROTOCOL_VERSION)
 
 
 def manifest_protocol(manifest: dict[str, Any]) -> str:
     """The objective protocol a run manifest names; manifests made before they named one used the first."""
-    return manifest.get("task", {}).get("objective_protocol", PROTOCOLS[0])
+    return manifest.get("task", {}).get("objective_protocol", OBJECTIVE_PROTOCOLS[0])

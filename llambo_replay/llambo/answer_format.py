@@ -1,4 +1,5 @@
-"""Answer protocols: how a prompt asks for its answer, and how the answer is parsed.
+"""Answer formats: how a prompt asks for its answer, and how the answer is parsed (the `--protocol` flag
+and a run's `settings.protocol` name one).
 
 `paper` is the LLAMBO paper's free-text `## ... ##` format. `json` asks for a JSON object
 and sends a JSON schema as `response_format` (llama.cpp's server enforces it with a
@@ -12,6 +13,7 @@ import ast
 import json
 import math
 import re
+from abc import ABC, abstractmethod
 from typing import Any
 
 from llambo_replay.errors import UsageError
@@ -73,7 +75,55 @@ def _official_pairs(text: str) -> dict[str, Any]:
     return pairs
 
 
-class PaperProtocol:
+class AnswerFormat(ABC):
+    """What every answer format says in a prompt and how it reads an answer. In-context examples are
+    shown in the paper's `## ... ##` form unless a format says otherwise."""
+
+    name: str
+    min_score_tokens = 0  # the fewest completion tokens a score answer needs
+
+    @abstractmethod
+    def config_instruction(self) -> str: ...
+
+    @abstractmethod
+    def configs_instruction(self, n: int) -> str | None: ...
+
+    @abstractmethod
+    def score_instruction(self, metric: str) -> str: ...
+
+    def show_config(self, pairs: str) -> str:
+        """An in-context example of a configuration answer, from `name: value, ...`."""
+        return f"## {pairs} ##"
+
+    def show_score(self, value: str) -> str:
+        """An in-context example of a score answer."""
+        return f"## {value} ##"
+
+    @abstractmethod
+    def config_format(self, space: SearchSpace, anonymised: bool) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def configs_format(self, space: SearchSpace, anonymised: bool, n: int) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def score_format(self) -> dict[str, Any] | None: ...
+
+    @abstractmethod
+    def parse_config(
+        self, text: str, space: SearchSpace, anonymised: bool = False, lenient: bool = True
+    ) -> dict[str, float] | None: ...
+
+    @abstractmethod
+    def config_dicts(self, text: str) -> list[dict] | None: ...
+
+    @abstractmethod
+    def loose_config_dicts(self, text: str) -> list[dict]: ...
+
+    @abstractmethod
+    def parse_score(self, text: str) -> float: ...
+
+
+class PaperFormat(AnswerFormat):
     name = "paper"
     min_score_tokens = 0  # `## 0.95 ##` fits the paper's 8 tokens
 
@@ -86,14 +136,6 @@ class PaperProtocol:
 
     def score_instruction(self, metric: str) -> str:
         return f"Your response should only contain the predicted {metric} in the format ## performance ##."
-
-    def show_config(self, pairs: str) -> str:
-        """An in-context example of a configuration answer, from `name: value, ...`."""
-        return f"## {pairs} ##"
-
-    def show_score(self, value: str) -> str:
-        """An in-context example of a score answer."""
-        return f"## {value} ##"
 
     def config_format(self, space: SearchSpace, anonymised: bool) -> dict[str, Any] | None:
         return None
@@ -136,7 +178,7 @@ class PaperProtocol:
             return math.nan
 
 
-class JsonProtocol(PaperProtocol):
+class JsonFormat(AnswerFormat):
     name = "json"
     min_score_tokens = 24  # `{ "performance": 0.9583164 }` does not fit in 8
 
@@ -222,7 +264,7 @@ class JsonProtocol(PaperProtocol):
         return float(score) if math.isfinite(score) else math.nan
 
 
-class JsonExamplesProtocol(JsonProtocol):
+class JsonExamplesFormat(JsonFormat):
     """The JSON protocol with in-context examples in JSON too, so a prompt never shows the answer format
     it does not ask for. `json` keeps the paper's `## ... ##` examples: the committed recordings use it."""
 
@@ -239,16 +281,15 @@ class JsonExamplesProtocol(JsonProtocol):
         return f'{{"performance": {value}}}'
 
 
-Protocol = PaperProtocol
-PROTOCOLS: dict[str, PaperProtocol] = {
-    "paper": PaperProtocol(),
-    "json": JsonProtocol(),
-    "json-examples": JsonExamplesProtocol(),
+ANSWER_FORMATS: dict[str, AnswerFormat] = {
+    "paper": PaperFormat(),
+    "json": JsonFormat(),
+    "json-examples": JsonExamplesFormat(),
 }
 
 
-def get_protocol(name: str) -> PaperProtocol:
+def get_answer_format(name: str) -> AnswerFormat:
     try:
-        return PROTOCOLS[name]
+        return ANSWER_FORMATS[name]
     except KeyError:
-        raise UsageError(f"unknown answer protocol {name!r}; choose one of: {', '.join(PROTOCOLS)}") from None
+        raise UsageError(f"unknown answer format {name!r}; choose one of: {', '.join(ANSWER_FORMATS)}") from None
