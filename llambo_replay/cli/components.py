@@ -134,7 +134,7 @@ def _listed(values: object) -> str:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from llambo_replay.llambo.policies import SAMPLER_POLICIES
+    from llambo_replay.llambo.reading_policies import SAMPLER_POLICIES
 
     comp = sub.add_parser(
         "components",

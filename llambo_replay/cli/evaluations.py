@@ -139,7 +139,7 @@ SAMPLER_LISTING = {
 
 
 def _register_sampler_eval(sub: argparse._SubParsersAction) -> None:
-    from llambo_replay.llambo.policies import SAMPLER_POLICIES
+    from llambo_replay.llambo.reading_policies import SAMPLER_POLICIES
 
     default_task = tuple(SAMPLER_EVAL_DEFAULTS["task"])
     ev = sub.add_parser(

@@ -132,7 +132,7 @@ def add_task_flags(parser: argparse.ArgumentParser, default: tuple[str, str]) ->
 
 
 def add_warmstart_flags(parser: argparse.ArgumentParser, policy: str | None) -> None:
-    from llambo_replay.llambo.policies import WARMSTART_POLICY_NAMES as WARMSTART_POLICIES
+    from llambo_replay.llambo.reading_policies import WARMSTART_POLICY_NAMES as WARMSTART_POLICIES
 
     parser.add_argument(
         "--warmstart-answers",
@@ -229,7 +229,7 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     """Flags shared by `run` and `grid`; those marked (preset) default to the --preset's values."""
     from llambo_replay.bayesmark.objective_protocols import OBJECTIVE_PROTOCOLS
     from llambo_replay.llambo.answer_format import ANSWER_FORMATS
-    from llambo_replay.llambo.policies import SAMPLER_POLICIES
+    from llambo_replay.llambo.reading_policies import SAMPLER_POLICIES
 
     add_endpoint_flags(parser)
     parser.add_argument(

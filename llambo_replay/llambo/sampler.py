@@ -11,8 +11,8 @@ from llambo_replay.errors import ModelFailed, UsageError
 from llambo_replay.llambo.answer_format import PaperFormat
 from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
-from llambo_replay.llambo.policies import DUPLICATE_DECIMALS, SAMPLER_POLICIES, SamplerPolicy
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext, sampler_prompt
+from llambo_replay.llambo.reading_policies import DUPLICATE_DECIMALS, SAMPLER_POLICIES, SamplerPolicy
 from llambo_replay.llambo.space import SearchSpace
 
 # The official code steps alpha down this ladder when the target leaves the metric's range.

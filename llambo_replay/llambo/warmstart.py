@@ -20,8 +20,8 @@ import numpy as np
 from llambo_replay.errors import ModelFailed, UsageError
 from llambo_replay.llambo.answer_format import AnswerFormat, PaperFormat
 from llambo_replay.llambo.engine import Engine, Sampling
-from llambo_replay.llambo.policies import WARMSTART_POLICY_NAMES
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext, display_name
+from llambo_replay.llambo.reading_policies import WARMSTART_POLICY_NAMES
 from llambo_replay.llambo.space import SearchSpace
 
 # The official zero-shot warm-starting templates (tennisonliu/LLAMBO, exp_warmstarting/templates/

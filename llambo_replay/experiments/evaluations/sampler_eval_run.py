@@ -29,8 +29,8 @@ from llambo_replay.experiments.runs.run_spec import model_slug
 from llambo_replay.experiments.runs.runner import check_writable
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.answer_format import get_answer_format
-from llambo_replay.llambo.policies import SAMPLER_POLICIES
 from llambo_replay.llambo.prompts import PromptSettings
+from llambo_replay.llambo.reading_policies import SAMPLER_POLICIES
 from llambo_replay.llambo.sampler import CandidateSampler
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls

@@ -249,9 +249,7 @@ def _generative_rows(
         for name, multivariate in TPE_ROWS.items()
     }
     predicted["LLAMBO (generative)"] = llm.select(observed, seen, candidates).scores
-    return [
-        (name, official.score_metrics(values, truth, task.lower_is_better)) for name, values in predicted.items()
-    ]
+    return [(name, official.score_metrics(values, truth, task.lower_is_better)) for name, values in predicted.items()]
 
 
 def recorded_tpe(

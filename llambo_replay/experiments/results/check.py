@@ -23,7 +23,7 @@ from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.errors import CassetteCorrupt, ReplayMiss, UsageError, missing_folder
 from llambo_replay.experiments.results import exactness, kinds
 from llambo_replay.experiments.runs.baseline_run import run_baseline
-from llambo_replay.experiments.runs.policies import (
+from llambo_replay.experiments.runs.reproduction import (
     INFORMATIONAL_MANIFEST_FIELDS,
     INFORMATIONAL_TRIAL_COLUMNS,
     REPRODUCTION,

@@ -25,7 +25,7 @@ from llambo_replay.errors import CheckFailed, LlamboReplayError, UsageError
 from llambo_replay.experiments.results import kinds
 from llambo_replay.experiments.results.check import _history_path, _read_history, _reproduction, read_manifest, rerun
 from llambo_replay.experiments.runs.baseline_run import recorded_proposals
-from llambo_replay.experiments.runs.policies import RECORDED_PROPOSALS
+from llambo_replay.experiments.runs.reproduction import RECORDED_PROPOSALS
 from llambo_replay.experiments.runs.run_spec import sha256_text, spec_from_manifest
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.http.transport import OFFLINE_URL

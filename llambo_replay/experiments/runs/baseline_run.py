@@ -13,7 +13,7 @@ from llambo_replay.bayesmark.evaluations import RecordedObjective
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import load_task
-from llambo_replay.experiments.runs.policies import RECORDED_PROPOSALS
+from llambo_replay.experiments.runs.reproduction import RECORDED_PROPOSALS
 from llambo_replay.experiments.runs.run_spec import RunSpec
 from llambo_replay.experiments.runs.runner import (
     check_writable,

@@ -27,7 +27,7 @@ from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
 from llambo_replay.experiments.results.kinds import run_kind
 from llambo_replay.experiments.results.replay_commands import replay_command
-from llambo_replay.experiments.runs.policies import REPRODUCTION
+from llambo_replay.experiments.runs.reproduction import REPRODUCTION
 from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, warmstart_namespace
 from llambo_replay.llambo import Engine, RunResult, TrialRecord, optimise
 from llambo_replay.llambo.estimate import Estimate, estimate_run

@@ -1,5 +1,6 @@
-"""The policies the command line offers by name, as data (no heavy imports, so `--help` stays fast):
-how the candidate sampler treats the LLM's answers, and the warm-start policies' names."""
+"""How LLAMBO reads the LLM's answers, as the policies the command line offers by name (`official`,
+`robust`): the candidate sampler's, and the warm-start's names. Data with no heavy imports, so `--help`
+stays fast."""
 
 from __future__ import annotations
 
