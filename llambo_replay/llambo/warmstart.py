@@ -224,7 +224,7 @@ class WarmstartPolicy:
     tops_up: bool  # fill a gap with random points (else a seed without a usable answer stops the run)
 
 
-# under the names the command line lists (llambo.policies), in that order: official, robust
+# under the names the command line lists (llambo.reading_policies), in that order: official, robust
 POLICIES = dict(
     zip(
         WARMSTART_POLICY_NAMES,
