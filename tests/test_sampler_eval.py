@@ -187,77 +187,47 @@ def test_the_docs_show_the_committed_table():
     assert table in (REPO / "docs/commands.md").read_text()
 
 
-def test_components_of_the_official_design_are_the_two_official_evaluations(tmp_path):
-    """`components --design official` (the paper preset's design) runs surrogate-eval and sampler-eval per data set:
-    at the committed evaluations' settings it reproduces both, as `check` would judge them."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "components",
-            "--design",
-            "official",
-            "--datasets",
-            "breast",
-            "--n-observed",
-            "5,10",
-            "--n-gens",
-            "5",
-            "--out",
-            str(tmp_path),
-            "--base-url",
-            "http://127.0.0.1:9/v1",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "llambo_replay.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=600
     )
-    assert result.returncode == 0, result.stderr
-    for made, committed, stem in [
-        ("surrogate-eval/breast-RandomForest", "surrogate-eval/discriminative", "surrogate_eval"),
-        ("sampler-eval/breast-RandomForest", "sampler-eval", "sampler_eval"),
+
+
+def test_the_official_evaluations_run_per_data_set_each_a_result_of_its_own(tmp_path):
+    """`--datasets` runs the evaluation on each data set into OUT/<dataset>-<model>/, each with its own replay
+    command: at the committed settings it reproduces the committed evaluations, as `check` would judge them."""
+    for command, committed, stem, extra in [
+        ("surrogate-eval", "surrogate-eval/discriminative", "surrogate_eval", ["--n-gens", "5"]),
+        ("sampler-eval", "sampler-eval", "sampler_eval", []),
     ]:
-        assert_reproduced(tmp_path / made, REPO / "results" / committed, stem)
-    assert "replays with llambo-replay surrogate-eval\n" in result.stdout
-    assert "replays with llambo-replay sampler-eval\n" in result.stdout
+        out = tmp_path / command
+        result = cli(command, "--datasets", "breast", "--n-observed", "5,10", *extra, "--out", str(out))
+        assert result.returncode == 0, result.stderr
+        assert_reproduced(out, REPO / "results" / committed, stem)  # one data set: OUT itself
 
 
 @pytest.mark.parametrize(
     "argv, message",
     [
         (
-            ["--preset", "paper", "--n-test", "5"],
-            "error: --n-test is this package's own design's; the official evaluations "
-            "fix it (10 candidates, 20 proposals, 5 templates, alpha -0.2): drop it or add --design own",
+            ["components", "--design", "official"],
+            "error: components --design official is gone: the paper's component evaluations are "
+            "`llambo-replay surrogate-eval --preset paper` and `llambo-replay sampler-eval --preset paper` "
+            "(each over breast, wine, digits and diabetes; --datasets names others)",
         ),
         (
-            ["--design", "official", "--reference", "elsewhere"],
-            "error: --reference is this package's own design's; the "
-            "official evaluations read the packaged data (global_perf.json, the search spaces): "
-            "drop it or add --design own",
-        ),
-        (
-            ["--preset", "paper", "--no-memo"],
-            "error: --no-memo is this package's own design's; the official evaluations "
-            "record every score they compute, and use no memo: drop it or add --design own",
-        ),
-        (
-            ["--preset", "paper", "--datasets", "breast,iris"],
+            ["sampler-eval", "--preset", "paper", "--datasets", "breast,iris"],
             "error: the official sampler evaluation normalises regret by "
             "global_perf.json, which has no 'iris' (it has breast, diabetes, digits, wine)",
         ),
+        (
+            ["surrogate-eval", "--datasets", "breast", "--task", "wine/SVM"],
+            "error: give --datasets (with --model) or one task (--task, or --dataset), not both",
+        ),
     ],
 )
-def test_the_official_design_refuses_before_any_work(argv, message, tmp_path):
-    result = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", "components", *argv, "--out", str(tmp_path / "out")],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+def test_what_the_official_evaluations_cannot_run_is_refused_before_any_work(argv, message, tmp_path):
+    result = cli(*argv, "--out", str(tmp_path / "out"))
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [message]
     assert not (tmp_path / "out").exists()

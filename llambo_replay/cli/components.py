@@ -17,7 +17,7 @@ from llambo_replay.cli.flags import (
     whole_numbers,
 )
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.results.presets import COMPONENT_DEFAULTS, COMPONENT_PRESETS, OWN_DESIGN_ONLY
+from llambo_replay.experiments.results.presets import COMPONENT_DEFAULTS, COMPONENT_PRESETS
 
 if TYPE_CHECKING:
     from llambo_replay.experiments.evaluations.component_run import ComponentSpec
@@ -28,8 +28,12 @@ def cmd_components(args: argparse.Namespace) -> int:
     from llambo_replay.experiments.evaluations.component_run import run_components
     from llambo_replay.replay import parse_mode
 
-    if (args.design or COMPONENT_PRESETS[args.preset]["design"]) == "official":
-        return _official(args)
+    if args.design == "official":
+        raise UsageError(
+            "components --design official is gone: the paper's component evaluations are "
+            "`llambo-replay surrogate-eval --preset paper` and `llambo-replay sampler-eval --preset paper` "
+            "(each over breast, wine, digits and diabetes; --datasets names others)"
+        )
     spec = component_spec(args)
     if args.dry_run:
         from llambo_replay.experiments.evaluations.component_run import estimate_components
@@ -53,51 +57,6 @@ def cmd_components(args: argparse.Namespace) -> int:
     )
     print_outputs(args.out, ["surrogate.md", "sampler.md"], manifest)
     return 0
-
-
-def _official(args: argparse.Namespace) -> int:
-    from llambo_replay.experiments.evaluations.official_components import OfficialComponents, run_official_components
-    from llambo_replay.replay import parse_mode
-
-    given = [name for name in NOT_READ_BY_THE_OFFICIAL_DESIGN if getattr(args, name) not in (None, False)]
-    if given:
-        raise UsageError(
-            f"--{given[0].replace('_', '-')} is this package's own design's; "
-            f"{NOT_READ_BY_THE_OFFICIAL_DESIGN[given[0]]}: drop it or add --design own"
-        )
-    if args.dry_run:
-        raise UsageError("--dry-run estimates this package's own design; the official evaluations have no estimate")
-    fill_from_preset(args, COMPONENT_PRESETS)
-    spec = OfficialComponents(
-        tuple(args.datasets),
-        args.model,
-        tuple(args.n_observed),
-        tuple(args.seeds),
-        args.llm_model,
-        args.protocol,
-        args.n_gens,
-        args.sampler_policy,
-    )
-    done = run_official_components(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, args.timeout)
-    for folder, manifest in done:
-        print_outputs(
-            folder, [next(folder.glob("*_eval.md")).name], manifest, f"; replays with {manifest['replay_command']}\n"
-        )
-    return 0
-
-
-# The flags only this package's design reads, and why the official one does not.
-NOT_READ_BY_THE_OFFICIAL_DESIGN = {
-    **{
-        name: "the official evaluations fix it (10 candidates, 20 proposals, 5 templates, alpha -0.2)"
-        for name in OWN_DESIGN_ONLY
-    },
-    "reference": "the official evaluations read the packaged data (global_perf.json, the search spaces)",
-    **{
-        name: "the official evaluations record every score they compute, and use no memo"
-        for name in ("memo", "no_memo")
-    },
-}
 
 
 def component_spec(args: argparse.Namespace) -> ComponentSpec:
@@ -150,18 +109,16 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--preset",
         default="demo",
         choices=list(COMPONENT_PRESETS),
-        help="defaults for the flags marked 'preset': demo = the committed evaluations' settings (this "
-        "package's design); paper = the official evaluations, as surrogate-eval and sampler-eval "
-        "run them, on breast, wine, digits and diabetes",
+        help="defaults for the flags marked 'preset': demo = the committed evaluations' settings; paper = "
+        "this design at the official settings (the official evaluations themselves are surrogate-eval "
+        "and sampler-eval)",
     )
     comp.add_argument(
         "--design",
-        default=None,
+        default="own",
         choices=["own", "official"],
-        help="own: this package's evaluation (random observed and held-out sets, a GP and a forest, "
-        "TPE and random search); official: the paper's (surrogate-eval and sampler-eval per data "
-        "set, into OUT/surrogate-eval/D-M/ and OUT/sampler-eval/D-M/; --n-test, --n-candidates, "
-        "--n-templates and --alpha are theirs to fix) (preset)",
+        help="own: this package's evaluation (random observed and held-out sets, a GP and a forest, TPE and "
+        "random search); official: gone, see surrogate-eval and sampler-eval",
     )
     comp.add_argument("--datasets", type=csv_list, default=None, help="comma-separated (preset)")
     comp.add_argument("--model", default=COMPONENT_DEFAULTS["model"], help="the model whose hyperparameters are tuned")

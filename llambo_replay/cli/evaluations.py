@@ -4,12 +4,15 @@ candidate sampler, each alone, as the official scripts run them."""
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from llambo_replay.cli.common import chosen_task, fill_from_preset, print_outputs
-from llambo_replay.cli.flags import add_llm_flags, add_observed_set_flags, add_task_flags, at_least
+from llambo_replay.cli.flags import add_llm_flags, add_observed_set_flags, add_task_flags, at_least, csv_list
+from llambo_replay.errors import UsageError
 from llambo_replay.experiments.results.presets import (
+    EVALUATION_DATASETS,
     SAMPLER_EVAL_DEFAULTS,
     SAMPLER_EVAL_PRESETS,
     SURROGATE_EVAL_DEFAULTS,
@@ -21,22 +24,61 @@ if TYPE_CHECKING:
     from llambo_replay.experiments.evaluations.surrogate_eval_run import SurrogateEvalSpec
 
 
-def cmd_surrogate_eval(args: argparse.Namespace) -> int:
-    from llambo_replay.experiments.evaluations.surrogate_eval_run import run_surrogate_eval
+def add_datasets_flag(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--datasets",
+        type=csv_list,
+        default=None,
+        help="comma-separated: evaluate each (with --model), each into OUT/<dataset>-<model>/ as a result of "
+        "its own (default with --preset paper and no task: " + ", ".join(EVALUATION_DATASETS["paper"]) + ", as "
+        "the official run scripts)",
+    )
+
+
+def evaluated_tasks(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The tasks to evaluate: `--datasets` (each with `--model`), else one task (`--task`, `--dataset`),
+    else the preset's data sets (the official run scripts loop over theirs), else the command's default."""
+    if args.datasets and (args.task or args.dataset):
+        raise UsageError("give --datasets (with --model) or one task (--task, or --dataset), not both")
+    model = args.model or args.task_default[1]
+    datasets = args.datasets or ([] if args.task or args.dataset else EVALUATION_DATASETS.get(args.preset, []))
+    return [(dataset, model) for dataset in datasets] or [chosen_task(args)]
+
+
+def _run_each(args: argparse.Namespace, spec_of: Callable, run: Callable, refuse: Callable, table: str) -> int:
+    """The evaluation on each task the flags name: every task refused before any work, then each into
+    `--out` (one task) or `--out/<dataset>-<model>/` (several), each a result of its own."""
+    from llambo_replay.bayesmark.tasks import load_task
     from llambo_replay.replay import parse_mode
 
-    spec = surrogate_eval_spec(args)
-    manifest = run_surrogate_eval(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, args.timeout)
-    print_outputs(args.out, ["surrogate_eval.md"], manifest)
+    specs = [spec_of(args, task) for task in evaluated_tasks(args)]
+    for spec in specs:
+        refuse(load_task(spec.dataset, spec.model))
+    for spec in specs:
+        out = args.out / f"{spec.dataset}-{spec.model}" if len(specs) > 1 else args.out
+        manifest = run(spec, parse_mode(args.mode), out, args.cassettes, args.base_url, args.timeout)
+        print_outputs(
+            out, [table], manifest, f"; replays with {manifest['replay_command']}\n" if len(specs) > 1 else ""
+        )
     return 0
 
 
-def surrogate_eval_spec(args: argparse.Namespace) -> SurrogateEvalSpec:
-    """The evaluation the flags ask for, the preset filling what was not given."""
+def cmd_surrogate_eval(args: argparse.Namespace) -> int:
+    from llambo_replay.experiments.evaluations.surrogate_eval import pool_estimator
+    from llambo_replay.experiments.evaluations.surrogate_eval_run import run_surrogate_eval
+
+    return _run_each(
+        args, surrogate_eval_spec, run_surrogate_eval, lambda task: pool_estimator(task, {}), "surrogate_eval.md"
+    )
+
+
+def surrogate_eval_spec(args: argparse.Namespace, task: tuple[str, str] | None = None) -> SurrogateEvalSpec:
+    """The evaluation the flags ask for (of `task`, else the one task they name), the preset filling what
+    was not given."""
     from llambo_replay.experiments.evaluations.surrogate_eval_run import SurrogateEvalSpec
 
     fill_from_preset(args, SURROGATE_EVAL_PRESETS)
-    dataset, model = chosen_task(args)
+    dataset, model = task or chosen_task(args)
     return SurrogateEvalSpec(
         dataset,
         model,
@@ -71,6 +113,7 @@ def _register_surrogate_eval(sub: argparse._SubParsersAction) -> None:
         "pick. The pool, SMAC's predictions and the LLM answers are recorded.",
     )
     add_task_flags(ev, default_task)  # type: ignore[arg-type]
+    add_datasets_flag(ev)
     ev.add_argument(
         "--sm",
         default="discriminative",
@@ -112,21 +155,18 @@ def _register_surrogate_eval(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_sampler_eval(args: argparse.Namespace) -> int:
-    from llambo_replay.experiments.evaluations.sampler_eval_run import run_sampler_eval
-    from llambo_replay.replay import parse_mode
+    from llambo_replay.experiments.evaluations.sampler_eval_run import global_scores, run_sampler_eval
 
-    spec = sampler_eval_spec(args)
-    manifest = run_sampler_eval(spec, parse_mode(args.mode), args.out, args.cassettes, args.base_url, args.timeout)
-    print_outputs(args.out, ["sampler_eval.md"], manifest)
-    return 0
+    return _run_each(args, sampler_eval_spec, run_sampler_eval, global_scores, "sampler_eval.md")
 
 
-def sampler_eval_spec(args: argparse.Namespace) -> SamplerEvalSpec:
-    """The evaluation the flags ask for, the preset filling what was not given."""
+def sampler_eval_spec(args: argparse.Namespace, task: tuple[str, str] | None = None) -> SamplerEvalSpec:
+    """The evaluation the flags ask for (of `task`, else the one task they name), the preset filling what
+    was not given."""
     from llambo_replay.experiments.evaluations.sampler_eval_run import SamplerEvalSpec
 
     fill_from_preset(args, SAMPLER_EVAL_PRESETS)
-    dataset, model = chosen_task(args)
+    dataset, model = task or chosen_task(args)
     return SamplerEvalSpec(
         dataset, model, tuple(args.n_observed), tuple(args.seeds), args.llm_model, args.protocol, args.sampler_policy
     )
@@ -158,6 +198,7 @@ def _register_sampler_eval(sub: argparse._SubParsersAction) -> None:
         "are recorded.",
     )
     add_task_flags(ev, default_task)  # type: ignore[arg-type]
+    add_datasets_flag(ev)
     ev.add_argument(
         "--preset",
         default="demo",

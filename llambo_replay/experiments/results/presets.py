@@ -33,13 +33,11 @@ PRESETS: dict[str, dict[str, object]] = {
 }
 
 
-# The same for `components`: `demo` is what the committed component evaluations were recorded with (this
-# package's own design); `paper` is the official evaluations (`surrogate-eval` and `sampler-eval` per data set,
-# as the official run scripts call them), or, with `--design own`, this package's design at the official
-# settings (5 templates; the sampler asked for M = 20 at alpha -0.2).
+# The same for `components` (this package's own design of the component evaluations; the official ones are
+# `surrogate-eval` and `sampler-eval`): `demo` is what the committed component evaluations were recorded
+# with; `paper` is this design at the official settings (5 templates; the sampler asked for M = 20 at alpha -0.2).
 COMPONENT_PRESETS: dict[str, dict[str, object]] = {
     "demo": {
-        "design": "own",
         "datasets": ["breast", "wine", "digits"],
         "n_test": 5,
         "n_gens": 3,
@@ -51,7 +49,6 @@ COMPONENT_PRESETS: dict[str, dict[str, object]] = {
         "llm_model": "smollm2-135m-instruct",
     },
     "paper": {
-        "design": "official",
         "datasets": ["breast", "wine", "digits", "diabetes"],
         "n_test": 10,
         "n_gens": 10,
@@ -63,8 +60,6 @@ COMPONENT_PRESETS: dict[str, dict[str, object]] = {
         "llm_model": "gpt-3.5-turbo",
     },
 }
-# What the official evaluations fix themselves, so that `components --design official` refuses them.
-OWN_DESIGN_ONLY = ("n_test", "n_candidates", "n_templates", "alpha")
 
 
 # The same for `warmstart`: `demo` is what the committed warm-starting evaluation was recorded with (SmolLM2
@@ -165,3 +160,7 @@ SAMPLER_EVAL_PRESETS: dict[str, dict[str, object]] = {
     },
 }
 SAMPLER_EVAL_DEFAULTS: dict[str, object] = {"task": ["breast", "RandomForest"]}
+
+# The data sets `surrogate-eval` and `sampler-eval` evaluate, per preset, when no task is named: the official
+# run scripts (run_evaluate_dis_sm.sh, run_evaluate_sampling.sh) loop over these, with RandomForest.
+EVALUATION_DATASETS: dict[str, list[str]] = {"paper": ["breast", "wine", "digits", "diabetes"]}

@@ -317,7 +317,7 @@ def _components_command(manifest: Mapping[str, Any]) -> list[str] | None:
     spec = manifest["spec"]
     if spec.get("objective_protocol", PROTOCOL_VERSION) != PROTOCOL_VERSION:
         return None  # `components` evaluates under the current protocol only
-    wanted = {"design": "own", **{k: spec[k] for k in COMPONENT_OPTIONS}}  # a components manifest is its own design's
+    wanted = {k: spec[k] for k in COMPONENT_OPTIONS}
     preset, flags = _by_fewest_flags(COMPONENT_PRESETS, COMPONENT_DEFAULTS, wanted)[0]
     return [PROGRAM, "components"] + _preset_flag(preset) + _flags(flags)
 
