@@ -8,7 +8,7 @@ Real endpoint (--endpoint URL, e.g. `llambo-replay serve-local`'s): records the 
 of the demo run twice into fresh temporary stores, once sending requests in LLAMBO's own order and once
 in prefix order (the default, see `llambo.engine.REQUEST_ORDERS`), and reports the speed-up in time per
 request (the model samples, so the two recordings need not ask exactly the same requests; that the
-order changes no key, slot or answer is a test, tests/test_llambo.py). Run it with nothing else using
+order changes no key, slot or answer is a test, tests/llambo/test_llambo.py). Run it with nothing else using
 the server.
 
 Usage: python scripts/bench_record.py [--latency 0.2] [--limit 4] [--requests 120]

@@ -6,7 +6,7 @@ OFFICIAL_CHECKOUT is a work tree of github.com/tennisonliu/LLAMBO (commit 196fe2
 place in the project that unpickles anything, and only these eight files, by hand: the package reads
 the `.npz` files it writes (`np.load(..., allow_pickle=False)`), never a pickle. It also writes
 `paper_data/data_checksums.json`: the sha256 of each official pickle and of every array taken from it
-(its raw bytes, dtype and shape), which `tests/test_paper_data.py` checks the shipped arrays against.
+(its raw bytes, dtype and shape), which `tests/bayesmark/test_paper_data.py` checks the shipped arrays against.
 """
 
 from __future__ import annotations

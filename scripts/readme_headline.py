@@ -2,7 +2,7 @@
 the "In numbers" lines made from them.
 
 Usage: python scripts/readme_headline.py [--write]   (prints the lines; --write puts tables and lines in place)
-tests/test_readme.py checks that README.md and docs/results.md show exactly these.
+tests/integration/test_readme.py checks that README.md and docs/results.md show exactly these.
 """
 
 from __future__ import annotations

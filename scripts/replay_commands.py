@@ -6,7 +6,7 @@ committed results shows a folder's command when it is one line, and links this p
 
     python scripts/replay_commands.py           # print the page
     python scripts/replay_commands.py --write   # write docs/replay-commands.md
-tests/test_replay_commands.py checks that the committed page is what this makes.
+tests/experiments/test_replay_commands.py checks that the committed page is what this makes.
 """
 
 from __future__ import annotations
@@ -189,8 +189,8 @@ def page() -> str:
             "(a test checks it). Each command replays into its own default output folder under `results/`, "
             "never into the committed one; `llambo-replay check --results <folder or manifest>` replays the "
             "same results and compares them with the committed files. (The blocks are `text`, not `bash`: the "
-            f"README test runs every `bash` line, and these replay {total:,} results; tests/test_replay_commands.py "
-            "runs a sample of them instead.)",
+            f"README test runs every `bash` line, and these replay {total:,} results; "
+            "tests/experiments/test_replay_commands.py runs a sample of them instead.)",
             width=105,
         ),
         "",

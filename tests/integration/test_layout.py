@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "llambo_replay"
 LAYERS = ["replay", "llambo", "bayesmark", "experiments", "tables", "cli"]  # top first
 SHARED = {"errors", "__init__", "local_server"}  # modules every layer may use

@@ -13,7 +13,7 @@ import pytest
 
 from llambo_replay.experiments.evaluations import surrogate_eval as se
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def official_sampling(configs: pd.DataFrame, scores: pd.DataFrame, n: int, seed: int):

@@ -12,7 +12,7 @@ from llambo_replay.errors import UsageError
 from llambo_replay.experiments.results import kinds, migration, replay_commands
 from llambo_replay.experiments.results.check import CHECK_OF_KIND, check_run, read_manifest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.mark.parametrize("table", [CHECK_OF_KIND, replay_commands.COMMAND_OF_KIND, migration.MIGRATION_OF_KIND])

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import run_cli as cli
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 OFFLINE = "http://127.0.0.1:9/v1"  # nothing listens there: any connection attempt would fail loudly
 
 

@@ -22,7 +22,7 @@ from llambo_replay.experiments.results import check, exactness
 from llambo_replay.llambo import exact
 from llambo_replay.llambo.surrogate import expected_improvement
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _native_kernel() -> str:

@@ -171,7 +171,7 @@ def test_a_full_disk_is_one_line_and_a_rerun_completes_losing_nothing(tmp_path):
     from the kernel (EFBIG instead of ENOSPC) and needs no privileges to set up."""
     import resource
 
-    source = Path(__file__).resolve().parents[2] / "cassettes"
+    source = Path(__file__).resolve().parents[3] / "cassettes"
     command = [
         sys.executable,
         "-m",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from llambo_replay.replay.secrets import scan_text, scan_tree
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 
 
 def test_the_repositorys_cassettes_hold_no_secret():

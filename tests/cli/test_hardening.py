@@ -29,7 +29,7 @@ from llambo_replay.replay.secrets import scan_text, scan_tree
 from llambo_replay.replay.storage.packs import render_line
 from llambo_replay.replay.storage.verify import verify_store
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 FAST_RETRY = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
 DEMO_NAMESPACE = "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0"
 OFFLINE = "http://127.0.0.1:9/v1"

@@ -14,7 +14,7 @@ from llambo_replay.cli import build_parser
 from llambo_replay.experiments.results.replay_commands import replay_command
 from llambo_replay.experiments.runs.run_spec import spec_from_manifest
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 MANIFESTS = sorted(
     p
     for folder in ("results/recorded", "results/components", "results/surrogate-eval", "results/sampler-eval")

@@ -25,7 +25,7 @@ from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.calls import RecordedCalls
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "results/recorded/demo/iris/SVM/0.manifest.json"
 OFFLINE = "http://replay.invalid/v1"
 

@@ -16,7 +16,7 @@ from llambo_replay.experiments.evaluations import sampler_eval as sv
 from llambo_replay.experiments.runs.optuna_space import optuna_distributions
 from llambo_replay.llambo.space import SearchSpace
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SPACE = SearchSpace.from_spec(
     {"depth": ["int", "log", [1, 64]], "rate": ["float", "log", [1e-4, 1.0]], "frac": ["float", "logit", [0.01, 0.99]]}
 )

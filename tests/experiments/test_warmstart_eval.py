@@ -22,7 +22,7 @@ from llambo_replay.llambo.warmstart import WarmstartSettings
 from llambo_replay.replay import RecordMode
 from llambo_replay.tables.results import load_results
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 SPEC = WarmstartEvalSpec(
     "iris",
     "SVM",

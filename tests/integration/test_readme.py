@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from cli_helpers import run_cli as cli
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 README = (REPO / "README.md").read_text()
 DOCS = {path.name: path.read_text() for path in sorted((REPO / "docs").glob("*.md"))}
 TEXT = "\n".join([README, *DOCS.values()])  # what the README and the docs show, together
