@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from llambo_replay import namespaces
 from llambo_replay.bayesmark.fidelity import is_fragile, same
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import describe, environment
@@ -49,7 +50,7 @@ METRICS = ("score", "generalization_score")  # what `objective.evaluate` returns
 def namespace(task: Task, protocol: str = PROTOCOL_VERSION) -> str:
     """One namespace per task and protocol, shared by every run, method and seed on it: an evaluation is
     recorded once."""
-    return f"evaluations/{protocol}/{task.dataset}/{task.model}"
+    return namespaces.evaluations(protocol, task.dataset, task.model)
 
 
 def function(protocol: str = PROTOCOL_VERSION) -> str:

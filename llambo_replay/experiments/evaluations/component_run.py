@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from llambo_replay import namespaces
 from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.evaluations import RecordedObjective
 from llambo_replay.bayesmark.memo import ObjectiveMemo
@@ -70,10 +71,10 @@ class ComponentSpec:
         )
 
     def namespace(self, dataset: str, seed: int) -> str:
-        return f"{model_slug(self.llm_model)}/components-{self.protocol}/{dataset}/{self.model}/seed{seed}"
+        return namespaces.components(model_slug(self.llm_model), self.protocol, dataset, self.model, seed)
 
     def tpe_namespace(self, dataset: str, seed: int) -> str:
-        return f"proposals/components-tpe/{dataset}/{self.model}/seed{seed}"
+        return namespaces.proposals("components-tpe", dataset, self.model, seed)
 
 
 TPE_FUNCTION = "components/tpe-proposals/1"

@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from llambo_replay import namespaces
 from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import Task, load_task
@@ -62,7 +63,9 @@ class SamplerEvalSpec:
             )
 
     def namespace(self) -> str:
-        return f"{model_slug(self.llm_model)}/sampler-eval-{self.protocol}/{self.dataset}/{self.model}"
+        return namespaces.official_evaluation_llm(
+            model_slug(self.llm_model), "sampler-eval", self.protocol, self.dataset, self.model
+        )
 
 
 def global_scores(task: Task) -> tuple[float, float]:

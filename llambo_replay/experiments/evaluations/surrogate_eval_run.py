@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 from tqdm import tqdm
 
+from llambo_replay import namespaces
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import Task, load_task
 from llambo_replay.errors import UsageError
@@ -76,7 +77,9 @@ class SurrogateEvalSpec:
     def namespace(self) -> str:
         kind = "surrogate-eval" if self.sm == "discriminative" else f"surrogate-eval-{self.sm}"
         kind += "" if self.prompts == "full" else f"-{self.prompts}"
-        return f"{model_slug(self.llm_model)}/{kind}-{self.protocol}/{self.dataset}/{self.model}"
+        return namespaces.official_evaluation_llm(
+            model_slug(self.llm_model), kind, self.protocol, self.dataset, self.model
+        )
 
 
 def task_calls(store: CassetteStore, dataset: str, model: str, mode: RecordMode) -> RecordedCalls:
@@ -84,7 +87,7 @@ def task_calls(store: CassetteStore, dataset: str, model: str, mode: RecordMode)
     evaluations share one namespace, so they share the pool)."""
     return RecordedCalls(
         store,
-        f"surrogate-eval/{dataset}/{model}",
+        namespaces.official_evaluation(dataset, model),
         mode,
         miss_hint="record it with --mode auto (the pool, the comparators' predictions or proposals "
         "and the candidates' scores are recorded)",

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from llambo_replay import namespaces
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
@@ -152,7 +153,7 @@ def design_points(
     space = load_task(dataset, model).space
     calls = RecordedCalls(
         store,
-        f"designs/{initialiser}/{dataset}/{model}/seed{seed}",
+        namespaces.designs(initialiser, dataset, model, seed),
         mode,
         miss_hint="record it with `llambo-replay warmstart --mode auto` (initial designs are recorded)",
     )

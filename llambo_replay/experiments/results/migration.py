@@ -18,6 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from llambo_replay import namespaces
 from llambo_replay.bayesmark.evaluations import seed_from_history
 from llambo_replay.bayesmark.objective_protocols import PROTOCOL_VERSION, manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
@@ -31,13 +32,14 @@ from llambo_replay.replay import CassetteStore, RecordMode
 from llambo_replay.replay.http.transport import OFFLINE_URL
 from llambo_replay.replay.storage.store import atomic_write_text
 
-EVALUATIONS = "evaluations/"  # the namespace prefix of recorded evaluations
-
 
 def _with_evaluations(manifest: dict[str, Any], produced: dict[str, Any]) -> dict[str, dict[str, int]]:
     """The manifest's cassette keys with its evaluation namespaces replaced by those `produced` used."""
-    kept = {ns: keys for ns, keys in manifest["cassettes"].items() if not ns.startswith(EVALUATIONS)}
-    return {**kept, **{ns: keys for ns, keys in produced["cassettes"].items() if ns.startswith(EVALUATIONS)}}
+    kept = {ns: keys for ns, keys in manifest["cassettes"].items() if not ns.startswith(namespaces.EVALUATIONS_PREFIX)}
+    return {
+        **kept,
+        **{ns: keys for ns, keys in produced["cassettes"].items() if ns.startswith(namespaces.EVALUATIONS_PREFIX)},
+    }
 
 
 def _write(path: Path, manifest: dict[str, Any]) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from llambo_replay import namespaces
 from llambo_replay.bayesmark.evaluations import RecordedObjective
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
@@ -103,7 +104,7 @@ def recorded_proposals(
     task = load_task(spec.dataset, spec.model)
     calls = RecordedCalls(
         store,
-        f"proposals/{method}/{spec.dataset}/{spec.model}/seed{spec.seed}",
+        namespaces.proposals(method, spec.dataset, spec.model, spec.seed),
         mode,
         miss_hint="record it with --mode auto (a baseline's proposals are recorded)",
     )

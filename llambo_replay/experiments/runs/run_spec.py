@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from llambo_replay import namespaces
 from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.evaluations import check_protocol
 from llambo_replay.bayesmark.objective_protocols import PROTOCOL_VERSION, manifest_protocol
@@ -76,7 +77,7 @@ class RunSpec:
             "seeded-generator": "",
             "given": f"-init-{sha256_text(self.given_points or '')[:8]}",
         }[self.start]
-        return f"{slug}/{s.surrogate}-{s.protocol}/{self.dataset}/{self.model}/seed{self.seed}{start}"
+        return namespaces.llambo_run(slug, s.surrogate, s.protocol, self.dataset, self.model, self.seed, start)
 
     def outputs(self, out: Path) -> dict[str, Path]:
         folder = out / self.dataset / self.model
@@ -89,7 +90,7 @@ class RunSpec:
 
 def warmstart_namespace(llm_model: str, protocol: str, dataset: str, model: str, context: str) -> str:
     """Where one task's warm-starting answers at one context level live (one entry, every seed)."""
-    return f"{model_slug(llm_model)}/warmstart-{protocol}/{dataset}/{model}/{context}"
+    return namespaces.warmstart(model_slug(llm_model), protocol, dataset, model, context)
 
 
 MAX_MODEL_NAME = 100  # a folder-name component; file systems refuse more than 255 bytes
