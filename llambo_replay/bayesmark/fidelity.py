@@ -139,7 +139,7 @@ def rows_table(found: list[Row]) -> pd.DataFrame:
     return pd.DataFrame([{**vars(r), "exact": r.exact} for r in found], columns=[*Row.__dataclass_fields__, "exact"])
 
 
-# The groups docs/commands.md reports, as (name, which rows): data-set family (and the public family's two
+# The groups docs/evaluations.md reports, as (name, which rows): data-set family (and the public family's two
 # kinds) x model family, then per data set.
 def _groups(frame: pd.DataFrame) -> list[tuple[str, pd.Series]]:
     from llambo_replay.bayesmark.tasks import FAMILIES
@@ -163,7 +163,7 @@ def _groups(frame: pd.DataFrame) -> list[tuple[str, pd.Series]]:
 
 
 def summary_markdown(frame: pd.DataFrame) -> str:
-    """The fidelity table of docs/commands.md, from `rows_table` output (one or many runs concatenated)."""
+    """The fidelity table of docs/evaluations.md, from `rows_table` output (one or many runs concatenated)."""
     lines = ["| rows | exact | exact or fragile |", "|---|---|---|"]
     for name, rows in _groups(frame):
         part = frame[rows]

@@ -14,7 +14,7 @@ from llambo_replay.cli.common import open_memo
 from llambo_replay.cli.flags import REFERENCE_HELP, add_memo_flags, csv_list, int_list
 
 # numpy's runtime dispatch: these names turned off make it take its AVX2 code paths (exp, log, power, ...),
-# as on a CPU without AVX-512, where the paper's scores were evidently computed (docs/commands.md, fidelity).
+# as on a CPU without AVX-512, where the paper's scores were evidently computed (docs/evaluations.md, fidelity).
 NUMPY_SWITCH = "NPY_DISABLE_CPU_FEATURES"
 
 
@@ -126,7 +126,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         action="store_true",
         help="evaluate with numpy's AVX-512 code paths turned off (numpy's NPY_DISABLE_CPU_FEATURES, in a "
         "process of its own; never the memo), as the machine that computed the paper's scores "
-        "evidently had none: most public AdaBoost rows then reproduce (docs/commands.md)",
+        "evidently had none: most public AdaBoost rows then reproduce (docs/evaluations.md)",
     )
     add_memo_flags(fid)
     fid.set_defaults(func=cmd_fidelity)

@@ -184,7 +184,7 @@ def assert_reproduced(made: Path, committed: Path, stem: str) -> None:
 
 def test_the_docs_show_the_committed_table():
     table = (REPO / "results/sampler-eval/sampler_eval.md").read_text().split("\n\n", 1)[1].strip()
-    assert table in (REPO / "docs/commands.md").read_text()
+    assert table in (REPO / "docs/evaluations.md").read_text()
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:

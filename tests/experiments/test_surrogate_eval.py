@@ -144,7 +144,7 @@ def test_the_committed_evaluation_replays_offline(tmp_path):
 @pytest.mark.parametrize("folder", ["discriminative", "generative", "ablation"])
 def test_the_docs_show_the_committed_tables(folder):
     table = (REPO / "results/surrogate-eval" / folder / "surrogate_eval.md").read_text().split("\n\n", 1)[1].strip()
-    assert table in (REPO / "docs/commands.md").read_text()
+    assert table in (REPO / "docs/evaluations.md").read_text()
 
 
 def test_score_metrics_follow_evaluate_score():

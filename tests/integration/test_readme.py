@@ -184,7 +184,7 @@ def test_the_fidelity_table_in_the_docs_is_made_from_the_committed_rows():
     }
     table = summary_markdown(rows)
     assert table == (folder / "fidelity_summary.md").read_text()
-    assert table.strip() in DOCS["commands.md"]
+    assert table.strip() in DOCS["evaluations.md"]
     mismatches = pd.read_csv(folder / "fidelity_mismatches.csv")
     assert len(mismatches) == int((~rows["exact"]).sum()) and mismatches["fragile"].notna().all()
 
@@ -214,7 +214,7 @@ def test_the_fidelity_table_without_avx512_is_made_from_its_committed_rows():
     assert len(rows) == 6000 and set(rows["dataset"]) == set(FAMILIES)
     table = summary_markdown(rows)
     assert table == (folder / "fidelity_summary.md").read_text()
-    assert "\n".join("  " + line for line in table.strip().splitlines()) in DOCS["commands.md"]
+    assert "\n".join("  " + line for line in table.strip().splitlines()) in DOCS["evaluations.md"]
     mismatches = pd.read_csv(folder / "fidelity_mismatches.csv")
     assert len(mismatches) == int((~rows["exact"]).sum()) and mismatches["fragile"].notna().all()
 
