@@ -121,6 +121,7 @@ def test_fidelity_command_counts_exact_rows(reference_dir, tmp_path):
     assert (tmp_path / "fidelity_mismatches.csv").read_text().startswith("dataset,model,seed,row")
 
 
+@pytest.mark.slow
 def test_without_avx512_the_public_adaboost_rows_reproduce(tmp_path):
     """Issue 22: the robust AdaBoost mismatches on the public data were numpy's AVX-512 code paths (exp,
     log, power round their last bit otherwise): iris/AdaBoost seed 0 has three such rows. On a CPU without
@@ -159,6 +160,7 @@ def _published_config(reference_dir, dataset, model, seed, index):
     )
 
 
+@pytest.mark.slow
 def test_fragility_probe_separates_rounding_from_protocol(reference_dir):
     from llambo_replay.bayesmark.fidelity import is_fragile, nudged
 

@@ -97,6 +97,7 @@ def _reproduces(task, row) -> bool:
     )
 
 
+@pytest.mark.slow
 def test_the_synthetic_initial_rows_were_scored_on_targets_standardised_once_more_per_row():
     """Issue 22: the published synthetic histories' i-th initial row saw its targets standardised i + 1
     times (every later row once). griewank/AdaBoost seed 0 shows it: of the counts 1, 2, 4 and 6, each
@@ -134,6 +135,7 @@ def test_no_pickle_is_loaded_to_build_and_evaluate_any_task(monkeypatch):
     tasks.load_task.cache_clear()
 
 
+@pytest.mark.slow
 def test_llambo_runs_on_a_synthetic_task_records_and_check_replays_it(tmp_path):
     """`run --dataset rosenbrock` end to end: recorded against a real loopback HTTP server, then `check`."""
     import subprocess

@@ -102,6 +102,7 @@ def test_an_unwritable_output_folder_is_a_clear_error(tmp_path):
     assert_one_line_error(result, "cannot write to the output folder")
 
 
+@pytest.mark.slow
 def test_a_corrupt_cassette_is_refused_not_replayed(tmp_path):
     import shutil
 
@@ -116,6 +117,7 @@ def test_a_corrupt_cassette_is_refused_not_replayed(tmp_path):
     assert "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_the_committed_demo_replays_offline_to_its_recorded_history(tmp_path):
     result = cli("run", "--out", str(tmp_path), "--no-memo", "--base-url", OFFLINE)
     assert result.returncode == 0, result.stderr
@@ -184,6 +186,7 @@ def test_an_unknown_flag_points_to_the_help_of_the_command_it_was_given_to(args,
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+@pytest.mark.slow
 def test_one_task_vocabulary_in_every_command_that_takes_one_task():
     """Issue 29: `run` took --dataset/--model and `warmstart` --task; both now take either spelling."""
 
@@ -245,6 +248,7 @@ def test_every_flag_of_every_command_is_documented():
     assert undocumented == []
 
 
+@pytest.mark.slow
 def test_one_manifest_replays_on_its_own():
     """Issue 29: no single command replayed one committed result without reading its manifest for flags."""
     result = subprocess.run(

@@ -52,6 +52,7 @@ def demo_cassettes(tmp_path: Path) -> Path:
 
 
 # -- damaged entries ------------------------------------------------------------------------
+@pytest.mark.slow
 def test_an_entry_whose_response_lacks_meta_is_named_by_verify_and_refused_by_replay(tmp_path):
     cassettes = demo_cassettes(tmp_path)
     victim = sorted((cassettes / DEMO_NAMESPACE).rglob("*.jsonl"))[0]
@@ -149,6 +150,7 @@ def test_check_names_a_broken_manifest_in_one_line(tmp_path, content, fragment):
 
 
 # -- prune never empties a store by accident --------------------------------------------------------
+@pytest.mark.slow
 def test_prune_refuses_without_manifests_lists_by_default_and_deletes_only_when_asked(tmp_path):
     cassettes = demo_cassettes(tmp_path)
     before = entry_keys(cassettes)
@@ -198,6 +200,7 @@ def test_a_stale_temporary_file_is_noted_by_verify_and_removed_by_the_next_recor
 
 
 # -- secrets ----------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_messages_never_show_a_key_given_in_the_url(tmp_path):
     query = cli(
         "run",
@@ -272,6 +275,7 @@ def test_an_overlong_model_name_is_refused_before_it_names_a_folder(tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_a_namespace_reached_through_a_symlink_is_verified_counted_and_scanned(tmp_path):
     """Issue: `verify`, `stats` and `scan` skipped folders reached through a symlink that recording wrote
     through (a cassette folder on another disk)."""
@@ -405,6 +409,7 @@ def test_the_docs_show_the_one_table_of_exit_codes():
         assert f"| {code} | {meaning} |" in readme, code
 
 
+@pytest.mark.slow
 def test_each_command_exits_with_the_documented_code(tmp_path):
     cassettes = demo_cassettes(tmp_path)
     miss = cli(
@@ -437,6 +442,7 @@ def test_each_command_exits_with_the_documented_code(tmp_path):
 
 
 # -- check binds what is committed, not only the history's hash ---------------------------------------
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "tamper, fragment",
     [
@@ -506,6 +512,7 @@ def test_a_malformed_completion_is_retried_and_never_stored(tmp_path, name):
     assert verify_store(CassetteStore(tmp_path / "c")) == []
 
 
+@pytest.mark.slow
 def test_prune_refuses_entries_recorded_after_the_newest_manifest(tmp_path):
     """Issue: `prune --delete` during a live recording (or after a budget stop) deleted that recording's entries."""
     from datetime import datetime
@@ -577,6 +584,7 @@ def test_inputs_that_tracebacked_or_hung_are_one_line_errors(tmp_path, args, fra
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow
 def test_an_unreachable_dask_scheduler_is_one_line_within_its_timeout(tmp_path):
     pytest.importorskip("distributed")
     started = time.monotonic()
@@ -600,6 +608,7 @@ def test_a_manifest_field_of_the_wrong_type_is_named_in_one_line(tmp_path, field
     one_line_error(cli("check", "--results", str(results)), 2, f"{manifest}: {field} is ")
 
 
+@pytest.mark.slow
 def test_files_are_created_as_the_umask_says_not_0600(tmp_path):
     """Issue: entries, histories and manifests were created 0600 whatever the umask (mkstemp's mode)."""
     result = subprocess.run(
@@ -640,6 +649,7 @@ def test_fidelity_finds_an_unwritable_output_folder_before_any_compute(tmp_path)
     )
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_check_is_one_line_with_no_event_loop_noise():
     """Issue 29: Ctrl-C during `check` printed 25-51 lines of "Exception ignored ... Event loop is closed"."""
     import signal

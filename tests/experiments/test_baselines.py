@@ -68,6 +68,7 @@ def test_a_baseline_survives_evaluations_that_fail_with_nan(method):
     assert len(history) == 9 and history["score"].isna().sum() == 2, "the history keeps the real (failed) scores"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     "method", [pytest.param(name, marks=NEEDS_EXTRA[name]) for name, b in REGISTRY.items() if b.recorded]
 )

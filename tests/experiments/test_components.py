@@ -36,6 +36,7 @@ def test_sampler_metrics_normalise_with_global_performance():
     )
 
 
+@pytest.mark.slow
 def test_components_record_then_replay_identically(tmp_path, reference_dir):
     spec = ComponentSpec(
         datasets=("wine",),

@@ -88,6 +88,7 @@ def test_expected_improvement_is_the_closed_form_computed_exactly():
     assert got[1] == 0.0  # no spread, below the incumbent
 
 
+@pytest.mark.slow
 def test_a_replay_of_the_component_evaluation_never_runs_tpe(tmp_path, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("a replay must read TPE's proposals, not compute them")

@@ -115,6 +115,7 @@ def test_recomputing_the_objective_with_drift_leaves_the_recording(drifted_objec
     assert "body.messages[1].content" in miss.value.details  # the prompt now shows other scores
 
 
+@pytest.mark.slow
 def test_an_unrecorded_evaluation_of_an_older_protocol_is_a_miss_that_is_never_computed(tmp_path):
     """A committed grid cell that kept protocol 2 (README: objective protocols): its evaluations only replay."""
     cassettes = tmp_path / "cassettes"
@@ -195,6 +196,7 @@ def test_a_format_1_baseline_migrates_with_its_proposals_taken_from_its_history(
     assert _check(gp_run, tmp_path).status == "identical"
 
 
+@pytest.mark.slow
 def test_a_format_1_run_is_refused_with_the_migration_command_then_migrates(tmp_path):
     """An old run (its evaluations only in its history) replays again after `migrate`."""
     results, cassettes = tmp_path / "results", tmp_path / "cassettes"

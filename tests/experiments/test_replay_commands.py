@@ -48,6 +48,7 @@ def baseline_view(spec):
     }
 
 
+@pytest.mark.slow
 def test_every_committed_manifest_names_the_command_its_settings_give():
     from llambo_replay.cli.common import run_spec
     from llambo_replay.cli.components import component_spec
@@ -150,6 +151,7 @@ def test_the_replay_commands_page_and_the_readme_table_are_made_from_the_manifes
         ), folder
 
 
+@pytest.mark.slow
 def test_a_merged_line_of_the_page_replays_every_cell_it_names(tmp_path):
     """The page merges the cells of a folder into grid lines; one of them, run as written, gives the
     committed histories of its LLAMBO and baseline cells."""

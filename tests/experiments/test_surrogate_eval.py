@@ -112,6 +112,7 @@ def test_the_official_refusal_of_svr_is_one_line():
     ]
 
 
+@pytest.mark.slow
 def test_the_committed_evaluation_replays_offline(tmp_path):
     committed = REPO / "results/surrogate-eval/discriminative"
     manifest = json.loads((committed / "surrogate_eval.manifest.json").read_text())

@@ -150,6 +150,7 @@ def test_every_readme_command_runs_as_written(clone, committed_check):
     assert changed == [], f"documented commands changed committed files: {changed[:5]}"
 
 
+@pytest.mark.slow
 def test_the_demo_output_shown_is_what_command_1_prints(clone):
     shown = re.search(
         r"and prints \(after a progress\nbar, on a terminal\):\n\n```\n(.*?)```", README, re.DOTALL
@@ -159,6 +160,7 @@ def test_the_demo_output_shown_is_what_command_1_prints(clone):
     assert wall.sub("", printed) == wall.sub("", shown)
 
 
+@pytest.mark.slow
 def test_the_replay_miss_shown_is_what_a_user_gets(clone):
     shown = re.search(r"`llambo-replay run --n-candidates 12` prints .*?```\n(.*?)```", TEXT, re.DOTALL).group(1)
     result = cli("run", "--n-candidates", "12", cwd=clone)

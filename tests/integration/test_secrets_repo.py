@@ -4,11 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from llambo_replay.replay.secrets import scan_text, scan_tree
 
 REPO = Path(__file__).resolve().parents[2]
 
 
+@pytest.mark.slow
 def test_the_repositorys_cassettes_hold_no_secret():
     assert (REPO / "cassettes").is_dir()
     assert scan_tree(REPO / "cassettes") == []

@@ -145,6 +145,7 @@ def test_runs_recorded_before_the_sampler_policy_existed_replay_with_the_robust_
     assert LlamboSettings.from_dict(LlamboSettings().as_dict()).sampler.policy == "official"
 
 
+@pytest.mark.slow
 def test_the_generative_surrogate_asks_its_own_completions_model(tmp_path):
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
         result = subprocess.run(
@@ -507,6 +508,7 @@ def test_configspace_takes_true_for_an_integer_hyperparameter_so_the_official_re
     assert kept_sets([answer], SPACE, paper, PromptSettings(), "robust", 5)[0][0] == {"x": 0.2, "depth": 2}
 
 
+@pytest.mark.slow
 def test_run_warmstart_asks_one_request_per_task_shared_by_every_seed(tmp_path):
     """Issue: the request's namespace held the seed, so seeds 0-2 sent three identical 30-answer requests and
     seeds 1-2 started from other answers than the official run, which asks once and gives seed k answer k."""

@@ -42,6 +42,7 @@ def record(server: LoopbackServer, store: Path, out: Path, *extra: str) -> subpr
     )
 
 
+@pytest.mark.slow
 def test_a_budget_stops_at_a_trial_boundary_and_the_same_command_continues_exactly(tmp_path):
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
         whole = record(server, tmp_path / "a", tmp_path / "whole")
@@ -83,6 +84,7 @@ def test_current_models_are_priced_from_the_maintained_table(model):
     assert cost_usd("gpt-4.1", usage) != cost_usd("gpt-4", usage)
 
 
+@pytest.mark.slow
 def test_max_cost_refuses_a_model_it_cannot_price_unless_told(tmp_path):
     refused = subprocess.run(
         [sys.executable, "-m", "llambo_replay.cli", "run", "--max-cost", "0.01", "--out", str(tmp_path)],
@@ -111,6 +113,7 @@ def test_max_cost_refuses_a_model_it_cannot_price_unless_told(tmp_path):
     assert allowed.returncode == 0, allowed.stderr
 
 
+@pytest.mark.slow
 def test_a_dry_run_estimates_within_15_percent_what_a_recording_then_uses(tmp_path):
     """The loopback server counts tokens by the same characters-per-token rule, so this checks the
     structure of the estimate: which prompts, how many, how long. Its model answers every prompt in
@@ -137,6 +140,7 @@ def test_a_dry_run_estimates_within_15_percent_what_a_recording_then_uses(tmp_pa
         assert abs(estimated[name] - used[key]) <= 0.15 * used[key], (name, estimated[name], used[key])
 
 
+@pytest.mark.slow
 def test_a_components_dry_run_estimates_within_15_percent_what_a_recording_then_uses(tmp_path):
     from functools import partial
 

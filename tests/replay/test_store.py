@@ -309,6 +309,7 @@ def test_an_interrupted_migration_is_refused_then_started_over(tmp_path):
     assert verify_store(CassetteStore(legacy)) == []
 
 
+@pytest.mark.slow
 def test_the_cli_refuses_an_old_folder_then_migrates_it_and_copies_between_folders(tmp_path):
     legacy = tmp_path / "legacy"
     export_legacy(varied_store(tmp_path / "packs"), legacy)

@@ -75,6 +75,7 @@ def test_hello(llm_replay):
 """
 
 
+@pytest.mark.slow
 def test_the_llm_replay_fixture_records_per_test_and_replays_anywhere_with_the_network_blocked(tmp_path):
     """Issue 28: the plugin matched on host and port (a stub on port 0 never replayed), two tests of one name
     in two files shared a cassette, and it had no marker, config override or --block-network."""

@@ -45,6 +45,7 @@ def grid(tmp_path_factory, reference_dir) -> Path:
     return out
 
 
+@pytest.mark.slow
 def test_baselines_start_from_the_papers_initial_points_and_rerun_identically(grid, reference_dir):
     published = pd.read_csv(reference_dir / "exp_bayesmark/results_discriminative/iris/SVM/1.csv")
     for method in ("random", "gp_ei", "tpe"):
@@ -86,6 +87,7 @@ def test_the_grid_resumes_by_skipping_finished_cells(grid, reference_dir):
     assert (grid / "tpe/iris/SVM/0.csv").stat().st_mtime_ns == stamp
 
 
+@pytest.mark.slow
 def test_tables_are_byte_identical_across_processes_and_include_the_paper_row(grid, reference_dir, tmp_path):
     for name in ("a", "b"):
         result = cli("tables", "--results", str(grid), "--reference", str(reference_dir), "--out", str(tmp_path / name))
@@ -130,6 +132,7 @@ def test_a_failed_evaluation_neither_bounds_the_task_nor_becomes_the_incumbent()
     assert np.isnan(a[0]) and np.round(a[1:], 6).tolist() == [0.6, 0.2, 0.2]
 
 
+@pytest.mark.slow
 def test_the_grid_runs_on_a_dask_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(

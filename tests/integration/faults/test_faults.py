@@ -12,6 +12,8 @@ import time
 from collections import Counter
 from pathlib import Path
 
+import pytest
+
 from llambo_replay.replay import CassetteStore
 from llambo_replay.replay.loopback import LoopbackServer
 from llambo_replay.replay.storage.verify import verify_store
@@ -45,6 +47,7 @@ def requests_seen(server: LoopbackServer) -> Counter:
     return Counter(json.dumps(b, sort_keys=True) for b in server.received)
 
 
+@pytest.mark.slow
 def test_a_killed_recording_resumes_without_repeating_completed_requests(tmp_path):
     with LoopbackServer(responder=body_only_responder, ignore_n=True) as reference_server:
         finish(start_child(reference_server, tmp_path / "clean", "record", tmp_path / "clean.csv"))
@@ -74,6 +77,7 @@ def test_a_killed_recording_resumes_without_repeating_completed_requests(tmp_pat
     assert (tmp_path / "resumed.csv").read_text() == (tmp_path / "clean.csv").read_text()
 
 
+@pytest.mark.slow
 def test_four_concurrent_recorders_of_one_run_share_one_store(tmp_path):
     with LoopbackServer(responder=body_only_responder, ignore_n=True, latency_s=0.005) as server:
         children = [start_child(server, tmp_path / "store", "auto", tmp_path / f"{i}.csv") for i in range(4)]
@@ -129,6 +133,7 @@ def start_recording_grid(
     return grid
 
 
+@pytest.mark.slow
 def test_sigterm_to_a_grid_stops_its_workers_and_exits_143(tmp_path):
     """Issue: SIGTERM to `grid --jobs 2` exited silently and left both workers recording (and paying)."""
     from llm_responder import llambo_responder
@@ -149,6 +154,7 @@ def _children(pid: int) -> list[int]:
     return [int(p) for p in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
 
 
+@pytest.mark.slow
 def test_a_grid_worker_killed_by_the_system_is_one_line_and_exit_9(tmp_path):
     """Issue: a worker killed by the OOM killer ended the grid in a BrokenProcessPool traceback."""
     from llm_responder import llambo_responder
@@ -166,6 +172,7 @@ def test_a_grid_worker_killed_by_the_system_is_one_line_and_exit_9(tmp_path):
     assert verify_store(CassetteStore(tmp_path / "c")) == []
 
 
+@pytest.mark.slow
 def test_a_full_disk_is_one_line_and_a_rerun_completes_losing_nothing(tmp_path):
     """Issue: a full disk (`OSError: [Errno 28]`) ended in a traceback. A file-size limit is the same refusal
     from the kernel (EFBIG instead of ENOSPC) and needs no privileges to set up."""
@@ -209,6 +216,7 @@ def _settled(server: LoopbackServer, quiet_s: float = 3.0, limit_s: float = 90.0
     return False
 
 
+@pytest.mark.slow
 def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_are_ours(tmp_path):
     """Issue: under --scheduler, relative paths were written on the workers' side, and a stopped grid left
     its cells running (and paying) on the cluster."""
