@@ -123,9 +123,9 @@ def test_fidelity_command_counts_exact_rows(reference_dir, tmp_path):
 
 @pytest.mark.slow
 def test_without_avx512_the_public_adaboost_rows_reproduce(tmp_path):
-    """Issue 22: the robust AdaBoost mismatches on the public data were numpy's AVX-512 code paths (exp,
-    log, power round their last bit otherwise): iris/AdaBoost seed 0 has three such rows. On a CPU without
-    AVX-512 the flag changes nothing and the rows reproduce as they are."""
+    """With numpy's AVX-512 code paths off (exp, log and power then round their last bit otherwise), the
+    public AdaBoost rows that numpy's AVX-512 paths move reproduce: iris/AdaBoost seed 0 has three. On a CPU
+    without AVX-512 the flag changes nothing and the rows reproduce as they are."""
     from llambo_replay.cli.fidelity import avx512_features
 
     args = [
@@ -177,8 +177,8 @@ def test_fragility_probe_separates_rounding_from_protocol(reference_dir):
 
 
 def test_dataset_statistics_of_constant_columns_raise_no_numpy_warning():
-    """Issue 29: `check` and `components` printed numpy's "invalid value encountered in divide" (digits has
-    constant pixels, whose correlation is NaN and is not counted)."""
+    """Dataset statistics print no numpy warning (digits has constant pixels, whose correlation is NaN and
+    is not counted)."""
     import warnings
 
     from llambo_replay.bayesmark.tasks import load_task, training_statistics

@@ -99,9 +99,9 @@ def _reproduces(task, row) -> bool:
 
 @pytest.mark.slow
 def test_the_synthetic_initial_rows_were_scored_on_targets_standardised_once_more_per_row():
-    """Issue 22: the published synthetic histories' i-th initial row saw its targets standardised i + 1
-    times (every later row once). griewank/AdaBoost seed 0 shows it: of the counts 1, 2, 4 and 6, each
-    initial row reproduces with its own alone, and the first BO row (5) with one again."""
+    """The published synthetic histories' i-th initial row was scored on targets standardised i + 1 times
+    (every later row once). griewank/AdaBoost seed 0 shows it: of the counts 1, 2, 4 and 6, each initial
+    row reproduces with its own alone, and the first BO row (5) with one again."""
     history = published_history(None, "griewank", "AdaBoost", 0)
     for index, expected in ((1, 2), (3, 4), (5, 1)):
         matches = [

@@ -178,7 +178,7 @@ def test_python_dash_m_runs_the_same_command_line():
     ],
 )
 def test_an_unknown_flag_points_to_the_help_of_the_command_it_was_given_to(args, where):
-    """Issue 29: unknown flags pointed to the top-level help."""
+    """An unknown flag points to the help of the command it was given to."""
     result = subprocess.run(
         [sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True, timeout=120
     )
@@ -188,7 +188,7 @@ def test_an_unknown_flag_points_to_the_help_of_the_command_it_was_given_to(args,
 
 @pytest.mark.slow
 def test_one_task_vocabulary_in_every_command_that_takes_one_task():
-    """Issue 29: `run` took --dataset/--model and `warmstart` --task; both now take either spelling."""
+    """Every command that takes one task takes it as --task DATASET/MODEL or as --dataset and --model."""
 
     def dry(*args: str) -> subprocess.CompletedProcess:
         return subprocess.run(
@@ -207,8 +207,7 @@ def test_one_task_vocabulary_in_every_command_that_takes_one_task():
 
 @pytest.mark.parametrize("args", [["run"], ["check"], ["tables"], ["components"], ["grid", "--methods", "random"]])
 def test_run_from_another_folder_says_so_and_leaves_nothing_behind(tmp_path, args):
-    """Issue 29: run from another folder, every command failed without saying "run from the clone root"
-    and left empty output folders."""
+    """Run from another folder, a command says "run from the clone root" and leaves no empty output folder."""
     result = subprocess.run(
         [sys.executable, "-m", "llambo_replay.cli", *args],
         cwd=tmp_path,
@@ -223,7 +222,7 @@ def test_run_from_another_folder_says_so_and_leaves_nothing_behind(tmp_path, arg
 
 
 def test_every_flag_of_every_command_is_documented():
-    """Issue 29: the README's `run` synopsis omitted 12 flags."""
+    """The docs' `run` synopsis names every flag `run --help` has."""
     import argparse
 
     from llambo_replay.cli import build_parser
@@ -250,7 +249,7 @@ def test_every_flag_of_every_command_is_documented():
 
 @pytest.mark.slow
 def test_one_manifest_replays_on_its_own():
-    """Issue 29: no single command replayed one committed result without reading its manifest for flags."""
+    """`check --results <manifest>` replays one committed result with no flag read from its manifest by hand."""
     result = subprocess.run(
         [
             sys.executable,

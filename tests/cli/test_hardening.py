@@ -243,7 +243,7 @@ HEX_KEY = "3f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c"  # an Azure-style key: no pattern k
     ],
 )
 def test_a_key_given_as_a_model_name_or_in_the_url_path_is_refused_unprinted(tmp_path, flags, what):
-    """Issue: such a key reached folder names, request bodies, the manifest and error lines."""
+    """A key given as the model name reaches no folder name, request body, manifest or error line."""
     result = subprocess.run(
         [
             sys.executable,
@@ -277,8 +277,8 @@ def test_an_overlong_model_name_is_refused_before_it_names_a_folder(tmp_path):
 
 @pytest.mark.slow
 def test_a_namespace_reached_through_a_symlink_is_verified_counted_and_scanned(tmp_path):
-    """Issue: `verify`, `stats` and `scan` skipped folders reached through a symlink that recording wrote
-    through (a cassette folder on another disk)."""
+    """`verify`, `stats` and `scan` read folders reached through a symlink, as recording writes through them
+    (a cassette folder on another disk)."""
     cassettes = demo_cassettes(tmp_path)
     counted = sum(1 for _ in CassetteStore(cassettes).iter_entries())
     elsewhere = tmp_path / "other-disk" / "smollm2-135m-instruct"
@@ -365,7 +365,7 @@ def _record_once(tmp_path: Path, fault: Fault, timeout_s: float = 5.0) -> tuple[
 
 
 def test_an_answer_trickled_a_byte_at_a_time_is_cut_at_the_attempt_timeout(tmp_path):
-    """Issue: the read timeout restarted with every byte, so one ~300-byte answer took minutes."""
+    """The timeout bounds a whole answer, not each byte of it: a trickled answer times out in time."""
     started = time.monotonic()
     server, failure = _record_once(tmp_path, Fault(trickle_s=0.05), timeout_s=0.5)
     assert "failed after 3 attempts (last: timed out after 0.5 s (the answer was still arriving))" in str(failure)
@@ -373,7 +373,7 @@ def test_an_answer_trickled_a_byte_at_a_time_is_cut_at_the_attempt_timeout(tmp_p
 
 
 def test_a_compressed_bomb_is_refused_at_the_size_cap_without_a_retry(tmp_path):
-    """Issue: 1 MB on the wire took 2.2 GB of memory; there was no size cap."""
+    """An answer over the size cap (after decoding) is refused and nothing is stored."""
     content = b'{"choices": [{"message": {"content": "' + b"a" * (80 * 2**20) + b'"}}]}'
     bomb = Fault(raw=gzip.compress(content, 1), headers={"content-encoding": "gzip"})
     server, failure = _record_once(tmp_path, bomb)
@@ -383,7 +383,7 @@ def test_a_compressed_bomb_is_refused_at_the_size_cap_without_a_retry(tmp_path):
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 def test_a_redirect_is_refused_naming_its_target_and_never_stored(tmp_path, status):
-    """Issue: a 302 with a body was stored as an answer, and a 307 retried six times as "invalid JSON"."""
+    """A redirect (302, 307) is one error naming where it points; nothing is stored or retried."""
     completion = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "moved"}}]}
     redirect = Fault(status=status, body=completion, headers={"location": "http://elsewhere.example/v1/x"})
     server, failure = _record_once(tmp_path, redirect)
@@ -455,7 +455,8 @@ def test_each_command_exits_with_the_documented_code(tmp_path):
     ],
 )
 def test_check_fails_on_a_committed_file_or_manifest_field_the_replay_does_not_give(tmp_path, tamper, fragment):
-    """Issue: `check` said ok after the committed history was edited or deleted, or manifest fields changed."""
+    """`check` fails, naming what differs, where a committed history, trials file or manifest field is not
+    what the replay gives."""
     results = tmp_path / "results"
     shutil.copytree(REPO / "results/recorded/demo", results)
     folder = results / "iris/SVM"
@@ -498,7 +499,7 @@ MALFORMED = {
 
 @pytest.mark.parametrize("name", sorted(MALFORMED))
 def test_a_malformed_completion_is_retried_and_never_stored(tmp_path, name):
-    """Issue: such answers were stored, `verify` called them ok, and every later run crashed on them."""
+    """A malformed completion is retried, never stored."""
     with LoopbackServer(faults={0: MALFORMED[name]}) as server:
         transport = make_transport(
             CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url, retry=FAST_RETRY
@@ -514,7 +515,7 @@ def test_a_malformed_completion_is_retried_and_never_stored(tmp_path, name):
 
 @pytest.mark.slow
 def test_prune_refuses_entries_recorded_after_the_newest_manifest(tmp_path):
-    """Issue: `prune --delete` during a live recording (or after a budget stop) deleted that recording's entries."""
+    """`prune --delete` keeps entries recorded after the newest manifest (a live or stopped recording owns them)."""
     from datetime import datetime
 
     cassettes = demo_cassettes(tmp_path)
@@ -551,7 +552,7 @@ def test_prune_refuses_entries_recorded_after_the_newest_manifest(tmp_path):
     ],
 )
 def test_an_empty_list_or_an_absurd_worker_count_is_refused_not_defaulted(args, fragment):
-    """Issue: `grid --tasks ,` quietly became iris/SVM; `--jobs 99999999999999999999` was taken."""
+    """An empty task list or an absurd --jobs is refused in one line."""
     one_line_error(cli(*args), 2, fragment)
 
 
@@ -573,7 +574,7 @@ def test_an_empty_list_or_an_absurd_worker_count_is_refused_not_defaulted(args, 
     ],
 )
 def test_inputs_that_tracebacked_or_hung_are_one_line_errors(tmp_path, args, fragment):
-    """Issue, item 10: each of these printed a traceback, hung, or walked the whole file system."""
+    """Each of these is one line and an exit code: no traceback, no hang, no walk of the whole file system."""
     one_line_error(
         cli(*args, "--out", str(tmp_path / "o"))
         if args[0] in ("grid", "components", "warmstart", "run", "tables")
@@ -610,7 +611,7 @@ def test_a_manifest_field_of_the_wrong_type_is_named_in_one_line(tmp_path, field
 
 @pytest.mark.slow
 def test_files_are_created_as_the_umask_says_not_0600(tmp_path):
-    """Issue: entries, histories and manifests were created 0600 whatever the umask (mkstemp's mode)."""
+    """Entries, histories and manifests are created with the mode the umask gives."""
     result = subprocess.run(
         [
             "sh",
@@ -651,7 +652,7 @@ def test_fidelity_finds_an_unwritable_output_folder_before_any_compute(tmp_path)
 
 @pytest.mark.slow
 def test_ctrl_c_during_check_is_one_line_with_no_event_loop_noise():
-    """Issue 29: Ctrl-C during `check` printed 25-51 lines of "Exception ignored ... Event loop is closed"."""
+    """Ctrl-C during `check` is one line, with no "Event loop is closed" noise."""
     import signal
 
     # Unbuffered, so the first line arrives when it is printed, not at exit; the grid's 72 results take

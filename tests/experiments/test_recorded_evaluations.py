@@ -132,7 +132,7 @@ def test_an_unrecorded_evaluation_of_an_older_protocol_is_a_miss_that_is_never_c
 
 @pytest.mark.parametrize("method", ["random", "gp_ei"])
 def test_a_baseline_replay_never_computes_an_evaluation_or_proposal_that_is_not_recorded(tmp_path, method, monkeypatch):
-    """Issue: a replayed baseline computed its missing evaluations and wrote a manifest saying `replayed`."""
+    """A replayed baseline misses on an unrecorded evaluation or proposal and writes no manifest."""
     from llambo_replay.bayesmark import objective as bayesmark_objective
 
     def refuse(task, config):

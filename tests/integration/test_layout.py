@@ -100,7 +100,7 @@ def test_the_replay_layer_imports_without_numpy_or_pandas():
 
 
 def test_the_replay_layer_imports_and_replays_where_there_is_no_fcntl():
-    """Issue 28: `store.py` imported `fcntl` at module level, so the layer could not import on Windows."""
+    """The replay layer imports and replays where there is no `fcntl` (Windows)."""
     code = (
         "import sys; sys.modules['fcntl'] = None\n"
         "from llambo_replay.replay import CassetteStore\n"
@@ -122,8 +122,8 @@ def test_the_package_says_it_is_typed():
     "command", ["", "run", "grid", "components", "warmstart", "cassettes", "check", "tables", "fidelity", "serve-local"]
 )
 def test_help_loads_neither_the_openai_client_nor_scikit_learn(command):
-    """Issue 29: `--help` took 2.5-4.8 s because every command's parser imported what all commands need.
-    (How long it takes is measured by scripts, never asserted in tests; what it imports can be.)"""
+    """`--help` builds only the parser asked for. (How long it takes is measured by scripts, never asserted
+    in tests; what it imports can be.)"""
     code = (
         "import sys\nfrom llambo_replay.cli import main\n"
         f"try:\n    main([*{command.split()!r}, '--help'])\nexcept SystemExit:\n    pass\n"

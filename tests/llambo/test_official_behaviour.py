@@ -510,8 +510,7 @@ def test_configspace_takes_true_for_an_integer_hyperparameter_so_the_official_re
 
 @pytest.mark.slow
 def test_run_warmstart_asks_one_request_per_task_shared_by_every_seed(tmp_path):
-    """Issue: the request's namespace held the seed, so seeds 0-2 sent three identical 30-answer requests and
-    seeds 1-2 started from other answers than the official run, which asks once and gives seed k answer k."""
+    """As the official run: one warm-starting request per task, shared by every seed; seed k takes answer k."""
     with LoopbackServer(responder=llambo_responder, ignore_n=False) as server:
         for seed in (0, 1):
             result = subprocess.run(

@@ -77,8 +77,8 @@ def test_cached_prompt_tokens_are_priced_as_the_provider_reports_them():
     "model", ["gpt-4.1", "gpt-4-turbo", "gpt-5", "o1", "o3-mini", "openai/gpt-4o", "gpt-3.5-turbo-instruct"]
 )
 def test_current_models_are_priced_from_the_maintained_table(model):
-    """Issue 28: a 5-entry table sent gpt-4.1 and gpt-4-turbo to the 2023 gpt-4 price and gave gpt-5, o1,
-    o3-mini and openai/gpt-4o $0 without a word, so --max-cost stopped nothing for them."""
+    """Every model is priced by its own entry (gpt-4.1 is not gpt-4), and one without a price is named, so
+    --max-cost stops for every model."""
     usage = {"prompt_tokens": 1000, "completion_tokens": 1000}
     assert is_priced(model) and 0 < cost_usd(model, usage) < cost_usd("gpt-4", usage) * 2
     assert cost_usd("gpt-4.1", usage) != cost_usd("gpt-4", usage)

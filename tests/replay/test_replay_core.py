@@ -153,8 +153,8 @@ def test_failure_after_the_retry_budget_is_clear_and_stores_nothing(tmp_path):
 
 
 def test_a_client_error_is_recorded_once_and_replayed_as_the_sdks_own_exception(tmp_path):
-    """Issue 28: a 400 raised our EndpointError instead of `openai.BadRequestError`, and replay missed, so
-    code that catches the SDK's errors (a context-length fallback) could not be replayed."""
+    """A recorded client error replays as the SDK's own exception (`openai.BadRequestError`), so code that
+    catches it (a context-length fallback) replays."""
     import openai
 
     too_long = {
@@ -190,8 +190,8 @@ def test_credential_and_transient_errors_are_never_stored(tmp_path, status):
 
 
 def test_status_and_response_headers_replay_minus_secrets_cookies_and_framing(tmp_path):
-    """Issue 28: response headers were dropped and every status rebuilt as 200, so `with_raw_response`
-    code could not read `x-request-id` or rate-limit headers."""
+    """Status and response headers replay as recorded, so `with_raw_response` code reads `x-request-id` and
+    rate-limit headers."""
     sent = {
         "x-request-id": "req_abc",
         "x-ratelimit-remaining-requests": "99",
@@ -256,7 +256,7 @@ HEX_KEY = "3f9a0c1d2e3f4a5b6c7d8e9f00112233"  # an Azure-style key: no `sk-` for
 
 
 def test_a_key_the_endpoint_echoes_is_masked_before_it_is_stored(tmp_path):
-    """Issue: a key echoed in the content or `system_fingerprint` was stored (36 of 44 entries)."""
+    """A key the endpoint echoes (in the content or `system_fingerprint`) is masked before it is stored."""
     echo = {
         "id": "x",
         "system_fingerprint": HEX_KEY,
@@ -325,7 +325,7 @@ def test_a_timeout_is_retried_and_not_stored(tmp_path):
 
 
 def test_retries_wait_as_the_provider_says_and_otherwise_back_off_with_jitter(tmp_path):
-    """Issue 28: retries ignored `retry-after-ms` and an HTTP-date `Retry-After`, and had no jitter."""
+    """Retries wait what `retry-after-ms` or `Retry-After` (seconds or an HTTP date) say, else back off with jitter."""
     from datetime import datetime, timedelta
     from email.utils import format_datetime
 
@@ -350,7 +350,7 @@ def _streamed_texts(chunks) -> list[str]:
 
 
 def test_a_streamed_answer_is_recorded_once_and_replays_as_the_same_stream_sync_and_async(tmp_path):
-    """Issue 28: `stream=True` sent the request six times (SSE is not JSON, so it was retried) and failed."""
+    """A streamed answer is sent once, recorded as its events and replayed as the same events."""
     ask = dict(
         model="m",
         messages=[{"role": "user", "content": "hi"}],
@@ -392,8 +392,7 @@ def test_a_stream_with_an_event_that_is_not_json_is_retried_and_never_stored(tmp
 
 
 def test_identical_requests_from_threads_need_a_scope_each_and_then_replay_to_their_own_thread(tmp_path):
-    """Issue 28: 8 threads sending the same T=1 request through one client got each other's answers on replay
-    (slots followed arrival order)."""
+    """Identical requests from several threads need a scope each, and then replay to their own thread."""
     from concurrent.futures import ThreadPoolExecutor
 
     def ask(client, transport, i, scoped=True):
@@ -423,8 +422,8 @@ def _mask_pasted_keys(value):
 
 
 def test_request_hooks_leave_volatile_fields_out_of_the_key_and_redact_before_storing(tmp_path):
-    """Issue 28: a volatile field (`user=f"session-{uuid4()}"`) made every replay miss, and a key pasted into
-    a prompt was stored verbatim."""
+    """A volatile field left out of the key (`user=f"session-{uuid4()}"`) replays, and a key pasted into a
+    prompt is stored redacted."""
     import uuid
 
     store = CassetteStore(tmp_path / "cassettes")
@@ -458,8 +457,8 @@ def test_request_hooks_leave_volatile_fields_out_of_the_key_and_redact_before_st
 
 
 def test_binary_answers_and_multipart_uploads_record_once_and_replay(tmp_path):
-    """Issue 28: `audio.speech.create` failed like streaming did; `files.create` recorded, but its key held
-    httpx's random multipart boundary, so it never replayed and every re-record added an entry."""
+    """Binary answers (`audio.speech.create`) replay as the same bytes, and an upload (`files.create`) is keyed
+    on its parts, not on httpx's random multipart boundary, so it replays and a re-record adds no entry."""
     with LoopbackServer() as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
         speech = client.audio.speech.create(model="tts-1", voice="alloy", input="Hello").read()
@@ -479,8 +478,7 @@ def test_binary_answers_and_multipart_uploads_record_once_and_replay(tmp_path):
 
 
 def test_streamed_completions_and_responses_record_and_replay_like_chat(tmp_path):
-    """Issue 28 names streaming on chat, completions and responses: the legacy completions stream and the
-    Responses API's named events replay as they came."""
+    """The legacy completions stream and the Responses API's named events replay as they came."""
     with LoopbackServer() as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
         legacy = [c.choices[0].text for c in client.completions.create(model="m", prompt="Once", stream=True)]

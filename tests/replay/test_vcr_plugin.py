@@ -37,7 +37,7 @@ def test_the_plugin_fixture_is_registered(pytestconfig):
 
 
 def test_vcrpy_cassettes_hold_no_key_query_and_no_account_response_header(tmp_path):
-    """Issue: `?api-key=`, `openai-organization`, `openai-project` and `set-cookie` reached the YAML."""
+    """`?api-key=`, `openai-organization`, `openai-project` and `set-cookie` never reach the YAML."""
     import openai
 
     from llambo_replay.replay.secrets import scan_text
@@ -77,8 +77,8 @@ def test_hello(llm_replay):
 
 @pytest.mark.slow
 def test_the_llm_replay_fixture_records_per_test_and_replays_anywhere_with_the_network_blocked(tmp_path):
-    """Issue 28: the plugin matched on host and port (a stub on port 0 never replayed), two tests of one name
-    in two files shared a cassette, and it had no marker, config override or --block-network."""
+    """The plugin matches without host and port (a stub on port 0 replays), gives two tests of one name in
+    two files their own cassettes, and has a marker, a config override and --block-network."""
     import os
     import subprocess
     import sys

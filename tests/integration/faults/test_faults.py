@@ -135,7 +135,7 @@ def start_recording_grid(
 
 @pytest.mark.slow
 def test_sigterm_to_a_grid_stops_its_workers_and_exits_143(tmp_path):
-    """Issue: SIGTERM to `grid --jobs 2` exited silently and left both workers recording (and paying)."""
+    """SIGTERM to `grid --jobs 2` stops both workers and exits 143 with one line."""
     from llm_responder import llambo_responder
 
     with LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server:
@@ -156,7 +156,7 @@ def _children(pid: int) -> list[int]:
 
 @pytest.mark.slow
 def test_a_grid_worker_killed_by_the_system_is_one_line_and_exit_9(tmp_path):
-    """Issue: a worker killed by the OOM killer ended the grid in a BrokenProcessPool traceback."""
+    """A grid worker killed by the system is one line and exit 9."""
     from llm_responder import llambo_responder
 
     with LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server:
@@ -174,7 +174,7 @@ def test_a_grid_worker_killed_by_the_system_is_one_line_and_exit_9(tmp_path):
 
 @pytest.mark.slow
 def test_a_full_disk_is_one_line_and_a_rerun_completes_losing_nothing(tmp_path):
-    """Issue: a full disk (`OSError: [Errno 28]`) ended in a traceback. A file-size limit is the same refusal
+    """A full disk is one line, and a rerun completes losing nothing. A file-size limit is the same refusal
     from the kernel (EFBIG instead of ENOSPC) and needs no privileges to set up."""
     import resource
 
@@ -218,8 +218,7 @@ def _settled(server: LoopbackServer, quiet_s: float = 3.0, limit_s: float = 90.0
 
 @pytest.mark.slow
 def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_are_ours(tmp_path):
-    """Issue: under --scheduler, relative paths were written on the workers' side, and a stopped grid left
-    its cells running (and paying) on the cluster."""
+    """Under --scheduler, relative paths are this side's, and SIGTERM stops the cells running on the cluster."""
     import pytest
 
     distributed = pytest.importorskip("distributed")
