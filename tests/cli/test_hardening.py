@@ -383,7 +383,7 @@ def test_a_compressed_bomb_is_refused_at_the_size_cap_without_a_retry(tmp_path):
 
 @pytest.mark.parametrize("status", [301, 302, 307, 308])
 def test_a_redirect_is_refused_naming_its_target_and_never_stored(tmp_path, status):
-    """A redirect (302, 307) is one error naming where it points; nothing is stored or retried."""
+    """A redirect is one error naming where it points; the request is sent once and nothing is stored."""
     completion = {"choices": [{"index": 0, "message": {"role": "assistant", "content": "moved"}}]}
     redirect = Fault(status=status, body=completion, headers={"location": "http://elsewhere.example/v1/x"})
     server, failure = _record_once(tmp_path, redirect)
