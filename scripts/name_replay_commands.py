@@ -15,6 +15,7 @@ import json
 import sys
 from pathlib import Path
 
+from llambo_replay.experiments.results.manifests import manifest_text
 from llambo_replay.experiments.results.replay_commands import replay_command
 from llambo_replay.replay.storage.store import atomic_write_text
 from llambo_replay.replay.storage.walk import files_under
@@ -30,16 +31,14 @@ def main(argv: list[str] | None = None) -> int:
         for path in sorted(files_under(folder, "*.manifest.json")):
             text = path.read_text()
             manifest = json.loads(text)
-            if json.dumps(manifest, indent=1, sort_keys=True) + "\n" != text:
+            if manifest_text(manifest) != text:
                 raise SystemExit(f"{path} is not in the layout the package writes; left alone")
             command = replay_command(manifest)
             if manifest.get("replay_command", ...) == command:
                 continue
             stale.append(path)
             if not args.check:
-                atomic_write_text(
-                    path, json.dumps({**manifest, "replay_command": command}, indent=1, sort_keys=True) + "\n"
-                )
+                atomic_write_text(path, manifest_text({**manifest, "replay_command": command}))
     print(f"{len(stale)} manifest(s) {'lack' if args.check else 'now name'} their replay command")
     return 1 if args.check and stale else 0
 

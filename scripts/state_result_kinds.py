@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from llambo_replay.experiments.results import kinds
+from llambo_replay.experiments.results.manifests import manifest_text
 from llambo_replay.replay.storage.store import atomic_write_text
 
 
@@ -19,8 +20,7 @@ def main(folders: list[str]) -> int:
             manifest = json.loads(path.read_text())
             if "kind" in manifest:
                 continue
-            text = json.dumps(kinds.upgrade(manifest, path), indent=1, sort_keys=True) + "\n"
-            atomic_write_text(path, text)
+            atomic_write_text(path, manifest_text(kinds.upgrade(manifest, path)))
             stated += 1
     print(f"stated the kind of {stated} manifest(s)")
     return 0

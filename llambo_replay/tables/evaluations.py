@@ -126,7 +126,7 @@ class Evaluation:
 
 def find_evaluations(folders: list[Path]) -> list[Evaluation]:
     """Every surrogate or sampler evaluation under `folders`, by its manifest."""
-    from llambo_replay.experiments.results.check import read_manifest
+    from llambo_replay.experiments.results.manifests import read_manifest
 
     kinds = _kinds()
     found: dict[str, Evaluation] = {}

@@ -10,7 +10,8 @@ import pytest
 
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.results import kinds, migration, replay_commands
-from llambo_replay.experiments.results.check import CHECK_OF_KIND, check_run, read_manifest
+from llambo_replay.experiments.results.check import CHECK_OF_KIND, check_run
+from llambo_replay.experiments.results.manifests import read_manifest
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -27,7 +27,7 @@ from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.evaluations import components
 from llambo_replay.experiments.results.kinds import KINDS
-from llambo_replay.experiments.results.replay_commands import replay_command
+from llambo_replay.experiments.results.manifests import write_manifest
 from llambo_replay.experiments.runs.run_spec import model_slug, sha256_text
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.answer_format import get_answer_format
@@ -264,6 +264,4 @@ def run_components(
         "evaluations_computed_on": [env for _, env in sorted(computed_on.items())],
         "outputs": {name: sha256_text(text) for name, text in sorted(files.items())},
     }
-    manifest["replay_command"] = replay_command(manifest)
-    atomic_write_text(out / KINDS["components"].manifest_file, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return manifest
+    return write_manifest(out / KINDS["components"].manifest_file, manifest)

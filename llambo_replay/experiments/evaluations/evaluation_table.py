@@ -5,7 +5,6 @@ as LaTeX, CSV and figures."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,7 @@ import pandas as pd
 
 from llambo_replay.bayesmark.numerics import environment
 from llambo_replay.errors import UsageError
-from llambo_replay.experiments.results.replay_commands import replay_command
+from llambo_replay.experiments.results.manifests import write_manifest
 from llambo_replay.experiments.runs.run_spec import sha256_text
 from llambo_replay.replay.modes import RecordMode
 from llambo_replay.replay.storage.store import atomic_write_text
@@ -90,6 +89,4 @@ def write_outputs(
         "recomputed_on": environment(),
         "outputs": {name: sha256_text(text) for name, text in sorted(files.items())},
     }
-    manifest["replay_command"] = replay_command(manifest)
-    atomic_write_text(out / manifest_name, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    return manifest
+    return write_manifest(out / manifest_name, manifest)

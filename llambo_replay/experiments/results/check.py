@@ -9,7 +9,6 @@ reported as numerical drift with both environments named.
 
 from __future__ import annotations
 
-import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -22,6 +21,7 @@ import pandas as pd
 from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.errors import CassetteCorrupt, ReplayMiss, UsageError, missing_folder
 from llambo_replay.experiments.results import exactness, kinds
+from llambo_replay.experiments.results.manifests import read_manifest
 from llambo_replay.experiments.runs.baseline_run import run_baseline
 from llambo_replay.experiments.runs.reproduction import (
     INFORMATIONAL_MANIFEST_FIELDS,
@@ -55,43 +55,6 @@ def _largest(a: np.ndarray, b: np.ndarray, relative: bool) -> float:
     if relative:
         delta = delta / np.maximum(np.maximum(np.abs(a), np.abs(b)), 1e-300)
     return float(np.max(np.where(both_nan, 0.0, delta), initial=0.0))
-
-
-# The type of each top-level manifest field that steers a replay (where the field is present).
-MANIFEST_FIELD_TYPES: dict[str, type] = {
-    "format": int,
-    "kind": str,
-    "seed": int,
-    "method": str,
-    "history_sha256": str,
-    "task": dict,
-    "settings": dict,
-    "engine": dict,
-    "budget": dict,
-    "cassettes": dict,
-}
-
-
-def read_manifest(path: Path) -> dict[str, Any]:
-    """A manifest as a dict with its `kind` (`kinds.upgrade`), or a one-line error saying what is wrong."""
-    try:
-        manifest = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path} is not readable JSON ({exc.__class__.__name__}); restore it from git") from None
-    if not isinstance(manifest, dict):
-        raise UsageError(f"{path} is not a manifest (not a JSON object); restore it from git")
-    for name, kind in MANIFEST_FIELD_TYPES.items():
-        value = manifest.get(name, kind())
-        if isinstance(value, bool) or not isinstance(value, kind):
-            raise UsageError(
-                f"{path}: {name} is {json.dumps(value)[:40]}, not {'an integer' if kind is int else kind.__name__}; "
-                "restore it from git"
-            )
-    manifest = kinds.upgrade(manifest, path)
-    field = "history_sha256" if kinds.kind_of(manifest).reproduction == "replayed" else "outputs"
-    if field not in manifest:
-        raise UsageError(f"{path} is not a manifest of its kind (no {field}); restore it from git")
-    return manifest
 
 
 def run_manifests(results: Path, components: bool = False) -> list[Path]:

@@ -12,7 +12,6 @@ and replays as it was recorded.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +23,8 @@ from llambo_replay.bayesmark.objective_protocols import PROTOCOL_VERSION, manife
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CheckFailed, LlamboReplayError, UsageError
 from llambo_replay.experiments.results import kinds
-from llambo_replay.experiments.results.check import _history_path, _read_history, _reproduction, read_manifest, rerun
+from llambo_replay.experiments.results.check import _history_path, _read_history, _reproduction, rerun
+from llambo_replay.experiments.results.manifests import manifest_text, read_manifest
 from llambo_replay.experiments.runs.baseline_run import recorded_proposals
 from llambo_replay.experiments.runs.reproduction import RECORDED_PROPOSALS
 from llambo_replay.experiments.runs.run_spec import sha256_text, spec_from_manifest
@@ -43,7 +43,7 @@ def _with_evaluations(manifest: dict[str, Any], produced: dict[str, Any]) -> dic
 
 
 def _write(path: Path, manifest: dict[str, Any]) -> None:
-    atomic_write_text(path, json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(path, manifest_text(manifest))
 
 
 def to_current_protocol(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> str:
@@ -148,7 +148,7 @@ def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str 
         raise CheckFailed(
             f"{path}: replaying with the evaluations from its history gives another history; not migrated"
         )
-    atomic_write_text(path, json.dumps(produced, indent=1, sort_keys=True) + "\n")
+    atomic_write_text(path, manifest_text(produced))
     return f"migrated to format 2 ({reproduction}, {len(keys)} evaluation(s) from its history): {path}"
 
 

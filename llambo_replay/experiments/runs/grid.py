@@ -68,7 +68,7 @@ def cells(methods: list[str], tasks: list[tuple[str, str]], seeds: list[int], ba
 
 def is_done(cell: Cell, out: Path) -> bool:
     """A cell is done when its manifest is a complete one (a truncated file means the cell is redone)."""
-    from llambo_replay.experiments.results.check import read_manifest
+    from llambo_replay.experiments.results.manifests import read_manifest
 
     path = cell.spec.outputs(out / cell.method)["manifest"]
     try:

@@ -26,7 +26,7 @@ from llambo_replay.bayesmark.numerics import environment
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
 from llambo_replay.experiments.results.kinds import run_kind
-from llambo_replay.experiments.results.replay_commands import replay_command
+from llambo_replay.experiments.results.manifests import write_manifest
 from llambo_replay.experiments.runs.reproduction import REPRODUCTION
 from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, warmstart_namespace
 from llambo_replay.llambo import Engine, RunResult, TrialRecord, optimise
@@ -232,9 +232,8 @@ def versions() -> dict[str, str]:
 
 def write_run(paths: dict[str, Path], history_text: str, manifest: dict[str, Any]) -> None:
     """The history, then the manifest, naming the command line that replays it (`commands.replay_command`)."""
-    manifest["replay_command"] = replay_command(manifest)
     atomic_write_text(paths["history"], history_text)
-    atomic_write_text(paths["manifest"], json.dumps(manifest, indent=1, sort_keys=True) + "\n")
+    write_manifest(paths["manifest"], manifest)
 
 
 def check_writable(folder: Path) -> None:
