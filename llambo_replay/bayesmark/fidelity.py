@@ -174,3 +174,12 @@ def summary_markdown(frame: pd.DataFrame) -> str:
         n = len(part)
         lines.append(f"| {name} | {exact:,}/{n:,} ({100 * exact / n:.1f} %) | {exact + fragile:,}/{n:,} |")
     return "\n".join(lines) + "\n"
+
+
+def write_outputs(found: list[Row], out: Path) -> None:
+    """`fidelity_mismatches.csv` (each mismatch and whether it is fragile), `fidelity_rows.csv` (every row)
+    and `fidelity_summary.md` (the docs' table) into `out`."""
+    rows = rows_table(found)
+    mismatch_table(found).to_csv(out / "fidelity_mismatches.csv", index=False, lineterminator="\n")
+    rows.to_csv(out / "fidelity_rows.csv", index=False, lineterminator="\n")
+    (out / "fidelity_summary.md").write_text(summary_markdown(rows))

@@ -77,7 +77,6 @@ def _fidelity(args: argparse.Namespace) -> int:
         note = f"  ({t.fragile} of {t.total - t.exact} mismatches fragile)" if t.exact < t.total else ""
         tqdm.write(f"{dataset:9} {model:13} {t.exact:4d}/{t.total:<4d} exact{note}", file=sys.stdout)
         sys.stdout.flush()
-    table = fidelity.mismatch_table(found)
     for seed, t in sorted(fidelity.tally(found, lambda r: r.seed).items()):
         print(f"seed {seed}: {t.exact}/{t.total} exact, {t.exact + t.fragile}/{t.total} exact or fragile")
     overall = fidelity.Tally.of(found)
@@ -86,9 +85,7 @@ def _fidelity(args: argparse.Namespace) -> int:
             f"{overall.fragile}/{overall.total - overall.exact} mismatches are numerically fragile: "
             "our own scores move when the training data move by one ulp"
         )
-    table.to_csv(args.out / "fidelity_mismatches.csv", index=False, lineterminator="\n")
-    fidelity.rows_table(found).to_csv(args.out / "fidelity_rows.csv", index=False, lineterminator="\n")
-    (args.out / "fidelity_summary.md").write_text(fidelity.summary_markdown(fidelity.rows_table(found)))
+    fidelity.write_outputs(found, args.out)
     print(
         f"mismatches: {args.out / 'fidelity_mismatches.csv'}; every row: fidelity_rows.csv; "
         "the docs' table: fidelity_summary.md"
