@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "llambo"))  # test_llambo: the task it records
 
 from test_llambo import CONTEXT, SPACE, quadratic  # noqa: E402
 
