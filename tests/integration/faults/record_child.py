@@ -7,7 +7,8 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "llambo"))  # test_llambo: the task it records
+TESTS = Path(__file__).resolve().parents[2]
+sys.path[:0] = [str(TESTS), str(TESTS / "llambo")]  # the shared helpers, and test_llambo's task it records
 
 from test_llambo import CONTEXT, SPACE, quadratic  # noqa: E402
 
