@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+from cli_helpers import run_cli as cli
 
 from llambo_replay.bayesmark import reference
 from llambo_replay.bayesmark.fidelity import published_config
@@ -94,26 +95,19 @@ def test_a_memo_path_that_is_a_file_is_a_clear_error(tmp_path):
 
 
 def test_fidelity_command_counts_exact_rows(reference_dir, tmp_path):
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "fidelity",
-            "--reference",
-            str(reference_dir),
-            "--datasets",
-            "iris",
-            "--models",
-            "SVM,DecisionTree",
-            "--seeds",
-            "0",
-            "--no-memo",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
+    result = cli(
+        "fidelity",
+        "--reference",
+        str(reference_dir),
+        "--datasets",
+        "iris",
+        "--models",
+        "SVM,DecisionTree",
+        "--seeds",
+        "0",
+        "--no-memo",
+        "--out",
+        str(tmp_path),
         timeout=600,
     )
     assert result.returncode == 0, result.stderr

@@ -9,6 +9,7 @@ import pickle
 
 import numpy as np
 import pytest
+from cli_helpers import run_cli as cli
 from sklearn import datasets as sklearn_datasets
 from sklearn.model_selection import train_test_split
 
@@ -138,8 +139,6 @@ def test_no_pickle_is_loaded_to_build_and_evaluate_any_task(monkeypatch):
 @pytest.mark.slow
 def test_llambo_runs_on_a_synthetic_task_records_and_check_replays_it(tmp_path):
     """`run --dataset rosenbrock` end to end: recorded against a real loopback HTTP server, then `check`."""
-    import subprocess
-    import sys
 
     from llm_responder import llambo_responder
 
@@ -165,31 +164,11 @@ def test_llambo_runs_on_a_synthetic_task_records_and_check_replays_it(tmp_path):
         "--no-memo",
     ]
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
-        recorded = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "llambo_replay.cli",
-                "run",
-                "--mode",
-                "record",
-                "--base-url",
-                server.base_url,
-                *flags,
-            ],
-            capture_output=True,
-            text=True,
-            timeout=600,
-        )
+        recorded = cli("run", "--mode", "record", "--base-url", server.base_url, *flags, timeout=600)
     assert recorded.returncode == 0, recorded.stderr
     assert "mean_squared_error, lower is better" in recorded.stdout
     manifest = json.loads((out / "llambo/rosenbrock/SVM/0.manifest.json").read_text())
     assert manifest["task"]["objective_protocol"] == "bayesmark-paper-3"
-    checked = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", "check", "--results", str(out), "--cassettes", str(cassettes)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    checked = cli("check", "--results", str(out), "--cassettes", str(cassettes), timeout=600)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "1/1 committed results reproduce: 1 replayed byte for byte" in checked.stdout

@@ -179,9 +179,7 @@ def test_python_dash_m_runs_the_same_command_line():
 )
 def test_an_unknown_flag_points_to_the_help_of_the_command_it_was_given_to(args, where):
     """An unknown flag points to the help of the command it was given to."""
-    result = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", *args], capture_output=True, text=True, timeout=120
-    )
+    result = cli(*args, timeout=120)
     assert result.returncode == 2 and result.stderr.strip().endswith(f"(see '{where}')"), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
@@ -191,9 +189,7 @@ def test_one_task_vocabulary_in_every_command_that_takes_one_task():
     """Every command that takes one task takes it as --task DATASET/MODEL or as --dataset and --model."""
 
     def dry(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "llambo_replay.cli", *args, "--dry-run"], capture_output=True, text=True, timeout=300
-        )
+        return cli(*args, "--dry-run", timeout=300)
 
     assert dry("run", "--task", "wine/SVM").stdout == dry("run", "--dataset", "wine", "--model", "SVM").stdout != ""
     assert (
@@ -208,14 +204,7 @@ def test_one_task_vocabulary_in_every_command_that_takes_one_task():
 @pytest.mark.parametrize("args", [["run"], ["check"], ["tables"], ["components"], ["grid", "--methods", "random"]])
 def test_run_from_another_folder_says_so_and_leaves_nothing_behind(tmp_path, args):
     """Run from another folder, a command says "run from the clone root" and leaves no empty output folder."""
-    result = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", *args],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={**os.environ, "PYTHONPATH": str(REPO)},
-    )
+    result = cli(*args, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=300)
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "run from the clone's root folder" in result.stdout + result.stderr
     assert list(tmp_path.iterdir()) == []
@@ -250,19 +239,6 @@ def test_every_flag_of_every_command_is_documented():
 @pytest.mark.slow
 def test_one_manifest_replays_on_its_own():
     """`check --results <manifest>` replays one committed result with no flag read from its manifest by hand."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "check",
-            "--results",
-            "results/recorded/demo/iris/SVM/0.manifest.json",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = cli("check", "--results", "results/recorded/demo/iris/SVM/0.manifest.json", cwd=REPO, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith("1/1 committed results reproduce: 1 replayed byte for byte")

@@ -244,25 +244,18 @@ HEX_KEY = "3f9a0b1c2d3e4f5a6b7c8d9e0f1a2b3c"  # an Azure-style key: no pattern k
 )
 def test_a_key_given_as_a_model_name_or_in_the_url_path_is_refused_unprinted(tmp_path, flags, what):
     """A key given as the model name reaches no folder name, request body, manifest or error line."""
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "run",
-            "--mode",
-            "record",
-            *flags,
-            "--cassettes",
-            str(tmp_path / "c"),
-            "--out",
-            str(tmp_path / "o"),
-        ],
-        capture_output=True,
-        text=True,
+    result = cli(
+        "run",
+        "--mode",
+        "record",
+        *flags,
+        "--cassettes",
+        str(tmp_path / "c"),
+        "--out",
+        str(tmp_path / "o"),
         cwd=REPO,
-        timeout=600,
         env={**os.environ, "OPENAI_API_KEY": HEX_KEY},
+        timeout=600,
     )
     one_line_error(result, 2, f"{what} looks like it holds a credential")
     assert HEX_KEY not in result.stderr + result.stdout and "abcdefghijklmnop" not in result.stderr

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import json
 import shlex
-import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli as cli
 
 from llambo_replay.cli import build_parser
 from llambo_replay.experiments.results.replay_commands import replay_command
@@ -129,9 +129,7 @@ def test_a_manifests_command_replays_its_history_byte_for_byte(tmp_path, manifes
     committed = REPO / manifest
     command = json.loads(committed.read_text())["replay_command"]
     argv = shlex.split(command)[1:] + ["--out", str(tmp_path), "--no-memo"]
-    result = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", *argv], cwd=REPO, capture_output=True, text=True, timeout=600
-    )
+    result = cli(*argv, cwd=REPO, timeout=600)
     assert result.returncode == 0, result.stderr
     where = committed.relative_to(REPO).parts
     made = tmp_path.joinpath(*where[-4 if argv[0] != "run" else -3 :]).with_suffix("").with_suffix(".csv")
@@ -160,9 +158,7 @@ def test_a_merged_line_of_the_page_replays_every_cell_it_names(tmp_path):
 
     line = next(c for c in folder_commands(REPO / "results/recorded/grid") if "--seeds 3" in c)
     argv = shlex.split(line)[1:] + ["--out", str(tmp_path), "--no-memo"]
-    result = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", *argv], cwd=REPO, capture_output=True, text=True, timeout=600
-    )
+    result = cli(*argv, cwd=REPO, timeout=600)
     assert result.returncode == 0, result.stderr
     made = sorted(tmp_path.glob("*/*/*/3.csv"))
     assert len(made) == 4

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import run_cli as cli
 from scipy.special import logsumexp
 
 from llambo_replay.experiments.evaluations import sampler_eval as sv
@@ -120,13 +119,7 @@ def test_a_candidate_matrix_takes_the_candidates_own_key_order():
     ],
 )
 def test_what_the_official_code_cannot_evaluate_is_refused_in_one_line(argv, message):
-    result = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", "sampler-eval", *argv, "--out", "/nonexistent/never-made"],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = cli("sampler-eval", *argv, "--out", "/nonexistent/never-made", cwd=REPO, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [message]
 
@@ -135,22 +128,7 @@ def test_the_committed_evaluation_replays_offline(tmp_path):
     committed = REPO / "results/sampler-eval"
     manifest = json.loads((committed / "sampler_eval.manifest.json").read_text())
     assert manifest["replay_command"] == "llambo-replay sampler-eval"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "sampler-eval",
-            "--out",
-            str(tmp_path),
-            "--base-url",
-            "http://127.0.0.1:9/v1",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = cli("sampler-eval", "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9/v1", cwd=REPO, timeout=600)
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(tmp_path / "sampler_eval.csv")
     assert list(dict.fromkeys(table["sampler"])) == ["TPE (independent)", "TPE (multivariate)", "Random", "LLAMBO"]
@@ -185,12 +163,6 @@ def assert_reproduced(made: Path, committed: Path, stem: str) -> None:
 def test_the_docs_show_the_committed_table():
     table = (REPO / "results/sampler-eval/sampler_eval.md").read_text().split("\n\n", 1)[1].strip()
     assert table in (REPO / "docs/evaluations.md").read_text()
-
-
-def cli(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", *args], cwd=REPO, capture_output=True, text=True, timeout=600
-    )
 
 
 def test_the_official_evaluations_run_per_data_set_each_a_result_of_its_own(tmp_path):

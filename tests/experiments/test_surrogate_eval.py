@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import run_cli as cli
 
 from llambo_replay.experiments.evaluations import surrogate_eval as se
 
@@ -89,22 +88,7 @@ def test_posterior_metrics_follow_evaluate_posterior():
 
 
 def test_the_official_refusal_of_svr_is_one_line():
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "surrogate-eval",
-            "--task",
-            "diabetes/SVM",
-            "--out",
-            "/nonexistent/never-made",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = cli("surrogate-eval", "--task", "diabetes/SVM", "--out", "/nonexistent/never-made", cwd=REPO, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         "error: the official surrogate evaluation cannot run SVM on a regression task: SVR takes no random_state, "
@@ -117,22 +101,7 @@ def test_the_committed_evaluation_replays_offline(tmp_path):
     committed = REPO / "results/surrogate-eval/discriminative"
     manifest = json.loads((committed / "surrogate_eval.manifest.json").read_text())
     assert manifest["replay_command"] == "llambo-replay surrogate-eval"
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "surrogate-eval",
-            "--out",
-            str(tmp_path),
-            "--base-url",
-            "http://127.0.0.1:9/v1",
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = cli("surrogate-eval", "--out", str(tmp_path), "--base-url", "http://127.0.0.1:9/v1", cwd=REPO, timeout=600)
     assert result.returncode == 0, result.stderr
     table = pd.read_csv(tmp_path / "surrogate_eval.csv")
     assert set(table["surrogate"]) == {"LLAMBO", "LLAMBO (vanilla, 1 template)", "GP (SMAC)", "RF (SMAC)"}

@@ -5,12 +5,11 @@ from the official code's behaviour, not imported from it."""
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import run_cli as cli
 from llm_responder import llambo_responder
 
 from llambo_replay.errors import ModelFailed
@@ -148,38 +147,31 @@ def test_runs_recorded_before_the_sampler_policy_existed_replay_with_the_robust_
 @pytest.mark.slow
 def test_the_generative_surrogate_asks_its_own_completions_model(tmp_path):
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
-        result = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "llambo_replay.cli",
-                "run",
-                "--mode",
-                "record",
-                "--base-url",
-                server.base_url,
-                "--cassettes",
-                str(tmp_path / "c"),
-                "--out",
-                str(tmp_path / "o"),
-                "--sm",
-                "generative",
-                "--protocol",
-                "paper",
-                "--sampler-policy",
-                "robust",
-                "--trials",
-                "1",
-                "--n-gens",
-                "3",
-                "--no-memo",
-                "--llm-model",
-                "chat-model",
-                "--generative-model",
-                "instruct-model",
-            ],
-            capture_output=True,
-            text=True,
+        result = cli(
+            "run",
+            "--mode",
+            "record",
+            "--base-url",
+            server.base_url,
+            "--cassettes",
+            str(tmp_path / "c"),
+            "--out",
+            str(tmp_path / "o"),
+            "--sm",
+            "generative",
+            "--protocol",
+            "paper",
+            "--sampler-policy",
+            "robust",
+            "--trials",
+            "1",
+            "--n-gens",
+            "3",
+            "--no-memo",
+            "--llm-model",
+            "chat-model",
+            "--generative-model",
+            "instruct-model",
             timeout=600,
         )
         assert result.returncode == 0, result.stderr
@@ -513,32 +505,25 @@ def test_run_warmstart_asks_one_request_per_task_shared_by_every_seed(tmp_path):
     """As the official run: one warm-starting request per task, shared by every seed; seed k takes answer k."""
     with LoopbackServer(responder=llambo_responder, ignore_n=False) as server:
         for seed in (0, 1):
-            result = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "llambo_replay.cli",
-                    "run",
-                    "--mode",
-                    "record",
-                    "--base-url",
-                    server.base_url,
-                    "--cassettes",
-                    str(tmp_path / "c"),
-                    "--out",
-                    str(tmp_path / "o"),
-                    "--seed",
-                    str(seed),
-                    "--trials",
-                    "1",
-                    "--warmstart",
-                    "no_context",
-                    "--warmstart-policy",
-                    "robust",
-                    "--no-memo",
-                ],
-                capture_output=True,
-                text=True,
+            result = cli(
+                "run",
+                "--mode",
+                "record",
+                "--base-url",
+                server.base_url,
+                "--cassettes",
+                str(tmp_path / "c"),
+                "--out",
+                str(tmp_path / "o"),
+                "--seed",
+                str(seed),
+                "--trials",
+                "1",
+                "--warmstart",
+                "no_context",
+                "--warmstart-policy",
+                "robust",
+                "--no-memo",
                 timeout=600,
             )
             assert result.returncode == 0, result.stderr
@@ -547,19 +532,5 @@ def test_run_warmstart_asks_one_request_per_task_shared_by_every_seed(tmp_path):
     namespace = "smollm2-135m-instruct/warmstart-json/iris/SVM/no_context"
     manifests = [json.loads((tmp_path / f"o/iris/SVM/{seed}.manifest.json").read_text()) for seed in (0, 1)]
     assert all(namespace in m["cassettes"] for m in manifests)
-    check = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "check",
-            "--results",
-            str(tmp_path / "o"),
-            "--cassettes",
-            str(tmp_path / "c"),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    check = cli("check", "--results", str(tmp_path / "o"), "--cassettes", str(tmp_path / "c"), timeout=600)
     assert check.returncode == 0 and "2/2" in check.stdout, check.stdout + check.stderr

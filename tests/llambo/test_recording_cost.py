@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli as cli
 from llm_responder import llambo_responder
 
 from llambo_replay.replay.loopback import LoopbackServer
@@ -15,29 +15,22 @@ from llambo_replay.replay.pricing import cost_usd, is_priced
 
 
 def record(server: LoopbackServer, store: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "run",
-            "--mode",
-            "record",
-            "--base-url",
-            server.base_url,
-            "--cassettes",
-            str(store),
-            "--out",
-            str(out),
-            "--trials",
-            "3",
-            "--n-gens",
-            "2",
-            "--no-memo",
-            *extra,
-        ],
-        capture_output=True,
-        text=True,
+    return cli(
+        "run",
+        "--mode",
+        "record",
+        "--base-url",
+        server.base_url,
+        "--cassettes",
+        str(store),
+        "--out",
+        str(out),
+        "--trials",
+        "3",
+        "--n-gens",
+        "2",
+        "--no-memo",
+        *extra,
         timeout=600,
     )
 
@@ -86,30 +79,10 @@ def test_current_models_are_priced_from_the_maintained_table(model):
 
 @pytest.mark.slow
 def test_max_cost_refuses_a_model_it_cannot_price_unless_told(tmp_path):
-    refused = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", "run", "--max-cost", "0.01", "--out", str(tmp_path)],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    refused = cli("run", "--max-cost", "0.01", "--out", str(tmp_path), timeout=600)
     assert refused.returncode == 2 and "Traceback" not in refused.stderr
     assert refused.stderr.startswith("error: --max-cost cannot stop a recording with smollm2-135m-instruct")
-    allowed = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "run",
-            "--max-cost",
-            "0.01",
-            "--allow-unpriced",
-            "--out",
-            str(tmp_path),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    allowed = cli("run", "--max-cost", "0.01", "--allow-unpriced", "--out", str(tmp_path), timeout=600)
     assert allowed.returncode == 0, allowed.stderr
 
 
@@ -122,12 +95,7 @@ def test_a_dry_run_estimates_within_15_percent_what_a_recording_then_uses(tmp_pa
     from functools import partial
 
     flags = ["--trials", "3", "--n-gens", "2"]
-    dry = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", "run", "--dry-run", *flags],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    dry = cli("run", "--dry-run", *flags, timeout=600)
     assert dry.returncode == 0, dry.stderr
     estimated = {
         line.split()[0]: int(re.search(r"about \$?([\d,]+)", line).group(1).replace(",", ""))
@@ -147,12 +115,7 @@ def test_a_components_dry_run_estimates_within_15_percent_what_a_recording_then_
     from llambo_replay.replay.pricing import approx_chat_tokens
 
     flags = ["--datasets", "wine", "--n-observed", "5,8", "--n-test", "3", "--n-gens", "2", "--n-candidates", "4"]
-    dry = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", "components", "--dry-run", *flags],
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    dry = cli("components", "--dry-run", *flags, timeout=600)
     assert dry.returncode == 0, dry.stderr
     assert "nothing was called" in dry.stdout
     estimated = {
@@ -160,25 +123,18 @@ def test_a_components_dry_run_estimates_within_15_percent_what_a_recording_then_
         for line in dry.stdout.splitlines()[1:4]
     }
     with LoopbackServer(responder=partial(llambo_responder, junk_every=0), ignore_n=True) as server:
-        recorded = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "llambo_replay.cli",
-                "components",
-                "--mode",
-                "record",
-                "--base-url",
-                server.base_url,
-                "--cassettes",
-                str(tmp_path / "c"),
-                "--out",
-                str(tmp_path / "o"),
-                "--no-memo",
-                *flags,
-            ],
-            capture_output=True,
-            text=True,
+        recorded = cli(
+            "components",
+            "--mode",
+            "record",
+            "--base-url",
+            server.base_url,
+            "--cassettes",
+            str(tmp_path / "c"),
+            "--out",
+            str(tmp_path / "o"),
+            "--no-memo",
+            *flags,
             timeout=600,
         )
         assert recorded.returncode == 0, recorded.stderr

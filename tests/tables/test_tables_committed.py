@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import run_cli as cli
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -26,13 +25,7 @@ REPO = Path(__file__).resolve().parents[2]
 )
 def test_committed_tables_regenerate_byte_for_byte(flags, committed, tmp_path):
     manifest = json.loads((committed / "manifest.json").read_text())
-    result = subprocess.run(
-        [sys.executable, "-m", "llambo_replay.cli", "tables", *flags, "--out", str(tmp_path)],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = cli("tables", *flags, "--out", str(tmp_path), cwd=REPO, timeout=600)
     assert result.returncode == 0, result.stderr
     for name in [*manifest["outputs"], "manifest.json"]:
         assert (tmp_path / name).read_bytes() == (committed / name).read_bytes(), f"tables/{name} differs"
@@ -79,22 +72,7 @@ def test_the_evaluation_tables_are_the_commands_own_and_refuse_a_changed_input(t
     shutil.copytree(REPO / "results/sampler-eval", copy)
     table = copy / "sampler_eval.csv"
     table.write_text(table.read_text().replace("LLAMBO", "LLAMBO?", 1))
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "tables",
-            "--evaluations",
-            str(copy),
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = cli("tables", "--evaluations", str(copy), "--out", str(tmp_path / "out"), cwd=REPO, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: {table} is missing or not what sampler_eval.manifest.json "
@@ -109,22 +87,7 @@ def test_a_damaged_evaluation_manifest_is_one_line(tmp_path):
     copy = tmp_path / "results"
     shutil.copytree(REPO / "results/sampler-eval", copy)
     (copy / "sampler_eval.manifest.json").write_text('{"outputs": ')
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "llambo_replay.cli",
-            "tables",
-            "--evaluations",
-            str(copy),
-            "--out",
-            str(tmp_path / "out"),
-        ],
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
+    result = cli("tables", "--evaluations", str(copy), "--out", str(tmp_path / "out"), cwd=REPO, timeout=120)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
         f"error: {copy / 'sampler_eval.manifest.json'} is not readable JSON (JSONDecodeError); restore it from git"
