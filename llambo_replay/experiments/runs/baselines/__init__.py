@@ -4,8 +4,8 @@ Every baseline is a function `optimise(space, objective, initial, n_trials, rng,
 that evaluates the shared initial points first, then proposes `n_trials` configurations, and returns
 the history in a LLAMBO run's shape (hyperparameters, score, generalization_score). It draws all its
 randomness from `rng` (one seeded generator per run) and knows nothing of cassettes: the caller
-(`experiments.runs.baseline_run.run_baseline`) records its proposals and evaluations. Adding a baseline is one module
-plus one `Baseline(...)` line below. This package must not import an optimiser library at import
+(`experiments.runs.baseline_run.run_baseline`) records its proposals and evaluations. Adding a baseline
+is one module plus one `Baseline(...)` line below. This package must not import an optimiser library at import
 time (the command line reads the registry to build its help).
 """
 
@@ -41,7 +41,7 @@ class Baseline:
     label: str  # how tables and figures name it
     target: str  # "module:function" under this package
     library: str  # the distribution whose version is part of a recorded proposal's key
-    recorded: bool = True  # proposals come from floating-point numerics, so they are recorded (see policies)
+    recorded: bool = True  # proposals come from floating-point numerics, so they are recorded (see reproduction)
     extra: str | None = None  # the pip extra that installs `library`, when the default install lacks it
     paper: str | None = None  # its name in the official exp_baselines/run_all_baselines.py, if it is one
 
