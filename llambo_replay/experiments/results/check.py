@@ -10,7 +10,6 @@ reported as numerical drift with both environments named.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,10 +114,10 @@ def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | 
 
 def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
     manifest = read_manifest(path)
-    return CHECK_OF_KIND[kinds.kind_of(manifest).name](path, manifest, cassettes, scratch, reference_root)
+    return kinds.kind_of(manifest).function("check")(path, manifest, cassettes, scratch, reference_root)
 
 
-def _check_replayed_run(
+def check_replayed_run(
     path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None
 ) -> Checked:
     if manifest.get("format", 1) < 2:
@@ -309,14 +308,3 @@ def table_drift(committed: pd.DataFrame, produced: pd.DataFrame) -> float:
     if not committed[text].equals(produced[text]):
         return float("inf")
     return _largest(committed[numeric].to_numpy(float), produced[numeric].to_numpy(float), relative=True)
-
-
-# How each kind of result (`kinds.KINDS`) is checked.
-CHECK_OF_KIND: dict[str, Callable[[Path, dict[str, Any], Path, Path, str | None], Checked]] = {
-    "llambo-run": _check_replayed_run,
-    "baseline-run": _check_replayed_run,
-    "warmstart-run": _check_replayed_run,
-    "components": check_components,
-    "surrogate-eval": check_official_evaluation,
-    "sampler-eval": check_official_evaluation,
-}

@@ -1,17 +1,19 @@
 """The kinds of committed result, as a registry: a manifest's `kind` names its entry.
 
-This is the one place that tells kinds apart. `check`, `migrate --to-current-protocol` and the replay
-commands each keep one table keyed by these names (a test holds every table to every kind), so a new
-kind of result is its own module plus one line here and one in each table. Manifests written before
-`kind` existed get it from `upgrade`, the one place that still reads a kind off a manifest's shape.
+This is the one place that tells kinds apart: each entry names how its results are checked, replayed on
+the command line and moved to the current objective protocol (`module:function` under
+`llambo_replay.experiments`, imported when called), so a new kind of result is its own module plus one
+line here. Manifests written before `kind` existed get it from `upgrade`, the one place that still reads
+a kind off a manifest's shape.
 
 Kept free of heavy imports: `check`'s listing and the command line read it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from importlib import import_module
 from pathlib import Path
 from typing import Any
 
@@ -23,18 +25,54 @@ class ResultKind:
     name: str
     reproduction: str  # "replayed": byte for byte on any CPU; "recomputed": metrics within a tolerance elsewhere
     manifest_file: str | None  # its manifest's fixed file name, or None: `<seed>.manifest.json` beside its history
-    what: str
+    check: str  # (path, manifest, cassettes, scratch, reference_root) -> check.Checked
+    command: str  # (manifest) -> argv of the command line that replays it, or None
+    migrate: str  # (path, manifest, cassettes, scratch, reference_root) -> one line saying what happened
 
+    def function(self, role: str) -> Callable[..., Any]:
+        """The function this kind names for `role` ("check", "command" or "migrate")."""
+        module, name = getattr(self, role).split(":")
+        return getattr(import_module(f"llambo_replay.experiments.{module}"), name)
+
+
+_CHECK_RUN = "results.check:check_replayed_run"
+_MOVE_RUN = "results.migration:move_run"
 
 KINDS = {
     kind.name: kind
     for kind in (
-        ResultKind("llambo-run", "replayed", None, "a LLAMBO run (`run`, `grid --methods llambo`)"),
-        ResultKind("baseline-run", "replayed", None, "a baseline's run (`grid --methods <baseline>`)"),
-        ResultKind("warmstart-run", "replayed", None, "a run of the warm-starting evaluation (`warmstart`)"),
-        ResultKind("components", "recomputed", "components.manifest.json", "the component evaluations (`components`)"),
-        ResultKind("surrogate-eval", "recomputed", "surrogate_eval.manifest.json", "an official surrogate evaluation"),
-        ResultKind("sampler-eval", "recomputed", "sampler_eval.manifest.json", "the official sampler evaluation"),
+        # a LLAMBO run (`run`, `grid --methods llambo`)
+        ResultKind("llambo-run", "replayed", None, _CHECK_RUN, "results.replay_commands:run_command", _MOVE_RUN),
+        # a baseline's run (`grid --methods <baseline>`)
+        ResultKind("baseline-run", "replayed", None, _CHECK_RUN, "results.replay_commands:grid_command", _MOVE_RUN),
+        # a run of the warm-starting evaluation (`warmstart`)
+        ResultKind(
+            "warmstart-run", "replayed", None, _CHECK_RUN, "results.replay_commands:warmstart_command", _MOVE_RUN
+        ),
+        ResultKind(
+            "components",
+            "recomputed",
+            "components.manifest.json",
+            "results.check:check_components",
+            "results.replay_commands:components_command",
+            "results.migration:move_components",
+        ),
+        ResultKind(
+            "surrogate-eval",
+            "recomputed",
+            "surrogate_eval.manifest.json",
+            "results.check:check_official_evaluation",
+            "results.replay_commands:surrogate_eval_command",
+            "results.migration:not_a_protocol_result",
+        ),
+        ResultKind(
+            "sampler-eval",
+            "recomputed",
+            "sampler_eval.manifest.json",
+            "results.check:check_official_evaluation",
+            "results.replay_commands:sampler_eval_command",
+            "results.migration:not_a_protocol_result",
+        ),
     )
 }
 RECOMPUTED_MANIFEST_FILES = tuple(k.manifest_file for k in KINDS.values() if k.manifest_file)

@@ -12,7 +12,6 @@ and replays as it was recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -49,14 +48,14 @@ def _write(path: Path, manifest: dict[str, Any]) -> None:
 def to_current_protocol(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> str:
     """One line saying what happened to the result whose manifest is `path`."""
     manifest = read_manifest(path)
-    return MIGRATION_OF_KIND[kinds.kind_of(manifest).name](path, manifest, cassettes, scratch, reference_root)
+    return kinds.kind_of(manifest).function("migrate")(path, manifest, cassettes, scratch, reference_root)
 
 
-def _not_a_protocol_result(path: Path, *_: Any) -> str:
+def not_a_protocol_result(path: Path, *_: Any) -> str:
     return f"not an objective-protocol result: {path}"  # the official evaluations' pool is its own objective
 
 
-def _run(path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None) -> str:
+def move_run(path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None) -> str:
     spec = spec_from_manifest(path, reference_root)
     if spec.objective_protocol == PROTOCOL_VERSION:
         return f"already {PROTOCOL_VERSION}: {path}"
@@ -80,7 +79,7 @@ def _run(path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, r
     return f"moved to {PROTOCOL_VERSION} (history byte-identical): {path}"
 
 
-def _components(
+def move_components(
     path: Path, manifest: dict[str, Any], cassettes: Path, scratch: Path, reference_root: str | None
 ) -> str:
     from llambo_replay.bayesmark import reference
@@ -150,14 +149,3 @@ def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str 
         )
     atomic_write_text(path, manifest_text(produced))
     return f"migrated to format 2 ({reproduction}, {len(keys)} evaluation(s) from its history): {path}"
-
-
-# How each kind of result (`kinds.KINDS`) moves to the current objective protocol.
-MIGRATION_OF_KIND: dict[str, Callable[[Path, dict[str, Any], Path, Path, str | None], str]] = {
-    "llambo-run": _run,
-    "baseline-run": _run,
-    "warmstart-run": _run,
-    "components": _components,
-    "surrogate-eval": _not_a_protocol_result,
-    "sampler-eval": _not_a_protocol_result,
-}

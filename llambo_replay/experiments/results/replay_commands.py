@@ -179,7 +179,7 @@ def replay_command(manifest: Mapping[str, Any]) -> str | None:
     """The command line that replays `manifest`'s result into the command's default output folder, or
     None when no command line gives its settings."""
     try:
-        argv = COMMAND_OF_KIND[kind_of(manifest).name](manifest)
+        argv = kind_of(manifest).function("command")(manifest)
     except (KeyError, TypeError, AttributeError, ValueError, UsageError):  # naming it must never stop a write
         return None
     return None if argv is None else shlex.join(argv)
@@ -200,7 +200,7 @@ def _preset_flag(preset: str) -> list[str]:
     return [] if preset == "demo" else ["--preset", preset]
 
 
-def _run_command(manifest: Mapping[str, Any]) -> list[str] | None:
+def run_command(manifest: Mapping[str, Any]) -> list[str] | None:
     task = manifest["task"]
     wanted = {
         **{k: get(manifest) for k, get in RUN_OPTIONS.items()},
@@ -259,7 +259,7 @@ def _normalised_settings(settings: Mapping[str, Any]) -> dict[str, Any]:
     return LlamboSettings.from_dict(settings).as_dict()
 
 
-def _grid_command(manifest: Mapping[str, Any]) -> list[str]:
+def grid_command(manifest: Mapping[str, Any]) -> list[str]:
     """A baseline's cell: every option it reads is a flag, so this always exists."""
     task = manifest["task"]
     wanted = {
@@ -283,7 +283,7 @@ def _grid_command(manifest: Mapping[str, Any]) -> list[str]:
     )
 
 
-def _warmstart_command(manifest: Mapping[str, Any]) -> list[str] | None:
+def warmstart_command(manifest: Mapping[str, Any]) -> list[str] | None:
     from llambo_replay.experiments.results.presets import DESIGNS
     from llambo_replay.llambo.warmstart import WarmstartSettings
 
@@ -313,7 +313,7 @@ def _warmstart_command(manifest: Mapping[str, Any]) -> list[str] | None:
     )
 
 
-def _components_command(manifest: Mapping[str, Any]) -> list[str] | None:
+def components_command(manifest: Mapping[str, Any]) -> list[str] | None:
     spec = manifest["spec"]
     if spec.get("objective_protocol", PROTOCOL_VERSION) != PROTOCOL_VERSION:
         return None  # `components` evaluates under the current protocol only
@@ -322,7 +322,7 @@ def _components_command(manifest: Mapping[str, Any]) -> list[str] | None:
     return [PROGRAM, "components"] + _preset_flag(preset) + _flags(flags)
 
 
-def _surrogate_eval_command(manifest: Mapping[str, Any]) -> list[str]:
+def surrogate_eval_command(manifest: Mapping[str, Any]) -> list[str]:
     spec = manifest["spec"]
     task = _task_flag(spec, SURROGATE_EVAL_DEFAULTS)
     wanted = {k: spec.get(k, SURROGATE_EVAL_DEFAULTS.get(k)) for k in SURROGATE_EVAL_OPTIONS}
@@ -337,7 +337,7 @@ def _task_flag(spec: Mapping[str, Any], defaults: Mapping[str, Any]) -> list[str
     return [] if same else ["--task", f"{spec['dataset']}/{spec['model']}"]
 
 
-def _sampler_eval_command(manifest: Mapping[str, Any]) -> list[str]:
+def sampler_eval_command(manifest: Mapping[str, Any]) -> list[str]:
     spec = manifest["spec"]
     wanted = {k: spec[k] for k in SAMPLER_EVAL_OPTIONS}
     preset, flags = _by_fewest_flags(SAMPLER_EVAL_PRESETS, SAMPLER_EVAL_DEFAULTS, wanted)[0]
@@ -356,14 +356,3 @@ def _flags(options: Mapping[str, Any]) -> list[str]:
         else:
             out += [flag, repr(value) if isinstance(value, float) else str(value)]
     return out
-
-
-# The command that replays each kind of result (`kinds.KINDS`).
-COMMAND_OF_KIND: dict[str, Callable[[Mapping[str, Any]], list[str] | None]] = {
-    "llambo-run": _run_command,
-    "baseline-run": _grid_command,
-    "warmstart-run": _warmstart_command,
-    "components": _components_command,
-    "surrogate-eval": _surrogate_eval_command,
-    "sampler-eval": _sampler_eval_command,
-}
