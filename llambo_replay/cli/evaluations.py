@@ -54,12 +54,11 @@ def _run_each(args: argparse.Namespace, spec_of: Callable, run: Callable, refuse
     specs = [spec_of(args, task) for task in evaluated_tasks(args)]
     for spec in specs:
         refuse(load_task(spec.dataset, spec.model))
+    several = len(specs) > 1
     for spec in specs:
-        out = args.out / f"{spec.dataset}-{spec.model}" if len(specs) > 1 else args.out
+        out = args.out / f"{spec.dataset}-{spec.model}" if several else args.out
         manifest = run(spec, parse_mode(args.mode), out, args.cassettes, args.base_url, args.timeout)
-        print_outputs(
-            out, [table], manifest, f"; replays with {manifest['replay_command']}\n" if len(specs) > 1 else ""
-        )
+        print_outputs(out, [table], manifest, f"; replays with {manifest['replay_command']}\n" if several else "")
     return 0
 
 

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from llambo_replay.llambo import exact
 from llambo_replay.llambo.space import Hyperparameter, SearchSpace
 
 if TYPE_CHECKING:
@@ -157,7 +156,7 @@ def ranges_block(space: SearchSpace, settings: PromptSettings) -> str:
             lines.append(f"- {name}:  (ordinal, must take value in {list(p.values)})")
             continue
         warped = settings.warping and p.warps
-        low, high = (exact.log10(p.low), exact.log10(p.high)) if warped else (p.low, p.high)
+        low, high = p.log10_bounds if warped else (p.low, p.high)
         n_dp = (
             count_decimals(low) if (warped and p.type == "int") else (0 if p.type == "int" else count_decimals(p.low))
         )

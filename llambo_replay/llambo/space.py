@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -31,12 +32,17 @@ class Hyperparameter:
         """Input warping maps log-scaled hyperparameters to log10 space (the paper's warping)."""
         return self.transform == "log"
 
+    @cached_property
+    def log10_bounds(self) -> tuple[float, float]:
+        """The bounds in log10 space, exactly (they reach prompts, range checks and every random draw)."""
+        return exact.log10(self.low), exact.log10(self.high)
+
     def contains(self, value: float, warped: bool = False) -> bool:
         if not isinstance(value, (int, float)) or not math.isfinite(value):
             return False
         if self.type == "ordinal":
             return any(math.isclose(value, v, abs_tol=1e-2) for v in self.values)
-        low, high = (exact.log10(self.low), exact.log10(self.high)) if warped and self.warps else (self.low, self.high)
+        low, high = self.log10_bounds if warped and self.warps else (self.low, self.high)
         if not low <= value <= high:
             return False
         return self.type != "int" or (warped and self.warps) or float(value).is_integer()
@@ -105,7 +111,7 @@ class SearchSpace:
                     continue
                 u = float(rng.uniform())
                 if p.transform == "log":
-                    low, high = exact.log10(p.low), exact.log10(p.high)
+                    low, high = p.log10_bounds
                     value = exact.pow10(low + u * (high - low))
                 elif p.transform == "logit" and 0 < p.low < p.high < 1:
                     lo, hi = _logit(p.low), _logit(p.high)
