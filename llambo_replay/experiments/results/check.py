@@ -73,14 +73,6 @@ def run_manifests(results: Path, components: bool = False) -> list[Path]:
     return found
 
 
-def _history_path(manifest_path: Path) -> Path:
-    return manifest_path.with_name(manifest_path.name.removesuffix(".manifest.json") + ".csv")
-
-
-def _read_history(path: Path) -> pd.DataFrame:
-    return pd.read_csv(path, float_precision="round_trip")
-
-
 def rerun(
     spec: RunSpec,
     manifest: dict[str, Any],
@@ -99,7 +91,7 @@ def rerun(
     return produced, spec.outputs(scratch)["history"]
 
 
-def _reproduction(path: Path, manifest: dict[str, Any]) -> str:
+def reproduction_of(path: Path, manifest: dict[str, Any]) -> str:
     if manifest.get("method") not in REPRODUCTION:
         raise UsageError(f"{path} names an unknown method {manifest.get('method')!r}")
     return REPRODUCTION[manifest["method"]]
@@ -125,7 +117,7 @@ def check_replayed_run(
             f"{path} is a format-1 run (made before evaluations were recorded); upgrade it once with "
             "`llambo-replay migrate --results DIR`"
         )
-    reproduction = _reproduction(path, manifest)
+    reproduction = reproduction_of(path, manifest)
     try:
         source = _initial_points_source(manifest, cassettes)
         if source is not None and not source[0]:

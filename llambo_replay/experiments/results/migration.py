@@ -16,13 +16,15 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from llambo_replay import namespaces
 from llambo_replay.bayesmark.evaluations import seed_from_history
 from llambo_replay.bayesmark.objective_protocols import PROTOCOL_VERSION, manifest_protocol
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import CheckFailed, LlamboReplayError, UsageError
 from llambo_replay.experiments.results import kinds
-from llambo_replay.experiments.results.check import _history_path, _read_history, _reproduction, rerun
+from llambo_replay.experiments.results.check import reproduction_of, rerun
 from llambo_replay.experiments.results.manifests import manifest_text, read_manifest
 from llambo_replay.experiments.runs.baseline_run import recorded_proposals
 from llambo_replay.experiments.runs.reproduction import RECORDED_PROPOSALS
@@ -113,6 +115,14 @@ def move_components(
     return f"moved to {PROTOCOL_VERSION} (outputs byte-identical): {path}"
 
 
+def _history_path(manifest_path: Path) -> Path:
+    return manifest_path.with_name(manifest_path.name.removesuffix(".manifest.json") + ".csv")
+
+
+def _read_history(path: Path) -> pd.DataFrame:
+    return pd.read_csv(path, float_precision="round_trip")
+
+
 def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> str:
     """Upgrade one format-1 run in place: its evaluations, taken from its own history, go into the
     cassettes; a replay must then give the same history; the manifest is rewritten as format 2."""
@@ -141,7 +151,7 @@ def migrate_run(path: Path, cassettes: Path, scratch: Path, reference_root: str 
             RecordMode.AUTO,
             lambda: (rows[n:], {"computed_on": None, "migrated_from": f"{history_path.name} (format 1)"}),
         )
-    reproduction = _reproduction(path, manifest)
+    reproduction = reproduction_of(path, manifest)
     produced, _ = rerun(spec_from_manifest(path, reference_root), manifest, cassettes, scratch)
     if produced["history_sha256"] != manifest["history_sha256"]:
         raise CheckFailed(
