@@ -24,7 +24,12 @@ DEFAULT_OUT = Path("results/runs")
 
 
 class Help(argparse.ArgumentDefaultsHelpFormatter):
-    """Show defaults, but not the uninformative None/False ones."""
+    """Show defaults, but not the uninformative None/False ones; an epilog of examples keeps its lines."""
+
+    def _fill_text(self, text: str, width: int, indent: str) -> str:
+        if text.startswith("examples:"):
+            return "".join(indent + line for line in text.splitlines(keepends=True))
+        return super()._fill_text(text, width, indent)
 
     def _get_help_string(self, action: argparse.Action) -> str:
         if action.default in (None, False):

@@ -1,4 +1,5 @@
-"""`llambo-replay grid`: many (method, task, seed) cells, resumable and parallel."""
+"""`llambo-replay grid` (many (method, task, seed) cells, resumable and parallel) and `llambo-replay baselines`
+(the environments the paper's baselines are recorded in)."""
 
 from __future__ import annotations
 
@@ -6,7 +7,7 @@ import argparse
 from pathlib import Path
 
 from llambo_replay.cli.common import estimate_runs, run_budget, run_spec
-from llambo_replay.cli.flags import add_shared_run_flags, at_least, csv_list, int_list, method_labels, task_list
+from llambo_replay.cli.flags import Parser, add_shared_run_flags, at_least, csv_list, int_list, method_labels, task_list
 from llambo_replay.errors import LlamboReplayError
 
 
@@ -52,8 +53,42 @@ def cmd_grid(args: argparse.Namespace) -> int:
 MAX_JOBS = 256  # more local workers than any machine this runs on could use
 
 
+def cmd_baselines(args: argparse.Namespace) -> int:
+    from llambo_replay.experiments.runs.baselines import REGISTRY
+    from llambo_replay.experiments.runs.baselines.environments import environment, install, names
+
+    if args.action == "list":
+        for name, b in REGISTRY.items():
+            where = "in process" if b.environment is None else f"environment {b.environment}"
+            state = "" if b.environment is None else (
+                " (installed)" if environment(b.environment).installed else " (not installed)"
+            )  # fmt: skip
+            print(f"{name:12} {b.label:34} {where}{state}")
+        return 0
+    wanted = names() if args.names == ["all"] else [_environment_of(name) for name in args.names]
+    for name in dict.fromkeys(wanted):
+        install(environment(name))
+    return 0
+
+
+def _environment_of(name: str) -> str:
+    """An environment's name, or the environment a baseline's name runs in."""
+    from llambo_replay.errors import UsageError
+    from llambo_replay.experiments.runs.baselines import REGISTRY
+    from llambo_replay.experiments.runs.baselines.environments import names
+
+    if name in names():
+        return name
+    if name in REGISTRY and REGISTRY[name].environment:
+        return REGISTRY[name].environment
+    if name in REGISTRY:
+        raise UsageError(f"baseline {name!r} runs in process and needs no environment")
+    raise UsageError(f"unknown baseline or environment {name!r}; environments: {', '.join(names())}, or all")
+
+
 LISTING = {
     "grid": "run many (method, task, seed) cells: resumable, parallel",
+    "baselines": "list the baselines, or install the pinned environments they are recorded in",
 }
 
 
@@ -90,3 +125,22 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     add_shared_run_flags(grid)
     grid.set_defaults(func=cmd_grid, out=Path("results/grid"))
+
+    baselines = sub.add_parser(
+        "baselines",
+        help=LISTING["baselines"],
+        description="The paper's baselines that run in a worker are recorded inside a virtual environment "
+        "pinned to the versions the official code used (made by uv from a lock shipped with the package, "
+        "under $LLAMBO_REPLAY_ENVS, default ~/.cache/llambo-replay/envs). Replaying needs none.",
+        epilog="examples:\n  llambo-replay baselines list\n  llambo-replay baselines install paper_tpe\n"
+        "  llambo-replay baselines install all",
+    )
+    actions = baselines.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
+    actions.add_parser("list", help="each baseline, where it runs, and whether its environment is installed")
+    install = actions.add_parser(
+        "install",
+        help="make environments (uv's progress on stderr); one that is complete is left as it is",
+        description="Make the named environments, or those the named baselines run in, or all.",
+    )
+    install.add_argument("names", nargs="+", metavar="NAME", help="an environment, a baseline, or all")
+    baselines.set_defaults(func=cmd_baselines)

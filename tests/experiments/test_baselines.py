@@ -1,5 +1,6 @@
-"""Every registered baseline: from the shared initial points, seeded by the run's generator alone, its
-proposals recorded, and its run replayed byte for byte without running the optimiser again."""
+"""Every baseline that runs in process: from the shared initial points, seeded by the run's generator alone,
+its proposals recorded, and its run replayed byte for byte without running the optimiser again (the
+worker baselines: test_worker_baselines.py)."""
 
 from __future__ import annotations
 
@@ -19,14 +20,16 @@ from llambo_replay.experiments.runs.run_spec import RunSpec
 from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import RecordMode
 
+IN_PROCESS = {name: b for name, b in REGISTRY.items() if b.environment is None}
 INSTALLED = {
     name: importlib.util.find_spec(b.library.replace("scikit-optimize", "skopt")) is not None
-    for name, b in REGISTRY.items()
+    for name, b in IN_PROCESS.items()
 }
 NEEDS_EXTRA = {
-    name: pytest.mark.skipif(not INSTALLED[name], reason=f"needs the [{b.extra}] extra") for name, b in REGISTRY.items()
+    name: pytest.mark.skipif(not INSTALLED[name], reason=f"needs the [{b.extra}] extra")
+    for name, b in IN_PROCESS.items()
 }
-METHODS = [pytest.param(name, marks=NEEDS_EXTRA[name]) for name in REGISTRY]
+METHODS = [pytest.param(name, marks=NEEDS_EXTRA[name]) for name in IN_PROCESS]
 
 
 @pytest.mark.parametrize("method", METHODS)
@@ -70,7 +73,7 @@ def test_a_baseline_survives_evaluations_that_fail_with_nan(method):
 
 @pytest.mark.slow
 @pytest.mark.parametrize(
-    "method", [pytest.param(name, marks=NEEDS_EXTRA[name]) for name, b in REGISTRY.items() if b.recorded]
+    "method", [pytest.param(name, marks=NEEDS_EXTRA[name]) for name, b in IN_PROCESS.items() if b.recorded]
 )
 def test_a_recorded_baseline_replays_without_its_optimiser(method, tmp_path, monkeypatch):
     spec = RunSpec(
@@ -109,12 +112,21 @@ def test_a_missing_optional_library_keys_its_proposals_by_the_version_its_extra_
     real = metadata.version
 
     def missing(name):
-        if name == "botorch":
+        if name == "smac":
             raise metadata.PackageNotFoundError(name)
         return real(name)
 
     monkeypatch.setattr(metadata, "version", missing)
-    assert library_version("gp_botorch") == "botorch 0.18.1"
+    assert library_version("smac") == "smac 1.4.0"
+
+
+def test_a_worker_baselines_proposals_are_keyed_by_its_environments_lock():
+    from llambo_replay.experiments.runs.baselines.environments import environment
+    from llambo_replay.experiments.runs.baselines.worker_client import worker_source_hash
+
+    lock = environment("botorch").lock_hash
+    assert library_version("gp_botorch") == f"environment botorch {lock} worker {worker_source_hash('botorch_gp')}"
+    assert len(lock) == 16 and lock != environment("tpe").lock_hash
 
 
 def test_the_registry_names_the_papers_baselines_and_the_grid_offers_each():

@@ -14,6 +14,8 @@ from llambo_replay.bayesmark.evaluations import RecordedObjective
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import load_task
+from llambo_replay.experiments.runs.baselines.environments import environment as worker_environment
+from llambo_replay.experiments.runs.baselines.worker_client import run_worker
 from llambo_replay.experiments.runs.reproduction import RECORDED_PROPOSALS
 from llambo_replay.experiments.runs.run_spec import RunSpec
 from llambo_replay.experiments.runs.runner import (
@@ -58,7 +60,17 @@ def run_baseline(
     paths = spec.outputs(out)
     check_writable(paths["history"].parent)
 
+    about_worker: dict[str, Any] = {}
+
     def optimise_here() -> pd.DataFrame:
+        if method_info.environment:
+            env = worker_environment(method_info.environment)
+            ran = run_worker(
+                env.python, method_info.target, task.space, objective, initial, s.n_trials, spec.seed,
+                task.lower_is_better,
+            )  # fmt: skip
+            about_worker.update(environment=env.describe(), versions=ran.versions, seconds=ran.seconds)
+            return history_frame(task.space, ran.configs, ran.results)
         with pinned_threads():
             return method_info.optimise()(task.space, objective, initial, s.n_trials, rng, task.lower_is_better)
 
@@ -67,7 +79,8 @@ def run_baseline(
 
         def propose() -> tuple[list[dict[str, float]], dict[str, Any]]:
             computed.append(optimise_here())
-            return computed[0][task.space.names].to_dict("records")[len(initial) :], {"computed_on": environment()}
+            proposals = computed[0][task.space.names].to_dict("records")[len(initial) :]
+            return proposals, {"computed_on": environment(), **about_worker}
 
         answer, proposal_keys = recorded_proposals(method, spec, initial, store, mode, propose)
         if computed:  # each configuration evaluated once, whichever way the proposals came
@@ -89,6 +102,8 @@ def run_baseline(
         "versions": versions(),
         "cassettes": keys,
     }
+    if method_info.environment:  # which environment proposed: its lock hash is in the proposals' key too
+        manifest["environment"] = worker_environment(method_info.environment).describe()
     write_run(paths, text, manifest)
     return manifest
 

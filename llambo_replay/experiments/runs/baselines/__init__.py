@@ -1,12 +1,15 @@
 """The baseline optimisers, one module each, behind one signature and one registry.
 
-Every baseline is a function `optimise(space, objective, initial, n_trials, rng, lower_is_better)`
-that evaluates the shared initial points first, then proposes `n_trials` configurations, and returns
-the history in a LLAMBO run's shape (hyperparameters, score, generalization_score). It draws all its
-randomness from `rng` (one seeded generator per run) and knows nothing of cassettes: the caller
-(`experiments.runs.baseline_run.run_baseline`) records its proposals and evaluations. Adding a baseline
-is one module plus one `Baseline(...)` line below. This package must not import an optimiser library at import
-time (the command line reads the registry to build its help).
+A baseline runs one of two ways. In process: a function `optimise(space, objective, initial, n_trials,
+rng, lower_is_better)` that evaluates the shared initial points first, then proposes `n_trials`
+configurations, and returns the history in a LLAMBO run's shape (hyperparameters, score,
+generalization_score), drawing all its randomness from `rng`. In a worker (`environment` set): an optimiser
+class in `workers/` that runs under the Python of its own environment, pinned to the versions the paper's
+code used (`environments`), and is asked and told over a pipe (`worker_client`). Either knows nothing of
+cassettes: the caller (`experiments.runs.baseline_run.run_baseline`) records its proposals and
+evaluations. Adding a baseline is one module plus one `Baseline(...)` line below (and, for a worker, a
+lock in `envs/`). This package must not import an optimiser library at import time (the command line
+reads the registry to build its help).
 """
 
 from __future__ import annotations
@@ -39,14 +42,15 @@ def finite_losses(losses: Sequence[float]) -> list[float]:
 class Baseline:
     name: str  # the method's name in `grid --methods`, result folders and manifests
     label: str  # how tables and figures name it
-    target: str  # "module:function" under this package
+    target: str  # "module:function" under this package; for a worker, its module under workers/
     library: str  # the distribution whose version is part of a recorded proposal's key
     recorded: bool = True  # proposals come from floating-point numerics, so they are recorded (see reproduction)
     extra: str | None = None  # the pip extra that installs `library`, when the default install lacks it
     paper: str | None = None  # its name in the official exp_baselines/run_all_baselines.py, if it is one
+    environment: str | None = None  # the worker environment (envs/<name>.txt) it runs in, if not in process
 
     def optimise(self) -> Callable[..., pd.DataFrame]:
-        """The optimiser function; a missing optional library is a one-line error naming the extra."""
+        """The in-process optimiser function; a missing optional library is a one-line error naming the extra."""
         module, function = self.target.split(":")
         try:
             return getattr(import_module(f"{__name__}.{module}"), function)
@@ -66,7 +70,10 @@ REGISTRY: dict[str, Baseline] = {
         Baseline("tpe", "TPE (Optuna, univariate)", "optuna_tpe:univariate", "optuna"),
         Baseline("optuna", "Optuna (multivariate TPE)", "optuna_tpe:multivariate", "optuna", paper="bo_optuna"),
         Baseline("smac", "SMAC (1.4, random forest)", "smac_rf:optimise", "smac", extra="baselines", paper="bo_smac"),
-        Baseline("gp_botorch", "GP (BoTorch, qEI)", "botorch_gp:optimise", "botorch", extra="botorch", paper="bo_gp"),
+        Baseline(
+            "paper_tpe", "TPE (paper's tpe_single)", "tpe_paper", "parzen_estimator", paper="bo_tpe", environment="tpe"
+        ),
+        Baseline("gp_botorch", "GP (BoTorch, qEI)", "botorch_gp", "botorch", paper="bo_gp", environment="botorch"),
     )
 }
 
@@ -80,9 +87,17 @@ def baseline(name: str) -> Baseline:
 def library_version(method: str) -> str:
     """'<library> <version>' of the baseline's optimiser: part of a recorded proposal's key. Where an optional
     library is not installed, the version its extra pins: a replay reads recorded proposals and needs no
-    optimiser, so the committed SMAC and BoTorch runs replay on the default install."""
+    optimiser, so the committed SMAC and BoTorch runs replay on the default install. A worker baseline's
+    is its environment's name and lock hash, which pin every version in it, and the hash of the worker's
+    source, so that editing either makes its recordings a miss instead of passing for the new code's."""
     from importlib.metadata import PackageNotFoundError, requires, version
 
+    if baseline(method).environment:
+        from llambo_replay.experiments.runs.baselines.environments import environment
+        from llambo_replay.experiments.runs.baselines.worker_client import worker_source_hash
+
+        env = environment(baseline(method).environment)
+        return f"environment {env.name} {env.lock_hash} worker {worker_source_hash(baseline(method).target)}"
     library = baseline(method).library
     try:
         return f"{library} {version(library)}"
