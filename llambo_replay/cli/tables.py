@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.flags import REFERENCE_HELP
+from llambo_replay.cli.flags import REFERENCE_HELP, csv_list
 from llambo_replay.errors import UsageError
 
 
@@ -27,6 +27,13 @@ def cmd_tables(args: argparse.Namespace) -> int:
         histories = load_paper(args.reference, benchmark=reference.HPOBENCH_HISTORIES)
         return build_tables(histories, args.out or Path("tables/hpobench"), "HPOBench")
     histories = load_results(args.results)
+    if args.methods:  # by folder name, as `grid --methods` names them
+        folder = {id(h): h.source.split("/")[1] for h in histories}  # "results/<method>/<dataset>/..."
+        found = sorted(set(folder.values()))
+        missing = [m for m in args.methods if m not in found]
+        if missing:
+            raise UsageError(f"no runs of {missing[0]!r} under {args.results}; it has: {', '.join(found)}")
+        histories = [h for h in histories if folder[id(h)] in args.methods]
     if not args.no_paper:
         histories += load_paper(args.reference, {(h.dataset, h.model) for h in histories})
     return build_tables(histories, args.out or Path("tables"), "Bayesmark")
@@ -62,6 +69,13 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=Path,
         default=Path("results/recorded/grid"),
         help="folder of run histories, <method>/<dataset>/<model>/<seed>.csv (bayesmark)",
+    )
+    tables.add_argument(
+        "--methods",
+        type=csv_list,
+        default=None,
+        help="only these methods' runs under --results (comma-separated; default: all), e.g. to leave out "
+        "one still being recorded, which would otherwise narrow every method to the cells it has",
     )
     tables.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     tables.add_argument("--no-paper", action="store_true", help="leave out the paper's published LLAMBO row")

@@ -19,7 +19,10 @@ REPO = Path(__file__).resolve().parents[2]
         (["--benchmark", "hpobench"], REPO / "tables" / "hpobench"),
         (["--results", "results/recorded/ablations", "--no-paper"], REPO / "tables" / "ablations"),
         (["--results", "results/recorded/warmstart", "--no-paper"], REPO / "tables" / "warmstart"),
-        (["--results", "results/recorded/paper-grid"], REPO / "tables" / "paper-grid"),
+        (
+            ["--results", "results/recorded/paper-grid", "--methods", "random,skopt,optuna,smac,tpe,paper_tpe"],
+            REPO / "tables" / "paper-grid",
+        ),
         (["--evaluations"], REPO / "tables" / "evaluations"),
     ],
 )

@@ -14,28 +14,14 @@ reads the registry to build its help).
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import import_module
 
 import pandas as pd
 
 from llambo_replay.errors import UsageError
-
-Objective = Callable[[dict[str, float]], Mapping[str, float]]
-FAILED_LOSS = 1e10  # told for a failed evaluation before any evaluation succeeded
-
-
-def finite_losses(losses: Sequence[float]) -> list[float]:
-    """What an optimiser that refuses NaN and inf (a GP) is told: a failed evaluation (seen: a diverged
-    MLP on diabetes) counts as the worst finite loss told before it; the history keeps the real score.
-    The official objective asserts finite losses, so its run would have stopped there
-    (docs/differences.md)."""
-    told: list[float] = []
-    for loss in losses:
-        told.append(loss if math.isfinite(loss) else max(told, default=FAILED_LOSS))
-    return told
+from llambo_replay.experiments.runs.baselines.losses import FAILED_LOSS, Objective, finite_losses
 
 
 @dataclass(frozen=True)
@@ -74,6 +60,10 @@ REGISTRY: dict[str, Baseline] = {
             "paper_tpe", "TPE (paper's tpe_single)", "tpe_paper", "parzen_estimator", paper="bo_tpe", environment="tpe"
         ),
         Baseline("gp_botorch", "GP (BoTorch, qEI)", "botorch_gp", "botorch", paper="bo_gp", environment="botorch"),
+        Baseline("hebo", "HEBO (0.3.5)", "hebo", "HEBO", paper="bo_hebo", environment="hebo"),
+        Baseline(
+            "gp_dkl", "GP-DKL (deep kernel, qEI)", "botorch_dkl", "gpytorch", paper="bo_dkl", environment="botorch"
+        ),
     )
 }
 
@@ -107,3 +97,6 @@ def library_version(method: str) -> str:
         if pinned is None:
             raise UsageError(f"method {method!r} needs {library}, which is not installed") from None
         return f"{library} {pinned}"
+
+
+__all__ = ["FAILED_LOSS", "REGISTRY", "Baseline", "Objective", "baseline", "finite_losses", "library_version"]

@@ -81,7 +81,7 @@ def uv_binary() -> str:
     except (ImportError, FileNotFoundError):
         found = shutil.which("uv")
         if found is None:
-            raise UsageError("making a baseline environment needs uv: pip install 'uv>=0.9,<1'") from None
+            raise UsageError("making a baseline environment needs uv: pip install -e '.[environments]'") from None
         return found
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Mapping
@@ -18,16 +19,25 @@ from types import TracebackType
 from typing import Any
 
 from llambo_replay.errors import LlamboReplayError
-from llambo_replay.experiments.runs.baselines import Objective, finite_losses
+from llambo_replay.experiments.runs.baselines.losses import Objective, finite_losses
 from llambo_replay.llambo.space import SearchSpace
 
 SERVE = Path(__file__).with_name("workers") / "serve.py"
 ONE_THREAD = {name: "1" for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")}
 
 
+SIBLING_IMPORT = re.compile(r"^from \.(\w+) import", re.MULTILINE)
+
+
 def worker_source_hash(module: str) -> str:
-    """The worker's optimiser and the protocol it speaks, hashed: part of its proposals' key."""
-    sources = [SERVE.with_name(f"{name}.py").read_bytes() for name in (module, "protocol")]
+    """The worker's optimiser, the workers it builds on and the protocol it speaks, hashed: part of its
+    proposals' key."""
+    names, sources = ["protocol", module], []
+    while names:
+        name = names.pop()
+        text = SERVE.with_name(f"{name}.py").read_text()
+        sources.append(text.encode())
+        names += SIBLING_IMPORT.findall(text)
     return hashlib.sha256(b"\0".join(sources)).hexdigest()[:16]
 
 

@@ -47,6 +47,12 @@ class PaperGP:
         self.x = row if self.x is None else torch.cat([self.x, row])
         self.y = torch.cat([self.y, torch.tensor([[-loss]])]).float()
 
+    def fitted_model(self, x: torch.Tensor, y: torch.Tensor) -> SingleTaskGP:
+        """BoTorch's default GP (Matern 5/2, ARD, priors of 0.8.5), fitted by maximum marginal likelihood."""
+        model = SingleTaskGP(x, y)
+        fit_gpytorch_model(ExactMarginalLogLikelihood(model.likelihood, model))
+        return model
+
     def ask(self) -> dict[str, Any]:
         best = self.initial_best if not self.asked else self.y.max().item()
         self.asked = True
@@ -61,8 +67,7 @@ class PaperGP:
         unit = torch.cat([torch.zeros(1, x.shape[-1]), torch.ones(1, x.shape[-1])])
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            model = SingleTaskGP(x, y)
-            fit_gpytorch_model(ExactMarginalLogLikelihood(model.likelihood, model))
+            model = self.fitted_model(x, y)
             candidates, _ = optimize_acqf(
                 acq_function=qExpectedImprovement(model=model, best_f=best),
                 bounds=unit,
