@@ -36,7 +36,8 @@ def cmd_tables(args: argparse.Namespace) -> int:
         histories = [h for h in histories if folder[id(h)] in args.methods]
     if not args.no_paper:
         histories += load_paper(args.reference, {(h.dataset, h.model) for h in histories})
-    return build_tables(histories, args.out or Path("tables"), "Bayesmark")
+    recorded = (args.results, args.cassettes) if args.cassettes.is_dir() else None
+    return build_tables(histories, args.out or Path("tables"), "Bayesmark", recorded)
 
 
 EVALUATION_RESULTS = ("results/surrogate-eval", "results/sampler-eval")  # the committed official evaluations
@@ -76,6 +77,12 @@ def register(sub: argparse._SubParsersAction) -> None:
         default=None,
         help="only these methods' runs under --results (comma-separated; default: all), e.g. to leave out "
         "one still being recorded, which would otherwise narrow every method to the cells it has",
+    )
+    tables.add_argument(
+        "--cassettes",
+        type=Path,
+        default=Path("cassettes"),
+        help="where the runs under --results were recorded: the clock time per proposal is read from it",
     )
     tables.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     tables.add_argument("--no-paper", action="store_true", help="leave out the paper's published LLAMBO row")

@@ -10,16 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 
 from llambo_replay.errors import UsageError
 from llambo_replay.replay.storage.store import atomic_write_text
-from llambo_replay.tables import metrics
+from llambo_replay.tables import clock_time, metrics, paper_views
+from llambo_replay.tables.plotting import STYLES, plotting
 from llambo_replay.tables.results import BASELINE_LABELS, PAPER_METHOD, History, method_order
 
 FLOAT = "%.6f"
@@ -92,9 +90,6 @@ def summary_table(regret: pd.DataFrame, ranks: pd.DataFrame, caption: str) -> st
     return "\n".join(lines) + "\n"
 
 
-STYLES = [("-", "o"), ("--", "s"), ("-.", "^"), (":", "D"), ("-", "v"), ("--", "P"), ("-.", "X")]
-
-
 def _seeds_note(kept: list) -> str:
     """`0–4`, or, where tasks have different seeds, also how many tasks have how many: a title must not
     suggest five seeds where most tasks have one."""
@@ -106,21 +101,6 @@ def _seeds_note(kept: list) -> str:
     if len(counts) > 1:
         note += "; " + ", ".join(f"{tasks} task(s) with {n}" for n, tasks in counts)
     return note
-
-
-@contextmanager
-def plotting() -> Iterator[Any]:
-    """pyplot on the Agg backend with the bundled font and no path simplification: the same PNG bytes
-    wherever the pinned stack runs."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    with plt.rc_context(
-        {"font.family": "DejaVu Sans", "font.size": 9, "svg.hashsalt": "llambo-replay", "path.simplify": False}
-    ):
-        yield plt
 
 
 def figure(curves: pd.DataFrame, ranks: pd.DataFrame, path: Path, title: str) -> None:
@@ -207,11 +187,15 @@ def describe_scope(kept: list[History], left_out: list[History]) -> str:
     return text
 
 
-def build_tables(histories: list[History], out: Path, benchmark: str = "Bayesmark") -> int:
+def build_tables(
+    histories: list[History], out: Path, benchmark: str = "Bayesmark", recorded: tuple[Path, Path] | None = None
+) -> int:
     """The tables and figures of `histories` in `out`; where they span the paper's two families (public and
-    synthetic data sets), each family's own as well, in `out/public/` and `out/synthetic/`."""
+    synthetic data sets), each family's own as well, in `out/public/` and `out/synthetic/`. With
+    `recorded` (the results folder and the cassettes it was recorded into), also the clock time per
+    proposal of the methods whose proposals carry one."""
     families = sorted({h.family for h in histories})
-    _build(histories, out, benchmark + (" (public and synthetic tasks)" if len(families) > 1 else ""))
+    _build(histories, out, benchmark + (" (public and synthetic tasks)" if len(families) > 1 else ""), recorded)
     if len(families) > 1:
         for family in families:
             _build([h for h in histories if h.family == family], out / family, f"{benchmark} ({family} tasks)")
@@ -221,7 +205,7 @@ def build_tables(histories: list[History], out: Path, benchmark: str = "Bayesmar
 PAPER_NOTE = f"{PAPER_METHOD} is the paper's published LLAMBO histories (GPT-3.5, discriminative surrogate)"
 
 
-def _build(histories: list[History], out: Path, benchmark: str) -> None:
+def _build(histories: list[History], out: Path, benchmark: str, recorded: tuple[Path, Path] | None = None) -> None:
     make_output_folder(out)
     kept, left_out = metrics.common_ground(histories)
     if not kept:
@@ -249,6 +233,14 @@ def _build(histories: list[History], out: Path, benchmark: str) -> None:
             ranks,
             f"{benchmark}: normalised {kind} regret at the last evaluation per method (mean over task and seed cells)",
         )
+        if len({h.method for h in kept}) > 1:  # the paper's Tables 1-2: the average rank per ML model
+            by_model = paper_views.rank_by_model(metrics.final_ranks(regret))
+            files[f"{stem}_rank_by_model.csv"] = by_model.to_csv(float_format=FLOAT, lineterminator="\n")
+            files[f"{stem}_rank_by_model.md"] = paper_views.rank_by_model_markdown(
+                by_model,
+                f"{benchmark}: average rank per ML model of the seed-mean {kind} regret at the last evaluation "
+                "(1 = best; over the model's tasks, and over every task in 'all')",
+            )
         if BASELINE_LABELS["random"] in set(regret["method"]):
             view = metrics.bayesmark_score(regret, BASELINE_LABELS["random"])
             files[f"{stem}_bayesmark_score.csv"] = view.to_csv(index=False, float_format=FLOAT, lineterminator="\n")
@@ -266,5 +258,21 @@ def _build(histories: list[History], out: Path, benchmark: str) -> None:
             + ("\none method: normalised by its own best and worst score per task" if alone else ""),
         )
         written.append(out / f"{stem}.png")
+        if column == "score" and len(tasks) > 1:  # the paper's per-task curves (its Figures 26-28)
+            paper_views.per_task_figure(regret, out / "regret_per_task.png", f"{benchmark}: CV regret per task")
+            written.append(out / "regret_per_task.png")
+    seconds = clock_time.proposal_seconds(kept, *recorded) if recorded else None
+    if seconds is not None and not seconds.empty:  # the paper's Figure 24, for the methods that recorded it
+        atomic_write_text(
+            out / "clock_time.md",
+            clock_time.clock_time_markdown(
+                seconds,
+                f"{benchmark}: wall-clock seconds per proposal, measured in the worker that proposed it "
+                "(model fit and acquisition; not the objective), on the machine that recorded it, which ran "
+                "other recordings beside it; baselines run in process and the paper's published histories "
+                "carry no times",
+            ),
+        )
+        written.append(out / "clock_time.md")
     write_manifest(out, {h.source: h.sha256 for h in histories}, written)
     print(f"wrote {len(written)} files and manifest.json to {out} from {len(histories)} histories: {scope}")

@@ -41,7 +41,7 @@ def latex(frame: pd.DataFrame, rows: str, metrics: list[str], caption: str) -> s
 
 def figure(frame: pd.DataFrame, rows: str, metrics: list[str], title: str, path: Path) -> None:
     """One panel per metric against the observed-set size, a line (± s.e.) per row."""
-    from llambo_replay.tables.build import STYLES, plotting
+    from llambo_replay.tables.plotting import STYLES, plotting
 
     table = aggregate(frame, rows, metrics)
     names = list(dict.fromkeys(table[rows]))

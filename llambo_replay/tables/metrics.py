@@ -99,6 +99,14 @@ def at_budget(regret: pd.DataFrame) -> pd.DataFrame:
     return regret[regret["trial"] == regret["task"].map(budget)]
 
 
+def final_ranks(regret: pd.DataFrame) -> pd.DataFrame:
+    """Per task: each method's rank (1 = lowest) of its seed-mean regret at the task's last trial, the
+    unit the paper averages per ML model (its Tables 1 and 2)."""
+    per_task = at_budget(regret).groupby(["method", "task"], as_index=False)["regret"].mean()
+    tied = per_task["regret"].round(12)  # equal but for rounding: a tie
+    return per_task.assign(rank=tied.groupby(per_task["task"]).rank(method="average"))
+
+
 def final_regret(regret: pd.DataFrame) -> pd.DataFrame:
     """Per task and method: regret at the task's last trial, mean ± s.e. over seeds."""
     last = at_budget(regret)
