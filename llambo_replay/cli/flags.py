@@ -244,10 +244,9 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
         "--preset",
         default="demo",
         choices=list(PRESETS),
-        help="defaults for the flags below marked 'preset': demo = "
-        + ", ".join(f"{k} {v}" for k, v in PRESETS["demo"].items())
-        + "; paper = "
-        + ", ".join(f"{k} {v}" for k, v in PRESETS["paper"].items()),
+        help="defaults for the flags below marked 'preset': "
+        + "; ".join(f"{name} = " + ", ".join(f"{k} {v}" for k, v in PRESETS[name].items()) for name in PRESETS)
+        + " (paper and official are the paper's code's settings, paper-text its appendix D.4's)",
     )
     parser.add_argument("--llm-model", default=None, help="model name sent to the endpoint (preset)")
     parser.add_argument("--init", type=at_least(1), default=RUN_DEFAULTS["init"], help="initial points")
@@ -330,7 +329,7 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
         "surrogate (the paper's input-warping ablation; the generative surrogate always warps)",
     )
     parser.add_argument(
-        "--n-candidates", type=at_least(1), default=RUN_DEFAULTS["n_candidates"], help="candidates sampled per trial"
+        "--n-candidates", type=at_least(1), default=None, help="candidates sampled per trial (preset)"
     )
     parser.add_argument(
         "--n-templates", type=at_least(1), default=RUN_DEFAULTS["n_templates"], help="prompt templates (example orders)"
@@ -339,7 +338,7 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
         "--n-gens", type=at_least(1), default=None, help="surrogate samples per candidate and template (preset)"
     )
     parser.add_argument(
-        "--alpha", type=float, default=RUN_DEFAULTS["alpha"], help="target = best ± alpha·range of observed scores"
+        "--alpha", type=float, default=None, help="target = best ± alpha·range of observed scores (preset)"
     )
     parser.add_argument(
         "--sampler-policy",

@@ -22,6 +22,7 @@ from llambo_replay.experiments.results.presets import (
     COMPONENT_PRESETS,
     PACKAGED,
     PAPER_GENERATIVE_MODEL,
+    PAPER_PRESETS,
     PRESETS,
     RUN_DEFAULTS,
     SAMPLER_EVAL_DEFAULTS,
@@ -159,7 +160,7 @@ def spec_from_options(
         surrogate_settings=SurrogateSettings(n_templates=o["n_templates"], n_gens=o["n_gens"], top_pct=o["top_pct"]),
     )
     generative_model = o["generative_model"]
-    if generative_model is None and o["sm"] == "generative" and o.get("preset") == "paper":
+    if generative_model is None and o["sm"] == "generative" and o.get("preset") in PAPER_PRESETS:
         generative_model = PAPER_GENERATIVE_MODEL  # as the official code asks
     return RunSpec(
         dataset,
