@@ -61,6 +61,7 @@ REGISTRY: dict[str, Baseline] = {
         ),
         Baseline("gp_botorch", "GP (BoTorch, qEI)", "botorch_gp", "botorch", paper="bo_gp", environment="botorch"),
         Baseline("hebo", "HEBO (0.3.5)", "hebo", "HEBO", paper="bo_hebo", environment="hebo"),
+        Baseline("turbo", "TuRBO-1", "turbo", "gpytorch", paper="bo_turbo", environment="botorch"),
         Baseline(
             "gp_dkl", "GP-DKL (deep kernel, qEI)", "botorch_dkl", "gpytorch", paper="bo_dkl", environment="botorch"
         ),
