@@ -42,6 +42,7 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         kwargs.setdefault("formatter_class", Help)
+        kwargs.setdefault("allow_abbrev", False)  # `--trial 5` is a mistake to name, not `--trials` guessed
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
 
     def error(self, message: str) -> NoReturn:
@@ -328,9 +329,7 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
         help="show log-scaled hyperparameters as log10 values to the sampler and the discriminative "
         "surrogate (the paper's input-warping ablation; the generative surrogate always warps)",
     )
-    parser.add_argument(
-        "--n-candidates", type=at_least(1), default=None, help="candidates sampled per trial (preset)"
-    )
+    parser.add_argument("--n-candidates", type=at_least(1), default=None, help="candidates sampled per trial (preset)")
     parser.add_argument(
         "--n-templates", type=at_least(1), default=RUN_DEFAULTS["n_templates"], help="prompt templates (example orders)"
     )
