@@ -15,6 +15,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     from llambo_replay.experiments.results.check import check_run, run_manifests
 
     reference = str(args.reference) if args.reference else None  # None: the packaged copy
+    if args.tables is None and args.results == [Path(folder) for folder in COMMITTED_RESULTS]:
+        args.tables = Path("tables")  # everything committed: the tables too
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="llambo-check-") as scratch:
         for path in [p for folder in args.results for p in run_manifests(folder, components=True)]:
@@ -22,12 +24,16 @@ def cmd_check(args: argparse.Namespace) -> int:
             outcomes.append((path, checked))
             label = {"identical": "ok  ", "drift": "ok~ ", "different": "DIFF"}[checked.status]
             print(f"{label} {checked.reproduction:10} {path}: {checked.detail}")
-    failed = [(path, c) for path, c in outcomes if not c.ok]
+    tables = [] if args.tables is None else check_committed_tables(args.tables, reference)
+    failed = [(path, c) for path, c in outcomes if not c.ok] + [(t.manifest, t) for t in tables if not t.ok]
+    outcomes_ok = [(path, c) for path, c in outcomes if c.ok]
     counts = {status: sum(c.status == status for _, c in outcomes) for status in ("identical", "drift")}
     replayed = sum(c.reproduction == "replayed" and c.ok for _, c in outcomes)
+    if tables:
+        print(f"{sum(t.ok for t in tables)}/{len(tables)} committed tables match their outputs and inputs")
     print(
-        f"{len(outcomes) - len(failed)}/{len(outcomes)} committed results reproduce: {replayed} replayed byte for "
-        f"byte, {len(outcomes) - len(failed) - replayed} recomputed ({counts['identical'] - replayed} "
+        f"{len(outcomes_ok)}/{len(outcomes)} committed results reproduce: {replayed} replayed byte for "
+        f"byte, {len(outcomes_ok) - replayed} recomputed ({counts['identical'] - replayed} "
         f"byte-identical, {counts['drift']} within the numerical-drift tolerance)"
     )
     if failed:
@@ -35,8 +41,21 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{len(failed)} did not reproduce:")
         for path, checked in failed:
             print(f"  {path}: {checked.detail}")
-        raise CheckFailed(f"{len(failed)} of {len(outcomes)} committed result(s) did not reproduce (listed above)")
+        raise CheckFailed(
+            f"{len(failed)} of {len(outcomes) + len(tables)} committed result(s) and table(s) did not reproduce "
+            "(listed above)"
+        )
     return 0
+
+
+def check_committed_tables(folder: Path, reference: str | None) -> list:
+    """Each tables manifest under `folder`, checked and printed like a result."""
+    from llambo_replay.experiments.results.tables_check import check_tables, tables_manifests
+
+    checked = [check_tables(path, reference) for path in tables_manifests(folder)]
+    for t in checked:
+        print(f"{'ok  ' if t.ok else 'DIFF'} {'tables':10} {t.manifest}: {t.detail}")
+    return checked
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
@@ -80,6 +99,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
     check.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
+    check.add_argument(
+        "--tables",
+        type=Path,
+        default=None,
+        help="also check every tables manifest under this folder: each output as committed, and each run "
+        "history, evaluation or published history it was made from still as it was (default: tables/ "
+        "when --results is not given)",
+    )
     check.set_defaults(func=cmd_check)
 
     migrate = sub.add_parser(

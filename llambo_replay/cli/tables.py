@@ -36,8 +36,8 @@ def cmd_tables(args: argparse.Namespace) -> int:
         histories = [h for h in histories if folder[id(h)] in args.methods]
     if not args.no_paper:
         histories += load_paper(args.reference, {(h.dataset, h.model) for h in histories})
-    recorded = (args.results, args.cassettes) if args.cassettes.is_dir() else None
-    return build_tables(histories, args.out or Path("tables"), "Bayesmark", recorded)
+    cassettes = args.cassettes if args.cassettes.is_dir() else None
+    return build_tables(histories, args.out or Path("tables"), "Bayesmark", args.results, cassettes)
 
 
 EVALUATION_RESULTS = ("results/surrogate-eval", "results/sampler-eval")  # the committed official evaluations

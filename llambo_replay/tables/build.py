@@ -142,9 +142,12 @@ def make_output_folder(out: Path) -> None:
         raise UsageError(f"cannot write to the output folder {out} ({exc.strerror})") from None
 
 
-def write_manifest(out: Path, inputs: dict[str, str], written: list[Path]) -> None:
-    """`manifest.json`: the inputs' and every written file's sha256, which bind the tables to what made them."""
-    manifest = {"inputs": inputs, "outputs": {p.name: _sha(p) for p in sorted(written)}}
+def write_manifest(out: Path, inputs: dict[str, str], written: list[Path], results_root: Path | None = None) -> None:
+    """`manifest.json`: the inputs' and every written file's sha256, which bind the tables to what made them
+    (`check` compares both); `results_root` is the folder a run history's `results/...` name is under."""
+    manifest: dict[str, object] = {"inputs": inputs, "outputs": {p.name: _sha(p) for p in sorted(written)}}
+    if results_root is not None:
+        manifest["results_root"] = results_root.as_posix()
     atomic_write_text(out / "manifest.json", json.dumps(manifest, indent=1, sort_keys=True) + "\n")
 
 
@@ -188,24 +191,32 @@ def describe_scope(kept: list[History], left_out: list[History]) -> str:
 
 
 def build_tables(
-    histories: list[History], out: Path, benchmark: str = "Bayesmark", recorded: tuple[Path, Path] | None = None
+    histories: list[History],
+    out: Path,
+    benchmark: str = "Bayesmark",
+    results_root: Path | None = None,
+    cassettes: Path | None = None,
 ) -> int:
-    """The tables and figures of `histories` in `out`; where they span the paper's two families (public and
-    synthetic data sets), each family's own as well, in `out/public/` and `out/synthetic/`. With
-    `recorded` (the results folder and the cassettes it was recorded into), also the clock time per
-    proposal of the methods whose proposals carry one."""
+    """The tables and figures of `histories` (runs under `results_root`) in `out`; where they span the paper's
+    two families (public and synthetic data sets), each family's own as well, in `out/public/` and
+    `out/synthetic/`. With `cassettes` (where the runs were recorded), also the clock time per proposal of
+    the methods whose proposals carry one."""
     families = sorted({h.family for h in histories})
-    _build(histories, out, benchmark + (" (public and synthetic tasks)" if len(families) > 1 else ""), recorded)
+    scope = benchmark + (" (public and synthetic tasks)" if len(families) > 1 else "")
+    _build(histories, out, scope, results_root, cassettes)
     if len(families) > 1:
         for family in families:
-            _build([h for h in histories if h.family == family], out / family, f"{benchmark} ({family} tasks)")
+            family_histories = [h for h in histories if h.family == family]
+            _build(family_histories, out / family, f"{benchmark} ({family} tasks)", results_root)
     return 0
 
 
 PAPER_NOTE = f"{PAPER_METHOD} is the paper's published LLAMBO histories (GPT-3.5, discriminative surrogate)"
 
 
-def _build(histories: list[History], out: Path, benchmark: str, recorded: tuple[Path, Path] | None = None) -> None:
+def _build(
+    histories: list[History], out: Path, benchmark: str, results_root: Path | None, cassettes: Path | None = None
+) -> None:
     make_output_folder(out)
     kept, left_out = metrics.common_ground(histories)
     if not kept:
@@ -261,7 +272,7 @@ def _build(histories: list[History], out: Path, benchmark: str, recorded: tuple[
         if column == "score" and len(tasks) > 1:  # the paper's per-task curves (its Figures 26-28)
             paper_views.per_task_figure(regret, out / "regret_per_task.png", f"{benchmark}: CV regret per task")
             written.append(out / "regret_per_task.png")
-    seconds = clock_time.proposal_seconds(kept, *recorded) if recorded else None
+    seconds = clock_time.proposal_seconds(kept, results_root, cassettes) if results_root and cassettes else None
     if seconds is not None and not seconds.empty:  # the paper's Figure 24, for the methods that recorded it
         atomic_write_text(
             out / "clock_time.md",
@@ -274,5 +285,6 @@ def _build(histories: list[History], out: Path, benchmark: str, recorded: tuple[
             ),
         )
         written.append(out / "clock_time.md")
-    write_manifest(out, {h.source: h.sha256 for h in histories}, written)
+    roots = results_root if any(h.source.startswith("results/") for h in histories) else None
+    write_manifest(out, {h.source: h.sha256 for h in histories}, written, roots)
     print(f"wrote {len(written)} files and manifest.json to {out} from {len(histories)} histories: {scope}")
