@@ -23,6 +23,19 @@ REPO = Path(__file__).resolve().parents[2]
             ["--results", "results/recorded/paper-grid", "--methods", "random,skopt,optuna,smac,tpe,paper_tpe"],
             REPO / "tables" / "paper-grid",
         ),
+        (
+            ["--results", "results/recorded/paper-grid", "--methods", "gp_dkl,skopt,optuna,smac"],
+            REPO / "tables" / "paper-fig7",
+        ),
+        (
+            [
+                "--results",
+                "results/recorded/paper-grid",
+                "--methods",
+                "random,skopt,optuna,smac,paper_tpe,gp_botorch,gp_dkl,turbo",
+            ],
+            REPO / "tables" / "paper-fig22",
+        ),
         (["--evaluations"], REPO / "tables" / "evaluations"),
     ],
 )
