@@ -4,7 +4,6 @@
 Needs the `botorch` baseline environment plus pandas and ConfigSpace, which the official classes import
 (the workers do not):
 
-    llambo-replay baselines install botorch   # prints the environment's folder, ENV
     uv venv cmp && uv pip install --python cmp/bin/python -r \
         llambo_replay/experiments/runs/baselines/envs/botorch.txt pandas==1.5.3 ConfigSpace==0.7.1
     cmp/bin/python scripts/compare_paper_gp.py /path/to/LLAMBO [n_trials]
@@ -15,36 +14,12 @@ so once per process). The official code is read from a checkout of tennisonliu/L
 
 from __future__ import annotations
 
-import math
 import sys
 import types
-from pathlib import Path
 
-import numpy as np
+from official_comparison import compare, drive, initial_points, loss, main, subspace
 
-SPACE = [
-    {"name": "C", "type": "float", "low": 1.0, "high": 1000.0, "log": True},
-    {"name": "gamma", "type": "float", "low": 1e-4, "high": 1e-3, "log": True},
-    {"name": "n", "type": "int", "low": 10, "high": 200, "log": False},
-    {"name": "frac", "type": "float", "low": 0.01, "high": 0.99, "log": False},
-]
-
-
-def loss(c: dict) -> float:
-    return (math.log(c["C"]) - 3) ** 2 + (math.log(c["gamma"]) + 8) ** 2 + (c["n"] - 70) ** 2 / 1e3 + c["frac"]
-
-
-def initial_points(seed: int) -> list[dict]:
-    rs = np.random.RandomState(100 + seed)
-    return [
-        {
-            "C": float(np.exp(rs.uniform(0, 6.9))),
-            "gamma": float(np.exp(rs.uniform(-9.2, -6.9))),
-            "n": int(rs.randint(10, 201)),
-            "frac": float(rs.uniform(0.01, 0.99)),
-        }
-        for _ in range(5)
-    ]
+GP_SPACE = subspace(["C", "gamma", "n", "frac"])  # the order `order_list` hands the official class
 
 
 def official(kind: str, seed: int, initial: list[dict], n_trials: int) -> list[dict]:
@@ -56,7 +31,7 @@ def official(kind: str, seed: int, initial: list[dict], n_trials: int) -> list[d
     from bo_models.bo_gp_class import BO_optimization
 
     cs = CS.ConfigurationSpace()
-    for p in SPACE:
+    for p in GP_SPACE:
         hp = CS.UniformFloatHyperparameter if p["type"] == "float" else CS.UniformIntegerHyperparameter
         cs.add_hyperparameters([hp(name=p["name"], lower=p["low"], upper=p["high"], log=p["log"])])
 
@@ -73,45 +48,22 @@ def official(kind: str, seed: int, initial: list[dict], n_trials: int) -> list[d
     objective = Objective()
     torch.manual_seed(seed)
     optimiser = {"gp": BO_optimization, "dkl": BO_optimization_DKL}[kind]
-    optimiser(objective, cs, [p["name"] for p in SPACE], seed=seed).optimize(n_trials, 5, initial)
+    optimiser(objective, cs, [p["name"] for p in GP_SPACE], seed=seed).optimize(n_trials, 5, initial)
     return objective.all_results
 
 
-def ours(kind: str, seed: int, initial: list[dict], n_trials: int) -> list[dict]:
+def run(n_trials: int) -> bool:
     from workers.botorch_dkl import PaperDKL
     from workers.botorch_gp import PaperGP
 
-    optimiser, seen = {"gp": PaperGP, "dkl": PaperDKL}[kind](SPACE, seed, {}), []
-    for config in initial:
-        optimiser.tell(config, loss(config))
-        seen.append(config)
-    for _ in range(n_trials):
-        config = optimiser.ask()
-        optimiser.tell(config, loss(config))
-        seen.append(config)
-    return seen
-
-
-def main(official_repo: Path, n_trials: int) -> int:
-    sys.path[:0] = [
-        str(official_repo / "exp_baselines"),
-        str(Path(__file__).resolve().parents[1] / "llambo_replay/experiments/runs/baselines"),
-    ]
     same = True
-    for kind in ("gp", "dkl"):
+    for kind, ours in (("gp", PaperGP), ("dkl", PaperDKL)):
         for seed in range(2):
-            initial = initial_points(seed)
-            a, b = official(kind, seed, initial, n_trials), ours(kind, seed, initial, n_trials)
-            differing = [i for i, (x, y) in enumerate(zip(a, b)) if {k: x[k] for k in y} != y]
-            same &= not differing and len(a) == len(b)
-            result = f"differ from proposal {differing[0] - 4} on" if differing else "all identical"
-            print(f"{kind} seed {seed}: {n_trials} proposals, {result}")
-            if differing:
-                print(f"  official {a[differing[0]]}\n  ours     {b[differing[0]]}")
-    return 0 if same else 1
+            initial = initial_points(GP_SPACE, seed)
+            mine = drive(ours(GP_SPACE, seed, {}), initial, n_trials)
+            same &= compare(f"{kind} seed {seed}", official(kind, seed, initial, n_trials), mine)
+    return same
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3):
-        sys.exit(__doc__)
-    sys.exit(main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) == 3 else 10))
+    main(__doc__, "exp_baselines", run, 10)

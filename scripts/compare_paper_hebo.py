@@ -15,36 +15,13 @@ generators with the seed before the first proposal.
 
 from __future__ import annotations
 
-import math
 import sys
 import types
-from pathlib import Path
 
 import numpy as np
+from official_comparison import compare, drive, initial_points, loss, main, subspace
 
-SPACE = [
-    {"name": "C", "type": "float", "low": 1.0, "high": 1000.0, "log": True},
-    {"name": "depth", "type": "int", "low": 1, "high": 64, "log": False},
-    {"name": "frac", "type": "float", "low": 0.01, "high": 0.99, "log": False},
-    {"name": "gamma", "type": "float", "low": 1e-4, "high": 1e-3, "log": True},
-]
-
-
-def loss(c: dict) -> float:
-    return (math.log(c["C"]) - 3) ** 2 + (math.log(c["gamma"]) + 8) ** 2 + abs(c["depth"] - 7) / 5 + c["frac"]
-
-
-def initial_points(seed: int) -> list[dict]:
-    rs = np.random.RandomState(100 + seed)
-    return [
-        {
-            "C": float(np.exp(rs.uniform(0, 6.9))),
-            "depth": int(rs.randint(1, 65)),
-            "frac": float(rs.uniform(0.01, 0.99)),
-            "gamma": float(np.exp(rs.uniform(-9.2, -6.9))),
-        }
-        for _ in range(5)
-    ]
+HEBO_SPACE = subspace(["C", "depth", "frac", "gamma"])
 
 
 def official(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
@@ -60,7 +37,7 @@ def official(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
     from bo_models.bo_hebo import bo_hebo
 
     cs = CS.ConfigurationSpace()
-    for p in SPACE:
+    for p in HEBO_SPACE:
         hp = CS.UniformFloatHyperparameter if p["type"] == "float" else CS.UniformIntegerHyperparameter
         cs.add_hyperparameters([hp(name=p["name"], lower=p["low"], upper=p["high"], log=p["log"])])
 
@@ -81,43 +58,16 @@ def official(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
     return [dict(c) for c in initial] + objective.all_results
 
 
-def ours(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
+def run(n_trials: int) -> bool:
     from workers.hebo import PaperHEBO
 
-    hebo, seen = PaperHEBO(SPACE, seed, {}), []
-    for config in initial:
-        hebo.tell(config, loss(config))
-        seen.append(config)
-    for _ in range(n_trials):
-        config = hebo.ask()
-        hebo.tell(config, loss(config))
-        seen.append(config)
-    return seen
-
-
-def main(official_repo: Path, n_trials: int) -> int:
-    sys.path[:0] = [
-        str(official_repo / "exp_baselines"),
-        str(Path(__file__).resolve().parents[1] / "llambo_replay/experiments/runs/baselines"),
-    ]
     same = True
     for seed in range(2):
-        initial = initial_points(seed)
-        a, b = official(seed, initial, n_trials), ours(seed, initial, n_trials)
-        differing = [
-            i
-            for i, (x, y) in enumerate(zip(a, b))
-            if {k: float(x[k]) for k in y} != {k: float(v) for k, v in y.items()}
-        ]
-        same &= not differing and len(a) == len(b)
-        result = f"differ from proposal {differing[0] - 4} on" if differing else "all identical"
-        print(f"seed {seed}: {n_trials} proposals, {result}")
-        if differing:
-            print(f"  official {a[differing[0]]}\n  ours     {b[differing[0]]}")
-    return 0 if same else 1
+        initial = initial_points(HEBO_SPACE, seed)
+        mine = drive(PaperHEBO(HEBO_SPACE, seed, {}), initial, n_trials)
+        same &= compare(f"seed {seed}", official(seed, initial, n_trials), mine)
+    return same
 
 
 if __name__ == "__main__":
-    if len(sys.argv) not in (2, 3):
-        sys.exit(__doc__)
-    sys.exit(main(Path(sys.argv[1]), int(sys.argv[2]) if len(sys.argv) == 3 else 10))
+    main(__doc__, "exp_baselines", run, 10)

@@ -16,8 +16,6 @@ from llambo_replay.errors import UsageError
 from llambo_replay.experiments.results.check import check_run
 from llambo_replay.experiments.runs.baseline_run import run_baseline
 from llambo_replay.experiments.runs.baselines import REGISTRY, baseline, library_version
-from llambo_replay.experiments.runs.run_spec import RunSpec
-from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import RecordMode
 
 IN_PROCESS = {name: b for name, b in REGISTRY.items() if b.environment is None}
@@ -75,15 +73,10 @@ def test_a_baseline_survives_evaluations_that_fail_with_nan(method):
 @pytest.mark.parametrize(
     "method", [pytest.param(name, marks=NEEDS_EXTRA[name]) for name, b in IN_PROCESS.items() if b.recorded]
 )
-def test_a_recorded_baseline_replays_without_its_optimiser(method, tmp_path, monkeypatch):
-    spec = RunSpec(
-        "wine",
-        "AdaBoost",
-        0,
-        settings=LlamboSettings(n_initial=5, n_trials=2),
-        reference=str(reference.check_reference(None)),
+def test_a_recorded_baseline_replays_without_its_optimiser(method, tmp_path, monkeypatch, short_wine_spec):
+    manifest = run_baseline(
+        method, short_wine_spec, tmp_path / "results" / method, tmp_path / "cassettes", RecordMode.AUTO
     )
-    manifest = run_baseline(method, spec, tmp_path / "results" / method, tmp_path / "cassettes", RecordMode.AUTO)
     assert any(ns.startswith(f"proposals/{method}/") for ns in manifest["cassettes"])
     assert manifest["task"]["objective_protocol"] == "bayesmark-paper-3"
 

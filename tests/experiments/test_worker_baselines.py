@@ -24,8 +24,6 @@ from llambo_replay.experiments.runs import baseline_run
 from llambo_replay.experiments.runs.baseline_run import run_baseline
 from llambo_replay.experiments.runs.baselines import REGISTRY, environments, worker_client
 from llambo_replay.experiments.runs.baselines.worker_client import WorkerError, run_worker, within
-from llambo_replay.experiments.runs.run_spec import RunSpec
-from llambo_replay.llambo import LlamboSettings
 from llambo_replay.replay import RecordMode
 from tests.cli_helpers import run_cli
 
@@ -201,15 +199,10 @@ WORKER_BASELINES = [
 
 @pytest.mark.slow
 @pytest.mark.parametrize("method", WORKER_BASELINES)
-def test_a_worker_baseline_records_and_replays_with_no_environment(method, tmp_path, monkeypatch):
-    spec = RunSpec(
-        "wine",
-        "AdaBoost",
-        0,
-        settings=LlamboSettings(n_initial=5, n_trials=2),
-        reference=str(reference.check_reference(None)),
+def test_a_worker_baseline_records_and_replays_with_no_environment(method, tmp_path, monkeypatch, short_wine_spec):
+    manifest = run_baseline(
+        method, short_wine_spec, tmp_path / "results" / method, tmp_path / "cassettes", RecordMode.AUTO
     )
-    manifest = run_baseline(method, spec, tmp_path / "results" / method, tmp_path / "cassettes", RecordMode.AUTO)
     assert manifest["environment"] == environments.environment(REGISTRY[method].environment).describe()
     monkeypatch.setenv("LLAMBO_REPLAY_ENVS", str(tmp_path / "no-envs"))
     monkeypatch.setattr(baseline_run, "run_worker", None)  # a replay must not start a worker
