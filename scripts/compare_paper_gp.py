@@ -17,35 +17,20 @@ from __future__ import annotations
 import sys
 import types
 
-from official_comparison import compare, drive, initial_points, loss, main, subspace
+from official_comparison import RecordedObjective, compare, config_space, drive, initial_points, main, subspace
 
 GP_SPACE = subspace(["C", "gamma", "n", "frac"])  # the order `order_list` hands the official class
 
 
 def official(kind: str, seed: int, initial: list[dict], n_trials: int) -> list[dict]:
-    import ConfigSpace as CS
     import torch
 
     sys.modules["sampler"] = types.SimpleNamespace(sample_configurations=None)  # imports openai; unused here
     from bo_models.bo_dkgp import BO_optimization_DKL
     from bo_models.bo_gp_class import BO_optimization
 
-    cs = CS.ConfigurationSpace()
-    for p in GP_SPACE:
-        hp = CS.UniformFloatHyperparameter if p["type"] == "float" else CS.UniformIntegerHyperparameter
-        cs.add_hyperparameters([hp(name=p["name"], lower=p["low"], upper=p["high"], log=p["log"])])
-
-    class Objective:
-        all_results: list[dict] = []
-
-        def reset_results(self) -> None:
-            self.all_results = []
-
-        def __call__(self, config: dict) -> float:
-            self.all_results.append(dict(config))
-            return loss(config)
-
-    objective = Objective()
+    cs = config_space(GP_SPACE)
+    objective = RecordedObjective()
     torch.manual_seed(seed)
     optimiser = {"gp": BO_optimization, "dkl": BO_optimization_DKL}[kind]
     optimiser(objective, cs, [p["name"] for p in GP_SPACE], seed=seed).optimize(n_trials, 5, initial)

@@ -19,13 +19,12 @@ import sys
 import types
 
 import numpy as np
-from official_comparison import compare, drive, initial_points, loss, main, subspace
+from official_comparison import RecordedObjective, compare, config_space, drive, initial_points, loss, main, subspace
 
 HEBO_SPACE = subspace(["C", "depth", "frac", "gamma"])
 
 
 def official(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
-    import ConfigSpace as CS
     import torch
 
     def tpe_observations(fun, config_space, n_runs, n_init, seed, config_init, **_):
@@ -36,22 +35,8 @@ def official(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
     sys.modules["bo_models.bo_tpe"] = types.SimpleNamespace(bo_tpe=tpe_observations)  # needs parzen_estimator
     from bo_models.bo_hebo import bo_hebo
 
-    cs = CS.ConfigurationSpace()
-    for p in HEBO_SPACE:
-        hp = CS.UniformFloatHyperparameter if p["type"] == "float" else CS.UniformIntegerHyperparameter
-        cs.add_hyperparameters([hp(name=p["name"], lower=p["low"], upper=p["high"], log=p["log"])])
-
-    class Objective:
-        all_results: list[dict] = []
-
-        def reset_results(self) -> None:
-            self.all_results = []
-
-        def __call__(self, config: dict) -> float:
-            self.all_results.append({k: (v.item() if hasattr(v, "item") else v) for k, v in config.items()})
-            return loss(config)
-
-    objective = Objective()
+    cs = config_space(HEBO_SPACE)
+    objective = RecordedObjective()
     np.random.seed(seed)
     torch.manual_seed(seed)
     bo_hebo(objective, cs, n_trials, 5, seed, initial)

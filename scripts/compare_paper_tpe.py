@@ -11,8 +11,7 @@ committed here):
 
 from __future__ import annotations
 
-import ConfigSpace as CS
-from official_comparison import SPACE, compare, drive, initial_points, loss, main
+from official_comparison import SPACE, compare, config_space, drive, initial_points, loss, main
 
 TPE_SPACE = [SPACE[i] for i in (0, 3, 4, 1, 2)]  # C, gamma, n, depth, frac: the order the comparison was made in
 
@@ -21,10 +20,7 @@ def official(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
     from tpe.optimizer import TPEOptimizer
     from tpe.utils.constants import QuantileFunc
 
-    cs = CS.ConfigurationSpace()
-    for p in TPE_SPACE:
-        kind = CS.UniformFloatHyperparameter if p["type"] == "float" else CS.UniformIntegerHyperparameter
-        cs.add_hyperparameters([kind(name=p["name"], lower=p["low"], upper=p["high"], log=p["log"])])
+    cs = config_space(TPE_SPACE)
 
     class GivenStart(TPEOptimizer):  # as bo_tpe.py's CustomTPEOptimizer: the initial points are given
         handed = 0

@@ -59,6 +59,31 @@ def initial_points(space: list[dict], seed: int) -> list[dict]:
     return points
 
 
+def config_space(space: list[dict]):
+    """The official code's ConfigSpace of `space` (ConfigSpace is imported here: not every environment has it)."""
+    import ConfigSpace as CS
+
+    cs = CS.ConfigurationSpace()
+    for p in space:
+        hp = CS.UniformFloatHyperparameter if p["type"] == "float" else CS.UniformIntegerHyperparameter
+        cs.add_hyperparameters([hp(name=p["name"], lower=p["low"], upper=p["high"], log=p["log"])])
+    return cs
+
+
+class RecordedObjective:
+    """The official scripts' objective wrapper (`CustomForward`): the loss, every configuration kept."""
+
+    def __init__(self) -> None:
+        self.all_results: list[dict] = []
+
+    def reset_results(self) -> None:
+        self.all_results = []
+
+    def __call__(self, config: dict) -> float:
+        self.all_results.append({k: (v.item() if hasattr(v, "item") else v) for k, v in config.items()})
+        return loss(config)
+
+
 def drive(optimiser, initial: list[dict], n_trials: int) -> list[dict]:
     """Our worker optimiser: told the initial points, then asked and told `n_trials` times."""
     seen = []
