@@ -20,3 +20,11 @@ def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeou
         env={**os.environ, **(env or {})},
         timeout=timeout,
     )
+
+
+def record_cli(command: str, base_url: str, cassettes: Path, out: Path, *extra: str, **kwargs):
+    """`llambo-replay COMMAND --mode record` against the endpoint at `base_url`, into `cassettes` and `out`."""
+    return run_cli(
+        command, "--mode", "record", "--base-url", base_url, "--cassettes", str(cassettes), "--out", str(out),
+        *extra, **kwargs,
+    )  # fmt: skip

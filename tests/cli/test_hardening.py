@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 from cassette_helpers import entry_keys, only_entry
+from cli_helpers import record_cli
 from cli_helpers import run_cli as cli
 
 from llambo_replay.errors import EXIT_CODES, EndpointError, UsageError
@@ -202,29 +203,9 @@ def test_a_stale_temporary_file_is_noted_by_verify_and_removed_by_the_next_recor
 # -- secrets ----------------------------------------------------------------------------------------
 @pytest.mark.slow
 def test_messages_never_show_a_key_given_in_the_url(tmp_path):
-    query = cli(
-        "run",
-        "--mode",
-        "record",
-        "--base-url",
-        "http://127.0.0.1:1/v1?api-key=XYZSECRET123",
-        "--cassettes",
-        str(tmp_path / "c"),
-        "--out",
-        str(tmp_path / "o"),
-    )
+    query = record_cli("run", "http://127.0.0.1:1/v1?api-key=XYZSECRET123", tmp_path / "c", tmp_path / "o")
     one_line_error(query, 2, "has a query string", "api-key=***")
-    password = cli(
-        "run",
-        "--mode",
-        "record",
-        "--base-url",
-        "http://user:XYZSECRET123@127.0.0.1:1/v1",
-        "--cassettes",
-        str(tmp_path / "c"),
-        "--out",
-        str(tmp_path / "o"),
-    )
+    password = record_cli("run", "http://user:XYZSECRET123@127.0.0.1:1/v1", tmp_path / "c", tmp_path / "o")
     one_line_error(password, 5, "cannot reach the endpoint http://user:***@127.0.0.1:1/v1", "check that it is up")
     assert "XYZSECRET123" not in query.stderr + query.stdout + password.stderr + password.stdout
 

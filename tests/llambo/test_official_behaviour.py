@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from cli_helpers import record_cli
 from cli_helpers import run_cli as cli
 from llm_responder import llambo_responder
 
@@ -147,16 +148,11 @@ def test_runs_recorded_before_the_sampler_policy_existed_replay_with_the_robust_
 @pytest.mark.slow
 def test_the_generative_surrogate_asks_its_own_completions_model(tmp_path):
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
-        result = cli(
+        result = record_cli(
             "run",
-            "--mode",
-            "record",
-            "--base-url",
             server.base_url,
-            "--cassettes",
-            str(tmp_path / "c"),
-            "--out",
-            str(tmp_path / "o"),
+            tmp_path / "c",
+            tmp_path / "o",
             "--sm",
             "generative",
             "--protocol",
@@ -505,16 +501,11 @@ def test_run_warmstart_asks_one_request_per_task_shared_by_every_seed(tmp_path):
     """As the official run: one warm-starting request per task, shared by every seed; seed k takes answer k."""
     with LoopbackServer(responder=llambo_responder, ignore_n=False) as server:
         for seed in (0, 1):
-            result = cli(
+            result = record_cli(
                 "run",
-                "--mode",
-                "record",
-                "--base-url",
                 server.base_url,
-                "--cassettes",
-                str(tmp_path / "c"),
-                "--out",
-                str(tmp_path / "o"),
+                tmp_path / "c",
+                tmp_path / "o",
                 "--seed",
                 str(seed),
                 "--trials",

@@ -7,6 +7,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from cli_helpers import record_cli
 from cli_helpers import run_cli as cli
 from llm_responder import llambo_responder
 
@@ -15,16 +16,11 @@ from llambo_replay.replay.pricing import cost_usd, is_priced
 
 
 def record(server: LoopbackServer, store: Path, out: Path, *extra: str) -> subprocess.CompletedProcess:
-    return cli(
+    return record_cli(
         "run",
-        "--mode",
-        "record",
-        "--base-url",
         server.base_url,
-        "--cassettes",
-        str(store),
-        "--out",
-        str(out),
+        store,
+        out,
         "--trials",
         "3",
         "--n-gens",
@@ -123,16 +119,11 @@ def test_a_components_dry_run_estimates_within_15_percent_what_a_recording_then_
         for line in dry.stdout.splitlines()[1:4]
     }
     with LoopbackServer(responder=partial(llambo_responder, junk_every=0), ignore_n=True) as server:
-        recorded = cli(
+        recorded = record_cli(
             "components",
-            "--mode",
-            "record",
-            "--base-url",
             server.base_url,
-            "--cassettes",
-            str(tmp_path / "c"),
-            "--out",
-            str(tmp_path / "o"),
+            tmp_path / "c",
+            tmp_path / "o",
             "--no-memo",
             *flags,
             timeout=600,
