@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import sys
 import types
+from functools import partial
 
-from official_comparison import RecordedObjective, compare, config_space, drive, initial_points, main, subspace
+from official_comparison import RecordedObjective, compare_seeds, config_space, main, subspace
 
 GP_SPACE = subspace(["C", "gamma", "n", "frac"])  # the order `order_list` hands the official class
 
@@ -41,13 +42,8 @@ def run(n_trials: int) -> bool:
     from workers.botorch_dkl import PaperDKL
     from workers.botorch_gp import PaperGP
 
-    same = True
-    for kind, ours in (("gp", PaperGP), ("dkl", PaperDKL)):
-        for seed in range(2):
-            initial = initial_points(GP_SPACE, seed)
-            mine = drive(ours(GP_SPACE, seed, {}), initial, n_trials)
-            same &= compare(f"{kind} seed {seed}", official(kind, seed, initial, n_trials), mine)
-    return same
+    gp = compare_seeds(range(2), GP_SPACE, partial(official, "gp"), PaperGP, n_trials, "gp ")
+    return compare_seeds(range(2), GP_SPACE, partial(official, "dkl"), PaperDKL, n_trials, "dkl ") and gp
 
 
 if __name__ == "__main__":

@@ -19,7 +19,7 @@ import sys
 import types
 
 import numpy as np
-from official_comparison import RecordedObjective, compare, config_space, drive, initial_points, loss, main, subspace
+from official_comparison import RecordedObjective, compare_seeds, config_space, loss, main, subspace
 
 HEBO_SPACE = subspace(["C", "depth", "frac", "gamma"])
 
@@ -46,12 +46,7 @@ def official(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
 def run(n_trials: int) -> bool:
     from workers.hebo import PaperHEBO
 
-    same = True
-    for seed in range(2):
-        initial = initial_points(HEBO_SPACE, seed)
-        mine = drive(PaperHEBO(HEBO_SPACE, seed, {}), initial, n_trials)
-        same &= compare(f"seed {seed}", official(seed, initial, n_trials), mine)
-    return same
+    return compare_seeds(range(2), HEBO_SPACE, official, PaperHEBO, n_trials)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ committed here):
 
 from __future__ import annotations
 
-from official_comparison import SPACE, compare, config_space, drive, initial_points, loss, main
+from official_comparison import SPACE, compare_seeds, config_space, loss, main
 
 TPE_SPACE = [SPACE[i] for i in (0, 3, 4, 1, 2)]  # C, gamma, n, depth, frac: the order the comparison was made in
 
@@ -47,12 +47,7 @@ def official(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
 def run(n_trials: int) -> bool:
     from workers.tpe_paper import PaperTPE
 
-    same = True
-    for seed in range(3):
-        initial = initial_points(TPE_SPACE, seed)
-        ours = drive(PaperTPE(TPE_SPACE, seed, {}), initial, n_trials)
-        same &= compare(f"seed {seed}", official(seed, initial, n_trials), ours)
-    return same
+    return compare_seeds(range(3), TPE_SPACE, official, PaperTPE, n_trials)
 
 
 if __name__ == "__main__":

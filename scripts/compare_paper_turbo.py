@@ -14,7 +14,7 @@ Both seed numpy's and torch's global generators with the seed before the first p
 from __future__ import annotations
 
 import numpy as np
-from official_comparison import SPACE, compare, drive, initial_points, loss, main
+from official_comparison import SPACE, compare_seeds, loss, main
 
 
 def official(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
@@ -53,13 +53,7 @@ def official(seed: int, initial: list[dict], n_trials: int) -> list[dict]:
 def run(n_trials: int) -> bool:
     from workers.turbo import PaperTuRBO
 
-    same = True
-    for seed in range(2):
-        initial = initial_points(SPACE, seed)
-        same &= compare(
-            f"seed {seed}", official(seed, initial, n_trials), drive(PaperTuRBO(SPACE, seed, {}), initial, n_trials)
-        )
-    return same
+    return compare_seeds(range(2), SPACE, official, PaperTuRBO, n_trials)
 
 
 if __name__ == "__main__":

@@ -110,6 +110,18 @@ def compare(label: str, official: list[dict], ours: list[dict]) -> bool:
     return not differing and len(official) == len(ours)
 
 
+def compare_seeds(
+    seeds: range, space: list[dict], official: Callable, optimiser: Callable, n_trials: int, label: str = ""
+) -> bool:
+    """For each seed: the official run and ours from the same initial points, compared and reported."""
+    same = True
+    for seed in seeds:
+        initial = initial_points(space, seed)
+        theirs = official(seed, initial, n_trials)
+        same &= compare(f"{label}seed {seed}", theirs, drive(optimiser(space, seed, {}), initial, n_trials))
+    return same
+
+
 def main(doc: str, official_path: str, run: Callable[[int], bool], default_trials: int) -> None:
     """`script.py /path/to/LLAMBO [n_trials]`: `run(n_trials)` compares and says whether all were identical."""
     if len(sys.argv) not in (2, 3):
