@@ -3,12 +3,12 @@ the baselines that run in a worker; the others, and the paper's published LLAMBO
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from llambo_replay.experiments.results.manifests import read_manifest
 from llambo_replay.replay import CassetteStore
 from llambo_replay.tables.results import History, method_order
 
@@ -22,7 +22,7 @@ def proposal_seconds(histories: list[History], results: Path, cassettes: Path) -
         manifest = (results / h.source.removeprefix("results/")).with_suffix(".manifest.json")
         if not manifest.is_file():
             continue
-        used = json.loads(manifest.read_text()).get("cassettes", {})
+        used = read_manifest(manifest).get("cassettes", {})
         for namespace, keys in sorted(used.items()):
             if not namespace.startswith("proposals/"):
                 continue

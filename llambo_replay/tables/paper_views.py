@@ -14,8 +14,9 @@ from llambo_replay.tables.results import method_order
 MODEL_ORDER = ("RandomForest", "SVM", "DecisionTree", "MLP_SGD", "AdaBoost")  # the paper's column order
 
 
-def _models(final_ranks: pd.DataFrame) -> list[str]:
-    present = {task.split("/")[1] for task in final_ranks["task"]}
+def _models(tasks: pd.Series) -> list[str]:
+    """The ML models of `tasks` ('dataset/model'), in the paper's order, any others after."""
+    present = {task.split("/")[1] for task in tasks}
     return [m for m in MODEL_ORDER if m in present] + sorted(present - set(MODEL_ORDER))
 
 
@@ -23,7 +24,7 @@ def rank_by_model(final_ranks: pd.DataFrame) -> pd.DataFrame:
     """Average rank per method and ML model, over that model's tasks, and over every task ('all')."""
     by_model = final_ranks.assign(model=final_ranks["task"].str.split("/").str[1])
     table = by_model.pivot_table(index="method", columns="model", values="rank", aggfunc="mean")
-    table = table[_models(final_ranks)]
+    table = table[_models(final_ranks["task"])]
     table["all"] = final_ranks.groupby("method")["rank"].mean()
     return table.loc[sorted(table.index, key=method_order)]
 
@@ -40,8 +41,7 @@ def per_task_figure(regret: pd.DataFrame, path: Path, title: str) -> None:
     per_task = regret.groupby(["method", "task", "trial"], as_index=False)["regret"].mean()
     tasks = sorted(per_task["task"].unique())
     datasets = sorted({t.split("/")[0] for t in tasks})
-    models = [m for m in MODEL_ORDER if any(t.endswith("/" + m) for t in tasks)]
-    models += sorted({t.split("/")[1] for t in tasks} - set(models))
+    models = _models(per_task["task"])
     methods = sorted(per_task["method"].unique(), key=method_order)
     with plotting() as plt:
         fig, axes = plt.subplots(

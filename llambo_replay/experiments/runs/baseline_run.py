@@ -60,11 +60,11 @@ def run_baseline(
     paths = spec.outputs(out)
     check_writable(paths["history"].parent)
 
+    env = worker_environment(method_info.environment) if method_info.environment else None
     about_worker: dict[str, Any] = {}
 
     def optimise_here() -> pd.DataFrame:
-        if method_info.environment:
-            env = worker_environment(method_info.environment)
+        if env is not None:
             ran = run_worker(
                 env.python, method_info.target, task.space, objective, initial, s.n_trials, spec.seed,
                 task.lower_is_better,
@@ -102,8 +102,8 @@ def run_baseline(
         "versions": versions(),
         "cassettes": keys,
     }
-    if method_info.environment:  # which environment proposed: its lock hash is in the proposals' key too
-        manifest["environment"] = worker_environment(method_info.environment).describe()
+    if env is not None:  # which environment proposed: its lock hash is in the proposals' key too
+        manifest["environment"] = env.describe()
     write_run(paths, text, manifest)
     return manifest
 

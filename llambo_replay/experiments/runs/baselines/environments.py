@@ -18,6 +18,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 
 from llambo_replay.errors import UsageError
@@ -36,7 +37,7 @@ class Environment:
     def lock(self) -> Path:
         return LOCKS / f"{self.name}.txt"
 
-    @property
+    @cached_property
     def lock_hash(self) -> str:
         """Names the environment in a recording's key and manifest: another lock, another environment."""
         return hashlib.sha256(self.lock.read_bytes()).hexdigest()[:16]
