@@ -65,6 +65,7 @@ REGISTRY: dict[str, Baseline] = {
         Baseline(
             "gp_dkl", "GP-DKL (deep kernel, qEI)", "botorch_dkl", "gpytorch", paper="bo_dkl", environment="botorch"
         ),
+        Baseline("dngo", "DNGO", "dngo", "torch", paper="bo_dngo", environment="botorch"),
     )
 }
 
