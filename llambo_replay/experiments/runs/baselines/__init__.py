@@ -66,6 +66,17 @@ REGISTRY: dict[str, Baseline] = {
             "gp_dkl", "GP-DKL (deep kernel, qEI)", "botorch_dkl", "gpytorch", paper="bo_dkl", environment="botorch"
         ),
         Baseline("dngo", "DNGO", "dngo", "torch", paper="bo_dngo", environment="botorch"),
+        Baseline(
+            "paper_skopt",
+            "SKOPT (0.9.0, paper's)",
+            "skopt_paper",
+            "scikit-optimize",
+            paper="bo_skopt",
+            environment="skopt",
+        ),
+        Baseline(
+            "paper_optuna", "Optuna (3.3.0, paper's)", "optuna_paper", "optuna", paper="bo_optuna", environment="optuna"
+        ),
     )
 }
 

@@ -141,7 +141,14 @@ def run_worker(
     sign = 1.0 if lower_is_better else -1.0  # the official objective's loss: the score, negated if higher is better
     seconds: list[float] = []
     with Worker(python, module) as worker:
-        started = worker.request({"op": "start", "space": worker_space(space), "seed": seed, "options": options or {}})
+        started = worker.request(
+            {
+                "op": "start",
+                "space": worker_space(space),
+                "seed": seed,
+                "options": {"n_trials": n_trials, **(options or {})},
+            }
+        )
         told = 0
         for _ in range(n_trials + 1):
             losses = finite_losses([sign * r["score"] for r in results])
