@@ -7,7 +7,9 @@ workers on one folder safe, so stores from different workers merge without confl
 
 from __future__ import annotations
 
+import ctypes
 import itertools
+import os
 import re
 import signal
 import uuid
@@ -176,9 +178,21 @@ def _for_workers(pending: list[Cell], options: GridOptions, stop: str) -> tuple[
     )
 
 
-def _worker_dies_on_sigterm() -> None:
-    """A worker forked from the command line inherits its SIGTERM handler; the grid stops workers with SIGTERM."""
+PR_SET_PDEATHSIG = 1  # Linux prctl(2): the signal a process gets when its parent dies
+
+
+def _worker_dies_with_the_grid() -> None:
+    """A pool worker ends on SIGTERM (it inherits the command line's handler; the grid stops workers so) and
+    when the process that started it dies, even by SIGKILL, which leaves no chance to stop it: Linux's
+    parent-death signal, so that no worker goes on recording, and paying, alone. Elsewhere only the first."""
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    try:
+        prctl = ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux
+        return
+    prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+    if os.getppid() == 1:  # the parent died before the signal was asked for
+        os._exit(1)
 
 
 def _execute(pending: list[Cell], options: GridOptions, jobs: int, scheduler: str | None) -> Any:
@@ -216,7 +230,7 @@ def _execute(pending: list[Cell], options: GridOptions, jobs: int, scheduler: st
         for cell in pending:
             yield cell, run_cell(cell, options)
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_dies_on_sigterm)
+        pool = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_dies_with_the_grid)
         finished = False
         try:
             futures = {pool.submit(run_cell, cell, options): cell for cell in pending}
