@@ -117,6 +117,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
 
 
+RECORDING_MODES = ("record", "auto")  # the modes that store answers (`live` and `replay` store none)
+ALWAYS_RECORDS = ("migrate",)  # commands with no --mode that record all the same
+
+
+def _was_recording(args: argparse.Namespace) -> bool:
+    """Whether an interrupted command may have recorded something, so that its message may say it is kept."""
+    if args.command in ALWAYS_RECORDS:
+        return True
+    if not hasattr(args, "mode"):
+        return False
+    return (args.mode or os.environ.get("LLAMBO_REPLAY_MODE") or "replay") in RECORDING_MODES
+
+
 def _main(argv: list[str]) -> int:
     parser = build_parser(_command_in(argv))
     args, unknown = parser.parse_known_args(argv)
@@ -138,7 +151,8 @@ def _main(argv: list[str]) -> int:
         return exc.exit_code
     except KeyboardInterrupt as stop:
         signal_name = "SIGTERM" if isinstance(stop, Terminated) else "Ctrl-C"
-        print(f"interrupted ({signal_name}): everything recorded so far is kept; rerun to resume", file=sys.stderr)
+        kept = ": everything recorded so far is kept; rerun to resume" if _was_recording(args) else ""
+        print(f"interrupted ({signal_name}){kept}", file=sys.stderr)
         return 143 if isinstance(stop, Terminated) else 130
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as other tools do
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())

@@ -32,7 +32,7 @@ class Help(argparse.ArgumentDefaultsHelpFormatter):
         return super()._fill_text(text, width, indent)
 
     def _get_help_string(self, action: argparse.Action) -> str:
-        if action.default in (None, False):
+        if action.default in (None, False) or "(default:" in (action.help or ""):  # none, or said in words
             return action.help or ""
         return super()._get_help_string(action)
 

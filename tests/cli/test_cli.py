@@ -242,3 +242,22 @@ def test_one_manifest_replays_on_its_own():
     result = cli("check", "--results", "results/recorded/demo/iris/SVM/0.manifest.json", cwd=REPO, timeout=300)
     assert result.returncode == 0, result.stderr
     assert result.stdout.splitlines()[-1].startswith("1/1 committed results reproduce: 1 replayed byte for byte")
+
+
+def test_help_says_a_default_once_in_words():
+    out = cli("check", "--help").stdout
+    assert "PosixPath" not in out
+    assert " ".join(out.split()).count("(default: the committed results/recorded") == 1
+
+
+def test_check_takes_a_runs_own_file_for_the_manifest_beside_it(tmp_path):
+    from llambo_replay.errors import UsageError
+    from llambo_replay.experiments.results.check import run_manifests
+
+    run = REPO / "results/recorded/demo/iris/SVM"
+    for name in ("0.csv", "0.trials.csv", "0.manifest.json"):
+        assert run_manifests(run / name) == [run / "0.manifest.json"]
+    notes = tmp_path / "notes.txt"
+    notes.write_text("not a run\n")
+    with pytest.raises(UsageError, match=r"is a file, but neither a run manifest"):
+        run_manifests(notes)

@@ -59,9 +59,15 @@ def _largest(a: np.ndarray, b: np.ndarray, relative: bool) -> float:
 def run_manifests(results: Path, components: bool = False) -> list[Path]:
     """Run manifests under `results` (and, with `components`, the recomputed evaluations' too); a
     manifest file names just itself, so every committed result replays with `check --results <manifest>`."""
-    if Path(results).is_file() and Path(results).name.endswith(".manifest.json"):
-        return [Path(results)]
-    if not Path(results).is_dir():
+    path = Path(results)
+    if path.is_file():  # a manifest, or a run's history or trials file: the manifest beside it
+        manifest = path.with_name(path.name.split(".")[0] + ".manifest.json")
+        if manifest.is_file():
+            return [manifest]
+        raise UsageError(
+            f"{results} is a file, but neither a run manifest (*.manifest.json) nor a run's file beside one"
+        )
+    if not path.is_dir():
         raise missing_folder("results folder", results, "--results DIR")
     found = sorted(
         p
