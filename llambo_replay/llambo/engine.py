@@ -20,7 +20,7 @@ import openai
 from llambo_replay.llambo.prompts import SYSTEM_MESSAGE
 from llambo_replay.replay.http.session import unwrap
 from llambo_replay.replay.occurrences import Batch
-from llambo_replay.replay.pricing import cached_tokens, cost_usd
+from llambo_replay.replay.pricing import cached_tokens, cost_usd, token_count
 
 MAX_TOPUP_ROUNDS = 4
 _DRAIN_ROUNDS = 20  # one per level of nested tasks is enough; bounded all the same
@@ -53,10 +53,10 @@ class Usage:
         if usage is None:
             return
         details = getattr(usage, "prompt_tokens_details", None)
-        tokens = {
-            "prompt_tokens": usage.prompt_tokens or 0,
-            "completion_tokens": usage.completion_tokens or 0,
-            "prompt_tokens_details": {"cached_tokens": getattr(details, "cached_tokens", 0) or 0},
+        tokens = {  # a count that is not a whole number counts as unknown (0): the answer is kept all the same
+            "prompt_tokens": token_count(getattr(usage, "prompt_tokens", 0)),
+            "completion_tokens": token_count(getattr(usage, "completion_tokens", 0)),
+            "prompt_tokens_details": {"cached_tokens": token_count(getattr(details, "cached_tokens", 0))},
         }
         self.prompt_tokens += tokens["prompt_tokens"]
         self.completion_tokens += tokens["completion_tokens"]

@@ -27,10 +27,22 @@ def approx_chat_tokens(messages: list[dict[str, Any]]) -> int:
     return sum(approx_tokens(str(m.get("content", ""))) + 4 for m in messages)
 
 
+def token_count(value: Any) -> int:
+    """A token count as an endpoint states it; anything but a non-negative whole number counts as unknown (0),
+    so a malformed usage block can neither stop a recording nor make its cost negative."""
+    return value if isinstance(value, int) and not isinstance(value, bool) and value >= 0 else 0
+
+
+def _tokens(usage: dict[str, Any], *names: str) -> int:
+    return next((token_count(usage[n]) for n in names if token_count(usage.get(n))), 0)
+
+
 def cached_tokens(usage: dict[str, Any] | None) -> int:
-    usage = usage or {}
+    """Prompt tokens served from the provider's cache: at most the prompt tokens, never negative."""
+    usage = usage if isinstance(usage, dict) else {}
     details = usage.get("prompt_tokens_details") or usage.get("input_tokens_details") or {}
-    return int(details.get("cached_tokens") or 0)
+    cached = token_count(details.get("cached_tokens")) if isinstance(details, dict) else 0
+    return min(cached, _tokens(usage, "prompt_tokens", "input_tokens"))
 
 
 @lru_cache(maxsize=256)
@@ -57,14 +69,18 @@ def is_priced(model: str | None) -> bool:
     return bool(model) and _price_per_token(model) is not None
 
 
-def cost_usd(model: str | None, usage: dict[str, Any] | None) -> float:
-    """What a response cost, from its usage block; 0 for an unpriced model."""
-    rates = _price_per_token(model) if model and usage else None
-    if rates is None:
+def cost_usd(model: str | None, usage: dict[str, Any] | None, answered_by: str | None = None) -> float:
+    """What a response cost, from its usage block, at the price of the model asked for; an answer naming
+    another model (an alias, a dated snapshot) may raise that price, never lower it. 0 when neither is priced."""
+    if not isinstance(usage, dict):
         return 0.0
-    prompt_rate, cached_rate, completion_rate = rates
     cached = cached_tokens(usage)
     # chat and completions count prompt/completion tokens; the Responses API input/output tokens
-    prompt = (usage.get("prompt_tokens") or usage.get("input_tokens") or 0) - cached
-    completion = usage.get("completion_tokens") or usage.get("output_tokens") or 0
-    return prompt * prompt_rate + cached * cached_rate + completion * completion_rate
+    prompt = _tokens(usage, "prompt_tokens", "input_tokens") - cached
+    completion = _tokens(usage, "completion_tokens", "output_tokens")
+    costs = [0.0]
+    for name in {model, answered_by} - {None, ""}:
+        rates = _price_per_token(name) if isinstance(name, str) else None
+        if rates is not None:
+            costs.append(prompt * rates[0] + cached * rates[1] + completion * rates[2])
+    return max(costs)

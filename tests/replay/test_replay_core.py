@@ -24,6 +24,7 @@ from llambo_replay.replay.canonical import canonical_request, relative_path, req
 from llambo_replay.replay.http.retry import RetryPolicy
 from llambo_replay.replay.http.transport import OFFLINE_URL
 from llambo_replay.replay.loopback import Fault, LoopbackServer
+from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.secrets import scan_tree
 from llambo_replay.replay.storage.verify import verify_store
 
@@ -501,3 +502,33 @@ def test_streamed_completions_and_responses_record_and_replay_like_chat(tmp_path
         if entry["request"]["path"] == "/responses" and entry["request"]["body"].get("stream")
     ]
     assert streamed["responses"][0]["meta"]["usage"]["total_tokens"] > 0  # the completed event's usage is kept
+
+
+@pytest.mark.parametrize("answered_by", ["gpt-4o-mini", "an-unpriced-alias"])
+def test_an_answer_is_priced_as_the_model_asked_for_whatever_model_it_names(tmp_path, answered_by):
+    """What the budget counts: the price of the requested model; an answer naming a cheaper or unknown
+    model cannot lower it (else `--max-cost` would let an aliasing endpoint spend without limit)."""
+    usage = {"prompt_tokens": 1000, "completion_tokens": 100, "total_tokens": 1100}
+    answer = {
+        "id": "x",
+        "model": answered_by,
+        "choices": [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": "0.01"}}],
+        "usage": usage,
+    }
+    with LoopbackServer(faults={0: Fault(body=answer)}) as server:
+        client, transport = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        client.chat.completions.create(model="gpt-4o", messages=MESSAGES)
+    assert transport.live_cost_usd == pytest.approx(cost_usd("gpt-4o", usage)) and transport.live_cost_usd > 0
+    assert only_entry(tmp_path / "cassettes")["responses"][0]["meta"]["cost_usd"] == pytest.approx(
+        transport.live_cost_usd
+    )
+
+
+@pytest.mark.parametrize(
+    "details", [{"cached_tokens": 10**9}, {"cached_tokens": -5}, {"cached_tokens": "abc"}, {"cached_tokens": [1]}, "x"]
+)
+def test_a_malformed_usage_block_never_makes_a_cost_negative(details):
+    usage = {"prompt_tokens": 1000, "completion_tokens": 100, "prompt_tokens_details": details}
+    plain = cost_usd("gpt-4o", {"prompt_tokens": 1000, "completion_tokens": 100})
+    assert 0 < cost_usd("gpt-4o", usage) <= plain
+    assert cost_usd("gpt-4o", {"prompt_tokens": "many", "completion_tokens": None}) == 0.0

@@ -217,7 +217,9 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         )
         return ReplayMiss(message, details="\n".join(diff.explain_miss(self.store, self.namespace, ticket.canonical)))
 
-    def _meta(self, body: dict[str, Any], http: dict[str, Any], latency_s: float, attempts: int) -> dict[str, Any]:
+    def _meta(
+        self, body: dict[str, Any], http: dict[str, Any], latency_s: float, attempts: int, asked: str | None
+    ) -> dict[str, Any]:
         if not isinstance(body, dict):
             parts: list[dict[str, Any]] = []
         else:
@@ -231,7 +233,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             "latency_s": round(latency_s, 4),
             "attempts": attempts,
             "usage": usage,
-            "cost_usd": cost_usd(model, usage),
+            "cost_usd": cost_usd(asked, usage, answered_by=model),
             "http": http,
             **({"key_rules": self.key_rules()} if self.ignore or self.redact else {}),
         }
@@ -249,7 +251,9 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         body, http = answer
         if self.redact is not None:
             body = self.redact(body)
-        meta = self._meta(body, http, latency_s, attempts)
+        request = ticket.canonical.get("body")
+        asked = request.get("model") if isinstance(request, dict) else None
+        meta = self._meta(body, http, latency_s, attempts, asked if isinstance(asked, str) else None)
         with self._lock:
             self.live_cost_usd += meta["cost_usd"]
         if not self.policy.writes_store:
