@@ -336,6 +336,9 @@ def test_retries_wait_as_the_provider_says_and_otherwise_back_off_with_jitter(tm
     soon = format_datetime(datetime.now(UTC) + timedelta(seconds=10), usegmt=True)
     assert 8.0 < policy.delay(0, {"retry-after": soon}) <= 10.0
     assert policy.delay(0, {"retry-after": "in a while"}) <= 0.5  # unreadable: the backoff
+    for nonsense in ("nan", "inf", "-inf", "1e999"):
+        assert policy.delay(0, {"retry-after": nonsense}) <= 0.5, nonsense  # not a wait: the backoff
+    assert policy.delay(0, {"retry-after-ms": "nan"}) <= 0.5
     drawn = [policy.delay(2) for _ in range(200)]
     assert all(1.0 <= d <= 2.0 for d in drawn) and len(set(drawn)) > 100
     with LoopbackServer(faults={0: Fault(status=429, headers={"retry-after-ms": "30"})}) as server:

@@ -3,6 +3,7 @@ failure that asks for another attempt (never stored)."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -33,19 +34,21 @@ class RetryPolicy:
 
 
 def provider_delay(headers: Mapping[str, str]) -> float | None:
-    """Seconds the provider asks to wait, from `retry-after-ms` or `Retry-After` (seconds or an HTTP date)."""
+    """Seconds the provider asks to wait, from `retry-after-ms` or `Retry-After` (seconds or an HTTP date);
+    None for anything else, a non-finite number (`nan`, `inf`) included: then the back-off decides."""
     try:
         if headers.get("retry-after-ms"):
-            return float(headers["retry-after-ms"]) / 1000
-        value = headers.get("retry-after")
-        if not value:
+            seconds = float(headers["retry-after-ms"]) / 1000
+        elif value := headers.get("retry-after"):
+            try:
+                seconds = float(value)
+            except ValueError:
+                seconds = (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
+        else:
             return None
-        try:
-            return float(value)
-        except ValueError:
-            return (parsedate_to_datetime(value) - datetime.now(UTC)).total_seconds()
     except (ValueError, TypeError, OverflowError):
         return None
+    return seconds if math.isfinite(seconds) else None
 
 
 class RetryableFailure(Exception):
