@@ -72,11 +72,21 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def cmd_prune(args: argparse.Namespace) -> int:
     from llambo_replay.replay import CassetteStore
+    from llambo_replay.replay.storage.journal import incomplete
     from llambo_replay.replay.storage.report import newest_manifest_time, recorded_after, referenced_keys, unreferenced
 
     store = CassetteStore(args.cassettes).check_usable(writes=False)
     keep = referenced_keys(args.manifests)  # refuses folders without manifests and malformed manifests
     drop = unreferenced(store, keep)
+    owners = {} if args.include_incomplete else incomplete(store.root)
+    if owners:
+        kept = [ref for ref in drop if ref.namespace in owners]
+        drop = [ref for ref in drop if ref.namespace not in owners]
+        if kept:
+            print(
+                f"kept {len(kept)} unreferenced entr{'y' if len(kept) == 1 else 'ies'} of recordings that have not "
+                f"completed (e.g. {owners[kept[0].namespace]}): resume them, or add --include-incomplete"
+            )
     recent = [] if args.include_recent else recorded_after(store, drop, newest_manifest_time(args.manifests))
     if recent:
         raise UsageError(
@@ -202,5 +212,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                 action="store_true",
                 help="also remove entries recorded after the newest manifest (refused by default: a "
                 "recording still running, or stopped before its manifest, owns them)",
+            )
+            p.add_argument(
+                "--include-incomplete",
+                action="store_true",
+                help="also remove entries in the namespaces of recordings that never completed (kept by "
+                "default: a run stopped by its budget, Ctrl-C or a crash resumes from them)",
             )
         p.set_defaults(func=func)

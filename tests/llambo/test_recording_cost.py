@@ -46,10 +46,23 @@ def test_a_budget_stops_at_a_trial_boundary_and_the_same_command_continues_exact
         )
         assert not (tmp_path / "resumed/iris/SVM/0.csv").exists()
         sent_first = len(server.received)
+        # Another run completes into the same store; a prune by its manifests alone must keep what the
+        # stopped run paid for (its journal says it has not completed), though it is older than that manifest.
+        other = record(server, tmp_path / "b", tmp_path / "other", "--seed", "1")
+        assert other.returncode == 0, other.stderr
+        sent_other = len(server.received) - sent_first
+        pruned = cli("cassettes", "prune", "--cassettes", str(tmp_path / "b"), "--manifests", str(tmp_path / "other"))
+        assert pruned.returncode == 0 and "of recordings that have not completed" in pruned.stdout, pruned.stdout
+        assert "--include-incomplete" in pruned.stdout
+        pruned = cli(
+            "cassettes", "prune", "--cassettes", str(tmp_path / "b"), "--manifests", str(tmp_path / "other"), "--delete"
+        )
+        assert pruned.returncode == 0, pruned.stderr
         resumed = record(server, tmp_path / "b", tmp_path / "resumed")
         assert resumed.returncode == 0, resumed.stderr
-        assert len(server.received) == sent_whole, "the rerun asked only what the first part had not"
+        assert len(server.received) - sent_other == sent_whole, "the rerun asked only what the first part had not"
         assert 10 <= sent_first < sent_whole
+        assert not list((tmp_path / "b" / ".incomplete").glob("*.json")), "a completed run leaves no journal"
     assert (tmp_path / "resumed/iris/SVM/0.csv").read_bytes() == (tmp_path / "whole/iris/SVM/0.csv").read_bytes()
 
 

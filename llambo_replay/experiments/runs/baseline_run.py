@@ -23,6 +23,7 @@ from llambo_replay.experiments.runs.runner import (
     evaluation_keys,
     history_csv,
     manifest_head,
+    open_journal,
     versions,
     write_run,
 )
@@ -61,6 +62,8 @@ def run_baseline(
     check_writable(paths["history"].parent)
 
     env = worker_environment(method_info.environment) if method_info.environment else None
+    proposals = namespaces.proposals(method, spec.dataset, spec.model, spec.seed)
+    journal = open_journal(store, mode, paths["manifest"], [objective.namespace, proposals])
     about_worker: dict[str, Any] = {}
 
     def optimise_here() -> pd.DataFrame:
@@ -104,7 +107,7 @@ def run_baseline(
     }
     if env is not None:  # which environment proposed: its lock hash is in the proposals' key too
         manifest["environment"] = env.describe()
-    write_run(paths, text, manifest)
+    write_run(paths, text, manifest, journal)
     return manifest
 
 

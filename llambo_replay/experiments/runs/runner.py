@@ -36,6 +36,7 @@ from llambo_replay.replay.http.session import resolve_base_url
 from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.modes import policy
 from llambo_replay.replay.pricing import is_priced
+from llambo_replay.replay.storage import journal as recordings
 from llambo_replay.replay.storage.store import atomic_write_text
 
 MANIFEST_FORMAT = 2  # 2: evaluations recorded in the cassettes, reproduction class, numerical environment
@@ -122,6 +123,7 @@ def run(
         warmstart_engine = Engine(
             open_async_client(transports[-1]), spec.llm_model, max_concurrency=1, usage=engine.usage
         )
+    journal = open_journal(store, mode, paths["manifest"], [t.namespace for t in transports] + [objective.namespace])
     bar = _progress(spec, progress)
     try:
 
@@ -167,7 +169,7 @@ def run(
         "fallback_points": result.fallback_points,
         "versions": {**versions(), "python": ".".join(map(str, sys.version_info[:3]))},
     }
-    write_run(paths, text, manifest)
+    write_run(paths, text, manifest, journal)
     atomic_write_text(
         paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n")
     )
@@ -230,10 +232,20 @@ def versions() -> dict[str, str]:
     return {"llambo-replay": __version__, **environment()["versions"], "pandas": pd.__version__}
 
 
-def write_run(paths: dict[str, Path], history_text: str, manifest: dict[str, Any]) -> None:
-    """The history, then the manifest, naming the command line that replays it (`commands.replay_command`)."""
+def write_run(paths: dict[str, Path], history_text: str, manifest: dict[str, Any], journal: Path | None = None) -> None:
+    """The history, then the manifest, naming the command line that replays it (`commands.replay_command`);
+    then the recording is complete, and its journal goes."""
     atomic_write_text(paths["history"], history_text)
     write_manifest(paths["manifest"], manifest)
+    recordings.end(journal)
+
+
+def open_journal(store: CassetteStore, mode: RecordMode, manifest: Path, namespaces: list[str]) -> Path | None:
+    """When `mode` stores answers: the run's journal, so that `cassettes prune` keeps what it records until
+    `write_run` has written the manifest that references it (a run stopped before keeps it)."""
+    if not policy(mode).writes_store:
+        return None
+    return recordings.begin(store.root, str(manifest.resolve()), namespaces)
 
 
 def check_writable(folder: Path) -> None:
