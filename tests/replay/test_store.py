@@ -343,3 +343,23 @@ def test_verify_names_a_file_that_looks_like_a_pack_but_is_none(tmp_path):
     (tmp_path / "ns" / "a.jsonl").write_text("{}\n")  # not a pack name: its lines would never be found
     problems = verify_store(CassetteStore(tmp_path))
     assert len(problems) == 1 and "is not a pack" in problems[0]
+
+
+def test_only_regular_files_inside_the_store_are_read(tmp_path):
+    """A FIFO or a device named like a pack, and a symlinked folder back to `/`, are passed over with a
+    warning: `verify`, `stats` and `scan` neither hang, nor read forever, nor walk the file system."""
+    import os
+
+    store = CassetteStore(tmp_path / "c")
+    put(store, 1, 0)
+    pack = next((tmp_path / "c").rglob("*.jsonl"))
+    os.mkfifo(pack.parent / ("ff.jsonl" if pack.name != "ff.jsonl" else "fe.jsonl"))
+    (pack.parent / "fd.jsonl").symlink_to("/dev/zero")
+    (tmp_path / "c" / "everything").symlink_to("/")
+    (tmp_path / "c" / "around").symlink_to(tmp_path)
+    for action in ("verify", "stats", "scan"):
+        result = cli("cassettes", action, "--cassettes", str(tmp_path / "c"), timeout=60)
+        assert result.returncode == 0, (action, result.stderr)
+        assert "Traceback" not in result.stderr
+        warnings = [line for line in result.stderr.splitlines() if line.startswith("warning: ")]
+        assert any("not a regular file" in w for w in warnings) and any("not followed" in w for w in warnings)
