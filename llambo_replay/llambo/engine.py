@@ -39,6 +39,15 @@ class Sampling:
     max_tokens: int | None  # None: not sent (the endpoint's own limit), as the official warm-start asks
 
 
+def message_text(content: Any) -> str:
+    """A chat answer's text: the string, or the text parts of a list of parts joined; "" for none."""
+    if isinstance(content, str):
+        return content
+    parts = content if isinstance(content, list) else []
+    texts = [part.get("text") if isinstance(part, dict) else getattr(part, "text", None) for part in parts]
+    return "".join(text for text in texts if isinstance(text, str))
+
+
 @dataclass
 class Usage:
     requests: int = 0
@@ -96,7 +105,7 @@ class Engine:
         """Exactly `n` answer texts per prompt (missing samples are empty strings)."""
 
         def extract(response: Any) -> list[str]:
-            return [choice.message.content or "" for choice in response.choices]
+            return [message_text(choice.message.content) for choice in response.choices]
 
         def call(prompt: str) -> Any:
             kwargs = {"response_format": response_format} if response_format else {}

@@ -456,7 +456,6 @@ def test_check_fails_on_a_committed_file_or_manifest_field_the_replay_does_not_g
 
 # -- a malformed completion is never stored ------------------------------------------------------------
 MALFORMED = {
-    "no-choices": Fault(body={"id": "x", "choices": []}),
     "choice-without-message": Fault(body={"id": "x", "choices": [{"index": 0}]}),
     "numeric-content": Fault(body={"id": "x", "choices": [{"message": {"role": "assistant", "content": 7}}]}),
     "choices-of-numbers": Fault(body={"id": "x", "choices": [1, 2, 3]}),

@@ -176,3 +176,16 @@ def test_unknown_protocol_and_bad_space_are_user_errors():
         get_answer_format("yaml")
     with pytest.raises(UsageError, match="bad search-space entry"):
         SearchSpace.from_spec({"C": ["float", "cubic", [1, 2]]})
+
+
+def test_a_chat_answer_given_as_parts_is_read_as_its_text():
+    from llambo_replay.llambo.engine import message_text
+
+    parts = [
+        {"type": "text", "text": "## 0.5 "},
+        {"type": "image_url", "image_url": {}},
+        {"type": "text", "text": "##"},
+    ]
+    assert message_text(parts) == "## 0.5 ##"
+    assert message_text("## 0.5 ##") == "## 0.5 ##"
+    assert message_text(None) == "" and message_text([1, None]) == ""

@@ -535,3 +535,30 @@ def test_a_malformed_usage_block_never_makes_a_cost_negative(details):
     plain = cost_usd("gpt-4o", {"prompt_tokens": 1000, "completion_tokens": 100})
     assert 0 < cost_usd("gpt-4o", usage) <= plain
     assert cost_usd("gpt-4o", {"prompt_tokens": "many", "completion_tokens": None}) == 0.0
+
+
+@pytest.mark.parametrize(
+    "choices",
+    [
+        [],  # a content filter's answer
+        [
+            {
+                "index": 0,
+                "finish_reason": "stop",
+                "message": {"role": "assistant", "content": [{"type": "text", "text": "hi"}]},
+            }
+        ],
+        [{"index": 0, "finish_reason": "stop", "message": {"role": "assistant", "content": None, "refusal": "no"}}],
+    ],
+)
+def test_an_answer_the_sdk_accepts_is_stored_once_and_replayed(tmp_path, choices):
+    """Content as a list of parts, no content (a refusal) and no choices at all are answers, not garbage:
+    stored at the first attempt (never retried, never billed again) and replayed as the SDK parsed them."""
+    answer = {"id": "x", "object": "chat.completion", "created": 0, "model": "m", "choices": choices}
+    with LoopbackServer(faults={0: Fault(body=answer)}) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        recorded = client.chat.completions.create(model="m", messages=MESSAGES)
+        assert len(server.received) == 1
+    client, _ = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
+    replayed = client.chat.completions.create(model="m", messages=MESSAGES)
+    assert replayed.model_dump() == recorded.model_dump() and len(replayed.choices) == len(choices)

@@ -15,7 +15,7 @@ CHOICE_RULES: dict[str, tuple[str, tuple[type, ...]]] = {
     "chat/completions": ("message", (dict,)),
     "completions": ("text", (str,)),
 }
-MESSAGE_CONTENT_TYPES = (str, type(None))
+MESSAGE_CONTENT_TYPES = (str, type(None), list)  # text, none (a tool call or a refusal), or a list of parts
 USAGE_FIELDS = ("prompt_tokens", "completion_tokens", "total_tokens")
 
 
@@ -94,13 +94,18 @@ def completion_problem(body: Any, path: str) -> str:
     rule = next((rule for suffix, rule in CHOICE_RULES.items() if path.split("?")[0].endswith(suffix)), None)
     if rule is None:
         return ""
-    if not isinstance(body, dict) or not isinstance(body.get("choices"), list) or not body["choices"]:
+    if not isinstance(body, dict) or not isinstance(body.get("choices"), list):  # [] is an answer: a content filter's
         return "a completion without choices"
     field, types = rule
     for choice in body["choices"]:
         if not isinstance(choice, dict) or not isinstance(choice.get(field), types):
             return f"a completion whose choices lack a {field}"
-        if field == "message" and not isinstance(choice["message"].get("content"), MESSAGE_CONTENT_TYPES):
+        content = choice["message"].get("content") if field == "message" else None
+        if field == "message" and (
+            not isinstance(content, MESSAGE_CONTENT_TYPES)
+            or isinstance(content, list)
+            and not all(isinstance(part, dict) and isinstance(part.get("type"), str) for part in content)
+        ):
             return "a completion whose message content is not text"
     usage = body.get("usage")
     if usage is not None and (
