@@ -8,7 +8,8 @@ server on port 0 replays). Options, as pytest-recording has them:
 - ``--llm-mode replay|record|auto|live|rewrite`` (default: $LLAMBO_REPLAY_MODE, else replay; rewrite
   forgets what each test recorded and records it afresh);
 - ``--llm-cassette-dir DIR`` (default: ``cassettes/`` beside each test file);
-- ``--block-network``: any connection to a host other than the loopback fails the test;
+- ``--block-network``: any connection to a host other than the loopback fails the test (when pytest-recording
+  is installed, its option of that name, which this plugin then honours too; ``--llm-block-network`` always);
 - ``@pytest.mark.llm_replay(namespace=..., ignore=(...), redact=..., mode=..., base_url=...)`` for one test,
   and an ``llm_replay_config`` fixture (a dict of the same keys) to override for a folder, as
   pytest-recording's ``vcr_config``.
@@ -22,6 +23,7 @@ from __future__ import annotations
 import re
 import socket
 from collections.abc import Iterator
+from importlib.util import find_spec
 from pathlib import Path
 from typing import Any
 
@@ -62,9 +64,13 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="one cassette store for every test (default: cassettes/ beside each test file)",
     )
-    group.addoption(
-        "--block-network", action="store_true", help="fail any test that connects to a host other than the loopback"
-    )
+    blocking = "fail any test that connects to a host other than the loopback"
+    group.addoption("--llm-block-network", action="store_true", help=blocking)
+    if find_spec("pytest_recording") is None:  # pytest-recording registers --block-network itself: two would clash
+        try:
+            group.addoption("--block-network", action="store_true", help=blocking)
+        except ValueError:  # another plugin registered it first: honoured below all the same
+            pass
 
 
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -80,7 +86,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(autouse=True)
 def _block_network(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
-    if not request.config.getoption("--block-network"):
+    options = request.config.option
+    if not (options.llm_block_network or getattr(options, "block_network", False)):
         return
     original = socket.socket.connect
 

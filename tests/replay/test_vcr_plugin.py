@@ -123,3 +123,37 @@ def test_the_llm_replay_fixture_records_per_test_and_replays_anywhere_with_the_n
     blocked.write_text("import socket\n\ndef test_out():\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\n")
     result = pytest_run("--block-network", str(blocked))
     assert result.returncode == 1 and "--block-network" in result.stdout and "tried to connect" in result.stdout
+
+
+def test_the_plugin_starts_beside_pytest_recording_and_honours_its_block_network(tmp_path):
+    """pytest-recording registers `--block-network` too: with it present, this plugin leaves the option to it
+    (two registrations would stop pytest from starting) and blocks all the same when it is given."""
+    import os
+    import subprocess
+    import sys
+
+    stand_in = tmp_path / "site" / "pytest_recording"
+    stand_in.mkdir(parents=True)
+    (stand_in / "__init__.py").write_text("")
+    (stand_in / "plugin.py").write_text(
+        "def pytest_addoption(parser):\n"
+        "    parser.getgroup('recording').addoption('--block-network', action='store_true')\n"
+    )
+    (tmp_path / "test_out.py").write_text(
+        "import socket\n\ndef test_out():\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\n"
+    )
+
+    def pytest_run(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "pytest_recording.plugin", *args],
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
+        )
+
+    for option in ("--block-network", "--llm-block-network"):
+        result = pytest_run(option, "test_out.py")
+        assert result.returncode == 1, result.stdout + result.stderr
+        assert "tried to connect to ('192.0.2.1', 80)" in result.stdout, result.stdout + result.stderr
