@@ -562,3 +562,20 @@ def test_an_answer_the_sdk_accepts_is_stored_once_and_replayed(tmp_path, choices
     client, _ = client_for(tmp_path, RecordMode.REPLAY, OFFLINE_URL)
     replayed = client.chat.completions.create(model="m", messages=MESSAGES)
     assert replayed.model_dump() == recorded.model_dump() and len(replayed.choices) == len(choices)
+
+
+def test_one_transport_records_across_event_loops(tmp_path):
+    """`asyncio.run` twice over one client (or pydantic-ai's run_sync, then asyncio.run): each loop gets its
+    own connection pool, where one pool would outlive its closed loop ("Event loop is closed")."""
+    with LoopbackServer() as server:
+        transport = make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.RECORD, server.base_url)
+        client = open_async_client(transport)
+        first, second = asyncio.run(ask_with(client, "one")), asyncio.run(ask_with(client, "two"))
+        assert len(server.received) == 2 and first != second
+    replaying = open_async_client(make_transport(CassetteStore(tmp_path / "c"), "ns", RecordMode.REPLAY, OFFLINE_URL))
+    assert [asyncio.run(ask_with(replaying, t)) for t in ("one", "two")] == [first, second]
+
+
+async def ask_with(client, text: str) -> str:
+    answer = await client.chat.completions.create(model="m", messages=[{"role": "user", "content": text}])
+    return answer.choices[0].message.content

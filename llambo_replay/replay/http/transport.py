@@ -15,6 +15,7 @@ import base64
 import contextvars
 import threading
 import time
+import weakref
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -114,9 +115,11 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         self._first_thread: dict[str, int] = {}  # key -> the thread that first sent it (outside any scope)
         self.live_calls = 0  # requests sent to the endpoint, retries included
         self.live_cost_usd = 0.0  # what the answers received from it cost
+        # An async connection pool belongs to the event loop it was made in: without one given, each loop
+        # that sends gets its own, so `asyncio.run` twice over one transport works.
+        self._async_upstreams: weakref.WeakKeyDictionary[Any, httpx2.AsyncBaseTransport] = weakref.WeakKeyDictionary()
         if self.policy.calls_endpoint:
             self.upstream = self.upstream or httpx2.HTTPTransport()
-            self.async_upstream = self.async_upstream or httpx2.AsyncHTTPTransport()
 
     # -- bookkeeping ------------------------------------------------------------------
     def used_keys(self) -> dict[str, int]:
@@ -328,14 +331,14 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         ticket, hit = self._from_store(request)  # before any other await: slots follow program order
         if hit is not None:
             return hit
-        assert self.async_upstream is not None
+        upstream = self._async_upstream()
         started = time.perf_counter()
         secrets = credentials_in(request.headers)  # masked in what comes back
         for attempt in range(self.retry.max_attempts):
             try:
                 self.live_calls += 1
                 limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
-                response = await self.async_upstream.handle_async_request(request)
+                response = await upstream.handle_async_request(request)
                 try:
                     content = b"".join([limit.take(chunk) async for chunk in response.aiter_bytes()])
                 finally:
@@ -350,6 +353,15 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                 await self.async_sleep(self._backoff(attempt, failure))
         raise AssertionError("unreachable")
 
+    def _async_upstream(self) -> httpx2.AsyncBaseTransport:
+        if self.async_upstream is not None:  # given: its owner answers for the loops it serves
+            return self.async_upstream
+        loop = asyncio.get_running_loop()
+        with self._lock:
+            if loop not in self._async_upstreams:
+                self._async_upstreams[loop] = httpx2.AsyncHTTPTransport()
+            return self._async_upstreams[loop]
+
     def close(self) -> None:
         if self.upstream is not None:
             self.upstream.close()
@@ -357,6 +369,10 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     async def aclose(self) -> None:
         if self.async_upstream is not None:
             await self.async_upstream.aclose()
+        with self._lock:
+            mine = self._async_upstreams.pop(asyncio.get_running_loop(), None)
+        if mine is not None:  # those of loops already closed went with them
+            await mine.aclose()
 
 
 def _ranges(numbers: list[int]) -> str:
