@@ -19,7 +19,7 @@ EXIT_CODES: dict[int, str] = {
     "(--sampler-policy official, --warmstart-policy official)",
     9: "system failure: a full disk, a file size limit, too many open files, a worker process killed "
     "(out of memory?); what was recorded is kept, rerun to resume",
-    130: "interrupted (Ctrl-C); everything recorded so far is kept",
+    130: "interrupted (Ctrl-C); everything recorded so far is kept (a command that was recording says so)",
     143: "terminated (SIGTERM): like Ctrl-C, and `grid` stops its workers before it exits",
 }
 

@@ -579,3 +579,30 @@ def test_one_transport_records_across_event_loops(tmp_path):
 async def ask_with(client, text: str) -> str:
     answer = await client.chat.completions.create(model="m", messages=[{"role": "user", "content": text}])
     return answer.choices[0].message.content
+
+
+@pytest.mark.parametrize(
+    "status, sdk_error",
+    [
+        (401, "AuthenticationError"),
+        (403, "PermissionDeniedError"),
+        (429, "RateLimitError"),
+        (503, "InternalServerError"),
+    ],
+)
+def test_an_error_answer_reaches_user_code_as_the_sdks_own_exception(tmp_path, status, sdk_error):
+    """After the retries (429, 5xx) or at once (401, 403), the SDK raises its own exception, so code that
+    catches `openai.RateLimitError` behaves as without the layer; nothing is stored, the key is masked."""
+    import openai
+
+    body = {"error": {"message": f"no: you sent {HEX_KEY}", "type": "x", "code": str(status)}}
+    with LoopbackServer(faults={i: Fault(status=status, body=body) for i in range(10)}) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url, api_key=HEX_KEY)
+        with pytest.raises(getattr(openai, sdk_error)) as caught:
+            chat(client)
+        sent = len(server.received)
+    assert caught.value.status_code == status and HEX_KEY not in str(caught.value) and "***" in str(caught.value)
+    assert sent == (FAST_RETRY.max_attempts if status in (429, 503) else 1)
+    assert list(CassetteStore(tmp_path / "cassettes").iter_entries()) == []
+    reported = str(unwrap(caught.value))  # what the command line prints: the layer's own account
+    assert f"HTTP {status}" in reported and HEX_KEY not in reported

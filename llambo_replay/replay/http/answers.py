@@ -13,7 +13,7 @@ from urllib.parse import urlsplit
 import httpx2
 
 from llambo_replay.errors import EndpointError
-from llambo_replay.replay.http.retry import RetryableFailure
+from llambo_replay.replay.http.retry import ErrorAnswer, RetryableFailure
 from llambo_replay.replay.http.schema import answer_kind, completion_problem, stream_problem
 from llambo_replay.replay.secrets import mask, scan_text
 
@@ -104,10 +104,15 @@ def judge_answer(
     object, or a redirect) and the client errors the same request always gets."""
     status = response.status_code
     http = {"status": status, "headers": kept_headers(response, secrets, dropped_headers)}
+    if status >= 400:  # what the client gets if this is the last word: the answer, masked, never stored
+        text = content.decode("utf-8", "replace")
+        refused = f"endpoint {host} refused the request with HTTP {status}: {excerpt(mask(text, secrets))}"
+        error = ErrorAnswer(refused, status, http["headers"], mask(text, secrets).encode())
     if status in retry_statuses:
         raise RetryableFailure(
             f"HTTP {status}",
             {name: response.headers[name] for name in ("retry-after", "retry-after-ms") if name in response.headers},
+            error,
         )
     if 300 <= status < 400:
         target = urlsplit(response.headers.get("location", "")).hostname or "another address"
@@ -123,8 +128,7 @@ def judge_answer(
         if isinstance(error, dict) and isinstance(error.get("error"), dict):
             return mask(error, secrets), http
     if status >= 400:
-        text = content.decode("utf-8", "replace")
-        raise EndpointError(f"endpoint {host} refused the request with HTTP {status}: {excerpt(mask(text, secrets))}")
+        raise error
     kind = answer_kind(response.headers.get("content-type", ""))
     if kind == "binary":
         return {"base64": base64.b64encode(content).decode("ascii")}, http

@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+import httpx2
+
+from llambo_replay.errors import EndpointError
+
 _JITTER = random.Random()  # its own generator: retry timing never touches anyone's random state
 
 
@@ -54,7 +58,30 @@ def provider_delay(headers: Mapping[str, str]) -> float | None:
 class RetryableFailure(Exception):
     """An answer or a connection that failed in a way another attempt may not (retried, never stored)."""
 
-    def __init__(self, reason: str, hints: Mapping[str, str] | None = None) -> None:
+    def __init__(self, reason: str, hints: Mapping[str, str] | None = None, answer: ErrorAnswer | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
         self.hints = dict(hints or {})  # the provider's retry headers
+        self.answer = answer  # the error answer itself, if there was one: what the client gets in the end
+
+
+class ErrorAnswer(EndpointError):
+    """An error answer (HTTP 4xx/5xx) that is never stored: handed to the client as the endpoint sent it
+    (credentials masked), so the SDK raises its own exception (`AuthenticationError`, `RateLimitError`, ...);
+    this message travels with it for those who report it (`session.unwrap`)."""
+
+    def __init__(self, message: str, status: int, headers: Mapping[str, str], content: bytes) -> None:
+        super().__init__(message)
+        self.status, self.headers, self.content = status, dict(headers), content
+
+    def response(self, request: httpx2.Request, message: str | None = None) -> httpx2.Response:
+        return httpx2.Response(
+            self.status,
+            headers=self.headers,
+            content=self.content,
+            request=request,
+            extensions={NOTE: (message or self.message).encode()},
+        )
+
+
+NOTE = "llambo_replay_note"  # the response extension that carries the layer's own account of a failure

@@ -12,7 +12,7 @@ import openai
 
 from llambo_replay.errors import EndpointError, LlamboReplayError, UsageError
 from llambo_replay.replay.canonical import redact_url
-from llambo_replay.replay.http.retry import RetryPolicy
+from llambo_replay.replay.http.retry import NOTE, RetryPolicy
 from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S, ReplayTransport
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.secrets import refuse_credential
@@ -132,6 +132,9 @@ def unwrap(exc: BaseException) -> BaseException:
     if isinstance(exc, openai.APIConnectionError) and isinstance(cause, LlamboReplayError):
         return cause
     if isinstance(exc, openai.APIStatusError):
+        note = exc.response.extensions.get(NOTE) if exc.response is not None else None
+        if isinstance(note, bytes):  # an error answer this layer passed through: its own account of it
+            return EndpointError(note.decode())
         host = exc.request.url.host if exc.request is not None else "the endpoint"
         return EndpointError(
             f"endpoint {host} refused the request with HTTP {exc.status_code}: {str(exc.message)[:300]}"

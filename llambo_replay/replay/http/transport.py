@@ -37,7 +37,7 @@ from llambo_replay.replay.canonical import (
     without_fields,
 )
 from llambo_replay.replay.http.answers import BodyLimit, judge_answer, render_events
-from llambo_replay.replay.http.retry import RetryableFailure, RetryPolicy
+from llambo_replay.replay.http.retry import ErrorAnswer, RetryableFailure, RetryPolicy
 from llambo_replay.replay.http.schema import (
     EVENT_STREAM,
     recorded_http,
@@ -278,13 +278,19 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         )
 
     def _gave_up(self, failure: BaseException) -> EndpointError:
+        """The failure that ends the attempts: an error answer goes to the client as sent (so the SDK raises
+        its own exception), carrying this account; a connection failure is this package's error."""
         reason = str(failure) or failure.__class__.__name__
         if isinstance(failure, httpx2.TimeoutException):
             reason = f"timed out after {self.timeout_s:g} s ({failure.__class__.__name__})"
-        return EndpointError(
+        message = (
             f"endpoint {redact_url(self.base_url)} failed after {self.retry.max_attempts} attempts "
             f"(last: {reason}); nothing was stored, rerun to resume"
         )
+        answer = getattr(failure, "answer", None)
+        if isinstance(answer, ErrorAnswer):
+            return ErrorAnswer(message, answer.status, answer.headers, answer.content)
+        return EndpointError(message)
 
     def _from_store(self, request: httpx2.Request) -> tuple[_Ticket, httpx2.Response | None]:
         """Assign the occurrence slot and answer from the cassette if it can; a miss replay may not fill raises."""
@@ -309,19 +315,23 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         assert self.upstream is not None
         started = time.perf_counter()
         secrets = credentials_in(request.headers)  # masked in what comes back
-        for attempt in range(self.retry.max_attempts):
-            try:
-                self.live_calls += 1
-                limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
-                response = self.upstream.handle_request(request)
+        try:
+            for attempt in range(self.retry.max_attempts):
                 try:
-                    content = b"".join(limit.take(chunk) for chunk in response.iter_bytes())
-                finally:
-                    response.close()
-                answer = self._judge(response, content, ticket.canonical["path"], secrets)
-                return self._respond(self._store(ticket, answer, time.perf_counter() - started, attempt + 1), request)
-            except (RetryableFailure, httpx2.TransportError) as failure:
-                self.sleep(self._backoff(attempt, failure))
+                    self.live_calls += 1
+                    limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
+                    response = self.upstream.handle_request(request)
+                    try:
+                        content = b"".join(limit.take(chunk) for chunk in response.iter_bytes())
+                    finally:
+                        response.close()
+                    answer = self._judge(response, content, ticket.canonical["path"], secrets)
+                    stored = self._store(ticket, answer, time.perf_counter() - started, attempt + 1)
+                    return self._respond(stored, request)
+                except (RetryableFailure, httpx2.TransportError) as failure:
+                    self.sleep(self._backoff(attempt, failure))
+        except ErrorAnswer as final:
+            return final.response(request)
         raise AssertionError("unreachable")
 
     # -- async ------------------------------------------------------------------------
@@ -334,23 +344,26 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         upstream = self._async_upstream()
         started = time.perf_counter()
         secrets = credentials_in(request.headers)  # masked in what comes back
-        for attempt in range(self.retry.max_attempts):
-            try:
-                self.live_calls += 1
-                limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
-                response = await upstream.handle_async_request(request)
+        try:
+            for attempt in range(self.retry.max_attempts):
                 try:
-                    content = b"".join([limit.take(chunk) async for chunk in response.aiter_bytes()])
-                finally:
-                    await response.aclose()
-                answer = self._judge(response, content, ticket.canonical["path"], secrets)
-                # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
-                stored = await asyncio.to_thread(
-                    self._store, ticket, answer, time.perf_counter() - started, attempt + 1
-                )
-                return self._respond(stored, request)
-            except (RetryableFailure, httpx2.TransportError) as failure:
-                await self.async_sleep(self._backoff(attempt, failure))
+                    self.live_calls += 1
+                    limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
+                    response = await upstream.handle_async_request(request)
+                    try:
+                        content = b"".join([limit.take(chunk) async for chunk in response.aiter_bytes()])
+                    finally:
+                        await response.aclose()
+                    answer = self._judge(response, content, ticket.canonical["path"], secrets)
+                    # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
+                    stored = await asyncio.to_thread(
+                        self._store, ticket, answer, time.perf_counter() - started, attempt + 1
+                    )
+                    return self._respond(stored, request)
+                except (RetryableFailure, httpx2.TransportError) as failure:
+                    await self.async_sleep(self._backoff(attempt, failure))
+        except ErrorAnswer as final:
+            return final.response(request)
         raise AssertionError("unreachable")
 
     def _async_upstream(self) -> httpx2.AsyncBaseTransport:
