@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from llambo_replay.replay.loopback import LoopbackServer
@@ -64,6 +69,11 @@ def test_vcrpy_cassettes_hold_no_key_query_and_no_account_response_header(tmp_pa
 
 USER_TEST = """
 import uuid
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 @pytest.mark.llm_replay(ignore=("body.user",))
@@ -79,23 +89,12 @@ def test_hello(llm_replay):
 def test_the_llm_replay_fixture_records_per_test_and_replays_anywhere_with_the_network_blocked(tmp_path):
     """The plugin matches without host and port (a stub on port 0 replays), gives two tests of one name in
     two files their own cassettes, and has a marker, a config override and --block-network."""
-    import os
-    import subprocess
-    import sys
-
     for folder, content in (("a", "first"), ("b", "second")):
         (tmp_path / folder).mkdir()
         (tmp_path / folder / "test_chat.py").write_text(USER_TEST.replace("{content}", content))
 
     def pytest_run(*args: str, **env: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "--import-mode=importlib", *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=300,
-            env={**os.environ, **env},
-        )
+        return pytest_in(tmp_path, "-s", "--import-mode=importlib", *args, **env)
 
     with LoopbackServer() as server:
         recorded = pytest_run("--llm-mode", "record", OPENAI_BASE_URL=server.base_url)
@@ -128,10 +127,6 @@ def test_the_llm_replay_fixture_records_per_test_and_replays_anywhere_with_the_n
 def test_the_plugin_starts_beside_pytest_recording_and_honours_its_block_network(tmp_path):
     """pytest-recording registers `--block-network` too: with it present, this plugin leaves the option to it
     (two registrations would stop pytest from starting) and blocks all the same when it is given."""
-    import os
-    import subprocess
-    import sys
-
     stand_in = tmp_path / "site" / "pytest_recording"
     stand_in.mkdir(parents=True)
     (stand_in / "__init__.py").write_text("")
@@ -143,17 +138,21 @@ def test_the_plugin_starts_beside_pytest_recording_and_honours_its_block_network
         "import socket\n\ndef test_out():\n    socket.create_connection(('192.0.2.1', 80), timeout=1)\n"
     )
 
-    def pytest_run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "pytest_recording.plugin", *args],
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            timeout=120,
-            env={**os.environ, "PYTHONPATH": str(tmp_path / "site")},
-        )
-
     for option in ("--block-network", "--llm-block-network"):
-        result = pytest_run(option, "test_out.py")
+        result = pytest_in(
+            tmp_path, "-p", "pytest_recording.plugin", option, "test_out.py", PYTHONPATH=str(tmp_path / "site")
+        )
         assert result.returncode == 1, result.stdout + result.stderr
         assert "tried to connect to ('192.0.2.1', 80)" in result.stdout, result.stdout + result.stderr
+
+
+def pytest_in(folder: Path, *args: str, **env: str) -> subprocess.CompletedProcess:
+    """pytest run in `folder` as a user runs it, with this package's plugin installed (and `env` added)."""
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args],
+        cwd=folder,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={**os.environ, **env},
+    )
