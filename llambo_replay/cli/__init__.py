@@ -28,6 +28,7 @@ from llambo_replay.cli import (
     tables,
     warmstart,
 )
+from llambo_replay.cli.examples import epilog
 from llambo_replay.cli.flags import Parser
 from llambo_replay.errors import LlamboReplayError, describe_os_error, os_error_exit_code
 from llambo_replay.experiments.results.presets import PRESETS
@@ -85,6 +86,8 @@ def build_parser(only: str | None = ALL) -> argparse.ArgumentParser:
         else:
             for name, text in command.LISTING.items():
                 sub.add_parser(name, help=text)
+    for name, command_parser in sub.choices.items():  # every command's --help ends with documented examples
+        command_parser.epilog = command_parser.epilog or epilog(name)
     return parser
 
 

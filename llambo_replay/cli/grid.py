@@ -132,8 +132,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="The paper's baselines that run in a worker are recorded inside a virtual environment "
         "pinned to the versions the official code used (made by uv from a lock shipped with the package, "
         "under $LLAMBO_REPLAY_ENVS, default ~/.cache/llambo-replay/envs). Replaying needs none.",
-        epilog="examples:\n  llambo-replay baselines list\n  llambo-replay baselines install paper_tpe\n"
-        "  llambo-replay baselines install all",
     )
     actions = baselines.add_subparsers(dest="action", metavar="ACTION", required=True, parser_class=Parser)
     actions.add_parser("list", help="each baseline, where it runs, and whether its environment is installed")

@@ -74,11 +74,11 @@ def test_the_grid_table_in_the_readme_is_the_committed_one():
 
 
 def readme_commands() -> list[list[str]]:
-    """Every `llambo-replay ...` line of the README's bash blocks, as argv, but those that record."""
+    """Every `llambo-replay ...` line of the README's bash blocks, as argv, but those that record or download."""
     commands = []
     for block in re.findall(r"```bash\n(.*?)```", TEXT, re.DOTALL):
         for line in block.replace("\\\n", " ").splitlines():
-            if "needs the endpoint" in line or "serve-local" in line:
+            if "needs the endpoint" in line or "needs the package index" in line or "serve-local" in line:
                 continue
             words = shlex.split(line, comments=True)
             if words and words[0].endswith("llambo-replay"):
@@ -224,12 +224,30 @@ def test_the_fidelity_table_without_avx512_is_made_from_its_committed_rows():
 def test_the_headline_numbers_are_those_of_the_committed_tables():
     """`scripts/readme_headline.py --write` puts them in place after the grid or the tables change."""
     sys.path.insert(0, str(REPO / "scripts"))
-    from readme_headline import headline, summary_tables
+    from readme_headline import EVERY_BASELINE, headline, per_model, summary_tables
 
     tables = REPO / "tables/paper-grid"
     for text, shown_tables in ((README, 1), (DOCS["results.md"], 4)):
         assert [line for line in text.splitlines() if line.startswith("- ") and "LLAMBO ranks" in line] == headline(
             tables
         )
+        assert [line for line in text.splitlines() if line.startswith("- ") and ": RandomForest " in line] == (
+            per_model(EVERY_BASELINE)
+        )
         for table in summary_tables(tables)[:shown_tables]:
             assert "\n".join(table) in text
+
+
+def test_every_commands_help_ends_with_examples_the_docs_show():
+    """Each `--help` ends with two or three examples, each a line of README.md or docs/, where the test above
+    runs it (or marks why not: it records, downloads or serves)."""
+    from llambo_replay.cli import build_parser
+
+    parser = build_parser()
+    commands = parser._subparsers._group_actions[0].choices  # noqa: SLF001 (argparse keeps them only here)
+    for name, command in commands.items():
+        lines = (command.epilog or "").splitlines()
+        assert lines and lines[0] == "examples:", name
+        assert 1 <= len(lines) - 1 <= 3, name
+        for line in lines[1:]:
+            assert line.strip() in TEXT, (name, line)
