@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
@@ -90,6 +90,7 @@ class Engine:
     # The model of `complete` calls, when not `model`: the official code asks a completions (instruct)
     # model for the generative surrogate's logprobs and a chat model for everything else.
     completions_model: str | None = None
+    on_response: Callable[[Usage], None] | None = None  # told after each answer is counted (a progress bar)
 
     def __post_init__(self) -> None:
         if self.order not in REQUEST_ORDERS:
@@ -230,6 +231,8 @@ class Engine:
                 self._failed = exc
                 raise
         self.usage.add(getattr(response, "usage", None), model)
+        if self.on_response is not None:
+            self.on_response(self.usage)
         return extract(response)
 
     async def _samples(

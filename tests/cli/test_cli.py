@@ -261,3 +261,34 @@ def test_check_takes_a_runs_own_file_for_the_manifest_beside_it(tmp_path):
     notes.write_text("not a run\n")
     with pytest.raises(UsageError, match=r"is a file, but neither a run manifest"):
         run_manifests(notes)
+
+
+def test_the_progress_bar_counts_the_runs_requests_as_they_arrive(tmp_path):
+    """On a terminal: the bar's request count is the whole run's (it ends at the summary's count, not at the
+    last trial's), and it moves within a trial, not only when one ends."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 160, 0, 0))  # a terminal has a width
+    command = [sys.executable, "-m", "llambo_replay.cli", "run", "--out", str(tmp_path), "--no-memo"]
+    process = subprocess.Popen(command, cwd=REPO, stdout=subprocess.PIPE, stderr=follower)
+    os.close(follower)
+    shown = b""
+    while True:  # read the terminal while the run writes to it (a closed terminal drops what is unread)
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # the run has closed its end
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    summary = process.stdout.read().decode()
+    assert process.wait(timeout=300) == 0, shown
+    total = int(re.search(r"LLM requests\s+(\d+)", summary).group(1))
+    counts = [int(n) for n in re.findall(rb"requests=(\d+)", shown)]
+    assert counts and counts[-1] == total, counts
+    assert len(set(counts)) > 11, counts  # more values than the 11 trial ends: it moved within trials

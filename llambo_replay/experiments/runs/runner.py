@@ -12,6 +12,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -124,11 +125,14 @@ def run(
             open_async_client(transports[-1]), spec.llm_model, max_concurrency=1, usage=engine.usage
         )
     journal = open_journal(store, mode, paths["manifest"], [t.namespace for t in transports] + [objective.namespace])
-    bar = _progress(spec, progress)
+    bar = TrialProgress(spec, progress)
+    for counted in (engine, warmstart_engine):  # they share one usage count
+        if counted is not None:
+            counted.on_response = bar.answered
     try:
 
         def on_trial(record: TrialRecord, history: pd.DataFrame) -> None:
-            _advance(bar, record, history, task.lower_is_better)
+            bar.trial_done(history, task.lower_is_better)
             if budget and record.trial + 1 < spec.settings.n_trials:
                 budget.check(
                     sum(t.live_calls for t in transports), sum(t.live_cost_usd for t in transports), record.trial
@@ -258,22 +262,42 @@ def check_writable(folder: Path) -> None:
         raise UsageError(f"cannot write to the output folder {folder} ({exc.strerror})") from None
 
 
-def _progress(spec: RunSpec, enabled: bool) -> Any:
-    from tqdm import tqdm
+class TrialProgress:
+    """A run's progress bar (on a terminal): trials done, the best score so far, and the LLM answers of the
+    whole run so far, counted as they arrive, so a trial of hundreds of requests is seen moving."""
 
-    return tqdm(
-        total=spec.settings.n_trials + 1,
-        desc=f"{spec.dataset}/{spec.model} seed {spec.seed}",
-        unit="trial",
-        disable=None if enabled else True,
-        file=sys.stderr,
-    )
+    def __init__(self, spec: RunSpec, enabled: bool) -> None:
+        from tqdm import tqdm
 
+        self.bar = tqdm(
+            total=spec.settings.n_trials + 1,
+            desc=f"{spec.dataset}/{spec.model} seed {spec.seed}",
+            unit="trial",
+            disable=None if enabled else True,
+            file=sys.stderr,
+        )
+        self.best: str | None = None
+        self.requests = 0
+        self._shown = 0.0
 
-def _advance(bar: Any, record: TrialRecord, history: pd.DataFrame, lower_is_better: bool) -> None:
-    best = history["score"].min() if lower_is_better else history["score"].max()
-    bar.set_postfix(best=f"{best:.4f}", requests=record.requests)
-    bar.update(1)
+    def answered(self, usage: Any) -> None:
+        """After each LLM answer: the count, shown at most twice a second."""
+        self.requests = usage.requests
+        if not self.bar.disable and time.monotonic() - self._shown >= 0.5:
+            self._shown = time.monotonic()
+            self._show(refresh=True)
+
+    def trial_done(self, history: pd.DataFrame, lower_is_better: bool) -> None:
+        best = history["score"].min() if lower_is_better else history["score"].max()
+        self.best = f"{best:.4f}"
+        self._show(refresh=False)
+        self.bar.update(1)
+
+    def _show(self, refresh: bool) -> None:
+        self.bar.set_postfix({"best": self.best or "-", "requests": self.requests}, refresh=refresh)
+
+    def close(self) -> None:
+        self.bar.close()
 
 
 def summary_lines(outcome: RunOutcome, spec: RunSpec, mode: RecordMode) -> list[str]:
