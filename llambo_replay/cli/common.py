@@ -60,6 +60,7 @@ def read_initial_points(value: str | None) -> str | None:
     in a file or, when it starts with `[`, given on the command line (as a manifest's replay command does)."""
     import json
 
+    from llambo_replay.experiments.results.manifests import read_json_file
     from llambo_replay.experiments.runs.run_spec import given_points
 
     if value is None:
@@ -67,12 +68,12 @@ def read_initial_points(value: str | None) -> str | None:
     if value.lstrip().startswith("["):
         try:
             return given_points(json.loads(value))
-        except ValueError as exc:
+        except (ValueError, RecursionError) as exc:
             raise UsageError(f"--initial-points is not a JSON list ({exc.__class__.__name__})") from None
     try:
-        return given_points(json.loads(Path(value).read_text()))
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"--initial-points {value} is not a readable JSON file ({exc.__class__.__name__})") from None
+        return given_points(read_json_file(Path(value), "--initial-points"))
+    except ValueError as exc:
+        raise UsageError(f"--initial-points {value} is not a list of points ({exc.__class__.__name__})") from None
 
 
 def paper_start(value: str | None) -> str | None:

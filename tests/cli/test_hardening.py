@@ -657,3 +657,16 @@ def test_ctrl_c_during_check_is_one_line_with_no_event_loop_noise():
     assert check.returncode == 130, err
     assert "committed results reproduce" not in out
     assert err.splitlines() == ["interrupted (Ctrl-C)"], err  # check records nothing, so it says nothing is kept
+
+
+def test_json_nested_beyond_reason_or_from_a_device_is_one_line(tmp_path):
+    """A manifest of 100,000 nested arrays, and --initial-points from /dev/zero or nested as deep: one line each
+    (a RecursionError, or a read that never ends, before)."""
+    deep = "[" * 100_000 + "]" * 100_000
+    manifest = tmp_path / "r" / "iris" / "SVM" / "0.manifest.json"
+    manifest.parent.mkdir(parents=True)
+    manifest.write_text(deep)
+    one_line_error(cli("check", "--results", str(manifest)), 2, "not readable JSON (RecursionError)")
+    one_line_error(cli("run", "--initial-points", "/dev/zero", "--dry-run"), 2, "/dev/zero is not a regular file")
+    deep_arg = "[" * 60_000 + "]" * 60_000  # as deep as an argument may be long
+    one_line_error(cli("run", "--initial-points", deep_arg, "--dry-run"), 2, "not a JSON list (RecursionError)")

@@ -40,12 +40,29 @@ MANIFEST_FIELD_TYPES: dict[str, type] = {
 }
 
 
+MAX_JSON_BYTES = 64 * 2**20  # far above any manifest or list of initial points; a FIFO or /dev/zero is refused
+
+
+def read_json_file(path: Path, what: str = "") -> Any:
+    """The JSON in a regular file of bounded size; anything else (a device, a FIFO, too deep a nesting,
+    not JSON) is a one-line error naming the file (after `what` it was given as, if said)."""
+    named = f"{what} {path}" if what else str(path)
+    try:
+        if not path.is_file():
+            raise UsageError(f"{named} is not a regular file")
+        if path.stat().st_size > MAX_JSON_BYTES:
+            raise UsageError(f"{named} is larger than {MAX_JSON_BYTES // 2**20} MB")
+        return json.loads(path.read_text())
+    except (OSError, ValueError, RecursionError) as exc:
+        raise UsageError(f"{named} is not readable JSON ({exc.__class__.__name__})") from None
+
+
 def read_manifest(path: Path) -> dict[str, Any]:
     """A manifest as a dict with its `kind` (`kinds.upgrade`), or a one-line error saying what is wrong."""
     try:
-        manifest = json.loads(path.read_text())
-    except (OSError, ValueError) as exc:
-        raise UsageError(f"{path} is not readable JSON ({exc.__class__.__name__}); restore it from git") from None
+        manifest = read_json_file(path)
+    except UsageError as exc:
+        raise UsageError(f"{exc.message}; restore it from git") from None
     if not isinstance(manifest, dict):
         raise UsageError(f"{path} is not a manifest (not a JSON object); restore it from git")
     for name, kind in MANIFEST_FIELD_TYPES.items():
