@@ -59,6 +59,34 @@ def headline(tables: Path) -> list[str]:
     return lines
 
 
+FAMILIES = [  # the paper's Table 1 is the public tasks; its Table 2 the private (absent here) and synthetic ones
+    ("", "all 40 tasks"),
+    ("public", "the public tasks (the paper's Table 1)"),
+    ("synthetic", "the synthetic tasks (the paper's Table 2 without its private tasks)"),
+]
+
+
+def rank_by_model(path: Path) -> tuple[list[str], dict[str, list[float]]]:
+    """The columns (ML models, then 'all') and each method's average ranks, from a `*_rank_by_model.md`."""
+    rows = [[cell.strip() for cell in line.strip("|").split("|")] for line in path.read_text().splitlines()]
+    rows = [row for row in rows if len(row) > 2 and not set(row[1]) <= {"-"}]
+    return rows[0][1:], {row[0]: [float(v) if v != "–" else float("nan") for v in row[1:]] for row in rows[1:]}
+
+
+def per_model(tables: Path) -> list[str]:
+    """LLAMBO's average rank per ML model and its place among every method of the comparison."""
+    lines = []
+    for family, label in FAMILIES:
+        columns, rows = rank_by_model(tables / family / "regret_rank_by_model.md")
+        places = []
+        for i, column in enumerate(columns):
+            ours = rows[LLAMBO][i]
+            place = sum(values[i] < ours for values in rows.values())
+            places.append(f"{column} {ours:.2f} ({ORDINALS[place]} of {len(rows)})")
+        lines.append(f"- {label}: " + ", ".join(places) + ".")
+    return lines
+
+
 # Where each summary table is shown: README.md shows the first, docs/results.md all four, in this order.
 SHOWN = [("", "regret"), ("public", "regret"), ("synthetic", "regret"), ("", "generalization_regret")]
 
@@ -87,7 +115,7 @@ def blocks(lines: list[str], starts: Callable[[str], bool], continues: Callable[
 def rewrite(path: Path, tables: Path) -> None:
     """Replace the summary tables and the "In numbers" lines of `path` with the current ones."""
     lines = path.read_text().splitlines()
-    new = {"table": summary_tables(tables), "numbers": [headline(tables)]}
+    new = {"table": summary_tables(tables), "numbers": [headline(tables)], "per model": [per_model(EVERY_BASELINE)]}
     found = {
         "table": blocks(
             lines, lambda line: line.startswith("| method | average rank"), lambda line: line.startswith("|")
@@ -96,6 +124,11 @@ def rewrite(path: Path, tables: Path) -> None:
             lines,
             lambda line: line.startswith("- ") and "LLAMBO ranks" in line,
             lambda line: line.startswith("- ") and "LLAMBO ranks" in line,
+        ),
+        "per model": blocks(
+            lines,
+            lambda line: line.startswith("- all 40 tasks: RandomForest"),
+            lambda line: line.startswith("- ") and ": RandomForest " in line,
         ),
     }
     edits = sorted(
@@ -108,9 +141,12 @@ def rewrite(path: Path, tables: Path) -> None:
     path.write_text("\n".join(lines) + "\n")
 
 
+ROOT = Path(__file__).resolve().parent.parent
+EVERY_BASELINE = ROOT / "tables/paper-fig22"  # the paper's Fig. 22 view: every baseline recorded
+
 if __name__ == "__main__":
-    root = Path(__file__).resolve().parent.parent
+    root = ROOT
     if "--write" in sys.argv:
         for shown in ("README.md", "docs/results.md"):
             rewrite(root / shown, root / "tables/paper-grid")
-    print("\n".join(headline(root / "tables/paper-grid")))
+    print("\n".join(headline(root / "tables/paper-grid") + per_model(EVERY_BASELINE)))

@@ -12,11 +12,14 @@ from llambo_replay.errors import CheckFailed
 def cmd_check(args: argparse.Namespace) -> int:
     import tempfile
 
+    from llambo_replay.experiments.results import committed_index
     from llambo_replay.experiments.results.check import check_run, run_manifests
 
     reference = str(args.reference) if args.reference else None  # None: the packaged copy
-    if args.tables is None and args.results == [Path(folder) for folder in COMMITTED_RESULTS]:
+    everything = args.results == [Path(folder) for folder in COMMITTED_RESULTS]
+    if args.tables is None and everything:
         args.tables = Path("tables")  # everything committed: the tables too
+    unbound = check_committed_index() if everything else []  # and every committed file, by its sha256
     outcomes = []
     with tempfile.TemporaryDirectory(prefix="llambo-check-") as scratch:
         for path in [p for folder in args.results for p in run_manifests(folder, components=True)]:
@@ -26,6 +29,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{label} {checked.reproduction:10} {path}: {checked.detail}")
     tables = [] if args.tables is None else check_committed_tables(args.tables, reference)
     failed = [(path, c) for path, c in outcomes if not c.ok] + [(t.manifest, t) for t in tables if not t.ok]
+    failed += [(committed_index.INDEX, _Unbound(line)) for line in unbound]
     outcomes_ok = [(path, c) for path, c in outcomes if c.ok]
     counts = {status: sum(c.status == status for _, c in outcomes) for status in ("identical", "drift")}
     replayed = sum(c.reproduction == "replayed" and c.ok for _, c in outcomes)
@@ -44,8 +48,30 @@ def cmd_check(args: argparse.Namespace) -> int:
         raise CheckFailed(
             f"{len(failed)} of {len(outcomes) + len(tables)} committed result(s) and table(s) did not reproduce "
             "(listed above)"
+            if not unbound or len(failed) > len(unbound)
+            else f"{len(unbound)} committed file(s) are not as {committed_index.INDEX} binds them (listed above)"
         )
     return 0
+
+
+class _Unbound:
+    """A committed file that is not as the index says, listed with the failures."""
+
+    def __init__(self, line: str) -> None:
+        self.detail = line
+
+
+def check_committed_index() -> list[str]:
+    """Every committed file against `results/INDEX.sha256`, printed like a result; the lines that differ."""
+    from llambo_replay.experiments.results import committed_index
+
+    problems = committed_index.differences()
+    if problems:
+        for line in problems:
+            print(f"DIFF {'index':10} {line}")
+    else:
+        print(f"ok   {'index':10} {committed_index.INDEX}: {len(committed_index.read())} committed files as indexed")
+    return problems
 
 
 def check_committed_tables(folder: Path, reference: str | None) -> list:

@@ -250,7 +250,8 @@ def _build(
             files[f"{stem}_rank_by_model.md"] = paper_views.rank_by_model_markdown(
                 by_model,
                 f"{benchmark}: average rank per ML model of the seed-mean {kind} regret at the last evaluation "
-                "(1 = best; over the model's tasks, and over every task in 'all')",
+                "(1 = best; over the model's tasks, and over every task in 'all')"
+                + (f". {paper_views.TABLES_1_2_NOTE}." if benchmark == "Bayesmark" else ""),
             )
         if BASELINE_LABELS["random"] in set(regret["method"]):
             view = metrics.bayesmark_score(regret, BASELINE_LABELS["random"])

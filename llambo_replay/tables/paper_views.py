@@ -12,6 +12,11 @@ from llambo_replay.tables.plotting import STYLES, plotting
 from llambo_replay.tables.results import method_order
 
 MODEL_ORDER = ("RandomForest", "SVM", "DecisionTree", "MLP_SGD", "AdaBoost")  # the paper's column order
+TABLES_1_2_NOTE = (
+    "The paper's Table 1 is this view of the public tasks (public/), its Table 2 of the private and synthetic "
+    "ones (synthetic/): its private tasks are not public, so they are absent here, and its published values "
+    "are not in the official repository, so they are not beside these"
+)
 
 
 def _models(tasks: pd.Series) -> list[str]:

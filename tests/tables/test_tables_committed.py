@@ -20,11 +20,16 @@ REPO = Path(__file__).resolve().parents[2]
         (["--results", "results/recorded/ablations", "--no-paper"], REPO / "tables" / "ablations"),
         (["--results", "results/recorded/warmstart", "--no-paper"], REPO / "tables" / "warmstart"),
         (
-            ["--results", "results/recorded/paper-grid", "--methods", "random,skopt,optuna,smac,tpe,paper_tpe"],
+            [
+                "--results",
+                "results/recorded/paper-grid",
+                "--methods",
+                "random,skopt,optuna,smac,tpe,paper_tpe,paper_optuna",
+            ],
             REPO / "tables" / "paper-grid",
         ),
         (
-            ["--results", "results/recorded/paper-grid", "--methods", "gp_dkl,skopt,optuna,smac"],
+            ["--results", "results/recorded/paper-grid", "--methods", "gp_dkl,paper_skopt,paper_optuna,smac"],
             REPO / "tables" / "paper-fig7",
         ),
         (
@@ -32,7 +37,7 @@ REPO = Path(__file__).resolve().parents[2]
                 "--results",
                 "results/recorded/paper-grid",
                 "--methods",
-                "random,skopt,optuna,smac,paper_tpe,gp_botorch,gp_dkl,turbo",
+                "random,paper_skopt,paper_optuna,smac,paper_tpe,gp_botorch,gp_dkl,turbo,dngo",
             ],
             REPO / "tables" / "paper-fig22",
         ),
