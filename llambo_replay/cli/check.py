@@ -11,6 +11,7 @@ from llambo_replay.errors import CheckFailed
 
 def cmd_check(args: argparse.Namespace) -> int:
     import tempfile
+    from types import SimpleNamespace
 
     from llambo_replay.experiments.results import committed_index
     from llambo_replay.experiments.results.check import check_run, run_manifests
@@ -29,7 +30,7 @@ def cmd_check(args: argparse.Namespace) -> int:
             print(f"{label} {checked.reproduction:10} {path}: {checked.detail}")
     tables = [] if args.tables is None else check_committed_tables(args.tables, reference)
     failed = [(path, c) for path, c in outcomes if not c.ok] + [(t.manifest, t) for t in tables if not t.ok]
-    failed += [(committed_index.INDEX, _Unbound(line)) for line in unbound]
+    failed += [(committed_index.INDEX, SimpleNamespace(detail=line)) for line in unbound]
     outcomes_ok = [(path, c) for path, c in outcomes if c.ok]
     counts = {status: sum(c.status == status for _, c in outcomes) for status in ("identical", "drift")}
     replayed = sum(c.reproduction == "replayed" and c.ok for _, c in outcomes)
@@ -45,20 +46,8 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{len(failed)} did not reproduce:")
         for path, checked in failed:
             print(f"  {path}: {checked.detail}")
-        raise CheckFailed(
-            f"{len(failed)} of {len(outcomes) + len(tables)} committed result(s) and table(s) did not reproduce "
-            "(listed above)"
-            if not unbound or len(failed) > len(unbound)
-            else f"{len(unbound)} committed file(s) are not as {committed_index.INDEX} binds them (listed above)"
-        )
+        raise CheckFailed(f"{len(failed)} committed result(s), table(s) or file(s) are not as committed (listed above)")
     return 0
-
-
-class _Unbound:
-    """A committed file that is not as the index says, listed with the failures."""
-
-    def __init__(self, line: str) -> None:
-        self.detail = line
 
 
 def check_committed_index() -> list[str]:
