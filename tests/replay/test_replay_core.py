@@ -606,3 +606,15 @@ def test_an_error_answer_reaches_user_code_as_the_sdks_own_exception(tmp_path, s
     assert list(CassetteStore(tmp_path / "cassettes").iter_entries()) == []
     reported = str(unwrap(caught.value))  # what the command line prints: the layer's own account
     assert f"HTTP {status}" in reported and HEX_KEY not in reported
+
+
+def test_a_client_error_without_an_error_object_reaches_user_code_as_the_sdks_exception(tmp_path):
+    """An HTTP 400 whose body is not an error object is not recorded, and still ends as the SDK's exception."""
+    import openai
+
+    with LoopbackServer(faults={0: Fault(status=400, body={"detail": "bad request"})}) as server:
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        with pytest.raises(openai.BadRequestError) as caught:
+            chat(client)
+    assert "HTTP 400" in str(unwrap(caught.value)) and "bad request" in str(unwrap(caught.value))
+    assert list(CassetteStore(tmp_path / "cassettes").iter_entries()) == []

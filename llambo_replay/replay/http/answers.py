@@ -104,15 +104,16 @@ def judge_answer(
     object, or a redirect) and the client errors the same request always gets."""
     status = response.status_code
     http = {"status": status, "headers": kept_headers(response, secrets, dropped_headers)}
+    refusal = None
     if status >= 400:  # what the client gets if this is the last word: the answer, masked, never stored
-        text = content.decode("utf-8", "replace")
-        refused = f"endpoint {host} refused the request with HTTP {status}: {excerpt(mask(text, secrets))}"
-        error = ErrorAnswer(refused, status, http["headers"], mask(text, secrets).encode())
+        text = mask(content.decode("utf-8", "replace"), secrets)
+        refused = f"endpoint {host} refused the request with HTTP {status}: {excerpt(text)}"
+        refusal = ErrorAnswer(refused, status, http["headers"], text.encode())
     if status in retry_statuses:
         raise RetryableFailure(
             f"HTTP {status}",
             {name: response.headers[name] for name in ("retry-after", "retry-after-ms") if name in response.headers},
-            error,
+            refusal,
         )
     if 300 <= status < 400:
         target = urlsplit(response.headers.get("location", "")).hostname or "another address"
@@ -127,8 +128,8 @@ def judge_answer(
             error = None
         if isinstance(error, dict) and isinstance(error.get("error"), dict):
             return mask(error, secrets), http
-    if status >= 400:
-        raise error
+    if refusal is not None:
+        raise refusal
     kind = answer_kind(response.headers.get("content-type", ""))
     if kind == "binary":
         return {"base64": base64.b64encode(content).decode("ascii")}, http

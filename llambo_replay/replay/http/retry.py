@@ -74,13 +74,13 @@ class ErrorAnswer(EndpointError):
         super().__init__(message)
         self.status, self.headers, self.content = status, dict(headers), content
 
-    def response(self, request: httpx2.Request, message: str | None = None) -> httpx2.Response:
+    def response(self, request: httpx2.Request) -> httpx2.Response:
         return httpx2.Response(
             self.status,
             headers=self.headers,
             content=self.content,
             request=request,
-            extensions={NOTE: (message or self.message).encode()},
+            extensions={NOTE: self.message.encode()},
         )
 
 
