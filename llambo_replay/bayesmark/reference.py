@@ -5,6 +5,7 @@ The package ships one (`paper_data/`, see its SOURCE.md), which is the default e
 
 from __future__ import annotations
 
+import functools
 import json
 from importlib import resources
 from pathlib import Path
@@ -68,13 +69,23 @@ def initial_points(
         raise UsageError(
             f"no initial points for model {model!r}, seed {seed} in the reference folder ({path} is missing)"
         )
-    try:
-        configs = INITIAL_POINT_READERS[reader](path)
-    except (ValueError, TypeError, AttributeError):
-        raise UsageError(f"{path} is not a JSON list of configurations") from None
+    stat = path.stat()
+    configs = _read_initial_points(path, reader, stat.st_mtime_ns, stat.st_size)
     if len(configs) < n:
         raise UsageError(f"{path} holds {len(configs)} initial points; {n} requested")
-    return configs[:n]
+    return [dict(config) for config in configs[:n]]
+
+
+@functools.lru_cache(maxsize=64)
+def _read_initial_points(
+    path: Path, reader: str, mtime_ns: int, size: int
+) -> tuple[tuple[tuple[str, float], ...], ...]:
+    """Parsed once per process and file version (`check` replays 25 files thousands of times), as tuples
+    that no caller can change; `mtime_ns` and `size` are in the key so an edited file is read again."""
+    try:
+        return tuple(tuple(config.items()) for config in INITIAL_POINT_READERS[reader](path))
+    except (ValueError, TypeError, AttributeError):
+        raise UsageError(f"{path} is not a JSON list of configurations") from None
 
 
 def read_history(path: Path) -> pd.DataFrame:

@@ -172,3 +172,23 @@ def test_llambo_runs_on_a_synthetic_task_records_and_check_replays_it(tmp_path):
     checked = cli("check", "--results", str(out), "--cassettes", str(cassettes), timeout=600)
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "1/1 committed results reproduce: 1 replayed byte for byte" in checked.stdout
+
+
+def test_initial_points_are_read_once_but_an_edited_file_is_read_again(tmp_path):
+    """`check` asks for the same 25 files thousands of times; what it gets is the file as it is now, and a
+    caller that changes a configuration changes only its own copy."""
+    import os
+    import shutil
+
+    from llambo_replay.bayesmark.reference import INITIAL_POINTS, initial_points
+
+    shutil.copytree(PACKAGED / INITIAL_POINTS / "SVM", tmp_path / INITIAL_POINTS / "SVM")
+    first = initial_points(tmp_path, "SVM", 0, 5)
+    first[0]["C"] = -1.0
+    assert initial_points(tmp_path, "SVM", 0, 5)[0]["C"] != -1.0
+    path = tmp_path / INITIAL_POINTS / "SVM" / "0.json"
+    edited = json.loads(path.read_text())
+    edited[0]["C"] = 123.0
+    path.write_text(json.dumps(edited))
+    os.utime(path, ns=(path.stat().st_atime_ns, path.stat().st_mtime_ns + 10**9))
+    assert initial_points(tmp_path, "SVM", 0, 5)[0]["C"] == 123.0

@@ -210,6 +210,29 @@ def test_a_pack_rewritten_under_a_reader_is_read_afresh(tmp_path):
     assert [r.key for r in CassetteStore(tmp_path).iter_entries()] == [request_key(request(29))]
 
 
+def test_a_later_store_reuses_an_index_only_while_it_still_describes_the_pack(tmp_path):
+    """Stores of one process share pack indexes (a `check` makes one per result): an append is read from
+    the tail, and a pack rewritten in place (the same inode, as when a pruned pack's inode number is taken
+    again) is indexed afresh, even when its old length ends on a line boundary of the new content."""
+    first = CassetteStore(tmp_path / "a")
+    put(first, 1, 0, "one")
+    path = pack_of(first, 1)
+    same_pack = next(i for i in range(2, 500) if pack_of(first, i) == path)
+    elsewhere = CassetteStore(tmp_path / "b")
+    put(elsewhere, same_pack, 0, "two")  # a line of the same length for another key of that pack
+    assert CassetteStore(tmp_path / "a").get("ns", request_key(request(1)))  # indexed, and shared from here on
+    put(CassetteStore(tmp_path / "a"), 1, 1, "more")  # an append, read by the next store from the tail
+    assert (
+        CassetteStore(tmp_path / "a").get_slot("ns", request_key(request(1)), 1)["response"]["choices"][0]["text"]
+        == "more"
+    )
+    lines = path.read_bytes()
+    with open(path, "r+b") as handle:  # rewritten in place: another key's line first, then the same lines
+        handle.write(pack_of(elsewhere, same_pack).read_bytes() + lines)
+    entry = CassetteStore(tmp_path / "a").get_slot("ns", request_key(request(same_pack)), 0)
+    assert entry is not None and entry["response"]["choices"][0]["text"] == "two"
+
+
 def _writer(root: str, worker: int) -> None:
     store = CassetteStore(root)
     for i in range(20):

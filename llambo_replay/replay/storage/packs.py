@@ -39,6 +39,7 @@ def pack_name(key: str) -> str:
     return f"{int(key[:2], 16) & _PACK_MASK:02x}{PACK_SUFFIX}"
 
 
+_LAST_LINE_PROBE = 160  # bytes of a line's start compared to tell an append from a rewrite: its head and more
 _HEAD_RE = re.compile(rb'\{"key":"([0-9a-f]{64})","ns":"([A-Za-z0-9._=+/-]+)","slot":(0|[1-9][0-9]*),')
 
 
@@ -57,6 +58,13 @@ class PackIndex:
     # (namespace, key) -> ((slot, offset, length), ...): tuples of numbers, which the garbage collector skips
     lines: dict[tuple[str, str], tuple[tuple[int, int, int], ...]] = field(default_factory=dict)
     damaged: list[int] = field(default_factory=list)  # offsets of lines whose head does not parse
+    last: tuple[int, bytes] = (0, b"")  # where the last indexed line starts, and its first bytes
+
+    def still_describes(self, fd: int) -> bool:
+        """The pack under `fd` still starts its last indexed line where it did: not a rewrite that reused
+        the inode (a pruned pack's number freed and taken again) since this index was made."""
+        offset, start = self.last
+        return os.pread(fd, len(start), offset) == start
 
     def note(self, where: tuple[str, str], slot: int, offset: int, length: int) -> None:
         self.lines[where] = (*self.lines.get(where, ()), (slot, offset, length))
@@ -71,6 +79,7 @@ class PackIndex:
             else:
                 where = (head[2].decode("ascii"), head[1].decode("ascii"))
                 self.note(where, int(head[3]), base + pos, end + 1 - pos)
+                self.last = (base + pos, data[pos : min(end, pos + _LAST_LINE_PROBE)])
             pos = end + 1
         self.size = base + pos
 
@@ -84,7 +93,12 @@ def head_of(line: bytes) -> tuple[str, str, int] | None:
 def read_index(handle: BinaryIO, known: PackIndex | None = None) -> PackIndex:
     """Bring an index up to date with an open pack: read only the new tail when the pack just grew."""
     stat = os.fstat(handle.fileno())
-    if known is not None and known.inode == stat.st_ino and known.size <= stat.st_size:
+    if (
+        known is not None
+        and known.inode == stat.st_ino
+        and known.size <= stat.st_size
+        and known.still_describes(handle.fileno())
+    ):
         if known.size < stat.st_size:
             known.add(os.pread(handle.fileno(), stat.st_size - known.size, known.size), known.size)
         return known

@@ -83,8 +83,15 @@ def atomic_write_text(path: Path, text: str) -> None:
     packs.atomic_write(path, text.encode("utf-8"))
 
 
+# Pack indexes shared by every store of this process: the next store over the same folder (`check` makes
+# one per result) brings an index up to date from the pack's inode, size and last line, instead of reading
+# the whole pack again. Each store keeps the indexes it has brought up to date in its own `_indexes`.
+_PROCESS_INDEXES: dict[Path, packs.PackIndex] = {}
+
+
 class CassetteStore:
-    """A folder of cassettes. Cheap to construct; indexes and parsed entries are cached per process."""
+    """A folder of cassettes. Cheap to construct; pack indexes are shared within a process, parsed entries
+    cached per store."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
@@ -149,16 +156,20 @@ class CassetteStore:
         known = self._indexes.get(path)
         if known is not None and not refresh:
             return known
+        shared = path.absolute()
         try:
             with open(path, "rb") as handle:
-                index = packs.read_index(handle, known)
+                index = packs.read_index(handle, known or _PROCESS_INDEXES.get(shared))
         except FileNotFoundError:
-            self._indexes.pop(path, None)
+            self._forget(path)
             return None
-        self._indexes[path] = index
+        self._indexes[path] = _PROCESS_INDEXES[shared] = index
         return index
 
-    # -- shared data --------------------------------------------------------------------
+    def _forget(self, path: Path) -> None:
+        self._indexes.pop(path, None)
+        _PROCESS_INDEXES.pop(path.absolute(), None)
+
     # -- reading ----------------------------------------------------------------------
     def _entry(
         self,
@@ -233,7 +244,7 @@ class CassetteStore:
         try:
             return None if index is None else self._entry(namespace, key, path, index, check_request)
         except _StaleIndex:
-            self._indexes.pop(path, None)  # the pack was rewritten (a prune elsewhere): index it afresh, once
+            self._forget(path)  # the pack was rewritten (a prune elsewhere): index it afresh, once
             index = self._index(path)
             return None if index is None else self._entry(namespace, key, path, index, check_request)
 
@@ -380,7 +391,7 @@ class CassetteStore:
                 data = os.pread(handle.fileno(), index.size, 0)
                 dropped = sorted(offset for where in drop for _, offset, _ in index.lines.get(where, []))
                 packs.rewrite(path, packs.without_lines(data, dropped))
-            self._indexes.pop(path, None)
+            self._forget(path)
             for where in drop:
                 self._cache.pop(where, None)
             for parent in path.parents:
