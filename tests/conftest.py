@@ -1,5 +1,6 @@
 """Shared helpers and fixtures: the command line in a child process, a real OpenAI-protocol server on
-127.0.0.1, throw-away stores, and one `check` of every committed result per test session."""
+127.0.0.1, throw-away stores, and one `check` of every committed result per test session (the tests
+that read it run in one xdist worker)."""
 
 from __future__ import annotations
 
@@ -19,6 +20,19 @@ from llm_responder import llambo_responder  # noqa: E402
 from llambo_replay.replay.loopback import LoopbackServer  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
+
+
+# Tests that share an expensive fixture run in one xdist worker, so that it is made once per suite.
+SHARED_IN_ONE_WORKER = {"committed_check": "committed", "clone": "committed"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        groups = {
+            SHARED_IN_ONE_WORKER[name] for name in getattr(item, "fixturenames", ()) if name in SHARED_IN_ONE_WORKER
+        }
+        for group in groups:
+            item.add_marker(pytest.mark.xdist_group(group))
 
 
 @pytest.fixture(scope="session")
