@@ -11,17 +11,12 @@ import sys
 from pathlib import Path
 
 import pytest
+from cassette_helpers import demo_cassettes
+from cli_helpers import main_in_process, tree_state
 from cli_helpers import run_cli as cli
 
 REPO = Path(__file__).resolve().parents[2]
 OFFLINE = "http://127.0.0.1:9/v1"  # nothing listens there: any connection attempt would fail loudly
-
-
-def tree_digest(root: Path) -> str:
-    digest = hashlib.sha256()
-    for path in sorted(p for p in root.rglob("*") if p.is_file() and p.name != ".write.lock"):
-        digest.update(str(path.relative_to(root)).encode() + path.read_bytes())
-    return digest.hexdigest()
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:
@@ -44,7 +39,7 @@ def test_help_lists_every_command():
     "command", ["run", "grid", "check", "migrate", "tables", "components", "fidelity", "serve-local", "cassettes"]
 )
 def test_every_command_explains_itself_and_shows_plain_defaults(command):
-    result = cli(command, "--help")
+    result = main_in_process(command, "--help")
     assert result.returncode == 0
     description = result.stdout.split("\n\n")[1]
     assert len(description.split()) >= 5 and not description.lstrip().startswith(("-", "positional", "options"))
@@ -59,13 +54,13 @@ def test_a_memo_that_is_a_file_is_one_line(tmp_path):
 
 
 def test_replaying_an_unrecorded_seed_is_a_one_line_miss_with_the_key(tmp_path):
-    before = tree_digest(REPO / "cassettes")
+    before = tree_state(REPO / "cassettes")
     result = cli("run", "--seed", "7", "--mode", "replay", "--out", str(tmp_path), "--no-memo", "--base-url", OFFLINE)
     assert result.returncode == 3
     assert_one_line_error(result, "miss")
     assert re.search(r"\b[0-9a-f]{64}\b", result.stderr.splitlines()[0])
     assert "nearest recorded request" in result.stderr
-    assert tree_digest(REPO / "cassettes") == before
+    assert tree_state(REPO / "cassettes") == before
 
 
 @pytest.mark.parametrize(
@@ -83,15 +78,15 @@ def test_replaying_an_unrecorded_seed_is_a_one_line_miss_with_the_key(tmp_path):
     ],
 )
 def test_bad_input_gets_a_one_line_error(tmp_path, args, fragment):
-    before = tree_digest(REPO / "cassettes")
-    result = cli(*args, "--out", str(tmp_path)) if args[0] == "run" else cli(*args)
+    before = tree_state(REPO / "cassettes")
+    result = main_in_process(*args, "--out", str(tmp_path)) if args[0] == "run" else main_in_process(*args)
     assert_one_line_error(result, fragment)
-    assert tree_digest(REPO / "cassettes") == before
+    assert tree_state(REPO / "cassettes") == before
 
 
 def test_a_malformed_reference_folder_is_named(tmp_path):
     (tmp_path / "ref").mkdir()
-    result = cli("run", "--reference", str(tmp_path / "ref"), "--out", str(tmp_path / "o"))
+    result = main_in_process("run", "--reference", str(tmp_path / "ref"), "--out", str(tmp_path / "o"))
     assert_one_line_error(result, "is not a LLAMBO reference folder")
 
 
@@ -104,10 +99,8 @@ def test_an_unwritable_output_folder_is_a_clear_error(tmp_path):
 
 @pytest.mark.slow
 def test_a_corrupt_cassette_is_refused_not_replayed(tmp_path):
-    import shutil
 
-    cassettes = tmp_path / "cassettes"
-    shutil.copytree(REPO / "cassettes", cassettes)
+    cassettes = demo_cassettes(tmp_path)
     victim = sorted((cassettes / "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0").rglob("*.jsonl"))[0]
     victim.write_text(victim.read_text()[:-40])
     verify = cli("cassettes", "verify", "--cassettes", str(cassettes))
@@ -179,7 +172,7 @@ def test_python_dash_m_runs_the_same_command_line():
 )
 def test_an_unknown_flag_points_to_the_help_of_the_command_it_was_given_to(args, where):
     """An unknown flag points to the help of the command it was given to."""
-    result = cli(*args, timeout=120)
+    result = main_in_process(*args)
     assert result.returncode == 2 and result.stderr.strip().endswith(f"(see '{where}')"), result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 

@@ -17,8 +17,8 @@ from datetime import UTC
 from pathlib import Path
 
 import pytest
-from cassette_helpers import entry_keys, only_entry
-from cli_helpers import record_cli
+from cassette_helpers import demo_cassettes, entry_keys, only_entry
+from cli_helpers import main_in_process, record_cli
 from cli_helpers import run_cli as cli
 
 from llambo_replay.errors import EXIT_CODES, EndpointError, UsageError
@@ -44,12 +44,6 @@ def one_line_error(result: subprocess.CompletedProcess, code: int, *fragments: s
     for fragment in fragments:
         assert fragment in first, first
     return first
-
-
-def demo_cassettes(tmp_path: Path) -> Path:
-    target = tmp_path / "cassettes"
-    shutil.copytree(REPO / "cassettes", target, ignore=shutil.ignore_patterns("components-json", "digits"))
-    return target
 
 
 # -- damaged entries ------------------------------------------------------------------------
@@ -147,7 +141,7 @@ def test_verify_stats_and_scan_refuse_an_unreadable_store(tmp_path, monkeypatch)
 def test_check_names_a_broken_manifest_in_one_line(tmp_path, content, fragment):
     (tmp_path / "iris/SVM").mkdir(parents=True)
     (tmp_path / "iris/SVM/0.manifest.json").write_text(content)
-    one_line_error(cli("check", "--results", str(tmp_path)), 2, fragment)
+    one_line_error(main_in_process("check", "--results", str(tmp_path)), 2, fragment)
 
 
 # -- prune never empties a store by accident --------------------------------------------------------
@@ -303,7 +297,7 @@ def test_the_scanner_finds_keys_in_any_serialisation_and_refuses_unreadable_file
     ],
 )
 def test_impossible_sizes_are_refused_before_anything_runs(tmp_path, flag, value):
-    one_line_error(cli("run", flag, value, "--out", str(tmp_path)), 2, flag)
+    one_line_error(main_in_process("run", flag, value, "--out", str(tmp_path)), 2, flag)
 
 
 def test_a_hanging_endpoint_fails_with_the_timeout_named(tmp_path):
@@ -526,7 +520,7 @@ def test_prune_refuses_entries_recorded_after_the_newest_manifest(tmp_path):
 )
 def test_an_empty_list_or_an_absurd_worker_count_is_refused_not_defaulted(args, fragment):
     """An empty task list or an absurd --jobs is refused in one line."""
-    one_line_error(cli(*args), 2, fragment)
+    one_line_error(main_in_process(*args), 2, fragment)
 
 
 @pytest.mark.parametrize(
@@ -549,9 +543,9 @@ def test_an_empty_list_or_an_absurd_worker_count_is_refused_not_defaulted(args, 
 def test_inputs_that_tracebacked_or_hung_are_one_line_errors(tmp_path, args, fragment):
     """Each of these is one line and an exit code: no traceback, no hang, no walk of the whole file system."""
     one_line_error(
-        cli(*args, "--out", str(tmp_path / "o"))
+        main_in_process(*args, "--out", str(tmp_path / "o"))
         if args[0] in ("grid", "components", "warmstart", "run", "tables")
-        else cli(*args),
+        else main_in_process(*args),
         2,
         fragment,
     )
@@ -579,7 +573,7 @@ def test_a_manifest_field_of_the_wrong_type_is_named_in_one_line(tmp_path, field
     shutil.copytree(REPO / "results/recorded/demo", results)
     manifest = results / "iris/SVM/0.manifest.json"
     manifest.write_text(re.sub(rf'"{field}": [^,\n]+', f'"{field}": {value}', manifest.read_text(), count=1))
-    one_line_error(cli("check", "--results", str(results)), 2, f"{manifest}: {field} is ")
+    one_line_error(main_in_process("check", "--results", str(results)), 2, f"{manifest}: {field} is ")
 
 
 @pytest.mark.slow

@@ -5,19 +5,17 @@ from __future__ import annotations
 
 import os
 import re
-import shlex
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import assert_tables_as_committed
 from cli_helpers import run_cli as cli
+from docs_helpers import DOCS, README, README_TABLES, TEXT, readme_commands
 
 REPO = Path(__file__).resolve().parents[2]
-README = (REPO / "README.md").read_text()
-DOCS = {path.name: path.read_text() for path in sorted((REPO / "docs").glob("*.md"))}
-TEXT = "\n".join([README, *DOCS.values()])  # what the README and the docs show, together
 
 
 def test_the_readme_is_a_guide_and_links_every_docs_page():
@@ -73,19 +71,6 @@ def test_the_grid_table_in_the_readme_is_the_committed_one():
     assert (REPO / "tables/regret_final.md").read_text().strip() in TEXT
 
 
-def readme_commands() -> list[list[str]]:
-    """Every `llambo-replay ...` line of the README's bash blocks, as argv, but those that record or download."""
-    commands = []
-    for block in re.findall(r"```bash\n(.*?)```", TEXT, re.DOTALL):
-        for line in block.replace("\\\n", " ").splitlines():
-            if "needs the endpoint" in line or "needs the package index" in line or "serve-local" in line:
-                continue
-            words = shlex.split(line, comments=True)
-            if words and words[0].endswith("llambo-replay"):
-                commands.append(words[1:])
-    return commands
-
-
 @pytest.fixture(scope="module")
 def clone(tmp_path_factory) -> Path:
     """A copy of the repository as a new user has it (no .venv, no earlier outputs)."""
@@ -139,13 +124,8 @@ def test_every_readme_command_runs_as_written(clone, committed_check):
         committed = REPO / "results/recorded/warmstart" / produced.relative_to(clone / "results/warmstart")
         assert produced.read_bytes() == committed.read_bytes(), produced
     assert len(list((clone / "results/warmstart").glob("*/*/*/[0-9].csv"))) == 72
-    for produced, table in (  # `tables` writes into a committed folder only when --out names it
-        ("results/runs/tables/regret_final.md", "regret_final.md"),
-        ("results/runs/tables/hpobench/regret_final.md", "hpobench/regret_final.md"),
-        ("tables/ablations/regret_final.md", "ablations/regret_final.md"),
-        ("tables/warmstart/regret_final.md", "warmstart/regret_final.md"),
-    ):
-        assert (clone / produced).read_bytes() == (REPO / "tables" / table).read_bytes(), produced
+    for produced, committed in README_TABLES.items():  # the tables made are the committed ones, byte for byte
+        assert_tables_as_committed(clone / produced, REPO / committed)
     changed = sorted(name for name, digest in committed_digests(clone).items() if before.get(name) != digest)
     assert changed == [], f"documented commands changed committed files: {changed[:5]}"
 

@@ -13,6 +13,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from cassette_helpers import synthetic_store
 
 from llambo_replay.replay import CassetteStore
 from llambo_replay.replay.loopback import LoopbackServer
@@ -178,7 +179,8 @@ def test_a_full_disk_is_one_line_and_a_rerun_completes_losing_nothing(tmp_path):
     from the kernel (EFBIG instead of ENOSPC) and needs no privileges to set up."""
     import resource
 
-    source = Path(__file__).resolve().parents[3] / "cassettes"
+    source = tmp_path / "source"
+    synthetic_store(source)  # packs of up to ~30 kB, more than the limit below
     command = [
         sys.executable,
         "-m",
