@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import shlex
 import sys
@@ -22,10 +23,15 @@ MANIFESTS = sorted(
 )
 
 
+@functools.cache
+def parser():
+    return build_parser()  # one for every manifest: building it is most of the time a parse takes
+
+
 def parsed(command: str):
     argv = shlex.split(command)
     assert argv[0] == "llambo-replay"
-    return build_parser().parse_args(argv[1:])
+    return parser().parse_args(argv[1:])
 
 
 def run_view(spec):
