@@ -28,7 +28,6 @@ from llambo_replay.cli import (
     tables,
     warmstart,
 )
-from llambo_replay.cli.examples import epilog
 from llambo_replay.cli.flags import Parser
 from llambo_replay.errors import LlamboReplayError, describe_os_error, os_error_exit_code
 from llambo_replay.experiments.results.presets import PRESETS
@@ -86,8 +85,10 @@ def build_parser(only: str | None = ALL) -> argparse.ArgumentParser:
         else:
             for name, text in command.LISTING.items():
                 sub.add_parser(name, help=text)
+    examples = {name: lines for command in COMMANDS for name, lines in command.EXAMPLES.items()}
     for name, command_parser in sub.choices.items():  # every command's --help ends with documented examples
-        command_parser.epilog = command_parser.epilog or epilog(name)
+        if not command_parser.epilog and examples.get(name):
+            command_parser.epilog = "examples:\n" + "".join(f"  {line}\n" for line in examples[name])
     return parser
 
 

@@ -158,6 +158,15 @@ LISTING = {
     "cassettes": "verify, summarise, prune, scan, migrate or copy a cassette folder",
 }
 
+# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
+EXAMPLES = {
+    "cassettes": (
+        "llambo-replay cassettes verify",
+        "llambo-replay cassettes stats",
+        "llambo-replay cassettes prune --manifests results",
+    ),
+}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     cassettes = sub.add_parser(

@@ -94,6 +94,15 @@ LISTING = {
     "migrate": "upgrade format-1 runs (recorded before evaluations were) to format 2",
 }
 
+# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
+EXAMPLES = {
+    "check": (
+        "llambo-replay check",
+        "llambo-replay check --results results/recorded/demo/iris/SVM/0.csv",
+    ),
+    "migrate": ("llambo-replay migrate --results results/recorded/demo",),
+}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     check = sub.add_parser(

@@ -87,6 +87,11 @@ LISTING = {
     "components": "evaluate LLAMBO's surrogate and candidate sampler alone",
 }
 
+# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
+EXAMPLES = {
+    "components": ("llambo-replay components",),
+}
+
 
 def _listed(values: object) -> str:
     return ",".join(map(str, values))  # type: ignore[call-overload]

@@ -91,6 +91,20 @@ LISTING = {
     "baselines": "list the baselines, or install the pinned environments they are recorded in",
 }
 
+# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
+EXAMPLES = {
+    "grid": (
+        "llambo-replay grid --tasks iris/SVM,wine/RandomForest --seeds 0,1 --reference --trials 5 --n-candidates 6 "
+        "--n-gens 3 --out results/grid --jobs 2",
+        "llambo-replay grid --methods random,skopt,optuna,smac,tpe --tasks rosenbrock/SVM,wine/AdaBoost --seeds 0 "
+        "--preset paper --reference --out results/paper-grid-replay",
+    ),
+    "baselines": (
+        "llambo-replay baselines list",
+        "llambo-replay baselines install paper_tpe",
+    ),
+}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     grid = sub.add_parser(

@@ -60,6 +60,14 @@ LISTING = {
     "run": "run LLAMBO on one Bayesmark task (default: replay the committed demo)",
 }
 
+# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
+EXAMPLES = {
+    "run": (
+        "llambo-replay run",
+        "llambo-replay run --mode record --cassettes my-cassettes --out results/runs/mine",
+    ),
+}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.bayesmark.objective_modes import OBJECTIVE_MODES

@@ -18,6 +18,9 @@ LISTING = {
     "serve-local": "serve SmolLM2-135M-Instruct on 127.0.0.1 (needs the [local] extra)",
 }
 
+# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
+EXAMPLES = {"serve-local": ("llambo-replay serve-local &",)}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     serve = sub.add_parser(

@@ -47,6 +47,15 @@ LISTING = {
     "tables": "regenerate the paper's tables and figures from run histories",
 }
 
+# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
+EXAMPLES = {
+    "tables": (
+        "llambo-replay tables",
+        "llambo-replay tables --benchmark hpobench",
+        "llambo-replay tables --results results/recorded/ablations --no-paper --out tables/ablations",
+    ),
+}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     tables = sub.add_parser(

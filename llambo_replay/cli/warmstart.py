@@ -77,6 +77,9 @@ LISTING = {
     "GP-EI (default: replay the committed one)",
 }
 
+# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
+EXAMPLES = {"warmstart": ("llambo-replay warmstart", "llambo-replay warmstart --task breast/RandomForest")}
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from llambo_replay.llambo.answer_format import ANSWER_FORMATS

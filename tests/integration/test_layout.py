@@ -90,6 +90,23 @@ def test_no_module_imports_itself_through_others():
     assert not circles, "\n".join(circles)
 
 
+MAX_MODULE_LINES = 400
+MAX_MODULES_PER_FOLDER = 12  # besides __init__.py and __main__.py
+
+
+def test_modules_stay_small_and_folders_few():
+    """A module that outgrows 400 lines, or a folder of more than 12 modules, is split by role."""
+    sources = [p for p in PACKAGE.rglob("*.py") if "paper_data" not in p.parts]
+    assert [str(p) for p in sources if len(p.read_text().splitlines()) > MAX_MODULE_LINES] == []
+    crowded = {
+        str(folder.relative_to(REPO)): count
+        for folder in {p.parent for p in sources}
+        if (count := sum(1 for p in folder.glob("*.py") if p.name not in ("__init__.py", "__main__.py")))
+        > MAX_MODULES_PER_FOLDER
+    }
+    assert crowded == {}
+
+
 def test_the_replay_layer_imports_without_numpy_or_pandas():
     code = (
         "import sys, llambo_replay.replay, llambo_replay.replay.calls; "
