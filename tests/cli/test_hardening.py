@@ -444,7 +444,7 @@ def test_check_fails_on_a_committed_file_or_manifest_field_the_replay_does_not_g
     else:
         manifest["llm"] = {**manifest["llm"], "cost_usd": 12.5}
     (folder / "0.manifest.json").write_text(json.dumps(manifest, indent=1, sort_keys=True) + "\n")
-    check = cli("check", "--results", str(results))
+    check = main_in_process("check", "--results", str(results))
     assert check.returncode == 6 and "DIFF replayed" in check.stdout and fragment in check.stdout, check.stdout
 
 
