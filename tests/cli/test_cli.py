@@ -53,6 +53,7 @@ def test_a_memo_that_is_a_file_is_one_line(tmp_path):
     )
 
 
+@pytest.mark.slow
 def test_replaying_an_unrecorded_seed_is_a_one_line_miss_with_the_key(tmp_path):
     before = tree_state(REPO / "cassettes")
     result = cli("run", "--seed", "7", "--mode", "replay", "--out", str(tmp_path), "--no-memo", "--base-url", OFFLINE)
@@ -131,6 +132,7 @@ def test_every_committed_run_replays(committed_check):
     assert re.search(r"^(\d+)/\1 committed results reproduce", check.stdout, re.MULTILINE)
 
 
+@pytest.mark.slow
 def test_stats_reports_tokens_per_namespace():
     result = cli("cassettes", "stats")
     assert result.returncode == 0
@@ -254,6 +256,7 @@ def test_check_takes_a_runs_own_file_for_the_manifest_beside_it(tmp_path):
         run_manifests(notes)
 
 
+@pytest.mark.slow
 def test_the_progress_bar_counts_the_runs_requests_as_they_arrive(tmp_path):
     """On a terminal: the bar's request count is the whole run's (it ends at the summary's count, not at the
     last trial's), and it moves within a trial, not only when one ends."""

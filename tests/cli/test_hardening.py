@@ -653,6 +653,7 @@ def test_ctrl_c_during_check_is_one_line_with_no_event_loop_noise():
     assert err.splitlines() == ["interrupted (Ctrl-C)"], err  # check records nothing, so it says nothing is kept
 
 
+@pytest.mark.slow
 def test_json_nested_beyond_reason_or_from_a_device_is_one_line(tmp_path):
     """A manifest of 100,000 nested arrays, and --initial-points from /dev/zero or nested as deep: one line each
     (a RecursionError, or a read that never ends, before)."""

@@ -38,6 +38,7 @@ def alive(pid: int) -> bool:
     return True
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the parent-death signal is Linux's")
 def test_grid_workers_end_when_the_grid_is_killed_outright():
     grid = subprocess.Popen([sys.executable, "-c", BUSY_GRID], stdout=subprocess.PIPE, text=True)

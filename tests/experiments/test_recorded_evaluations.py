@@ -83,6 +83,7 @@ def test_replay_takes_recorded_evaluations_so_drift_here_cannot_change_the_histo
     assert (outcome.objective.replayed, outcome.objective.computed) == (15, 0)
 
 
+@pytest.mark.slow
 def test_verify_reports_each_drifting_evaluation_without_failing_the_replay(drifted_objective, tmp_path):
     outcome = run(
         spec_from_manifest(DEMO),

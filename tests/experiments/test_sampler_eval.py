@@ -165,6 +165,7 @@ def test_the_docs_show_the_committed_table():
     assert table in (REPO / "docs/evaluations.md").read_text()
 
 
+@pytest.mark.slow
 def test_the_official_evaluations_run_per_data_set_each_a_result_of_its_own(tmp_path):
     """`--datasets` runs the evaluation on each data set into OUT/<dataset>-<model>/, each with its own replay
     command: at the committed settings it reproduces the committed evaluations, as `check` would judge them."""

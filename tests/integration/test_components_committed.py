@@ -5,10 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 REPO = Path(__file__).resolve().parents[2]
 COMMITTED = REPO / "results" / "components"
 
 
+@pytest.mark.slow
 def test_committed_components_replay_exactly_or_within_the_stated_drift(reference_dir, tmp_path):
     """LLM answers and evaluations replay; the metrics are recomputed: byte-identical in the environment
     they were made in, within METRIC_RTOL elsewhere."""
