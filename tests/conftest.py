@@ -1,6 +1,5 @@
 """Shared helpers and fixtures: the command line in a child process, a real OpenAI-protocol server on
-127.0.0.1, throw-away stores, and one `check` of every committed result per test session (the tests
-that read it run in one xdist worker)."""
+127.0.0.1, throw-away stores, and one `check` of every committed result per test session."""
 
 from __future__ import annotations
 
@@ -22,23 +21,27 @@ from llambo_replay.replay.loopback import LoopbackServer  # noqa: E402
 REPO = Path(__file__).resolve().parent.parent
 
 
-# Tests that share an expensive fixture run in one xdist worker, so that it is made once per suite.
-SHARED_IN_ONE_WORKER = {"committed_check": "committed", "clone": "committed"}
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        groups = {
-            SHARED_IN_ONE_WORKER[name] for name in getattr(item, "fixturenames", ()) if name in SHARED_IN_ONE_WORKER
-        }
-        for group in groups:
-            item.add_marker(pytest.mark.xdist_group(group))
-
-
 @pytest.fixture(scope="session")
-def committed_check() -> subprocess.CompletedProcess:
-    """`llambo-replay check` of every committed result, run once for the tests that read it."""
-    return run_cli("check", timeout=1800)
+def committed_check(tmp_path_factory: pytest.TempPathFactory) -> subprocess.CompletedProcess:
+    """`llambo-replay check` of every committed result, run once per suite for the tests that read it: the
+    first xdist worker to need it runs it, under a lock, and the others read what it printed. (xdist's
+    `--dist loadgroup` would keep them in one worker, but does not group under pytest 9.2:
+    pytest-dev/pytest-xdist#1386.)"""
+    import fcntl
+    import json
+    import os
+
+    shared = tmp_path_factory.getbasetemp()
+    if "PYTEST_XDIST_WORKER" in os.environ:
+        shared = shared.parent  # a worker's base is popen-gwN/ inside the session's: that one is shared
+    saved = shared / "committed-check.json"
+    with open(shared / "committed-check.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not saved.is_file():
+            done = run_cli("check", timeout=1800)
+            saved.write_text(json.dumps([done.returncode, done.stdout, done.stderr]))
+        code, out, err = json.loads(saved.read_text())
+    return subprocess.CompletedProcess(["llambo-replay", "check"], code, out, err)
 
 
 @pytest.fixture
