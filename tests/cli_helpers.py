@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+OFFLINE = "http://127.0.0.1:9/v1"  # the base URL of offline runs: nothing listens, so a connection would fail loudly
 
 
 def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None, timeout: float = 900):

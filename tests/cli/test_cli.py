@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 from cassette_helpers import demo_cassettes
-from cli_helpers import main_in_process, tree_state
+from cli_helpers import OFFLINE, main_in_process, tree_state
 from cli_helpers import run_cli as cli
 
 REPO = Path(__file__).resolve().parents[2]
-OFFLINE = "http://127.0.0.1:9/v1"  # nothing listens there: any connection attempt would fail loudly
 
 
 def assert_one_line_error(result: subprocess.CompletedProcess, *fragments: str) -> None:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pytest
 from cassette_helpers import demo_cassettes, entry_keys, only_entry
-from cli_helpers import main_in_process, record_cli
+from cli_helpers import OFFLINE, main_in_process, record_cli
 from cli_helpers import run_cli as cli
 
 from llambo_replay.errors import EXIT_CODES, EndpointError, UsageError
@@ -33,7 +33,6 @@ from llambo_replay.replay.storage.verify import verify_store
 REPO = Path(__file__).resolve().parents[2]
 FAST_RETRY = RetryPolicy(max_attempts=3, base_delay_s=0.01, max_delay_s=0.02)
 DEMO_NAMESPACE = "smollm2-135m-instruct/discriminative-json/iris/SVM/seed0"
-OFFLINE = "http://127.0.0.1:9/v1"
 
 
 def one_line_error(result: subprocess.CompletedProcess, code: int, *fragments: str) -> str:

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from cli_helpers import OFFLINE
 
 from llambo_replay.bayesmark import objective as bayesmark_objective
 from llambo_replay.errors import ReplayMiss, UsageError
@@ -27,7 +28,6 @@ from llambo_replay.replay.calls import RecordedCalls
 
 REPO = Path(__file__).resolve().parents[2]
 DEMO = REPO / "results/recorded/demo/iris/SVM/0.manifest.json"
-OFFLINE = "http://replay.invalid/v1"
 
 
 def counting(result: float):
