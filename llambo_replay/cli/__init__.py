@@ -1,7 +1,8 @@
 """The `llambo-replay` command. Thin: parse flags, call the library, print, map errors to exit codes.
 
-One module per command (or command group), each with a `LISTING` (its commands' one-line help) and a
-`register(sub)` that adds its sub-parser and handler; this module only assembles them, in the order
+One module per command (or command group), each with a `LISTING` (its commands' one-line help), its
+`EXAMPLES` (the lines each `--help` ends with: lines of README.md or docs/, so the README test runs them)
+and a `register(sub)` that adds its sub-parser and handler; this module only assembles them, in the order
 `--help` lists them (building in full only the command being run), and maps errors to exit codes.
 """
 

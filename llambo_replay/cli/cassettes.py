@@ -158,7 +158,6 @@ LISTING = {
     "cassettes": "verify, summarise, prune, scan, migrate or copy a cassette folder",
 }
 
-# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
 EXAMPLES = {
     "cassettes": (
         "llambo-replay cassettes verify",

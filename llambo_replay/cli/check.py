@@ -94,7 +94,6 @@ LISTING = {
     "migrate": "upgrade format-1 runs (recorded before evaluations were) to format 2",
 }
 
-# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
 EXAMPLES = {
     "check": (
         "llambo-replay check",

@@ -87,7 +87,6 @@ LISTING = {
     "components": "evaluate LLAMBO's surrogate and candidate sampler alone",
 }
 
-# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
 EXAMPLES = {
     "components": ("llambo-replay components",),
 }

@@ -226,7 +226,6 @@ def _register_sampler_eval(sub: argparse._SubParsersAction) -> None:
 
 LISTING = {**SURROGATE_LISTING, **SAMPLER_LISTING}
 
-# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
 EXAMPLES = {
     "surrogate-eval": ("llambo-replay surrogate-eval",),
     "sampler-eval": ("llambo-replay sampler-eval", "llambo-replay tables --evaluations"),

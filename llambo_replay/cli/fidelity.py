@@ -98,7 +98,6 @@ LISTING = {
     "fidelity": "re-evaluate the paper's published histories with our objective",
 }
 
-# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
 EXAMPLES = {
     "fidelity": (
         "llambo-replay fidelity --datasets iris,wine --seeds 0 --models RandomForest,SVM,DecisionTree,MLP_SGD",

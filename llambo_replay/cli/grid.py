@@ -91,7 +91,6 @@ LISTING = {
     "baselines": "list the baselines, or install the pinned environments they are recorded in",
 }
 
-# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
 EXAMPLES = {
     "grid": (
         "llambo-replay grid --tasks iris/SVM,wine/RandomForest --seeds 0,1 --reference --trials 5 --n-candidates 6 "

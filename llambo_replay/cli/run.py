@@ -60,7 +60,6 @@ LISTING = {
     "run": "run LLAMBO on one Bayesmark task (default: replay the committed demo)",
 }
 
-# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
 EXAMPLES = {
     "run": (
         "llambo-replay run",

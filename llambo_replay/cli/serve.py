@@ -18,7 +18,6 @@ LISTING = {
     "serve-local": "serve SmolLM2-135M-Instruct on 127.0.0.1 (needs the [local] extra)",
 }
 
-# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
 EXAMPLES = {"serve-local": ("llambo-replay serve-local &",)}
 
 

@@ -47,7 +47,6 @@ LISTING = {
     "tables": "regenerate the paper's tables and figures from run histories",
 }
 
-# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
 EXAMPLES = {
     "tables": (
         "llambo-replay tables",

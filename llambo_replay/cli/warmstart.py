@@ -77,7 +77,6 @@ LISTING = {
     "GP-EI (default: replay the committed one)",
 }
 
-# The examples each command's --help ends with: lines of README.md or docs/, which the README test runs.
 EXAMPLES = {"warmstart": ("llambo-replay warmstart", "llambo-replay warmstart --task breast/RandomForest")}
 
 

@@ -14,6 +14,7 @@ import pytest
 from cassette_helpers import demo_cassettes
 from cli_helpers import OFFLINE, main_in_process, tree_state
 from cli_helpers import run_cli as cli
+from docs_helpers import DOCS
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -208,7 +209,7 @@ def test_every_flag_of_every_command_is_documented():
 
     from llambo_replay.cli import build_parser
 
-    docs = "\n".join(path.read_text() for path in sorted((REPO / "docs").glob("*.md")))
+    docs = "\n".join(DOCS.values())
 
     def flags(parser: argparse.ArgumentParser, name: str):
         for action in parser._actions:
