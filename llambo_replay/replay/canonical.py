@@ -10,7 +10,9 @@ from __future__ import annotations
 import hashlib
 import json
 from typing import Any
-from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, unquote, urlencode, urlsplit, urlunsplit
+
+from llambo_replay.replay.secrets import MASK, known_keys, scan_text
 
 # Query parameters that may carry credentials (Azure accepts `api-key` in the query).
 SECRET_QUERY_PARAMS = frozenset({"api-key", "api_key", "key", "token", "access_token", "sig"})
@@ -123,19 +125,20 @@ def content_hash(value: Any) -> str:
 
 
 def redact_url(url: str) -> str:
-    """`url` fit for a message: a password in it and the values of secret query parameters become ***."""
+    """`url` fit for a message: its user info, the values of secret query parameters and any path
+    segment that looks like a credential (percent-encoded or not) become ***."""
     try:
         parts = urlsplit(url)
     except ValueError:  # unparseable: show it only where it cannot hold a password or a query
         return url if "@" not in url and "?" not in url else "(an unparseable URL)"
-    netloc = parts.netloc
-    if parts.password:
-        netloc = netloc.replace(f":{parts.password}@", ":***@")
+    netloc = parts.netloc if "@" not in parts.netloc else MASK + "@" + parts.netloc.rpartition("@")[2]
+    keys = known_keys()
+    path = "/".join(MASK if scan_text(unquote(seg), keys) else seg for seg in parts.path.split("/"))
     query = urlencode(
         [
-            (k, "***" if k.lower() in SECRET_QUERY_PARAMS else v)
+            (k, MASK if k.lower() in SECRET_QUERY_PARAMS else v)
             for k, v in parse_qsl(parts.query, keep_blank_values=True)
         ],
         safe="*",
     )
-    return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    return urlunsplit((parts.scheme, netloc, path, query, parts.fragment))

@@ -285,9 +285,10 @@ def test_an_error_body_that_quotes_the_key_is_printed_masked(tmp_path):
 def test_scan_finds_the_literal_key_the_environment_holds(tmp_path, monkeypatch):
     from llambo_replay.replay.secrets import known_keys, scan_tree
 
-    (tmp_path / "leak.jsonl").write_text(f'{{"note": "{HEX_KEY}"}}\n')
+    shapeless = "hosting-aB3dE5gH7jK9mN1pQ2rS4tU6"
+    (tmp_path / "leak.jsonl").write_text(f'{{"note": "{shapeless}"}}\n')
     assert scan_tree(tmp_path) == []  # no pattern knows this shape
-    monkeypatch.setenv("OPENAI_API_KEY", HEX_KEY)
+    monkeypatch.setenv("OPENAI_API_KEY", shapeless)
     assert len(scan_tree(tmp_path, known_keys())) == 1
 
 

@@ -81,7 +81,7 @@ def kept_headers(response: httpx2.Response, secrets: tuple[str, ...], dropped: f
     kept: dict[str, str] = {}
     for name, value in response.headers.multi_items():
         name = name.lower()
-        if name in dropped or mask(value, secrets) != value or scan_text(value):
+        if name in dropped or mask(value, secrets) != value or scan_text(f"{name}: {value}"):
             continue
         kept[name] = f"{kept[name]}, {value}" if name in kept else value
     return kept

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import httpx2
 import openai
@@ -40,7 +40,12 @@ def resolve_base_url(base_url: str | None) -> str:
             "every API path; give the key in OPENAI_API_KEY (sent as a header, never stored) and, for "
             "Azure OpenAI, use its v1 endpoint https://<resource>.openai.azure.com/openai/v1"
         )
-    refuse_credential("the base URL's path", parts.path)
+    if "@" in parts.netloc:
+        raise UsageError(
+            f"base URL {redact_url(url)} has user info (name@host), which the client would send as a "
+            "password; give the key in OPENAI_API_KEY (sent as a header, never stored)"
+        )
+    refuse_credential("the base URL's path", unquote(parts.path))
     return url
 
 
