@@ -54,3 +54,21 @@ def test_grid_workers_end_when_the_grid_is_killed_outright():
         if alive(pid):
             os.kill(pid, signal.SIGKILL)
     pytest.fail("a grid worker outlived the grid")
+
+
+def test_a_cell_on_a_dask_cluster_goes_on_while_its_grid_is_connected_and_stops_once_it_is_gone():
+    distributed = pytest.importorskip("distributed")
+    from llambo_replay.errors import BudgetReached
+    from llambo_replay.experiments.runs.grid import StopWhenSet
+
+    with (
+        distributed.LocalCluster(n_workers=1, processes=False, dashboard_address=None) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        assert client.submit(StopWhenSet("stop-a", client.id).check, 10, 0.0, 3, pure=False).result() is None
+        gone = StopWhenSet("stop-b", "Client-of-a-grid-that-was-killed")
+        with pytest.raises(BudgetReached, match="stopped after trial 3: the grid that submitted this cell is gone"):
+            client.submit(gone.check, 10, 0.0, 3, pure=False).result()
+        distributed.Event("stop-c", client=client).set()
+        with pytest.raises(BudgetReached, match="the grid that submitted this cell was stopped"):
+            client.submit(StopWhenSet("stop-c", client.id).check, 10, 0.0, 3, pure=False).result()

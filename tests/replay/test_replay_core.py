@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import threading
+import time
 from datetime import UTC
 
 import pytest
@@ -619,3 +621,39 @@ def test_a_client_error_without_an_error_object_reaches_user_code_as_the_sdks_ex
             chat(client)
     assert "HTTP 400" in str(unwrap(caught.value)) and "bad request" in str(unwrap(caught.value))
     assert list(CassetteStore(tmp_path / "cassettes").iter_entries()) == []
+
+
+def test_large_answers_are_judged_and_stored_one_at_a_time_whatever_the_concurrency(tmp_path):
+    """Memory stays near one answer's cap however many requests are in flight: bodies above
+    SPOOL_ABOVE_BYTES wait (after they arrived in full, on disk) for their turn; small ones never wait."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from llambo_replay.replay.http.spool import SPOOL_ABOVE_BYTES
+
+    def big(body, sample):  # each request's own answer, larger than the spooling threshold when asked
+        text = body["messages"][0]["content"]
+        return text * (SPOOL_ABOVE_BYTES // len(text) + 1) if text.startswith("large") else text
+
+    with LoopbackServer(responder=big) as server:
+        client, transport = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        judging, most = [0], [0]
+        judge, guard = transport._judge, threading.Lock()
+
+        def counted(response, content, *args):
+            with guard:
+                judging[0] += len(content) > SPOOL_ABOVE_BYTES
+                most[0] = max(most[0], judging[0])
+            time.sleep(0.2)  # long enough for the others to arrive meanwhile
+            try:
+                return judge(response, content, *args)
+            finally:
+                with guard:
+                    judging[0] -= len(content) > SPOOL_ABOVE_BYTES
+
+        transport._judge = counted
+        prompts = [f"large answer {i} " for i in range(4)] + [f"small answer {i}" for i in range(4)]
+        with ThreadPoolExecutor(8) as pool:
+            answers = list(pool.map(lambda p: texts(chat(client, p, n=1))[0], prompts))
+    assert most[0] == 1
+    assert [len(a) > SPOOL_ABOVE_BYTES for a in answers] == [True] * 4 + [False] * 4
+    assert answers[0].startswith("large answer 0 large answer 0 ")

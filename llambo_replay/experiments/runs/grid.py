@@ -144,21 +144,30 @@ def check_scheduler(address: str) -> str:
 @dataclass(frozen=True)
 class StopWhenSet:
     """A cell's budget on a Dask cluster: it also stops at the next trial boundary once the grid that
-    submitted it is stopped (Ctrl-C, SIGTERM), so no worker goes on recording (and paying) for nobody."""
+    submitted it is stopped (Ctrl-C, SIGTERM) or gone (killed: its client is no longer connected to the
+    scheduler), so no worker goes on recording (and paying) for nobody."""
 
     event: str
+    client_id: str
     budget: Budget | None = None
 
     def check(self, requests: int, cost_usd: float, trial: int) -> None:
-        from distributed import Event
+        from distributed import Event, get_client
 
         if Event(self.event).is_set():
             raise BudgetReached(f"stopped after trial {trial}: the grid that submitted this cell was stopped")
+        connected = get_client().run_on_scheduler(
+            lambda client_id, dask_scheduler: client_id in dask_scheduler.clients, self.client_id
+        )
+        if not connected:
+            raise BudgetReached(f"stopped after trial {trial}: the grid that submitted this cell is gone")
         if self.budget:
             self.budget.check(requests, cost_usd, trial)
 
 
-def _for_workers(pending: list[Cell], options: GridOptions, stop: str) -> tuple[list[Cell], GridOptions]:
+def _for_workers(
+    pending: list[Cell], options: GridOptions, stop: str, client_id: str
+) -> tuple[list[Cell], GridOptions]:
     """Cells and options as a remote worker must see them: absolute paths (its working folder is not ours)
     and a budget that watches the grid's stop event."""
 
@@ -174,7 +183,7 @@ def _for_workers(pending: list[Cell], options: GridOptions, stop: str) -> tuple[
         out=absolute(options.out),
         cassettes=absolute(options.cassettes),
         memo_dir=absolute(options.memo_dir),
-        budget=StopWhenSet(stop, options.budget),
+        budget=StopWhenSet(stop, client_id, options.budget),
     )
 
 
@@ -210,7 +219,7 @@ def _execute(pending: list[Cell], options: GridOptions, jobs: int, scheduler: st
                 f"({exc.__class__.__name__}); check that it is up"
             ) from None
         stop = f"llambo-replay-stop-{uuid.uuid4().hex}"
-        remote_cells, remote_options = _for_workers(pending, options, stop)
+        remote_cells, remote_options = _for_workers(pending, options, stop, client.id)
         futures: dict[Any, Cell] = {}
         finished = False
         try:

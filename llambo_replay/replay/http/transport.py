@@ -38,11 +38,8 @@ from llambo_replay.replay.canonical import (
 )
 from llambo_replay.replay.http.answers import BodyLimit, judge_answer, render_events
 from llambo_replay.replay.http.retry import ErrorAnswer, RetryableFailure, RetryPolicy
-from llambo_replay.replay.http.schema import (
-    EVENT_STREAM,
-    recorded_http,
-    stored_kind,
-)
+from llambo_replay.replay.http.schema import EVENT_STREAM, recorded_http, stored_kind
+from llambo_replay.replay.http.spool import SpooledBody
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.secrets import credentials_in
@@ -319,15 +316,16 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             for attempt in range(self.retry.max_attempts):
                 try:
                     self.live_calls += 1
-                    limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
+                    body = SpooledBody(BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host))
                     response = self.upstream.handle_request(request)
                     try:
-                        content = b"".join(limit.take(chunk) for chunk in response.iter_bytes())
+                        body.fill(response.iter_bytes())
                     finally:
                         response.close()
-                    answer = self._judge(response, content, ticket.canonical["path"], secrets)
-                    stored = self._store(ticket, answer, time.perf_counter() - started, attempt + 1)
-                    return self._respond(stored, request)
+                    with body.content() as content:
+                        answer = self._judge(response, content, ticket.canonical["path"], secrets)
+                        stored = self._store(ticket, answer, time.perf_counter() - started, attempt + 1)
+                        return self._respond(stored, request)
                 except (RetryableFailure, httpx2.TransportError) as failure:
                     self.sleep(self._backoff(attempt, failure))
         except ErrorAnswer as final:
@@ -348,18 +346,19 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             for attempt in range(self.retry.max_attempts):
                 try:
                     self.live_calls += 1
-                    limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
+                    body = SpooledBody(BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host))
                     response = await upstream.handle_async_request(request)
                     try:
-                        content = b"".join([limit.take(chunk) async for chunk in response.aiter_bytes()])
+                        await body.afill(response.aiter_bytes())
                     finally:
                         await response.aclose()
-                    answer = self._judge(response, content, ticket.canonical["path"], secrets)
-                    # the store fsyncs under a lock: keep that off the event loop, so other requests stay in flight
-                    stored = await asyncio.to_thread(
-                        self._store, ticket, answer, time.perf_counter() - started, attempt + 1
-                    )
-                    return self._respond(stored, request)
+                    async with body.acontent() as content:
+                        answer = self._judge(response, content, ticket.canonical["path"], secrets)
+                        # the store fsyncs under a lock: off the event loop, so other requests stay in flight
+                        stored = await asyncio.to_thread(
+                            self._store, ticket, answer, time.perf_counter() - started, attempt + 1
+                        )
+                        return self._respond(stored, request)
                 except (RetryableFailure, httpx2.TransportError) as failure:
                     await self.async_sleep(self._backoff(attempt, failure))
         except ErrorAnswer as final:

@@ -242,3 +242,26 @@ def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_
     assert verify_store(CassetteStore(tmp_path / "rel_c")) == []
     assert sum(1 for _ in CassetteStore(tmp_path / "rel_c").iter_entries()) > 0
     assert not list(tmp_path.rglob("*.manifest.json")), "a cell ran to its end after the grid was stopped"
+
+
+@pytest.mark.slow
+def test_a_grid_killed_on_a_dask_cluster_leaves_no_cell_running_nor_starting(tmp_path):
+    """SIGKILL gives the grid no chance to stop its cells: the cells see that its client is gone from the
+    scheduler and stop at their next trial boundary; the queued ones are released with the client."""
+    distributed = pytest.importorskip("distributed")
+    from llm_responder import llambo_responder
+
+    with (
+        LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server,
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
+        ) as cluster,
+    ):
+        grid = start_recording_grid(
+            server, tmp_path / "c", tmp_path / "o", "--scheduler", cluster.scheduler_address, wait_for=40
+        )
+        grid.kill()
+        grid.communicate(timeout=60)
+        assert _settled(server), "the cluster went on recording after the grid was killed"
+    assert verify_store(CassetteStore(tmp_path / "c")) == []
+    assert not list(tmp_path.rglob("*.manifest.json")), "a cell ran to its end after the grid was killed"
