@@ -118,13 +118,12 @@ def cmd_scan(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    from llambo_replay.progress import progress_bar
     from llambo_replay.replay.storage.layout import legacy_entry_files
     from llambo_replay.replay.storage.migration import migrate
 
     total = sum(1 for _ in legacy_entry_files(args.cassettes)) if args.cassettes.is_dir() else 0
-    with tqdm(total=total, desc="migrate", unit="entry", disable=None) as bar:
+    with progress_bar(total=total, desc="migrate", unit="entry") as bar:
         done = migrate(args.cassettes, progress=bar.update)
     print(
         f"ok: {done.entries} entries ({done.responses} responses) of {args.cassettes} converted to store format 2: "
@@ -135,13 +134,12 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 
 def cmd_copy(args: argparse.Namespace) -> int:
-    from tqdm import tqdm
-
+    from llambo_replay.progress import progress_bar
     from llambo_replay.replay import CassetteStore
     from llambo_replay.replay.storage.migration import copy_entries
 
     dest = CassetteStore(args.cassettes).check_usable(writes=True)
-    with tqdm(desc="copy", unit="entry", disable=None) as bar:
+    with progress_bar(desc="copy", unit="entry") as bar:
         done = copy_entries(args.source, dest, progress=bar.update)
     summary = f"{done.entries} entries of {args.source} read, {done.added} responses added to {args.cassettes}"
     return _report(

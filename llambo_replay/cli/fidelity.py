@@ -49,6 +49,7 @@ def _fidelity(args: argparse.Namespace) -> int:
     from llambo_replay.bayesmark.objective import task_objective
     from llambo_replay.bayesmark.tasks import DATASETS, MODELS, Task, load_task
     from llambo_replay.experiments.runs.runner import check_writable
+    from llambo_replay.progress import progress_bar
 
     root = reference.check_reference(args.reference)
     datasets, models = args.datasets or list(DATASETS), args.models or list(MODELS)
@@ -62,13 +63,7 @@ def _fidelity(args: argparse.Namespace) -> int:
         return task_objective(task, memo)
 
     found: list[fidelity.Row] = []
-    bar = tqdm(
-        fidelity.rows(root, datasets, models, args.seeds, objective_for),
-        desc="fidelity",
-        unit="row",
-        disable=None,
-        file=sys.stderr,
-    )
+    bar = progress_bar(fidelity.rows(root, datasets, models, args.seeds, objective_for), desc="fidelity", unit="row")
     # a line per task as soon as it is done, so that a long run in the background says how far it is
     for (dataset, model), task_rows in itertools.groupby(bar, key=lambda r: (r.dataset, r.model)):
         part = list(task_rows)

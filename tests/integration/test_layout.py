@@ -13,7 +13,7 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 PACKAGE = REPO / "llambo_replay"
 LAYERS = ["replay", "llambo", "bayesmark", "experiments", "tables", "cli"]  # top first
-SHARED = {"errors", "__init__", "local_server", "namespaces"}  # modules every layer may use
+SHARED = {"errors", "__init__", "local_server", "namespaces", "progress"}  # modules every layer may use
 
 
 def imported_layers(path: Path) -> set[str]:

@@ -15,7 +15,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from llambo_replay import namespaces
 from llambo_replay.bayesmark import reference
@@ -36,6 +35,7 @@ from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.sampler import SamplerSettings
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import SurrogateSettings
+from llambo_replay.progress import progress_bar
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
@@ -191,7 +191,7 @@ def run_components(
     computed_on: dict[str, object] = {}
     llm_requests = 0
     cells = [(dataset, seed) for dataset in spec.datasets for seed in spec.seeds]
-    for dataset, seed in tqdm(cells, desc="components", unit="set", disable=None):
+    for dataset, seed in progress_bar(cells, desc="components", unit="set"):
         task = load_task(dataset, spec.model)
         objective = RecordedObjective(task, store, mode, memo=memo, protocol=spec.objective_protocol)
         tpe_calls = RecordedCalls(store, spec.tpe_namespace(dataset, seed), mode)

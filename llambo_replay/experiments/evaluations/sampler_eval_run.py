@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from llambo_replay import namespaces
 from llambo_replay.bayesmark import reference
@@ -33,6 +32,7 @@ from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.reading_policies import SAMPLER_POLICIES
 from llambo_replay.llambo.sampler import CandidateSampler
+from llambo_replay.progress import progress_bar
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
@@ -161,7 +161,7 @@ def run_sampler_eval(
     rows, proposed = [], []
     cells = [(n, seed) for n in spec.n_observed for seed in spec.seeds]
     try:
-        for n, seed in tqdm(cells, desc=f"sampler-eval {spec.dataset}/{spec.model}", unit="set", disable=None):
+        for n, seed in progress_bar(cells, desc=f"sampler-eval {spec.dataset}/{spec.model}", unit="set"):
             observed, seen = surrogate_eval.sample_configurations(configs, scores.copy(), n, seed)
             seen = seen.to_numpy(float)
             candidates = {

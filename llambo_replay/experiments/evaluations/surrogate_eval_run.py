@@ -15,7 +15,6 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-from tqdm import tqdm
 
 from llambo_replay import namespaces
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
@@ -30,6 +29,7 @@ from llambo_replay.llambo import Engine
 from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.prompts import PromptSettings
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, GenerativeSurrogate, SurrogateSettings
+from llambo_replay.progress import progress_bar
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.calls import RecordedCalls
 from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
@@ -168,7 +168,7 @@ def run_surrogate_eval(
     cells = [(n, seed) for n in spec.n_observed for seed in spec.seeds]
     evaluate = _discriminative_rows if spec.sm == "discriminative" else _generative_rows
     try:
-        for n, seed in tqdm(cells, desc=f"surrogate-eval {spec.dataset}/{spec.model}", unit="set", disable=None):
+        for n, seed in progress_bar(cells, desc=f"surrogate-eval {spec.dataset}/{spec.model}", unit="set"):
             observed, seen = official.sample_configurations(configs, scores.copy(), n, seed)
             for name, metrics in evaluate(
                 spec,

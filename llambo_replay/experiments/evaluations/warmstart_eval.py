@@ -14,7 +14,6 @@ points (one recorded call per seed) and, as for every baseline, evaluations and 
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -261,19 +260,15 @@ def run_warmstart_eval(
 ) -> list[dict[str, Any]]:
     """Every cell of `spec`; returns the run manifests. A cell whose LLM gave no usable answer for its
     seed under the official policy is reported by `llambo.warmstart.choose`'s error."""
-    from tqdm import tqdm
+    from llambo_replay.progress import progress_bar
 
     store = CassetteStore(cassettes)
     todo = list(cells(spec))
     answers: dict[str, LlmAnswers] = {}
     manifests = []
     settings = LlamboSettings(n_initial=spec.n_initial, n_trials=spec.n_trials)
-    with tqdm(
-        total=len(todo),
-        desc=f"warm-start {spec.dataset}/{spec.model}",
-        unit="run",
-        disable=None if progress else True,
-        file=sys.stderr,
+    with progress_bar(
+        total=len(todo), desc=f"warm-start {spec.dataset}/{spec.model}", unit="run", enabled=progress
     ) as bar:
         for cell in todo:
             if cell.initialiser in DESIGNS:

@@ -112,11 +112,11 @@ def run_grid(
     todo: list[Cell], options: GridOptions, jobs: int, scheduler: str | None = None
 ) -> dict[str, LlamboReplayError]:
     """Run the cells not yet done; returns {label: error} for the ones that failed."""
-    from tqdm import tqdm
+    from llambo_replay.progress import progress_bar
 
     pending = [c for c in todo if not is_done(c, options.out)]
     failures: dict[str, LlamboReplayError] = {}
-    bar = tqdm(total=len(todo), initial=len(todo) - len(pending), desc="grid", unit="cell", disable=None)
+    bar = progress_bar(total=len(todo), initial=len(todo) - len(pending), desc="grid", unit="cell")
     try:
         for cell, error in _execute(pending, options, jobs, scheduler):
             if error is not None:

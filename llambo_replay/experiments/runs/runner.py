@@ -263,18 +263,17 @@ def check_writable(folder: Path) -> None:
 
 
 class TrialProgress:
-    """A run's progress bar (on a terminal): trials done, the best score so far, and the LLM answers of the
+    """A run's progress bar (lines in a log): trials done, the best score so far, and the LLM answers of the
     whole run so far, counted as they arrive, so a trial of hundreds of requests is seen moving."""
 
     def __init__(self, spec: RunSpec, enabled: bool) -> None:
-        from tqdm import tqdm
+        from llambo_replay.progress import progress_bar
 
-        self.bar = tqdm(
+        self.bar = progress_bar(
             total=spec.settings.n_trials + 1,
             desc=f"{spec.dataset}/{spec.model} seed {spec.seed}",
             unit="trial",
-            disable=None if enabled else True,
-            file=sys.stderr,
+            enabled=enabled,
         )
         self.best: str | None = None
         self.requests = 0
