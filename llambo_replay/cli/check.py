@@ -36,8 +36,11 @@ def cmd_check(args: argparse.Namespace) -> int:
     replayed = sum(c.reproduction == "replayed" and c.ok for _, c in outcomes)
     if tables:
         print(f"{sum(t.ok for t in tables)}/{len(tables)} committed tables match their outputs and inputs")
+    committed = [Path(folder).resolve() for folder in COMMITTED_RESULTS]
+    ours = all(any(path.resolve().is_relative_to(folder) for folder in committed) for path, _ in outcomes)
+    which = "committed results" if ours else "results"  # a run of one's own is not called committed
     print(
-        f"{len(outcomes_ok)}/{len(outcomes)} committed results reproduce: {replayed} replayed byte for "
+        f"{len(outcomes_ok)}/{len(outcomes)} {which} reproduce: {replayed} replayed byte for "
         f"byte, {len(outcomes_ok) - replayed} recomputed ({counts['identical'] - replayed} "
         f"byte-identical, {counts['drift']} within the numerical-drift tolerance)"
     )
@@ -120,7 +123,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         + ", ".join(COMMITTED_RESULTS)
         + ")",
     )
-    check.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    check.add_argument(
+        "--cassettes",
+        type=Path,
+        help="cassette folder (default: the one each manifest was recorded into, else cassettes)",
+    )
     check.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     check.add_argument(
         "--tables",

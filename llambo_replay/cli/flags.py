@@ -8,13 +8,19 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
-from llambo_replay.experiments.results.presets import PACKAGED, PAPER_GENERATIVE_MODEL, PRESETS, RUN_DEFAULTS
+from llambo_replay.experiments.results.presets import (
+    DEFAULT_STORE,
+    PACKAGED,
+    PAPER_GENERATIVE_MODEL,
+    PRESETS,
+    RUN_DEFAULTS,
+)
 
 if TYPE_CHECKING:
     pass
 
 
-DEFAULT_CASSETTES = Path("cassettes")
+DEFAULT_CASSETTES = DEFAULT_STORE
 
 
 REFERENCE_HELP = "folder laid out like the paper's official repository (default: the copy shipped with the package)"

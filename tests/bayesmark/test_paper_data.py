@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import pickle
+import shlex
 
 import numpy as np
 import pytest
@@ -138,40 +139,30 @@ def test_no_pickle_is_loaded_to_build_and_evaluate_any_task(monkeypatch):
 
 @pytest.mark.slow
 def test_llambo_runs_on_a_synthetic_task_records_and_check_replays_it(tmp_path):
-    """`run --dataset rosenbrock` end to end: recorded against a real loopback HTTP server, then `check`."""
+    """`run --dataset rosenbrock` end to end: recorded against a real loopback HTTP server into a store of
+    one's own, then replayed by the command its manifest names, and by `check` with no store given."""
 
     from llm_responder import llambo_responder
 
     from llambo_replay.replay.loopback import LoopbackServer
 
-    out, cassettes = tmp_path / "results", tmp_path / "cassettes"
-    flags = [
-        "--dataset",
-        "rosenbrock",
-        "--model",
-        "SVM",
-        "--reference",
-        "--trials",
-        "2",
-        "--n-candidates",
-        "4",
-        "--n-gens",
-        "2",
-        "--out",
-        str(out / "llambo"),
-        "--cassettes",
-        str(cassettes),
-        "--no-memo",
-    ]
+    flags = ["--dataset", "rosenbrock", "--model", "SVM", "--reference", "--trials", "2", "--n-candidates", "4"]
+    flags += ["--n-gens", "2", "--out", "mine/llambo", "--cassettes", "my-cassettes", "--no-memo"]
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
-        recorded = cli("run", "--mode", "record", "--base-url", server.base_url, *flags, timeout=600)
+        recorded = cli("run", "--mode", "record", "--base-url", server.base_url, *flags, cwd=tmp_path, timeout=600)
     assert recorded.returncode == 0, recorded.stderr
     assert "mean_squared_error, lower is better" in recorded.stdout
-    manifest = json.loads((out / "llambo/rosenbrock/SVM/0.manifest.json").read_text())
+    manifest = json.loads((tmp_path / "mine/llambo/rosenbrock/SVM/0.manifest.json").read_text())
     assert manifest["task"]["objective_protocol"] == "bayesmark-paper-3"
-    checked = cli("check", "--results", str(out), "--cassettes", str(cassettes), timeout=600)
+    command = shlex.split(manifest["replay_command"])
+    assert command[0] == "llambo-replay" and command[-2:] == ["--cassettes", "my-cassettes"]
+    replayed = cli(*command[1:], cwd=tmp_path, timeout=600)
+    assert replayed.returncode == 0, replayed.stderr
+    history = "rosenbrock/SVM/0.csv"
+    assert (tmp_path / "results/runs" / history).read_bytes() == (tmp_path / "mine/llambo" / history).read_bytes()
+    checked = cli("check", "--results", "mine", cwd=tmp_path, timeout=600)
     assert checked.returncode == 0, checked.stdout + checked.stderr
-    assert "1/1 committed results reproduce: 1 replayed byte for byte" in checked.stdout
+    assert "1/1 results reproduce: 1 replayed byte for byte" in checked.stdout  # one's own: not "committed"
 
 
 def test_initial_points_are_read_once_but_an_edited_file_is_read_again(tmp_path):

@@ -58,7 +58,7 @@ def test_baselines_start_from_the_papers_initial_points_and_rerun_identically(gr
         "check", "--results", str(grid), "--reference", str(reference_dir), "--cassettes", str(grid / "cassettes")
     )
     assert check.returncode == 0, check.stderr
-    assert "6/6 committed results reproduce: 6 replayed byte for byte, 0 recomputed" in check.stdout
+    assert "6/6 results reproduce: 6 replayed byte for byte, 0 recomputed" in check.stdout
 
 
 def test_the_grid_resumes_by_skipping_finished_cells(grid, reference_dir):

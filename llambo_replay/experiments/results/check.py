@@ -20,7 +20,7 @@ import pandas as pd
 from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.errors import CassetteCorrupt, ReplayMiss, UsageError, missing_folder
 from llambo_replay.experiments.results import exactness, kinds
-from llambo_replay.experiments.results.manifests import read_manifest
+from llambo_replay.experiments.results.manifests import DEFAULT_STORE, read_manifest
 from llambo_replay.experiments.runs.baseline_run import run_baseline
 from llambo_replay.experiments.runs.reproduction import (
     INFORMATIONAL_MANIFEST_FIELDS,
@@ -103,15 +103,16 @@ def reproduction_of(path: Path, manifest: dict[str, Any]) -> str:
     return REPRODUCTION[manifest["method"]]
 
 
-def check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
+def check_run(path: Path, cassettes: Path | None, scratch: Path, reference_root: str | None) -> Checked:
     """Replay one committed result into a folder of its own under `scratch` and compare."""
     Path(scratch).mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=scratch) as own:
         return _check_run(path, cassettes, Path(own), reference_root)
 
 
-def _check_run(path: Path, cassettes: Path, scratch: Path, reference_root: str | None) -> Checked:
+def _check_run(path: Path, cassettes: Path | None, scratch: Path, reference_root: str | None) -> Checked:
     manifest = read_manifest(path)
+    cassettes = cassettes or Path(manifest.get("cassette_store", DEFAULT_STORE))  # as its replay command says
     return kinds.kind_of(manifest).function("check")(path, manifest, cassettes, scratch, reference_root)
 
 

@@ -9,8 +9,15 @@ from typing import Any
 
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.results import kinds
+from llambo_replay.experiments.results.presets import DEFAULT_STORE
 from llambo_replay.experiments.results.replay_commands import replay_command
 from llambo_replay.replay.storage.store import atomic_write_text
+
+
+def store_field(cassettes: Path) -> dict[str, str]:
+    """The store a result was recorded into, as the manifest names it when it is not the default: its
+    replay command must name it too, and `check --results` finds it there."""
+    return {} if Path(cassettes) == DEFAULT_STORE else {"cassette_store": str(cassettes)}
 
 
 def manifest_text(manifest: dict[str, Any]) -> str:
@@ -37,6 +44,7 @@ MANIFEST_FIELD_TYPES: dict[str, type] = {
     "engine": dict,
     "budget": dict,
     "cassettes": dict,
+    "cassette_store": str,
 }
 
 

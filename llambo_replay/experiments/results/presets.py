@@ -2,11 +2,14 @@
 
 Data, not code: the CLI builds its flags' defaults from these tables, and `commands.replay_command`
 writes a result's command line as the flags that differ from them, so the two cannot disagree.
-Imports nothing, so that `--help` stays fast.
+Imports nothing but pathlib, so that `--help` stays fast.
 """
 
 from __future__ import annotations
 
+from pathlib import Path
+
+DEFAULT_STORE = Path("cassettes")  # every command's --cassettes, unless given
 PACKAGED = "(packaged)"  # `--reference` given without a folder: the paper's data shipped with the package
 
 # Settings a preset fills in when the flag is not given. `demo` is what the committed demo

@@ -183,7 +183,10 @@ def replay_command(manifest: Mapping[str, Any]) -> str | None:
         argv = kind_of(manifest).function("command")(manifest)
     except (KeyError, TypeError, AttributeError, ValueError, UsageError):  # naming it must never stop a write
         return None
-    return None if argv is None else shlex.join(argv)
+    if argv is None:
+        return None
+    store = manifest.get("cassette_store")
+    return shlex.join([*argv, "--cassettes", store] if isinstance(store, str) else argv)
 
 
 def _by_fewest_flags(

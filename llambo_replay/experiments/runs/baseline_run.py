@@ -14,6 +14,7 @@ from llambo_replay.bayesmark.evaluations import RecordedObjective
 from llambo_replay.bayesmark.memo import ObjectiveMemo
 from llambo_replay.bayesmark.numerics import environment, pinned_threads
 from llambo_replay.bayesmark.tasks import load_task
+from llambo_replay.experiments.results.manifests import store_field
 from llambo_replay.experiments.runs.baselines.environments import environment as worker_environment
 from llambo_replay.experiments.runs.baselines.worker_client import run_worker
 from llambo_replay.experiments.runs.reproduction import RECORDED_PROPOSALS
@@ -104,6 +105,7 @@ def run_baseline(
         "budget": {"n_initial": s.n_initial, "n_trials": s.n_trials},
         "versions": versions(),
         "cassettes": keys,
+        **store_field(cassettes),
     }
     if env is not None:  # which environment proposed: its lock hash is in the proposals' key too
         manifest["environment"] = env.describe()

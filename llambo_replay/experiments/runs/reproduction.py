@@ -27,6 +27,7 @@ INFORMATIONAL_MANIFEST_FIELDS: dict[str, str] = {
     "versions": "the library versions of the machine that wrote the file",
     "mode": "the record mode the run was made in (a check replays)",
     "engine.endpoint_host": "the endpoint the run was recorded from (a replay has none)",
+    "cassette_store": "the cassette folder a run was recorded into, when not the default (a check may read a copy)",
 }
 
 # Columns of a run's trials file (its per-trial diagnostics) that measure this machine, not the run.

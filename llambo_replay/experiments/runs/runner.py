@@ -27,7 +27,7 @@ from llambo_replay.bayesmark.numerics import environment
 from llambo_replay.bayesmark.tasks import load_task
 from llambo_replay.errors import BudgetReached, UsageError
 from llambo_replay.experiments.results.kinds import run_kind
-from llambo_replay.experiments.results.manifests import write_manifest
+from llambo_replay.experiments.results.manifests import store_field, write_manifest
 from llambo_replay.experiments.runs.reproduction import REPRODUCTION
 from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, warmstart_namespace
 from llambo_replay.llambo import Engine, RunResult, TrialRecord, optimise
@@ -168,6 +168,7 @@ def run(
             "endpoint_host": transport.endpoint_host if policy(mode).calls_endpoint else None,
         },
         "cassettes": {**{t.namespace: t.used_keys() for t in transports}, **evaluation_keys(objective)},
+        **store_field(cassettes),
         # summed in completion order, so rounded: the manifest must not depend on that order
         "llm": {**asdict(engine.usage), "cost_usd": round(engine.usage.cost_usd, 9)},
         "fallback_points": result.fallback_points,
