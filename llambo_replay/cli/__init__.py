@@ -116,7 +116,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         print(
             f"error: `llambo-replay {_command_in(argv) or ''}` needs the paper stack ({exc.name} is not "
-            "installed): pip install 'llambo-replay[paper]' (the replay layer alone needs only the core install)",
+            "installed): from a clone, pip install -e '.[paper]' (the replay layer alone needs only the core install)",
             file=sys.stderr,
         )
         return 2

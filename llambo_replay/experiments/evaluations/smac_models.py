@@ -73,7 +73,7 @@ def predict(
     except ImportError:
         raise UsageError(
             "SMAC's models are not recorded for this observed set, and SMAC is not installed: "
-            "pip install 'llambo-replay[baselines]'"
+            "from a clone, pip install -e '.[baselines]' (docs/baselines.md)"
         ) from None
     cs = _config_space(space)
     types, bounds = get_types(cs)
