@@ -87,13 +87,16 @@ def paper_start(value: str | None) -> str | None:
 
 
 def estimate_runs(specs: list[RunSpec]) -> int:
+    from llambo_replay.experiments.runs.estimate_ratios import label
     from llambo_replay.experiments.runs.runner import estimate
     from llambo_replay.llambo.estimate import Estimate
 
     total = Estimate()
     for spec in specs:
         total = total + estimate(spec)
-    return print_estimate(total, specs[0].llm_model if specs else "?", f"{len(specs)} LLAMBO run(s)")
+    model = specs[0].llm_model if specs else "?"
+    measured = label(model, specs[0].settings.protocol) if specs else None
+    return print_estimate(total, model, f"{len(specs)} LLAMBO run(s)", measured=measured)
 
 
 def print_outputs(out: Path, tables: list[str], manifest: dict[str, Any], then: str = "") -> None:
@@ -103,8 +106,10 @@ def print_outputs(out: Path, tables: list[str], manifest: dict[str, Any], then: 
     print(f"{manifest['llm_requests']} LLM requests ({manifest['mode']}); outputs in {out}{then}")
 
 
-def print_estimate(total: Estimate, model: str, what: str, capped: bool = True) -> int:
-    """`--dry-run`: what recording would ask for, without asking anything."""
+def print_estimate(total: Estimate, model: str, what: str, capped: bool = True, measured: str | None = None) -> int:
+    """`--dry-run`: what recording would ask for, without asking anything; for LLAMBO runs (`measured`
+    names their model and protocol), the range the committed recordings of that model measured."""
+    from llambo_replay.experiments.runs.estimate_ratios import shipped_ratios
     from llambo_replay.experiments.runs.runner import honours_n
     from llambo_replay.replay.pricing import CHARS_PER_TOKEN
 
@@ -114,16 +119,35 @@ def print_estimate(total: Estimate, model: str, what: str, capped: bool = True) 
         if priced
         else "the endpoint ignores n, as local servers do: one request per sample"
     )
+    ratios = shipped_ratios().get(measured) if measured else None
+
+    def spread(value: int, measure: str) -> str:
+        if ratios is None:
+            return ""
+        low, median, high = (round(value * r) for r in ratios[measure])
+        return f"; measured: {low:,} to {high:,}, most likely {median:,}"
+
     print(f"dry run: {what} with {model}; nothing was called")
-    print(f"  requests       about {total.requests:,} (assumes every answer parses; {n_note})")
+    print(f"  requests       about {total.requests:,} if every answer is usable{spread(total.requests, 'requests')}")
     print(
-        f"  prompt tokens  about {total.prompt_tokens:,} (characters / {CHARS_PER_TOKEN}, as LLAMBO's prompts tokenize)"
+        f"  prompt tokens  about {total.prompt_tokens:,}{spread(total.prompt_tokens, 'prompt_tokens')} "
+        f"(characters / {CHARS_PER_TOKEN}, as LLAMBO's prompts tokenize)"
     )
     print(f"  completion     about {total.completion_tokens:,} tokens")
     print(
         f"  cost           about ${total.cost(model):.4f}"
         + ("" if priced else f" ({model} is not in genai-prices' table)")
     )
+    if ratios is not None:
+        print(
+            f"  measured       the {ratios['runs']} committed runs of {measured} asked "
+            f"{ratios['requests'][0]:g} to {ratios['requests'][2]:g} times the requests estimated for them "
+            f"(median {ratios['requests'][1]:g}): unusable answers make the sampler ask again, or leave fewer "
+            "candidates to score"
+        )
+    elif measured:
+        print(f"  not measured   no committed run of {measured}: a model that often answers unusably asks more")
+    print(f"  endpoint       {n_note}")
     print(
         "  what the cassettes already hold is replayed for free"
         + ("; --max-requests/--max-cost cap the rest" if capped else "")
