@@ -231,3 +231,13 @@ def test_every_commands_help_ends_with_examples_the_docs_show():
         assert 1 <= len(lines) - 1 <= 3, name
         for line in lines[1:]:
             assert line.strip() in TEXT, (name, line)
+
+
+def test_the_headline_says_first_where_its_llambo_row_comes_from():
+    section = README.split("## The headline result", 1)[1].lstrip()
+    first = section.split(". ", 1)[0]
+    assert (
+        "LLAMBO row" in first
+        and "not a run of this package" in first
+        and "published GPT-3.5 histories" in section[:200]
+    )
