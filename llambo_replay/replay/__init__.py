@@ -5,6 +5,7 @@ optimisation or benchmarks: any program that talks to an OpenAI-compatible endpo
 through the official `openai` client can use it.
 """
 
+from llambo_replay.replay.http.httpx_adapter import for_httpx
 from llambo_replay.replay.http.retry import RetryPolicy
 from llambo_replay.replay.http.session import make_transport, open_async_client, open_client, unwrap
 from llambo_replay.replay.http.transport import ReplayTransport
@@ -13,6 +14,7 @@ from llambo_replay.replay.storage.store import CassetteStore
 
 __all__ = [
     "CassetteStore",
+    "for_httpx",
     "RecordMode",
     "ReplayTransport",
     "RetryPolicy",
