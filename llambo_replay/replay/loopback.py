@@ -54,6 +54,10 @@ class LoopbackServer:
     received: list[dict[str, Any]] = field(default_factory=list)
     received_headers: list[dict[str, str]] = field(default_factory=list)
     response_headers: dict[str, str] = field(default_factory=dict)  # sent with every completion
+    # Set, a stream's first event is sent, then the rest only once the gate opens (or after 10 s): a test
+    # opens it when its client has that event, so `gate_waits` says whether the event came through first.
+    stream_gate: threading.Event | None = None
+    gate_waits: list[bool] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
@@ -120,13 +124,20 @@ class LoopbackServer:
         payload = raw if raw is not None else json.dumps(body).encode()
         headers = dict(headers or {})
         handler.send_response(status)
-        handler.send_header("content-type", headers.pop("content-type", "application/json"))
+        content_type = headers.pop("content-type", "application/json")
+        handler.send_header("content-type", content_type)
         handler.send_header("content-length", str(len(payload)))
         for name, value in headers.items():
             handler.send_header(name, value)
         try:
             handler.end_headers()
-            if trickle_s:
+            if self.stream_gate is not None and content_type == "text/event-stream":
+                first, _, rest = payload.partition(b"\n\n")
+                handler.wfile.write(first + b"\n\n")
+                handler.wfile.flush()
+                self.gate_waits.append(self.stream_gate.wait(10))
+                handler.wfile.write(rest)
+            elif trickle_s:
                 for i in range(len(payload)):
                     handler.wfile.write(payload[i : i + 1])
                     handler.wfile.flush()

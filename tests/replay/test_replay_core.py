@@ -386,16 +386,22 @@ def test_a_streamed_answer_is_recorded_once_and_replays_as_the_same_stream_sync_
 
 
 @pytest.mark.parametrize("raw", [b'data: {"choices": [\n\ndata: [DONE]\n\n', b'data: {"x": "\xff\xfe"}\n\n'])
-def test_a_stream_with_an_event_that_is_not_json_is_retried_and_never_stored(tmp_path, raw):
+def test_a_stream_with_an_event_that_is_not_json_fails_for_the_client_and_is_never_stored(tmp_path, raw):
+    """A stream is passed on as it arrives, so one that turns out broken cannot be asked again on the
+    client's behalf: the client gets an error, as from the endpoint itself, and nothing is stored; the
+    rerun records it."""
     broken = Fault(raw=raw, headers={"content-type": "text/event-stream"})
+    ask = dict(model="m", messages=[{"role": "user", "content": "hi"}], stream=True)
     with LoopbackServer(faults={0: broken}) as server:
         client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
-        chunks = list(
-            client.chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}], stream=True)
-        )
-        assert len(server.received) == 2 and _streamed_texts(chunks)
+        with pytest.raises(Exception):  # noqa: B017  (the SDK's own error or the layer's, as the bytes decide)
+            list(client.chat.completions.create(**ask))
+        assert not list(CassetteStore(tmp_path / "cassettes").iter_entries())
+        client, _ = client_for(tmp_path, RecordMode.RECORD, server.base_url)
+        assert _streamed_texts(list(client.chat.completions.create(**ask)))
+        assert len(server.received) == 2
     (stored,) = only_entry(tmp_path / "cassettes")["responses"]
-    assert stored["meta"]["attempts"] == 2
+    assert stored["meta"]["attempts"] == 1
 
 
 def test_identical_requests_from_threads_need_a_scope_each_and_then_replay_to_their_own_thread(tmp_path):
@@ -657,3 +663,30 @@ def test_large_answers_are_judged_and_stored_one_at_a_time_whatever_the_concurre
     assert most[0] == 1
     assert [len(a) > SPOOL_ABOVE_BYTES for a in answers] == [True] * 4 + [False] * 4
     assert answers[0].startswith("large answer 0 large answer 0 ")
+
+
+@pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
+def test_while_recording_a_stream_reaches_the_client_as_it_arrives_and_is_stored_whole(tmp_path, asynchronous):
+    """The server sends a stream's first event and holds the rest until the client has that event: a
+    transport that read the whole stream before handing it over would make it wait (10 s) in vain."""
+    gate = threading.Event()
+    ask = dict(model="m", messages=[{"role": "user", "content": "hi"}], n=2, stream=True)
+    with LoopbackServer(stream_gate=gate) as server:
+        transport = make_transport(CassetteStore(tmp_path / "cassettes"), "t/tee", RecordMode.RECORD, server.base_url)
+
+        def first_then_rest(chunks):
+            gate.set()
+            return chunks
+
+        if asynchronous:
+
+            async def consume():
+                stream = await open_async_client(transport).chat.completions.create(**ask)
+                return [first_then_rest(chunk) async for chunk in stream]
+
+            live = asyncio.run(consume())
+        else:
+            live = [first_then_rest(chunk) for chunk in open_client(transport).chat.completions.create(**ask)]
+    assert server.gate_waits == [True]
+    replay = make_transport(CassetteStore(tmp_path / "cassettes"), "t/tee", RecordMode.REPLAY)
+    assert _streamed_texts(list(open_client(replay).chat.completions.create(**ask))) == _streamed_texts(live)

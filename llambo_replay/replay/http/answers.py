@@ -13,8 +13,16 @@ from urllib.parse import urlsplit
 import httpx2
 
 from llambo_replay.errors import EndpointError
+from llambo_replay.replay.canonical import canonical_json
 from llambo_replay.replay.http.retry import ErrorAnswer, RetryableFailure
-from llambo_replay.replay.http.schema import answer_kind, completion_problem, stream_problem
+from llambo_replay.replay.http.schema import (
+    EVENT_STREAM,
+    answer_kind,
+    completion_problem,
+    recorded_http,
+    stored_kind,
+    stream_problem,
+)
 from llambo_replay.replay.secrets import mask, scan_text
 
 
@@ -155,6 +163,21 @@ def judge_answer(
     if problem:
         raise RetryableFailure(problem)
     return mask(body, secrets), http
+
+
+def stored_response(stored: dict[str, Any], request: httpx2.Request | None = None) -> httpx2.Response:
+    """The HTTP answer a stored slot stands for: its status and headers (entries recorded before they
+    were kept are 200 and JSON), the body as canonical JSON or, for a stream, its events again."""
+    http = recorded_http(stored["meta"])
+    kind = stored_kind(stored["meta"])
+    if kind == "event-stream":
+        headers, content = {**http["headers"], "content-type": EVENT_STREAM}, render_events(stored["response"])
+    elif kind == "binary":
+        headers, content = http["headers"], base64.b64decode(stored["response"]["base64"])
+    else:
+        headers = {**http.get("headers", {}), "content-type": "application/json"}
+        content = canonical_json(stored["response"]).encode("utf-8")
+    return httpx2.Response(http.get("status", 200), headers=sorted(headers.items()), content=content, request=request)
 
 
 def excerpt(text: str, limit: int = 300) -> str:

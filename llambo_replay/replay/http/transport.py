@@ -11,7 +11,6 @@ await before the transport): `scope` and `occurrences.Batch` fix their slots by 
 from __future__ import annotations
 
 import asyncio
-import base64
 import contextvars
 import threading
 import time
@@ -29,17 +28,16 @@ import httpx2
 from llambo_replay.errors import EndpointError, ReplayMiss, UsageError
 from llambo_replay.replay import diff, occurrences
 from llambo_replay.replay.canonical import (
-    canonical_json,
     canonical_request,
     redact_url,
     relative_path,
     request_key,
     without_fields,
 )
-from llambo_replay.replay.http.answers import BodyLimit, judge_answer, render_events
+from llambo_replay.replay.http.answers import BodyLimit, judge_answer, stored_response
 from llambo_replay.replay.http.retry import ErrorAnswer, RetryableFailure, RetryPolicy
-from llambo_replay.replay.http.schema import EVENT_STREAM, recorded_http, stored_kind
 from llambo_replay.replay.http.spool import SpooledBody
+from llambo_replay.replay.http.tee import TeedStream, teeable, teed_response
 from llambo_replay.replay.modes import RecordMode, policy
 from llambo_replay.replay.pricing import cost_usd
 from llambo_replay.replay.secrets import credentials_in
@@ -182,24 +180,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         if not self.policy.reads_store:
             return None
         stored = self.store.get_slot(self.namespace, ticket.key, ticket.slot)
-        return None if stored is None else self._respond(stored)
-
-    @staticmethod
-    def _respond(stored: dict[str, Any], request: httpx2.Request | None = None) -> httpx2.Response:
-        """The HTTP answer a stored slot stands for: its status and headers (entries recorded before they
-        were kept are 200 and JSON), the body as canonical JSON or, for a stream, its events again."""
-        http = recorded_http(stored["meta"])
-        kind = stored_kind(stored["meta"])
-        if kind == "event-stream":
-            headers, content = {**http["headers"], "content-type": EVENT_STREAM}, render_events(stored["response"])
-        elif kind == "binary":
-            headers, content = http["headers"], base64.b64decode(stored["response"]["base64"])
-        else:
-            headers = {**http.get("headers", {}), "content-type": "application/json"}
-            content = canonical_json(stored["response"]).encode("utf-8")
-        return httpx2.Response(
-            http.get("status", 200), headers=sorted(headers.items()), content=content, request=request
-        )
+        return None if stored is None else stored_response(stored)
 
     def _miss(self, ticket: _Ticket) -> ReplayMiss:
         entry = self.store.get(self.namespace, ticket.key)
@@ -303,6 +284,16 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             raise self._gave_up(failure) from None
         return self.retry.delay(attempt, getattr(failure, "hints", None))
 
+    def _teed(self, response: httpx2.Response, request: httpx2.Request, ticket: _Ticket, *rest: Any) -> httpx2.Response:
+        """A successful stream, passed on to the client as it arrives and stored once whole (`tee`)."""
+        secrets, started, attempt, limit = rest
+
+        def finish(content: bytes) -> None:
+            answer = self._judge(response, content, ticket.canonical["path"], secrets)
+            self._store(ticket, answer, time.perf_counter() - started, attempt + 1)
+
+        return teed_response(response, request, TeedStream(response, limit, finish))
+
     # -- sync -------------------------------------------------------------------------
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         request.read()
@@ -316,8 +307,11 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             for attempt in range(self.retry.max_attempts):
                 try:
                     self.live_calls += 1
-                    body = SpooledBody(BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host))
+                    limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
                     response = self.upstream.handle_request(request)
+                    if teeable(response):
+                        return self._teed(response, request, ticket, secrets, started, attempt, limit)
+                    body = SpooledBody(limit)
                     try:
                         body.fill(response.iter_bytes())
                     finally:
@@ -325,7 +319,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                     with body.content() as content:
                         answer = self._judge(response, content, ticket.canonical["path"], secrets)
                         stored = self._store(ticket, answer, time.perf_counter() - started, attempt + 1)
-                        return self._respond(stored, request)
+                        return stored_response(stored, request)
                 except (RetryableFailure, httpx2.TransportError) as failure:
                     self.sleep(self._backoff(attempt, failure))
         except ErrorAnswer as final:
@@ -346,8 +340,11 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             for attempt in range(self.retry.max_attempts):
                 try:
                     self.live_calls += 1
-                    body = SpooledBody(BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host))
+                    limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
                     response = await upstream.handle_async_request(request)
+                    if teeable(response):
+                        return self._teed(response, request, ticket, secrets, started, attempt, limit)
+                    body = SpooledBody(limit)
                     try:
                         await body.afill(response.aiter_bytes())
                     finally:
@@ -358,7 +355,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
                         stored = await asyncio.to_thread(
                             self._store, ticket, answer, time.perf_counter() - started, attempt + 1
                         )
-                        return self._respond(stored, request)
+                        return stored_response(stored, request)
                 except (RetryableFailure, httpx2.TransportError) as failure:
                     await self.async_sleep(self._backoff(attempt, failure))
         except ErrorAnswer as final:
