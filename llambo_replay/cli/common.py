@@ -7,6 +7,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from llambo_replay.cli.flags import at_least
 from llambo_replay.errors import UsageError
 from llambo_replay.experiments.results.presets import PACKAGED, PRESETS
 
@@ -16,6 +17,7 @@ if TYPE_CHECKING:
     from llambo_replay.experiments.runs.runner import Budget
     from llambo_replay.llambo.estimate import Estimate
     from llambo_replay.llambo.warmstart import WarmstartSettings
+    from llambo_replay.replay import RateLimit
 
 
 def fill_from_preset(args: argparse.Namespace, presets: dict[str, dict[str, object]]) -> None:
@@ -155,6 +157,45 @@ def print_estimate(total: Estimate, model: str, what: str, capped: bool = True, 
     return 0
 
 
+def add_spending_flags(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--max-requests",
+        type=at_least(1),
+        default=None,
+        metavar="N",
+        help="stop a recording at the first trial boundary after N requests were sent (per run); "
+        "running the same command again continues it",
+    )
+    parser.add_argument(
+        "--max-cost",
+        type=float,
+        default=None,
+        metavar="USD",
+        help="the same for the recorded cost in dollars (per run), priced by genai-prices; refused "
+        "for a model it cannot price",
+    )
+    parser.add_argument(
+        "--allow-unpriced",
+        action="store_true",
+        help="let --max-cost run against a model genai-prices cannot price (its cost counts as $0)",
+    )
+    parser.add_argument(
+        "--requests-per-minute",
+        type=at_least(1),
+        default=None,
+        metavar="N",
+        help="while recording, send at most N requests in any minute (each waits for its turn before it is "
+        "sent; the official code's limiter: 720); per process, so with --jobs J give each its share",
+    )
+    parser.add_argument(
+        "--tokens-per-minute",
+        type=at_least(1),
+        default=None,
+        metavar="N",
+        help="the same for tokens: prompt and allowed completion, estimated (the official code's: 100000)",
+    )
+
+
 def run_budget(args: argparse.Namespace) -> Budget | None:
     from llambo_replay.experiments.runs.runner import Budget
     from llambo_replay.replay.pricing import is_priced
@@ -171,6 +212,16 @@ def run_budget(args: argparse.Namespace) -> Budget | None:
             "so its cost counts as $0; cap it with --max-requests, or pass --allow-unpriced"
         )
     return Budget(args.max_requests, args.max_cost)
+
+
+def run_rate_limit(args: argparse.Namespace) -> RateLimit | None:
+    """The pace of `--requests-per-minute` and `--tokens-per-minute` (None: as fast as the endpoint
+    answers; its own rate-limit headers are honoured either way only with a pace set)."""
+    from llambo_replay.replay import RateLimit
+
+    if args.requests_per_minute is None and args.tokens_per_minute is None:
+        return None
+    return RateLimit(args.requests_per_minute, args.tokens_per_minute)
 
 
 def open_memo(args: argparse.Namespace) -> ObjectiveMemo | None:

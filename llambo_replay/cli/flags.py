@@ -364,27 +364,6 @@ def add_shared_run_flags(parser: argparse.ArgumentParser) -> None:
     )
     add_timeout_flag(parser)
     parser.add_argument(
-        "--max-requests",
-        type=at_least(1),
-        default=None,
-        metavar="N",
-        help="stop a recording at the first trial boundary after N requests were sent (per run); "
-        "running the same command again continues it",
-    )
-    parser.add_argument(
-        "--max-cost",
-        type=float,
-        default=None,
-        metavar="USD",
-        help="the same for the recorded cost in dollars (per run), priced by genai-prices; refused "
-        "for a model it cannot price",
-    )
-    parser.add_argument(
-        "--allow-unpriced",
-        action="store_true",
-        help="let --max-cost run against a model genai-prices cannot price (its cost counts as $0)",
-    )
-    parser.add_argument(
         "--dry-run",
         action="store_true",
         help="print how many requests, tokens and dollars recording would take, and call nothing",

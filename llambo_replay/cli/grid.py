@@ -6,8 +6,16 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import estimate_runs, run_budget, run_spec
-from llambo_replay.cli.flags import Parser, add_shared_run_flags, at_least, csv_list, int_list, method_labels, task_list
+from llambo_replay.cli.common import add_spending_flags, estimate_runs, run_budget, run_rate_limit, run_spec
+from llambo_replay.cli.flags import (
+    Parser,
+    add_shared_run_flags,
+    at_least,
+    csv_list,
+    int_list,
+    method_labels,
+    task_list,
+)
 from llambo_replay.errors import LlamboReplayError
 
 
@@ -28,6 +36,7 @@ def cmd_grid(args: argparse.Namespace) -> int:
         args.concurrency,
         args.timeout,
         run_budget(args),
+        None if (limit := run_rate_limit(args)) is None else (limit.requests_per_minute, limit.tokens_per_minute),
     )
     tasks = args.tasks or [(d, m) for d in args.datasets for m in args.models]
     todo = cells(args.methods, tasks, args.seeds, spec)
@@ -137,6 +146,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="run the cells on an existing Dask distributed cluster instead",
     )
     add_shared_run_flags(grid)
+    add_spending_flags(grid)
     grid.set_defaults(func=cmd_grid, out=Path("results/grid"))
 
     baselines = sub.add_parser(

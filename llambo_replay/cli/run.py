@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from llambo_replay.cli.common import estimate_runs, open_memo, run_budget, run_spec
+from llambo_replay.cli.common import add_spending_flags, estimate_runs, open_memo, run_budget, run_rate_limit, run_spec
 from llambo_replay.cli.flags import add_shared_run_flags, add_task_flags, at_least
 from llambo_replay.errors import CheckFailed
 
@@ -29,6 +29,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         objective_mode=args.objective,
         timeout_s=args.timeout,
         budget=run_budget(args),
+        rate_limit=run_rate_limit(args),
     )
     print("\n".join(summary_lines(outcome, spec, mode)))
     if args.objective != "verify":
@@ -80,6 +81,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     add_task_flags(run, ("iris", "SVM"))
     run.add_argument("--seed", type=at_least(0), default=0, help="run seed: initial points and any fallback draws")
     add_shared_run_flags(run)
+    add_spending_flags(run)
     run.add_argument(
         "--objective",
         default="recorded",

@@ -6,6 +6,7 @@ through the official `openai` client can use it.
 """
 
 from llambo_replay.replay.http.httpx_adapter import for_httpx
+from llambo_replay.replay.http.rate_limit import RateLimit
 from llambo_replay.replay.http.retry import RetryPolicy
 from llambo_replay.replay.http.session import make_transport, open_async_client, open_client, unwrap
 from llambo_replay.replay.http.transport import ReplayTransport
@@ -17,6 +18,7 @@ __all__ = [
     "for_httpx",
     "RecordMode",
     "ReplayTransport",
+    "RateLimit",
     "RetryPolicy",
     "open_async_client",
     "open_client",

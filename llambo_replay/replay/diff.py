@@ -6,6 +6,8 @@ import itertools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
+from llambo_replay.errors import ReplayMiss
+
 if TYPE_CHECKING:
     from llambo_replay.replay.storage.store import CassetteStore
 
@@ -113,3 +115,35 @@ def explain_miss(store: CassetteStore, namespace: str, wanted: dict[str, Any]) -
         f"nearest recorded request: key {key} in namespace {near_namespace!r}, {len(paths)} field(s) differ:",
         *render_diff(request, wanted, paths),
     ]
+
+
+def miss(
+    store: CassetteStore, namespace: str, key: str, slot: int, wanted: dict[str, Any], rules: dict[str, Any] | None
+) -> ReplayMiss:
+    """The error of a replay that finds no answer: a key recorded fewer times than asked, or one never
+    recorded, with the nearest recorded request and the fields that differ."""
+    entry = store.get(namespace, key)
+    where = f"namespace {namespace!r}, occurrence {slot}"
+    if entry is not None:
+        return ReplayMiss(
+            f"replay miss: key {key} ({where}) is recorded, but only as occurrence(s) "
+            f"{_ranges([s['slot'] for s in entry['responses']])}; the run asks for it more often "
+            "than when it was recorded (record the rest with --mode auto against a live endpoint)"
+        )
+    message = (
+        f"replay miss: no recording for key {key} ({where}{f', keyed with {rules}' if rules else ''}); record it "
+        "with --mode auto or --mode record against a live endpoint"
+    )
+    return ReplayMiss(message, details="\n".join(explain_miss(store, namespace, wanted)))
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[0, 1, 2, 5] -> '0-2, 5'."""
+    parts, start = [], None
+    for i, n in enumerate(numbers):
+        if start is None:
+            start = n
+        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
+            parts.append(f"{start}" if start == n else f"{start}-{n}")
+            start = None
+    return ", ".join(parts)

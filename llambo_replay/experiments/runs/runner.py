@@ -32,7 +32,7 @@ from llambo_replay.experiments.runs.reproduction import REPRODUCTION
 from llambo_replay.experiments.runs.run_spec import RunSpec, sha256_text, warmstart_namespace
 from llambo_replay.llambo import Engine, RunResult, TrialRecord, optimise
 from llambo_replay.llambo.estimate import Estimate, estimate_run
-from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
+from llambo_replay.replay import CassetteStore, RateLimit, RecordMode, make_transport, open_async_client
 from llambo_replay.replay.http.session import resolve_base_url
 from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S
 from llambo_replay.replay.modes import policy
@@ -90,6 +90,7 @@ def run(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     request_order: str = "prefix",
     budget: Budget | None = None,
+    rate_limit: RateLimit | None = None,
 ) -> RunOutcome:
     task = load_task(spec.dataset, spec.model)
     rng = np.random.default_rng(spec.seed)  # the run's only source of randomness
@@ -98,7 +99,7 @@ def run(
     paths = spec.outputs(out)
     store = CassetteStore(cassettes)
     objective = RecordedObjective(task, store, mode, objective_mode, memo, protocol=spec.objective_protocol)
-    transport = make_transport(store, spec.namespace, mode, base_url, timeout_s=timeout_s)
+    transport = make_transport(store, spec.namespace, mode, base_url, timeout_s=timeout_s, rate_limit=rate_limit)
     check_writable(paths["history"].parent)  # after the store and the endpoint: a failure leaves no empty folder
     engine = Engine(
         open_async_client(transport),
@@ -119,6 +120,7 @@ def run(
                 mode,
                 base_url,
                 timeout_s=timeout_s,
+                rate_limit=rate_limit,
             )
         )
         warmstart_engine = Engine(

@@ -12,6 +12,7 @@ import openai
 
 from llambo_replay.errors import EndpointError, LlamboReplayError, UsageError
 from llambo_replay.replay.canonical import redact_url
+from llambo_replay.replay.http.rate_limit import RateLimit
 from llambo_replay.replay.http.retry import NOTE, RetryPolicy
 from llambo_replay.replay.http.transport import DEFAULT_TIMEOUT_S, ReplayTransport
 from llambo_replay.replay.modes import RecordMode, policy
@@ -86,6 +87,7 @@ def make_transport(
     timeout_s: float = DEFAULT_TIMEOUT_S,
     ignore: tuple[str, ...] = (),
     redact: Callable[[Any], Any] | None = None,
+    rate_limit: RateLimit | None = None,
 ) -> ReplayTransport:
     """The transport for one namespace; checks the store (and, in record mode, the endpoint) first,
     so that a bad folder or a dead endpoint fails before anything is paid for."""
@@ -106,6 +108,7 @@ def make_transport(
         timeout_s=timeout_s,
         ignore=tuple(ignore),
         redact=redact,
+        rate_limit=rate_limit,
     )
 
 

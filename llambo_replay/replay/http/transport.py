@@ -35,6 +35,7 @@ from llambo_replay.replay.canonical import (
     without_fields,
 )
 from llambo_replay.replay.http.answers import BodyLimit, judge_answer, stored_response
+from llambo_replay.replay.http.rate_limit import RateLimit, request_tokens
 from llambo_replay.replay.http.retry import ErrorAnswer, RetryableFailure, RetryPolicy
 from llambo_replay.replay.http.spool import SpooledBody
 from llambo_replay.replay.http.tee import TeedStream, teeable, teed_response
@@ -99,6 +100,7 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     # key pasted into a prompt. What is sent to the endpoint is not changed. Both are noted in each entry.
     ignore: tuple[str, ...] = ()
     redact: Callable[[Any], Any] | None = None
+    rate_limit: RateLimit | None = None  # requests and tokens per minute sent to the endpoint (`rate_limit`)
 
     def __post_init__(self) -> None:
         self.policy = policy(self.mode)
@@ -183,20 +185,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
         return None if stored is None else stored_response(stored)
 
     def _miss(self, ticket: _Ticket) -> ReplayMiss:
-        entry = self.store.get(self.namespace, ticket.key)
-        where = f"namespace {self.namespace!r}, occurrence {ticket.slot}"
-        if entry is not None:
-            return ReplayMiss(
-                f"replay miss: key {ticket.key} ({where}) is recorded, but only as occurrence(s) "
-                f"{_ranges([s['slot'] for s in entry['responses']])}; the run asks for it more often "
-                "than when it was recorded (record the rest with --mode auto against a live endpoint)"
-            )
-        rules = f", keyed with {self.key_rules()}" if self.ignore or self.redact else ""
-        message = (
-            f"replay miss: no recording for key {ticket.key} ({where}{rules}); record it with --mode auto "
-            "or --mode record against a live endpoint"
-        )
-        return ReplayMiss(message, details="\n".join(diff.explain_miss(self.store, self.namespace, ticket.canonical)))
+        rules = self.key_rules() if self.ignore or self.redact else None
+        return diff.miss(self.store, self.namespace, ticket.key, ticket.slot, ticket.canonical, rules)
 
     def _meta(
         self, body: dict[str, Any], http: dict[str, Any], latency_s: float, attempts: int, asked: str | None
@@ -244,6 +234,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
     def _judge(
         self, response: httpx2.Response, content: bytes, path: str, secrets: tuple[str, ...] = ()
     ) -> tuple[Any, dict[str, Any]]:
+        if self.rate_limit:
+            self.rate_limit.observe(response.headers)
         return judge_answer(
             response,
             content,
@@ -284,6 +276,10 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             raise self._gave_up(failure) from None
         return self.retry.delay(attempt, getattr(failure, "hints", None))
 
+    def _turn(self, request: httpx2.Request) -> float:
+        """Seconds this request must wait for the rate limit (0: it goes now, and counts)."""
+        return self.rate_limit.turn(request_tokens(request.content)) if self.rate_limit else 0.0
+
     def _teed(self, response: httpx2.Response, request: httpx2.Request, ticket: _Ticket, *rest: Any) -> httpx2.Response:
         """A successful stream, passed on to the client as it arrives and stored once whole (`tee`)."""
         secrets, started, attempt, limit = rest
@@ -307,6 +303,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             for attempt in range(self.retry.max_attempts):
                 try:
                     self.live_calls += 1
+                    while wait := self._turn(request):
+                        self.sleep(wait)
                     limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
                     response = self.upstream.handle_request(request)
                     if teeable(response):
@@ -340,6 +338,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             for attempt in range(self.retry.max_attempts):
                 try:
                     self.live_calls += 1
+                    while wait := self._turn(request):
+                        await self.async_sleep(wait)  # the event loop runs on meanwhile
                     limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
                     response = await upstream.handle_async_request(request)
                     if teeable(response):
@@ -382,15 +382,3 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             mine = self._async_upstreams.pop(asyncio.get_running_loop(), None)
         if mine is not None:  # those of loops already closed went with them
             await mine.aclose()
-
-
-def _ranges(numbers: list[int]) -> str:
-    """[0, 1, 2, 5] -> '0-2, 5'."""
-    parts, start = [], None
-    for i, n in enumerate(numbers):
-        if start is None:
-            start = n
-        if i + 1 == len(numbers) or numbers[i + 1] != n + 1:
-            parts.append(f"{start}" if start == n else f"{start}-{n}")
-            start = None
-    return ", ".join(parts)
