@@ -5,6 +5,7 @@ optimisation or benchmarks: any program that talks to an OpenAI-compatible endpo
 through the official `openai` client can use it.
 """
 
+from llambo_replay.replay.http.capture import capture
 from llambo_replay.replay.http.httpx_adapter import for_httpx
 from llambo_replay.replay.http.rate_limit import RateLimit
 from llambo_replay.replay.http.retry import RetryPolicy
@@ -15,6 +16,7 @@ from llambo_replay.replay.storage.store import CassetteStore
 
 __all__ = [
     "CassetteStore",
+    "capture",
     "for_httpx",
     "RecordMode",
     "ReplayTransport",
