@@ -22,12 +22,16 @@ README_TABLES = {
 }
 
 
+SKIPPED_BECAUSE = ("needs the endpoint", "needs the package index", "needs the recording")
+
+
 def readme_commands() -> list[list[str]]:
-    """Every `llambo-replay ...` line of the README's bash blocks, as argv, but those that record or download."""
+    """Every `llambo-replay ...` line of the README's bash blocks, as argv, but those that record, download or
+    replay a recording of the reader's own."""
     commands = []
     for block in re.findall(r"```bash\n(.*?)```", TEXT, re.DOTALL):
         for line in block.replace("\\\n", " ").splitlines():
-            if "needs the endpoint" in line or "needs the package index" in line or "serve-local" in line:
+            if "serve-local" in line or any(reason in line for reason in SKIPPED_BECAUSE):
                 continue
             words = shlex.split(line, comments=True)
             if words and words[0].endswith("llambo-replay"):

@@ -17,7 +17,7 @@ from llambo_replay.replay.storage.store import atomic_write_text
 def store_field(cassettes: Path) -> dict[str, str]:
     """The store a result was recorded into, as the manifest names it when it is not the default: its
     replay command must name it too, and `check --results` finds it there."""
-    return {} if Path(cassettes) == DEFAULT_STORE else {"cassette_store": str(cassettes)}
+    return {} if Path(cassettes).resolve() == DEFAULT_STORE.resolve() else {"cassette_store": str(cassettes)}
 
 
 def manifest_text(manifest: dict[str, Any]) -> str:
