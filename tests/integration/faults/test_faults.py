@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -218,11 +219,9 @@ def _settled(server: LoopbackServer, quiet_s: float = 3.0, limit_s: float = 90.0
     return False
 
 
-@pytest.mark.slow
-def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_are_ours(tmp_path):
-    """Under --scheduler, relative paths are this side's, and SIGTERM stops the cells running on the cluster."""
-    import pytest
-
+@contextmanager
+def recording_on_a_dask_cluster(cassettes: object, out: object, cwd: Path | None = None):
+    """A loopback server and a local Dask cluster, and `grid --scheduler` recording on it from the server."""
     distributed = pytest.importorskip("distributed")
     from llm_responder import llambo_responder
 
@@ -232,9 +231,18 @@ def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_
             n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
         ) as cluster,
     ):
-        grid = start_recording_grid(
-            server, "rel_c", "rel_o", "--scheduler", cluster.scheduler_address, wait_for=40, cwd=tmp_path
+        yield (
+            server,
+            start_recording_grid(
+                server, cassettes, out, "--scheduler", cluster.scheduler_address, wait_for=40, cwd=cwd
+            ),
         )
+
+
+@pytest.mark.slow
+def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_are_ours(tmp_path):
+    """Under --scheduler, relative paths are this side's, and SIGTERM stops the cells running on the cluster."""
+    with recording_on_a_dask_cluster("rel_c", "rel_o", cwd=tmp_path) as (server, grid):
         grid.send_signal(signal.SIGTERM)
         _, err = grid.communicate(timeout=60)
         assert _settled(server), "the cluster went on recording after the grid was stopped"
@@ -248,18 +256,7 @@ def test_sigterm_to_a_grid_on_a_dask_cluster_stops_its_cells_and_relative_paths_
 def test_a_grid_killed_on_a_dask_cluster_leaves_no_cell_running_nor_starting(tmp_path):
     """SIGKILL gives the grid no chance to stop its cells: the cells see that its client is gone from the
     scheduler and stop at their next trial boundary; the queued ones are released with the client."""
-    distributed = pytest.importorskip("distributed")
-    from llm_responder import llambo_responder
-
-    with (
-        LoopbackServer(responder=llambo_responder, ignore_n=True, latency_s=0.02) as server,
-        distributed.LocalCluster(
-            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None, host="127.0.0.1"
-        ) as cluster,
-    ):
-        grid = start_recording_grid(
-            server, tmp_path / "c", tmp_path / "o", "--scheduler", cluster.scheduler_address, wait_for=40
-        )
+    with recording_on_a_dask_cluster(tmp_path / "c", tmp_path / "o") as (server, grid):
         grid.kill()
         grid.communicate(timeout=60)
         assert _settled(server), "the cluster went on recording after the grid was killed"
