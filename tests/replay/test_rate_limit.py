@@ -75,7 +75,6 @@ def _record(tmp_path, server, limit, time, asynchronous=False):
     transport = make_transport(
         CassetteStore(tmp_path / "cassettes"), "t/limit", RecordMode.RECORD, server.base_url, rate_limit=limit
     )
-    transport.sleep, transport.async_sleep = time.sleep, time.async_sleep
     asks = [dict(model="m", messages=[{"role": "user", "content": f"q{i}"}]) for i in range(3)]
     if not asynchronous:
         client = open_client(transport)
@@ -91,7 +90,7 @@ def _record(tmp_path, server, limit, time, asynchronous=False):
 @pytest.mark.parametrize("asynchronous", [False, True], ids=["sync", "async"])
 def test_a_recording_waits_for_its_turn_before_sending(tmp_path, asynchronous):
     time = FakeTime()
-    limit = RateLimit(requests_per_minute=2, tokens_per_minute=None, clock=time.clock)
+    limit = RateLimit(2, None, time.clock, time.sleep, time.async_sleep)
     with LoopbackServer() as server:
         answers = _record(tmp_path, server, limit, time, asynchronous)
     assert len(answers) == 3 and len(server.received) == 3
@@ -103,8 +102,34 @@ def test_a_recording_waits_for_its_turn_before_sending(tmp_path, asynchronous):
 
 def test_an_endpoint_that_says_nothing_is_left_is_not_asked_before_its_reset(tmp_path):
     time = FakeTime()
-    limit = RateLimit(requests_per_minute=None, tokens_per_minute=None, clock=time.clock)
+    limit = RateLimit(None, None, time.clock, time.sleep, time.async_sleep)
     exhausted = {"x-ratelimit-remaining-requests": "0", "x-ratelimit-reset-requests": "2s"}
     with LoopbackServer(response_headers=exhausted) as server:
         _record(tmp_path, server, limit, time)
     assert time.slept == [2.0, 2.0]
+
+
+def test_a_run_paced_by_a_rate_limit_says_how_long_it_waited(tmp_path):
+    from llm_responder import llambo_responder
+
+    from llambo_replay.experiments.runs.run_spec import RunSpec
+    from llambo_replay.experiments.runs.runner import run, summary_lines
+    from llambo_replay.llambo.loop import LlamboSettings
+    from llambo_replay.llambo.sampler import SamplerSettings
+    from llambo_replay.llambo.surrogate import SurrogateSettings
+
+    time = FakeTime()
+    limit = RateLimit(10, 2_000, time.clock, time.sleep, time.async_sleep)
+    settings = LlamboSettings(
+        n_initial=3,
+        n_trials=2,
+        sampler=SamplerSettings(n_candidates=4, n_templates=1),
+        surrogate_settings=SurrogateSettings(n_templates=1, n_gens=2),
+    )
+    spec = RunSpec("iris", "SVM", 0, settings=settings)
+    with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
+        outcome = run(
+            spec, RecordMode.RECORD, tmp_path / "o", tmp_path / "c", server.base_url, progress=False, rate_limit=limit
+        )
+    assert len(server.received) > 10 and outcome.rate_limited_s == limit.waited_s > 60
+    assert "s of it waiting for the rate limit" in "\n".join(summary_lines(outcome, spec, RecordMode.RECORD))

@@ -75,6 +75,7 @@ class RunOutcome:
     objective: RecordedObjective
     memo_hits: int
     live_calls: int
+    rate_limited_s: float = 0.0  # of the wall time, spent waiting for --requests/--tokens-per-minute
 
 
 def run(
@@ -180,9 +181,9 @@ def run(
     atomic_write_text(
         paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n")
     )
-    return RunOutcome(
-        result, manifest, paths, objective, memo.hits if memo else 0, sum(t.live_calls for t in transports)
-    )
+    live_calls = sum(t.live_calls for t in transports)
+    waited = rate_limit.waited_s if rate_limit else 0.0
+    return RunOutcome(result, manifest, paths, objective, memo.hits if memo else 0, live_calls, waited)
 
 
 def estimate(spec: RunSpec) -> Estimate:
@@ -321,7 +322,8 @@ def summary_lines(outcome: RunOutcome, spec: RunSpec, mode: RecordMode) -> list[
         f"  fallbacks      {m['fallback_points']} random candidate point(s), {llm['short_answers']} missing sample(s)",
         f"  objective      {outcome.objective.replayed} evaluation(s) from the recording, "
         f"{outcome.objective.computed} computed here ({outcome.memo_hits} from the memo)",
-        f"  wall time      {wall:.1f} s",
+        f"  wall time      {wall:.1f} s"
+        + (f" ({outcome.rate_limited_s:.1f} s of it waiting for the rate limit)" if outcome.rate_limited_s else ""),
         f"  history        {outcome.paths['history']} (sha256 {m['history_sha256'][:16]}...)",
         f"  manifest       {outcome.paths['manifest']}",
     ]

@@ -9,12 +9,13 @@ answer's `x-ratelimit-remaining-*` header says nothing is left, no request goes 
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 
 from llambo_replay.replay.pricing import approx_tokens
@@ -61,6 +62,8 @@ class RateLimit:
     requests_per_minute: float | None = OFFICIAL_REQUESTS_PER_MINUTE
     tokens_per_minute: float | None = OFFICIAL_TOKENS_PER_MINUTE
     clock: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+    async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     waited_s: float = 0.0  # in all, for a summary
     _sent: deque[tuple[float, int]] = field(default_factory=deque)
     _closed_until: float = 0.0
@@ -95,6 +98,16 @@ class RateLimit:
                 return 0.0
             self.waited_s += wait
             return wait
+
+    def wait_turn(self, tokens: int) -> None:
+        """Sleep until a request of about `tokens` tokens may go, and book it."""
+        while wait := self.turn(tokens):
+            self.sleep(wait)
+
+    async def await_turn(self, tokens: int) -> None:
+        """`wait_turn` for a coroutine: the event loop runs on meanwhile."""
+        while wait := self.turn(tokens):
+            await self.async_sleep(wait)
 
     def observe(self, headers: Mapping[str, str]) -> None:
         """An answer's rate-limit headers: when one says nothing is left, close until its reset."""

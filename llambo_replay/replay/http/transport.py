@@ -276,10 +276,6 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             raise self._gave_up(failure) from None
         return self.retry.delay(attempt, getattr(failure, "hints", None))
 
-    def _turn(self, request: httpx2.Request) -> float:
-        """Seconds this request must wait for the rate limit (0: it goes now, and counts)."""
-        return self.rate_limit.turn(request_tokens(request.content)) if self.rate_limit else 0.0
-
     def _teed(self, response: httpx2.Response, request: httpx2.Request, ticket: _Ticket, *rest: Any) -> httpx2.Response:
         """A successful stream, passed on to the client as it arrives and stored once whole (`tee`)."""
         secrets, started, attempt, limit = rest
@@ -303,8 +299,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             for attempt in range(self.retry.max_attempts):
                 try:
                     self.live_calls += 1
-                    while wait := self._turn(request):
-                        self.sleep(wait)
+                    if self.rate_limit:
+                        self.rate_limit.wait_turn(request_tokens(request.content))
                     limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
                     response = self.upstream.handle_request(request)
                     if teeable(response):
@@ -338,8 +334,8 @@ class ReplayTransport(httpx2.BaseTransport, httpx2.AsyncBaseTransport):
             for attempt in range(self.retry.max_attempts):
                 try:
                     self.live_calls += 1
-                    while wait := self._turn(request):
-                        await self.async_sleep(wait)  # the event loop runs on meanwhile
+                    if self.rate_limit:
+                        await self.rate_limit.await_turn(request_tokens(request.content))
                     limit = BodyLimit(self.max_response_bytes, self.timeout_s, self.endpoint_host)
                     response = await upstream.handle_async_request(request)
                     if teeable(response):
