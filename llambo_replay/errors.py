@@ -16,7 +16,8 @@ EXIT_CODES: dict[int, str] = {
     6: "check failed: a committed result did not reproduce, a secret was found, or drift with --fail-on-drift",
     7: "budget reached: --max-requests or --max-cost stopped a recording at a trial boundary; rerun to continue",
     8: "model failed: the LLM's answers gave nothing usable where the official code fails "
-    "(--sampler-policy official, --warmstart-policy official)",
+    "(--sampler-policy official, --warmstart-policy official), or a baseline's optimiser failed in its worker "
+    "(HEBO on a constant loss, docs/baselines.md)",
     9: "system failure: a full disk, a file size limit, too many open files, a worker process killed "
     "(out of memory?); what was recorded is kept, rerun to resume",
     130: "interrupted (Ctrl-C); everything recorded so far is kept (a command that was recording says so)",

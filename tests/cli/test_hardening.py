@@ -376,6 +376,28 @@ def test_the_docs_show_the_one_table_of_exit_codes():
         assert f"| {code} | {meaning} |" in readme, code
 
 
+def test_every_error_of_the_package_exits_with_a_documented_code():
+    import pkgutil
+
+    import llambo_replay
+    from llambo_replay.errors import LlamboReplayError
+
+    for module in pkgutil.walk_packages(llambo_replay.__path__, "llambo_replay."):
+        if module.name.endswith("__main__") or ".workers." in module.name or "paper_data" in module.name:
+            continue
+        try:
+            __import__(module.name)  # every error class defined anywhere is now known
+        except ImportError:  # an optional extra (SMAC's ConfigSpace, llama.cpp) is not installed
+            continue
+    errors, seen = [LlamboReplayError], []
+    while errors:
+        error = errors.pop()
+        seen.append(error)
+        errors += error.__subclasses__()
+    assert {e.__name__: e.exit_code for e in seen if e.exit_code not in EXIT_CODES} == {}
+    assert len(seen) >= 9
+
+
 @pytest.mark.slow
 def test_each_command_exits_with_the_documented_code(tmp_path):
     cassettes = demo_cassettes(tmp_path)

@@ -42,9 +42,10 @@ def worker_source_hash(module: str) -> str:
 
 
 class WorkerError(LlamboReplayError):
-    """A worker baseline failed or broke the protocol; what it said is in the message."""
+    """A worker baseline failed or broke the protocol; what it said is in the message. Exit 8, as when the
+    LLM's answers leave nothing to go on: the optimiser failed where the official code fails too."""
 
-    exit_code = 1
+    exit_code = 8
 
 
 def worker_space(space: SearchSpace) -> list[dict[str, Any]]:
