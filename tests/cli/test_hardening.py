@@ -686,3 +686,39 @@ def test_json_nested_beyond_reason_or_from_a_device_is_one_line(tmp_path):
     one_line_error(cli("run", "--initial-points", "/dev/zero", "--dry-run"), 2, "/dev/zero is not a regular file")
     deep_arg = "[" * 60_000 + "]" * 60_000  # as deep as an argument may be long
     one_line_error(cli("run", "--initial-points", deep_arg, "--dry-run"), 2, "not a JSON list (RecursionError)")
+
+
+@pytest.mark.slow
+def test_an_answer_edited_with_its_hash_made_right_again_fails_check_by_the_manifests_digest(tmp_path):
+    """A stored answer changed where the run's history cannot show it (a trailing space in the model's
+    text), its sha256 recomputed so that `verify` passes: the manifest's `answers_sha256` still tells."""
+    from llambo_replay.replay.storage.store import slot_hash
+    from llambo_replay.replay.storage.verify import verify_store
+
+    cassettes = demo_cassettes(tmp_path)
+    results = tmp_path / "demo"
+    shutil.copytree(REPO / "results/recorded/demo", results)
+    manifest = json.loads((results / "iris/SVM/0.manifest.json").read_text())
+    namespace = next(ns for ns in manifest["cassettes"] if not ns.startswith("evaluations/"))
+    key = sorted(manifest["cassettes"][namespace])[0]
+    (pack,) = [p for p in (cassettes / namespace).glob("*.jsonl") if f'"key":"{key}"' in p.read_text()]
+    lines = pack.read_text().splitlines()
+    for i, line in enumerate(lines):
+        stored = json.loads(line)
+        if stored["key"] == key and stored["slot"] == 0:
+            stored["response"]["choices"][0]["message"]["content"] += " "
+            stored["sha256"] = slot_hash(stored)
+            lines[i] = json.dumps(stored, separators=(",", ":"), ensure_ascii=False)
+    pack.write_text("\n".join(lines) + "\n")
+    assert verify_store(CassetteStore(cassettes)) == []
+    checked = cli("check", "--results", str(results), "--cassettes", str(cassettes), timeout=600)
+    assert checked.returncode == 6, checked.stdout + checked.stderr
+    assert "manifest field answers_sha256 is not what the replay gives" in checked.stdout, checked.stdout
+
+
+def test_a_manifest_restructured_with_dotted_keys_is_not_the_same_manifest():
+    from llambo_replay.experiments.results.check import _flat
+
+    nested = {"llm": {"requests": 3}, "engine": {"endpoint_host": None}}
+    dotted = {"llm.requests": 3, "engine": {"endpoint_host": None}}
+    assert _flat(nested) != _flat(dotted)

@@ -27,7 +27,7 @@ REPO = Path(__file__).resolve().parents[2]
                 "--results",
                 "results/recorded/paper-grid",
                 "--methods",
-                "random,paper_skopt,paper_optuna,smac,paper_tpe,gp_botorch,gp_dkl,turbo,dngo",
+                "random,paper_skopt,paper_optuna,smac,paper_tpe,gp_botorch,gp_dkl,turbo,dngo,hebo",
             ],
             REPO / "tables" / "paper-fig22",
         ),

@@ -21,6 +21,7 @@ from llambo_replay.bayesmark.numerics import describe, environment
 from llambo_replay.errors import CassetteCorrupt, ReplayMiss, UsageError, missing_folder
 from llambo_replay.experiments.results import exactness, kinds
 from llambo_replay.experiments.results.manifests import DEFAULT_STORE, read_manifest
+from llambo_replay.experiments.results.replay_commands import replay_command
 from llambo_replay.experiments.runs.baseline_run import run_baseline
 from llambo_replay.experiments.runs.reproduction import (
     INFORMATIONAL_MANIFEST_FIELDS,
@@ -146,7 +147,7 @@ def check_replayed_run(
         return Checked(path, reproduction, "different", str(exc))
     if produced["history_sha256"] != manifest["history_sha256"]:
         return Checked(path, reproduction, "different", "a replayed history must be byte-identical on any machine")
-    unbound = _committed_differences(path, manifest, produced, produced_path)
+    unbound = _committed_differences(path, manifest, _as_recorded_into(produced, manifest), produced_path)
     if unbound:
         return Checked(path, reproduction, "different", "; ".join(unbound))
     return Checked(
@@ -158,15 +159,22 @@ def check_replayed_run(
     )
 
 
-def _flat(value: Any, prefix: str = "") -> dict[str, Any]:
-    """A manifest's leaves by dotted name."""
+def _as_recorded_into(produced: dict[str, Any], committed: dict[str, Any]) -> dict[str, Any]:
+    """The replay's manifest as if it had read the store the committed run names: a check may read a copy
+    of it elsewhere (`--cassettes`), which is no difference of the run's."""
+    same = {name: value for name, value in produced.items() if name != "cassette_store"}
+    if "cassette_store" in committed:
+        same["cassette_store"] = committed["cassette_store"]
+    same["replay_command"] = replay_command(same)
+    return same
+
+
+def _flat(value: Any, path: tuple[str, ...] = ()) -> dict[tuple[str, ...], Any]:
+    """A manifest's leaves by their path of keys: a tuple, so that a key holding a dot (`"llm.requests"`) is
+    not the same leaf as a nested one (`"llm": {"requests"}`), and a restructured manifest differs."""
     if isinstance(value, dict) and value:
-        return {
-            name: leaf
-            for key, item in value.items()
-            for name, leaf in _flat(item, f"{prefix}.{key}" if prefix else key).items()
-        }
-    return {prefix: value}
+        return {name: leaf for key, item in value.items() for name, leaf in _flat(item, (*path, key)).items()}
+    return {path: value}
 
 
 def _committed_differences(
@@ -175,15 +183,18 @@ def _committed_differences(
     """What the committed files say that the replay does not: any manifest field outside
     `INFORMATIONAL_MANIFEST_FIELDS`, and the bytes of the history (and trials) files beside it."""
 
-    def bound(manifest: dict[str, Any]) -> dict[str, Any]:
+    informational = [tuple(field.split(".")) for field in INFORMATIONAL_MANIFEST_FIELDS]
+
+    def bound(manifest: dict[str, Any]) -> dict[tuple[str, ...], Any]:
         return {
-            name: leaf
-            for name, leaf in _flat(manifest).items()
-            if not any(name == field or name.startswith(f"{field}.") for field in INFORMATIONAL_MANIFEST_FIELDS)
+            path: leaf
+            for path, leaf in _flat(manifest).items()
+            if not any(path[: len(field)] == field for field in informational)
         }
 
     ours, theirs = bound(produced), bound(committed)
-    fields = sorted(name for name in ours.keys() | theirs.keys() if ours.get(name, ...) != theirs.get(name, ...))
+    differing = ours.keys() | theirs.keys()
+    fields = sorted(".".join(path) for path in differing if ours.get(path, ...) != theirs.get(path, ...))
     problems = (
         [f"manifest field {', '.join(fields[:3])}{' and more' if len(fields) > 3 else ''} is not what the replay gives"]
         if fields

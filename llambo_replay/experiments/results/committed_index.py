@@ -14,7 +14,7 @@ from llambo_replay.replay.storage.store import atomic_write_text
 from llambo_replay.replay.storage.walk import files_under
 
 INDEX = Path("results/INDEX.sha256")
-ROOTS = (  # the committed folders; the commands' own outputs (results/runs, results/grid, ...) are not
+ROOTS = (  # the committed folders (and files); the commands' own outputs (results/runs, results/grid, ...) are not
     "results/recorded",
     "results/components",
     "results/surrogate-eval",
@@ -23,6 +23,7 @@ ROOTS = (  # the committed folders; the commands' own outputs (results/runs, res
     "results/fidelity-without-avx512",
     "tables",
     "llambo_replay/bayesmark/paper_data",
+    "llambo_replay/experiments/runs/estimate_ratios.json",  # measured on the committed runs; --dry-run shows it
 )
 NOT_CONTENT = ("*.write.lock", ".write.lock", "*.pyc")  # lock files and caches, never committed
 
@@ -32,7 +33,7 @@ def current(repo: Path = Path(".")) -> dict[str, str]:
     found = {}
     for root in ROOTS:
         folder = repo / root
-        for path in files_under(folder) if folder.is_dir() else []:
+        for path in files_under(folder) if folder.is_dir() else [folder] if folder.is_file() else []:
             if not any(fnmatch.fnmatch(path.name, pattern) for pattern in NOT_CONTENT):
                 found[path.relative_to(repo).as_posix()] = hashlib.sha256(path.read_bytes()).hexdigest()
     return found

@@ -109,7 +109,7 @@ def run_baseline(
     }
     if env is not None:  # which environment proposed: its lock hash is in the proposals' key too
         manifest["environment"] = env.describe()
-    write_run(paths, text, manifest, journal)
+    write_run(paths, text, manifest, store, journal)
     return manifest
 
 

@@ -39,6 +39,7 @@ from llambo_replay.replay.modes import policy
 from llambo_replay.replay.pricing import is_priced
 from llambo_replay.replay.storage import journal as recordings
 from llambo_replay.replay.storage.store import atomic_write_text
+from llambo_replay.replay.storage.verify import used_answers_sha256
 
 MANIFEST_FORMAT = 2  # 2: evaluations recorded in the cassettes, reproduction class, numerical environment
 
@@ -177,7 +178,7 @@ def run(
         "fallback_points": result.fallback_points,
         "versions": {**versions(), "python": ".".join(map(str, sys.version_info[:3]))},
     }
-    write_run(paths, text, manifest, journal)
+    write_run(paths, text, manifest, store, journal)
     atomic_write_text(
         paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n")
     )
@@ -240,9 +241,12 @@ def versions() -> dict[str, str]:
     return {"llambo-replay": __version__, **environment()["versions"], "pandas": pd.__version__}
 
 
-def write_run(paths: dict[str, Path], history_text: str, manifest: dict[str, Any], journal: Path | None = None) -> None:
-    """The history, then the manifest, naming the command line that replays it (`commands.replay_command`);
-    then the recording is complete, and its journal goes."""
+def write_run(
+    paths: dict[str, Path], history_text: str, manifest: dict[str, Any], store: CassetteStore, journal: Path | None
+) -> None:
+    """The history, then the manifest, naming the command line that replays it (`commands.replay_command`) and
+    binding the stored answers it used; then the recording is complete, and its journal goes."""
+    manifest["answers_sha256"] = used_answers_sha256(store, manifest["cassettes"])
     atomic_write_text(paths["history"], history_text)
     write_manifest(paths["manifest"], manifest)
     recordings.end(journal)

@@ -3,6 +3,7 @@ store is large. Reads the store's packs as the store does (its index and entry p
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Iterable
@@ -107,3 +108,17 @@ def verify_packs(store: CassetteStore, paths: Iterable[Path]) -> list[str]:
 
 def _verify_chunk(root: Path, paths: list[Path]) -> list[str]:
     return verify_packs(CassetteStore(root), paths)
+
+
+def used_answers_sha256(store: CassetteStore, used: dict[str, dict[str, int]]) -> str:
+    """One sha256 over every stored answer a result used (each namespace's keys, occurrences 0..count-1,
+    by the sha256 each answer is stored with), so that a manifest binds the answers, not only their keys:
+    an answer edited with its own hash made right again no longer matches. A missing one counts as such."""
+    digest = hashlib.sha256()
+    for namespace in sorted(used):
+        for key, count in sorted(used[namespace].items()):
+            entry = store.get(namespace, key)
+            stored = {r["slot"]: r["sha256"] for r in entry["responses"]} if entry else {}
+            for slot in range(count):
+                digest.update(f"{namespace}\0{key}\0{slot}\0{stored.get(slot, 'missing')}\n".encode())
+    return digest.hexdigest()
