@@ -270,6 +270,9 @@ def check_writable(folder: Path) -> None:
         raise UsageError(f"cannot write to the output folder {folder} ({exc.strerror})") from None
 
 
+ANSWERS_PER_REFRESH = 50
+
+
 class TrialProgress:
     """A run's progress bar (lines in a log): trials done, the best score so far, and the LLM answers of the
     whole run so far, counted as they arrive, so a trial of hundreds of requests is seen moving."""
@@ -288,9 +291,11 @@ class TrialProgress:
         self._shown = 0.0
 
     def answered(self, usage: Any) -> None:
-        """After each LLM answer: the count, shown at most twice a second."""
+        """After each LLM answer: the count, shown every `ANSWERS_PER_REFRESH` answers (so a fast replay moves
+        too) and otherwise at most twice a second."""
         self.requests = usage.requests
-        if not self.bar.disable and time.monotonic() - self._shown >= 0.5:
+        due = self.requests % ANSWERS_PER_REFRESH == 0 or time.monotonic() - self._shown >= 0.5
+        if not self.bar.disable and due:
             self._shown = time.monotonic()
             self._show(refresh=True)
 
