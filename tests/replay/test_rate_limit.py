@@ -4,6 +4,7 @@ times out and is sent again), in a sliding window of a minute, and the endpoint'
 from __future__ import annotations
 
 import asyncio
+import re
 
 import pytest
 
@@ -30,13 +31,13 @@ class FakeTime:
 
 
 def test_requests_per_minute_in_a_sliding_window():
-    time = FakeTime()
-    limit = RateLimit(requests_per_minute=2, tokens_per_minute=None, clock=time.clock)
+    time, told = FakeTime(), []
+    limit = RateLimit(requests_per_minute=2, tokens_per_minute=None, clock=time.clock, on_wait=told.append)
     assert limit.turn(10) == 0 and limit.turn(10) == 0
     time.now += 15
     assert limit.turn(10) == 45  # the first request leaves the window 60 s after it was sent
     time.now += 45
-    assert limit.turn(10) == 0 and limit.waited_s == 45
+    assert limit.turn(10) == 0 and limit.waited_s == 45 and told == [45]
 
 
 def test_tokens_per_minute_wait_until_enough_has_left_the_window_and_a_huge_request_goes_alone():
@@ -109,7 +110,7 @@ def test_an_endpoint_that_says_nothing_is_left_is_not_asked_before_its_reset(tmp
     assert time.slept == [2.0, 2.0]
 
 
-def test_a_run_paced_by_a_rate_limit_says_how_long_it_waited(tmp_path):
+def test_a_run_paced_by_a_rate_limit_says_how_long_it_waited(tmp_path, monkeypatch):
     from llm_responder import llambo_responder
 
     from llambo_replay.experiments.runs.run_spec import RunSpec
@@ -127,9 +128,15 @@ def test_a_run_paced_by_a_rate_limit_says_how_long_it_waited(tmp_path):
         surrogate_settings=SurrogateSettings(n_templates=1, n_gens=2),
     )
     spec = RunSpec("iris", "SVM", 0, settings=settings)
+    import io
+
+    from llambo_replay import progress
+
+    log = io.StringIO()
+    monkeypatch.setattr("sys.stderr", log)
+    monkeypatch.setattr(progress, "LOG_EVERY_S", 0.0)
     with LoopbackServer(responder=llambo_responder, ignore_n=True) as server:
-        outcome = run(
-            spec, RecordMode.RECORD, tmp_path / "o", tmp_path / "c", server.base_url, progress=False, rate_limit=limit
-        )
+        outcome = run(spec, RecordMode.RECORD, tmp_path / "o", tmp_path / "c", server.base_url, rate_limit=limit)
+    assert re.search(r"waiting \d+ s for the rate limit, requests=\d+", log.getvalue()), log.getvalue()[-500:]
     assert len(server.received) > 10 and outcome.rate_limited_s == limit.waited_s > 60
     assert "s of it waiting for the rate limit" in "\n".join(summary_lines(outcome, spec, RecordMode.RECORD))

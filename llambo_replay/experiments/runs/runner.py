@@ -133,6 +133,8 @@ def run(
     for counted in (engine, warmstart_engine):  # they share one usage count
         if counted is not None:
             counted.on_response = bar.answered
+    if rate_limit is not None:
+        rate_limit.on_wait = bar.waiting
     try:
 
         def on_trial(record: TrialRecord, history: pd.DataFrame) -> None:
@@ -304,6 +306,11 @@ class TrialProgress:
         self.best = f"{best:.4f}"
         self._show(refresh=False)
         self.bar.update(1)
+
+    def waiting(self, seconds: float) -> None:
+        """The rate limit holds the next request this long: said at once, in place of the counts."""
+        if not self.bar.disable:
+            self.bar.set_postfix_str(f"waiting {seconds:.0f} s for the rate limit, requests={self.requests}")
 
     def _show(self, refresh: bool) -> None:
         self.bar.set_postfix({"best": self.best or "-", "requests": self.requests}, refresh=refresh)

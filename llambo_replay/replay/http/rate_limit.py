@@ -65,6 +65,7 @@ class RateLimit:
     sleep: Callable[[float], None] = time.sleep
     async_sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     waited_s: float = 0.0  # in all, for a summary
+    on_wait: Callable[[float], None] | None = None  # told each wait before it starts (a progress line)
     _sent: deque[tuple[float, int]] = field(default_factory=deque)
     _closed_until: float = 0.0
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -97,7 +98,9 @@ class RateLimit:
                 self._sent.append((now, tokens))
                 return 0.0
             self.waited_s += wait
-            return wait
+        if self.on_wait is not None:
+            self.on_wait(wait)
+        return wait
 
     def wait_turn(self, tokens: int) -> None:
         """Sleep until a request of about `tokens` tokens may go, and book it."""
