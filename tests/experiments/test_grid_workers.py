@@ -18,7 +18,7 @@ BUSY_GRID = textwrap.dedent(
     from llambo_replay.experiments.runs.grid import _worker_dies_with_the_grid
 
     def busy():
-        print(os.getpid(), flush=True)
+        os.write(1, f"{os.getpid()}\\n".encode())  # one write: two workers' lines never interleave
         time.sleep(600)
 
     if __name__ == "__main__":
