@@ -9,7 +9,7 @@ costs more) and, for an endpoint that ignores `n` (llama.cpp, Ollama), one reque
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -25,6 +25,7 @@ from llambo_replay.llambo.prompts import (
     sampler_prompt,
     serialise_config,
 )
+from llambo_replay.llambo.reading_policies import SAMPLER_POLICIES
 from llambo_replay.llambo.sampler import SamplerSettings, target_score
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import SurrogateSettings, top_labels
@@ -107,8 +108,17 @@ def estimate_run(
         per_template = max(s.sampler.n_candidates // s.sampler.n_templates, 1)
         candidates = space.frame(space.sample(rng, max(s.sampler.min_candidates, per_template * s.sampler.n_templates)))
         if s.surrogate == "discriminative":
+            asked = max(s.surrogate_settings.n_gens, SAMPLER_POLICIES[s.sampler.policy].surrogate_min_samples)
             estimate = estimate + ask_discriminative(
-                context, space, shown, seen, candidates, s.surrogate_settings, prompts, protocol, honours_n
+                context,
+                space,
+                shown,
+                seen,
+                candidates,
+                replace(s.surrogate_settings, n_gens=asked),
+                prompts,
+                protocol,
+                honours_n,
             )
         else:
             labels = top_labels(seen, s.surrogate_settings.top_pct, context.lower_is_better)

@@ -19,6 +19,7 @@ from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.bounds import check_bounds
 from llambo_replay.llambo.engine import Engine, Sampling
 from llambo_replay.llambo.prompts import PromptSettings, TaskContext
+from llambo_replay.llambo.reading_policies import SAMPLER_POLICIES
 from llambo_replay.llambo.sampler import CandidateSampler, SamplerSettings
 from llambo_replay.llambo.space import SearchSpace
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, GenerativeSurrogate, SurrogateSettings
@@ -180,8 +181,9 @@ def optimise(
 
     sampler = CandidateSampler(engine, space, context, protocol, settings.prompts, settings.sampler)
     if settings.surrogate == "discriminative":
+        min_samples = SAMPLER_POLICIES[settings.sampler.policy].surrogate_min_samples
         surrogate: Any = DiscriminativeSurrogate(
-            engine, space, context, protocol, settings.prompts, settings.surrogate_settings
+            engine, space, context, protocol, settings.prompts, settings.surrogate_settings, min_samples
         )
     else:
         surrogate = GenerativeSurrogate(engine, space, context, settings=settings.surrogate_settings)

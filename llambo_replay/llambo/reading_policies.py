@@ -24,6 +24,9 @@ class SamplerPolicy:
     # answer equal to an observed point at 8 decimals, as the official filter does.
     duplicate_decimals: int | None
     columns_from_answer: bool  # the candidate table's columns in the first accepted answer's order
+    # The discriminative surrogate asks at least this many samples of each prompt, and keeps them all: the
+    # official surrogate sends `n=max(n_gens, 3)` (`llambo/discriminative_sm.py:77`).
+    surrogate_min_samples: int = 1
 
 
 SAMPLER_POLICIES: dict[str, SamplerPolicy] = {
@@ -39,6 +42,7 @@ SAMPLER_POLICIES: dict[str, SamplerPolicy] = {
         when_spent="official",
         duplicate_decimals=None,
         columns_from_answer=True,
+        surrogate_min_samples=3,
     ),
     # Never fails, for models that often miss the format (SmolLM2): six rounds, lenient reading, and
     # random points from the run's generator top up to five (counted as fallback points); near-duplicates

@@ -91,6 +91,7 @@ class DiscriminativeSurrogate:
     protocol: PaperFormat
     prompt_settings: PromptSettings = field(default_factory=PromptSettings)
     settings: SurrogateSettings = field(default_factory=SurrogateSettings)
+    min_samples: int = 1  # per prompt, whatever n_gens says (`SamplerPolicy.surrogate_min_samples`)
 
     def predict(
         self, observed: pd.DataFrame, scores: np.ndarray, candidates: pd.DataFrame
@@ -101,9 +102,10 @@ class DiscriminativeSurrogate:
             self.context, self.space, shown_obs, scores, shown_cand, s.n_templates, self.prompt_settings, self.protocol
         )
         sampling = replace(s.sampling, max_tokens=max(s.sampling.max_tokens, self.protocol.min_score_tokens))
-        texts = self.engine.chat(prompts, s.n_gens, sampling, self.protocol.score_format())
+        samples = max(s.n_gens, self.min_samples)
+        texts = self.engine.chat(prompts, samples, sampling, self.protocol.score_format())
         values = np.array([[self.protocol.parse_score(x) for x in t] for t in texts], float)
-        per_candidate = values.reshape(len(candidates), s.n_templates * s.n_gens)
+        per_candidate = values.reshape(len(candidates), s.n_templates * samples)
         mean, std = summarise_samples(per_candidate)
         return mean, std, values.size, int(np.isfinite(values).sum())
 

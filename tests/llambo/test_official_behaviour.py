@@ -525,3 +525,32 @@ def test_run_warmstart_asks_one_request_per_task_shared_by_every_seed(tmp_path):
     assert all(namespace in m["cassettes"] for m in manifests)
     check = cli("check", "--results", str(tmp_path / "o"), "--cassettes", str(tmp_path / "c"), timeout=600)
     assert check.returncode == 0 and "2/2" in check.stdout, check.stdout + check.stderr
+
+
+@pytest.mark.parametrize(("policy", "asked"), [("official", 3), ("robust", 2)])
+def test_the_official_surrogate_asks_at_least_three_samples_a_prompt_and_keeps_them_all(tmp_path, policy, asked):
+    """`llambo/discriminative_sm.py:77`: `n=max(n_preds, 3)`, and every returned sample is read (`:147`), so
+    with n_gens = 2 each candidate's mean is over three scores. The robust policy asks n_gens."""
+    from llambo_replay.llambo.reading_policies import SAMPLER_POLICIES
+    from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, SurrogateSettings
+
+    scores = iter(["## 0.5 ##", "## 0.7 ##", "## 0.9 ##"] * 10)
+    with LoopbackServer(responder=lambda body, sample: next(scores)) as server:
+        transport = make_transport(CassetteStore(tmp_path / "c"), "t/n", RecordMode.RECORD, server.base_url)
+        engine = Engine(open_async_client(transport), "m", max_concurrency=1)
+        try:
+            surrogate = DiscriminativeSurrogate(
+                engine,
+                SPACE,
+                CONTEXT,
+                get_answer_format("paper"),
+                PromptSettings(),
+                SurrogateSettings(n_templates=1, n_gens=2),
+                SAMPLER_POLICIES[policy].surrogate_min_samples,
+            )
+            observed = pd.DataFrame([{"x": 0.5, "depth": 3}, {"x": 0.2, "depth": 7}])
+            mean, _, answers, _ = surrogate.predict(observed, np.array([0.8, 0.9]), observed.iloc[:1])
+        finally:
+            engine.close()
+    assert [body["n"] for body in server.received] == [asked] and answers == asked
+    assert mean[0] == pytest.approx(0.7 if asked == 3 else 0.6)

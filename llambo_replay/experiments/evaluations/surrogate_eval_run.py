@@ -28,6 +28,7 @@ from llambo_replay.experiments.runs.runner import check_writable
 from llambo_replay.llambo import Engine
 from llambo_replay.llambo.answer_format import get_answer_format
 from llambo_replay.llambo.prompts import PromptSettings
+from llambo_replay.llambo.reading_policies import SAMPLER_POLICIES
 from llambo_replay.llambo.surrogate import DiscriminativeSurrogate, GenerativeSurrogate, SurrogateSettings
 from llambo_replay.progress import progress_bar
 from llambo_replay.replay import CassetteStore, RecordMode, make_transport, open_async_client
@@ -215,6 +216,7 @@ def _discriminative_rows(
             llm_protocol,
             PROMPTS[spec.prompts],
             SurrogateSettings(n_templates=templates, n_gens=spec.n_gens),
+            SAMPLER_POLICIES["official"].surrogate_min_samples,  # the official evaluation's surrogate class
         )
         mean, std, _, _ = llm.predict(observed, seen, candidates)
         predictions[name] = (mean, std)
