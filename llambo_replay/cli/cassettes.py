@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.flags import DEFAULT_CASSETTES, Parser
+from llambo_replay.cli.flags import DEFAULT_STORE, Parser
 from llambo_replay.errors import CassetteCorrupt, CheckFailed, LlamboReplayError, UsageError
 
 
@@ -201,7 +201,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         ),
     ):
         p = csub.add_parser(name, help=text, description=text)
-        p.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+        p.add_argument("--cassettes", type=Path, default=DEFAULT_STORE, help="cassette folder")
         if name == "copy":
             p.add_argument("--from", dest="source", type=Path, required=True, help="the folder to copy from")
         if name == "prune":

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.flags import DEFAULT_CASSETTES, REFERENCE_HELP
+from llambo_replay.cli.flags import DEFAULT_STORE, REFERENCE_HELP
 from llambo_replay.errors import CheckFailed
 
 
@@ -155,6 +155,6 @@ def register(sub: argparse._SubParsersAction) -> None:
         "current one, each only if its history (or component outputs) stays byte-identical; "
         "its configurations are evaluated here and recorded",
     )
-    migrate.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    migrate.add_argument("--cassettes", type=Path, default=DEFAULT_STORE, help="cassette folder")
     migrate.add_argument("--reference", type=Path, default=None, help=REFERENCE_HELP)
     migrate.set_defaults(func=cmd_migrate)

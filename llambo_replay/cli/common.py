@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from llambo_replay.experiments.runs.runner import Budget
     from llambo_replay.llambo.estimate import Estimate
     from llambo_replay.llambo.warmstart import WarmstartSettings
-    from llambo_replay.replay import RateLimit
 
 
 def fill_from_preset(args: argparse.Namespace, presets: dict[str, dict[str, object]]) -> None:
@@ -212,16 +211,6 @@ def run_budget(args: argparse.Namespace) -> Budget | None:
             "so its cost counts as $0; cap it with --max-requests, or pass --allow-unpriced"
         )
     return Budget(args.max_requests, args.max_cost)
-
-
-def run_rate_limit(args: argparse.Namespace) -> RateLimit | None:
-    """The pace of `--requests-per-minute` and `--tokens-per-minute` (None: as fast as the endpoint
-    answers; its own rate-limit headers are honoured either way only with a pace set)."""
-    from llambo_replay.replay import RateLimit
-
-    if args.requests_per_minute is None and args.tokens_per_minute is None:
-        return None
-    return RateLimit(args.requests_per_minute, args.tokens_per_minute)
 
 
 def open_memo(args: argparse.Namespace) -> ObjectiveMemo | None:

@@ -20,9 +20,6 @@ if TYPE_CHECKING:
     pass
 
 
-DEFAULT_CASSETTES = DEFAULT_STORE
-
-
 REFERENCE_HELP = "folder laid out like the paper's official repository (default: the copy shipped with the package)"
 
 
@@ -202,7 +199,7 @@ def add_endpoint_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--mode", default=None, help="record | replay | auto | live (default: $LLAMBO_REPLAY_MODE, else replay)"
     )
-    parser.add_argument("--cassettes", type=Path, default=DEFAULT_CASSETTES, help="cassette folder")
+    parser.add_argument("--cassettes", type=Path, default=DEFAULT_STORE, help="cassette folder")
     parser.add_argument(
         "--base-url",
         default=None,

@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from llambo_replay.cli.common import add_spending_flags, estimate_runs, run_budget, run_rate_limit, run_spec
+from llambo_replay.cli.common import add_spending_flags, estimate_runs, run_budget, run_spec
 from llambo_replay.cli.flags import (
     Parser,
     add_shared_run_flags,
@@ -36,7 +36,7 @@ def cmd_grid(args: argparse.Namespace) -> int:
         args.concurrency,
         args.timeout,
         run_budget(args),
-        None if (limit := run_rate_limit(args)) is None else (limit.requests_per_minute, limit.tokens_per_minute),
+        (args.requests_per_minute, args.tokens_per_minute),
     )
     tasks = args.tasks or [(d, m) for d in args.datasets for m in args.models]
     todo = cells(args.methods, tasks, args.seeds, spec)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 
-from llambo_replay.cli.common import add_spending_flags, estimate_runs, open_memo, run_budget, run_rate_limit, run_spec
+from llambo_replay.cli.common import add_spending_flags, estimate_runs, open_memo, run_budget, run_spec
 from llambo_replay.cli.flags import add_shared_run_flags, add_task_flags, at_least
 from llambo_replay.errors import CheckFailed
 
@@ -13,6 +13,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from llambo_replay.bayesmark.numerics import describe, environment
     from llambo_replay.experiments.runs.runner import run, summary_lines
     from llambo_replay.replay import parse_mode
+    from llambo_replay.replay.http.rate_limit import process_pace
 
     mode = parse_mode(args.mode)
     spec = run_spec(args)
@@ -29,7 +30,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         objective_mode=args.objective,
         timeout_s=args.timeout,
         budget=run_budget(args),
-        rate_limit=run_rate_limit(args),
+        rate_limit=process_pace(args.requests_per_minute, args.tokens_per_minute),
     )
     print("\n".join(summary_lines(outcome, spec, mode)))
     if args.objective != "verify":

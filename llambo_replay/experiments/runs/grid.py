@@ -8,7 +8,6 @@ workers on one folder safe, so stores from different workers merge without confl
 from __future__ import annotations
 
 import ctypes
-import functools
 import itertools
 import os
 import re
@@ -24,7 +23,8 @@ from llambo_replay.experiments.runs.baseline_run import run_baseline
 from llambo_replay.experiments.runs.baselines import REGISTRY
 from llambo_replay.experiments.runs.run_spec import RunSpec
 from llambo_replay.experiments.runs.runner import Budget, run
-from llambo_replay.replay import RateLimit, RecordMode
+from llambo_replay.replay import RecordMode
+from llambo_replay.replay.http.rate_limit import process_pace
 
 METHODS = ("llambo", *REGISTRY)
 
@@ -49,7 +49,7 @@ class GridOptions:
     concurrency: int
     timeout_s: float = 120.0
     budget: Budget | None = None  # per LLAMBO cell
-    rate_limit: tuple[int | None, int | None] | None = None  # requests and tokens per minute, per process
+    pace: tuple[int | None, int | None] = (None, None)  # requests and tokens per minute, per process
 
 
 def cells(methods: list[str], tasks: list[tuple[str, str]], seeds: list[int], base: RunSpec) -> list[Cell]:
@@ -81,12 +81,6 @@ def is_done(cell: Cell, out: Path) -> bool:
         return False
 
 
-@functools.cache
-def process_rate_limit(requests_per_minute: int | None, tokens_per_minute: int | None) -> RateLimit:
-    """One pace for every cell this process runs, so that a cell starts where the last one left the minute."""
-    return RateLimit(requests_per_minute, tokens_per_minute)
-
-
 def run_cell(cell: Cell, options: GridOptions) -> LlamboReplayError | None:
     """Run one cell in this process; returns None or its error (a failed cell never stops the grid)."""
     from llambo_replay.bayesmark.memo import ObjectiveMemo
@@ -105,7 +99,7 @@ def run_cell(cell: Cell, options: GridOptions) -> LlamboReplayError | None:
                 progress=False,
                 timeout_s=options.timeout_s,
                 budget=options.budget,
-                rate_limit=options.rate_limit and process_rate_limit(*options.rate_limit),
+                rate_limit=process_pace(*options.pace),
             )
         else:
             run_baseline(cell.method, cell.spec, options.out / cell.method, options.cassettes, options.mode, memo)

@@ -133,6 +133,7 @@ def run(
     for counted in (engine, warmstart_engine):  # they share one usage count
         if counted is not None:
             counted.on_response = bar.answered
+    waited_before = rate_limit.waited_s if rate_limit else 0.0  # shared by the process's runs and cells
     if rate_limit is not None:
         rate_limit.on_wait = bar.waiting
     try:
@@ -185,7 +186,7 @@ def run(
         paths["trials"], pd.DataFrame([asdict(t) for t in result.trials]).to_csv(index=False, lineterminator="\n")
     )
     live_calls = sum(t.live_calls for t in transports)
-    waited = rate_limit.waited_s if rate_limit else 0.0
+    waited = (rate_limit.waited_s if rate_limit else 0.0) - waited_before
     return RunOutcome(result, manifest, paths, objective, memo.hits if memo else 0, live_calls, waited)
 
 

@@ -10,6 +10,7 @@ answer's `x-ratelimit-remaining-*` header says nothing is left, no request goes 
 from __future__ import annotations
 
 import asyncio
+import functools
 import json
 import re
 import threading
@@ -122,3 +123,12 @@ class RateLimit:
             if seconds is not None:
                 with self._lock:
                     self._closed_until = max(self._closed_until, self.clock() + seconds)
+
+
+@functools.cache
+def process_pace(requests_per_minute: int | None, tokens_per_minute: int | None) -> RateLimit | None:
+    """This process's one `RateLimit` for a pace (None when neither is given: as fast as the endpoint answers,
+    its rate-limit headers unread), so every run or grid cell the process makes shares one sliding minute."""
+    if requests_per_minute is None and tokens_per_minute is None:
+        return None
+    return RateLimit(requests_per_minute, tokens_per_minute)
