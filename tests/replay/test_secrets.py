@@ -4,7 +4,6 @@ is stored or printed, and the places a key is refused (a URL's user info or path
 from __future__ import annotations
 
 import base64
-import json
 from urllib.parse import quote
 
 import pytest
@@ -171,5 +170,4 @@ def test_a_model_name_that_looks_like_a_key_is_refused_without_printing_it(model
     with pytest.raises(UsageError) as caught:
         refuse_credential("the model name", model)
     assert model not in str(caught.value)
-    assert json.dumps(str(caught.value))  # one printable line
     assert "\n" not in str(caught.value)
